@@ -1,0 +1,136 @@
+package io.factnet.node.routing;
+
+import io.factnet.node.net.Ipv4Cidr;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The same behavior as {@link NftRenderer} in iptables chains prefixed {@code factnet-}, in nova's
+ * layout: wrapped chains jumped to from the built-in ones, written by one
+ * {@code iptables-restore --noflush} that declares (and so flushes) every chain of ours and deletes
+ * the ones no longer wanted. Rules of anyone else are never listed, so they are never touched.
+ */
+public final class IptablesRenderer {
+    public static final String PREFIX = "factnet-";
+    /** Built-in chain -> our chain it jumps to, per table. */
+    static final Map<String, Map<String, String>> JUMPS = Map.of(
+            "nat", Map.of("PREROUTING", PREFIX + "PREROUTING", "OUTPUT", PREFIX + "OUTPUT",
+                    "POSTROUTING", PREFIX + "POSTROUTING"),
+            "filter", Map.of("FORWARD", PREFIX + "FORWARD"));
+    static final List<String> TABLES = List.of("nat", "filter");
+
+    private IptablesRenderer() {
+    }
+
+    /** table -> our chain -> its rules (the arguments after "-A chain"). */
+    public static Map<String, Map<String, List<String>>> chains(RoutingModel model, RoutingConfig config) {
+        Map<String, List<String>> nat = new LinkedHashMap<>();
+        List<String> prerouting = new ArrayList<>();
+        List<String> output = new ArrayList<>();
+        List<String> floatSnat = new ArrayList<>();
+        for (RoutingModel.FloatingMapping f : model.floating()) {
+            prerouting.add("-d " + f.floating() + "/32 -j DNAT --to-destination " + f.fixed());
+            output.add("-d " + f.floating() + "/32 -j DNAT --to-destination " + f.fixed());
+            if (f.snat()) {
+                floatSnat.add("-s " + f.fixed() + "/32 -j SNAT --to-source " + f.floating());
+            }
+        }
+        for (RoutingModel.PortForward f : model.forwards()) {
+            prerouting.add("-d " + config.publicAddress() + "/32 -p udp -m udp --dport " + f.publicPort()
+                    + " -j DNAT --to-destination " + f.target() + ":" + f.targetPort());
+        }
+        List<String> postrouting = new ArrayList<>();
+        List<String> snat = new ArrayList<>();
+        snat.add("-j " + PREFIX + "float-snat");
+        for (Ipv4Cidr block : model.blocks()) {
+            postrouting.add("-s " + block + " -d " + block + " -m conntrack ! --ctstate DNAT -j ACCEPT");
+            postrouting.add("-s " + block + " -d " + config.metadataHost() + "/32 -j ACCEPT");
+            config.dmzCidrs().forEach(dmz -> postrouting.add("-s " + block + " -d " + dmz + " -j ACCEPT"));
+            snat.add("-s " + block + " -j SNAT --to-source " + config.publicAddress());
+        }
+        postrouting.add("-j " + PREFIX + "snat");
+        nat.put(PREFIX + "PREROUTING", prerouting);
+        nat.put(PREFIX + "OUTPUT", output);
+        nat.put(PREFIX + "POSTROUTING", postrouting);
+        nat.put(PREFIX + "snat", snat);
+        nat.put(PREFIX + "float-snat", floatSnat);
+
+        Map<String, List<String>> filter = new LinkedHashMap<>();
+        List<String> forward = new ArrayList<>();
+        forward.add("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        filter.put(PREFIX + "FORWARD", forward);
+        for (RoutingModel.GroupChain group : model.groups()) {
+            String chain = PREFIX + "g-" + group.id();
+            forward.add("-d " + group.subnet() + " -j " + chain);
+            List<String> rules = new ArrayList<>();
+            group.rules().forEach(rule -> rules.add(rule(rule)));
+            rules.add("-j DROP");
+            filter.put(chain, rules);
+        }
+        return Map.of("nat", nat, "filter", filter);
+    }
+
+    static String rule(RoutingModel.AllowRule rule) {
+        StringBuilder out = new StringBuilder();
+        if (rule.protocol() != io.factnet.model.Protocol.ANY) {
+            out.append("-p ").append(rule.protocol().name().toLowerCase(Locale.ROOT)).append(' ');
+        }
+        if (!rule.anySource()) {
+            out.append("-s ").append(rule.source()).append(' ');
+        }
+        switch (rule.protocol()) {
+            case TCP, UDP -> rule.fromPort().ifPresent(from -> {
+                String proto = rule.protocol().name().toLowerCase(Locale.ROOT);
+                out.append("-m ").append(proto).append(" --dport ").append(from);
+                if (!rule.toPort().equals(rule.fromPort())) {
+                    out.append(':').append(rule.toPort().get());
+                }
+                out.append(' ');
+            });
+            case ICMP -> rule.icmpType().ifPresent(type -> {
+                out.append("-m icmp --icmp-type ").append(type);
+                rule.icmpCode().ifPresent(code -> out.append('/').append(code));
+                out.append(' ');
+            });
+            case ANY -> {
+                // the source (if any) is the whole match
+            }
+        }
+        return out.append("-j ACCEPT").toString();
+    }
+
+    /**
+     * The iptables-restore --noflush input: every wanted chain declared (which flushes it) and filled,
+     * missing jumps from the built-in chains inserted first, and our chains no longer wanted declared
+     * and deleted.
+     *
+     * @param existing table -> chains of ours that exist now
+     * @param jumping  table -> built-in chains that already jump to ours
+     */
+    public static String restoreInput(Map<String, Map<String, List<String>>> wanted, Map<String, Set<String>> existing,
+                                      Map<String, Set<String>> jumping) {
+        StringBuilder out = new StringBuilder();
+        out.append("# factnet routing: our chains only (prefix ").append(PREFIX).append("), iptables-restore --noflush\n");
+        for (String table : TABLES) {
+            Map<String, List<String>> chains = wanted.get(table);
+            List<String> stale = existing.getOrDefault(table, Set.of()).stream()
+                    .filter(chain -> !chains.containsKey(chain)).sorted().toList();
+            out.append('*').append(table).append('\n');
+            chains.keySet().forEach(chain -> out.append(':').append(chain).append(" - [0:0]\n"));
+            stale.forEach(chain -> out.append(':').append(chain).append(" - [0:0]\n"));
+            chains.forEach((chain, rules) -> rules.forEach(rule -> out.append("-A ").append(chain).append(' ').append(rule).append('\n')));
+            JUMPS.get(table).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(jump -> {
+                if (!jumping.getOrDefault(table, Set.of()).contains(jump.getKey())) {
+                    out.append("-I ").append(jump.getKey()).append(" 1 -j ").append(jump.getValue()).append('\n');
+                }
+            });
+            stale.forEach(chain -> out.append("-X ").append(chain).append('\n'));
+            out.append("COMMIT\n");
+        }
+        return out.toString();
+    }
+}

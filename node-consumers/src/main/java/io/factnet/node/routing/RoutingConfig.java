@@ -1,0 +1,31 @@
+package io.factnet.node.routing;
+
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import java.util.List;
+
+/**
+ * The routing node's own settings (not from requests).
+ *
+ * @param publicAddress   the node's public address: networks are SNATed to it, VPN ports arrive on it
+ * @param publicInterface where floating addresses are added
+ * @param metadataHost    nova's metadata host: traffic from instances to it is not SNATed
+ * @param dmzCidrs        nova's dmz_cidr: destinations reached without SNAT
+ * @param firewall        nftables (one table) or iptables (chains prefixed factnet-)
+ */
+public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
+                            List<Ipv4Cidr> dmzCidrs, Firewall firewall) {
+
+    public enum Firewall { NFTABLES, IPTABLES }
+
+    public static final Ipv4Address DEFAULT_METADATA_HOST = Ipv4Address.parse("169.254.169.254");
+
+    public RoutingConfig {
+        dmzCidrs = List.copyOf(dmzCidrs);
+    }
+
+    public RoutingConfig withFirewall(Firewall value) {
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, value);
+    }
+}

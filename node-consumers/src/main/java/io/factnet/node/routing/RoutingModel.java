@@ -1,0 +1,56 @@
+package io.factnet.node.routing;
+
+import io.factnet.model.Protocol;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The routing node's desired state as validated, typed values: nothing here came unchecked from a
+ * request, so renderers may write it into rule files as it is. Lists are in a stable order.
+ */
+public record RoutingModel(List<FloatingMapping> floating, List<Ipv4Cidr> blocks, List<PortForward> forwards,
+                           List<GroupChain> groups) {
+
+    public RoutingModel {
+        floating = List.copyOf(floating);
+        blocks = List.copyOf(blocks);
+        forwards = List.copyOf(forwards);
+        groups = List.copyOf(groups);
+    }
+
+    /** DNAT floating -> fixed; SNAT fixed -> floating unless {@code snat} is false (a second floating address of one fixed address). */
+    public record FloatingMapping(Ipv4Address floating, Ipv4Address fixed, boolean snat) {
+    }
+
+    /** UDP on the node's public address and {@code publicPort}, forwarded to the VPN endpoint. */
+    public record PortForward(int publicPort, Ipv4Address target, int targetPort) {
+    }
+
+    /** A security group's filter: traffic to {@code subnet} passes one of the rules or is dropped. {@code id} is 16 hex digits. */
+    public record GroupChain(String id, Ipv4Cidr subnet, List<AllowRule> rules) {
+        public GroupChain {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /**
+     * One ingress rule. Ports apply to TCP and UDP ({@code fromPort..toPort}, both empty for all
+     * ports); icmpType/icmpCode to ICMP (empty for any). {@code source} 0.0.0.0/0 matches everything.
+     */
+    public record AllowRule(Protocol protocol, Ipv4Cidr source, Optional<Integer> fromPort, Optional<Integer> toPort,
+                             Optional<Integer> icmpType, Optional<Integer> icmpCode) {
+        public boolean anySource() {
+            return source.prefix() == 0;
+        }
+    }
+
+    public Set<Ipv4Address> floatingAddresses() {
+        Set<Ipv4Address> addresses = new TreeSet<>();
+        floating.forEach(f -> addresses.add(f.floating()));
+        return addresses;
+    }
+}

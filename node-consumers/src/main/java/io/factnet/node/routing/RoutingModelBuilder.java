@@ -1,0 +1,212 @@
+package io.factnet.node.routing;
+
+import io.factnet.model.FilterRule;
+import io.factnet.model.FloatingNat;
+import io.factnet.model.GroupFilter;
+import io.factnet.model.NetworkSnat;
+import io.factnet.model.Protocol;
+import io.factnet.model.RoutingEntry;
+import io.factnet.model.VpnForward;
+import io.factnet.node.net.InvalidValueException;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.net.Ports;
+import io.factnet.node.runtime.SyncReport.Rejection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+
+/**
+ * Turns the node's routing entries into a {@link RoutingModel}: every value parsed, every entry
+ * checked against the others. An invalid or conflicting entry is left out with a reason and the
+ * rest goes on. Projects stay apart: a floating address may only point into its own project's
+ * block, a group subnet may not lie in another project's block.
+ */
+public final class RoutingModelBuilder {
+
+    public record Built(RoutingModel model, List<Rejection> rejected) {
+    }
+
+    private final List<Rejection> rejected = new ArrayList<>();
+    private final List<Block> blocks = new ArrayList<>();
+
+    private record Block(Ipv4Cidr cidr, String project) {
+    }
+
+    private RoutingModelBuilder() {
+    }
+
+    public static Built build(SortedMap<String, RoutingEntry> entries, RoutingConfig config) {
+        return new RoutingModelBuilder().run(entries, config);
+    }
+
+    private Built run(SortedMap<String, RoutingEntry> entries, RoutingConfig config) {
+        // Blocks first: the other entries are checked against them.
+        entries.forEach((resource, entry) -> {
+            if (entry.getEntry() instanceof NetworkSnat snat) {
+                guard(resource, () -> addBlock(entry.getProject(), Ipv4Cidr.parseNetwork(snat.getCidr())));
+            }
+        });
+        List<RoutingModel.FloatingMapping> floating = new ArrayList<>();
+        List<RoutingModel.PortForward> forwards = new ArrayList<>();
+        List<RoutingModel.GroupChain> groups = new ArrayList<>();
+        Set<Ipv4Address> floatingSeen = new HashSet<>();
+        Set<Ipv4Address> snatSeen = new HashSet<>();
+        Set<Integer> portsSeen = new HashSet<>();
+        entries.forEach((resource, entry) -> guard(resource, () -> {
+            String project = entry.getProject();
+            Object value = entry.getEntry();
+            if (value instanceof FloatingNat nat) {
+                Ipv4Address address = Ipv4Address.parse(nat.getFloatingAddress());
+                Ipv4Address fixed = Ipv4Address.parse(nat.getFixedAddress());
+                checkOwnAddress(project, fixed, "fixed address");
+                if (blockOf(address).isPresent() || address.equals(config.publicAddress())) {
+                    throw new InvalidValueException("floating address", address.toString(),
+                            "is the node's public address or inside a project block");
+                }
+                if (!floatingSeen.add(address)) {
+                    throw new InvalidValueException("floating address", address.toString(), "is associated twice");
+                }
+                floating.add(new RoutingModel.FloatingMapping(address, fixed, snatSeen.add(fixed)));
+            } else if (value instanceof VpnForward forward) {
+                int port = Ports.port(forward.getPublicPort(), "public port");
+                Ipv4Address target = Ipv4Address.parse(forward.getTargetAddress());
+                int targetPort = Ports.port(forward.getTargetPort(), "target port");
+                if (!portsSeen.add(port)) {
+                    throw new InvalidValueException("public port", String.valueOf(port), "is forwarded twice");
+                }
+                forwards.add(new RoutingModel.PortForward(port, target, targetPort));
+            } else if (value instanceof GroupFilter filter) {
+                groups.add(group(resource, project, filter, groups));
+            }
+        }));
+        floating.sort(Comparator.comparing(RoutingModel.FloatingMapping::floating));
+        forwards.sort(Comparator.comparingInt(RoutingModel.PortForward::publicPort));
+        groups.sort(Comparator.comparing(g -> g.subnet().network()));
+        List<Ipv4Cidr> blockCidrs = blocks.stream().map(Block::cidr).sorted(Comparator.comparing(Ipv4Cidr::network)).toList();
+        return new Built(new RoutingModel(floating, blockCidrs, forwards, groups), rejected);
+    }
+
+    private void addBlock(String project, Ipv4Cidr cidr) {
+        for (Block block : blocks) {
+            if (block.cidr().equals(cidr) && block.project().equals(project)) {
+                return;
+            }
+            if (block.cidr().overlaps(cidr)) {
+                throw new InvalidValueException("network block", cidr.toString(), "overlaps " + block.cidr()
+                        + (block.project().equals(project) ? "" : " of another project"));
+            }
+        }
+        blocks.add(new Block(cidr, project));
+    }
+
+    private Optional<Block> blockOf(Ipv4Address address) {
+        return blocks.stream().filter(b -> b.cidr().contains(address)).findFirst();
+    }
+
+    /** An address of the project must lie in the project's own block, never in another project's. */
+    private void checkOwnAddress(String project, Ipv4Address address, String what) {
+        Optional<Block> block = blockOf(address);
+        if (block.isPresent() && !block.get().project().equals(project)) {
+            throw new InvalidValueException(what, address.toString(), "is in another project's block");
+        }
+        boolean projectHasBlock = blocks.stream().anyMatch(b -> b.project().equals(project));
+        if (block.isEmpty() && projectHasBlock) {
+            throw new InvalidValueException(what, address.toString(), "is outside the project's block");
+        }
+    }
+
+    private RoutingModel.GroupChain group(String resource, String project, GroupFilter filter,
+                                          List<RoutingModel.GroupChain> earlier) {
+        Ipv4Cidr subnet = Ipv4Cidr.parseNetwork(filter.getSubnet());
+        checkOwnAddress(project, subnet.network(), "group subnet");
+        checkOwnAddress(project, subnet.last(), "group subnet");
+        for (RoutingModel.GroupChain other : earlier) {
+            if (other.subnet().overlaps(subnet)) {
+                throw new InvalidValueException("group subnet", subnet.toString(), "overlaps another group's " + other.subnet());
+            }
+        }
+        // A bad rule is left out and reported; the group keeps its other rules and still ends in drop (fails closed).
+        List<RoutingModel.AllowRule> rules = new ArrayList<>();
+        List<FilterRule> given = filter.getRules();
+        for (int i = 0; i < given.size(); i++) {
+            int index = i;
+            guard(resource + "#rule" + i, () -> rules.add(rule(given.get(index))));
+        }
+        return new RoutingModel.GroupChain(chainId(project, filter.getGroup()), subnet, rules);
+    }
+
+    static RoutingModel.AllowRule rule(FilterRule rule) {
+        Protocol protocol = rule.getProtocol();
+        Ipv4Cidr source = Ipv4Cidr.parseNetworkOrAddress(rule.getSourceCidr());
+        Optional<Integer> from = Optional.empty();
+        Optional<Integer> to = Optional.empty();
+        Optional<Integer> type = Optional.empty();
+        Optional<Integer> code = Optional.empty();
+        if (protocol == Protocol.TCP || protocol == Protocol.UDP) {
+            if (rule.getFromPort() != null || rule.getToPort() != null) {
+                int first = Ports.port(rule.getFromPort() != null ? rule.getFromPort() : rule.getToPort(), "from port");
+                int last = Ports.port(rule.getToPort() != null ? rule.getToPort() : rule.getFromPort(), "to port");
+                if (last < first) {
+                    throw new InvalidValueException("port range", first + "-" + last, "ends before it starts");
+                }
+                from = Optional.of(first);
+                to = Optional.of(last);
+            }
+        } else if (protocol == Protocol.ICMP) {
+            if (rule.getIcmpType() != null) {
+                type = Optional.of(Ports.icmp(rule.getIcmpType(), "icmp type"));
+            }
+            if (rule.getIcmpCode() != null) {
+                if (type.isEmpty()) {
+                    throw new InvalidValueException("icmp code", String.valueOf(rule.getIcmpCode()), "needs an icmp type");
+                }
+                code = Optional.of(Ports.icmp(rule.getIcmpCode(), "icmp code"));
+            }
+        }
+        return new RoutingModel.AllowRule(protocol, source, from, to, type, code);
+    }
+
+    /**
+     * The id of a group's chain: a hash of project and group name, never the names themselves (they
+     * are user text). 16 hex digits keep "factnet-g-" + id within iptables' 28-character limit.
+     */
+    static String chainId(String project, String group) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((project + "\0" + group).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void guard(String resource, Runnable step) {
+        try {
+            step.run();
+        } catch (IllegalArgumentException e) {
+            rejected.add(new Rejection(resource, e.getMessage()));
+        }
+    }
+
+    static Map<String, Long> counts(RoutingModel model, int rejected) {
+        Map<String, Long> counts = new HashMap<>();
+        counts.put("floatingIps", (long) model.floating().size());
+        counts.put("networks", (long) model.blocks().size());
+        counts.put("vpnForwards", (long) model.forwards().size());
+        counts.put("groups", (long) model.groups().size());
+        counts.put("rules", model.groups().stream().mapToLong(g -> g.rules().size()).sum());
+        counts.put("rejected", (long) rejected);
+        return counts;
+    }
+}

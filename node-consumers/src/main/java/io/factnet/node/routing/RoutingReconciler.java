@@ -1,0 +1,90 @@
+package io.factnet.node.routing;
+
+import io.factnet.model.NodeRole;
+import io.factnet.model.RoutingEntry;
+import io.factnet.node.exec.CommandResult;
+import io.factnet.node.exec.Host;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.exec.Tools;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.runtime.SyncReport;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SortedMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routing node (nova's network host): NAT of floating addresses, SNAT of project blocks to the
+ * node's public address, VPN port forwards and security-group filters, in our nftables table or our
+ * iptables chains; floating addresses on the public interface; conntrack entries of ended
+ * associations flushed, so an open connection does not outlive its floating address.
+ */
+public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
+    private static final Logger log = LoggerFactory.getLogger(RoutingReconciler.class);
+
+    private final Host host;
+    private final RoutingConfig config;
+    private final FirewallBackend firewall;
+    private final FloatingAddresses addresses;
+
+    public RoutingReconciler(Host host, Path folder, RoutingConfig config) {
+        this.host = host;
+        this.config = config;
+        StateFiles.privateFolder(folder);
+        this.firewall = config.firewall() == RoutingConfig.Firewall.NFTABLES
+                ? new NftFirewall(host, folder, config) : new IptablesFirewall(host, folder, config);
+        this.addresses = new FloatingAddresses(host, config.publicInterface(), folder);
+    }
+
+    @Override
+    public NodeRole role() {
+        return NodeRole.ROUTING;
+    }
+
+    @Override
+    public void preflight() {
+        for (String tool : firewall.tools()) {
+            Tools.require(host, tool);
+        }
+        Tools.require(host, "ip", "-V");
+        Tools.require(host, "conntrack");
+        host.run("ip", "link", "show", "dev", config.publicInterface().name());
+    }
+
+    @Override
+    public SyncReport sync(SortedMap<String, RoutingEntry> desired, boolean verify) {
+        long began = System.nanoTime();
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, config);
+        long building = System.nanoTime() - began;
+        boolean changed = verify && enableForwarding();
+        FirewallBackend.Outcome rules = firewall.sync(built.model(), verify);
+        FloatingAddresses.Outcome floating = addresses.sync(built.model().floating(), verify);
+        flushConntrack(floating.ended());
+        changed |= rules.applied() || floating.changed() || !floating.ended().isEmpty();
+        return new SyncReport(changed, RoutingModelBuilder.counts(built.model(), built.rejected().size()),
+                built.rejected(), NftFirewall.millis(building) + rules.renderMillis(),
+                NftFirewall.millis(System.nanoTime() - began - building) - rules.renderMillis());
+    }
+
+    private boolean enableForwarding() {
+        if ("1".equals(host.run("sysctl", "-n", "net.ipv4.ip_forward").stdout().strip())) {
+            return false;
+        }
+        host.run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        return true;
+    }
+
+    /** Best effort: a connection we cannot flush is logged, it must not undo the apply that already happened. */
+    private void flushConntrack(List<Ipv4Address> ended) {
+        for (Ipv4Address address : ended) {
+            for (String direction : List.of("--orig-dst", "--reply-dst")) {
+                CommandResult result = host.tryRun("conntrack", "-D", direction, address.toString());
+                if (!result.ok() && !result.stderr().contains("0 flow entries")) {
+                    log.warn("cannot flush conntrack entries of {}: {}", address, result.stderr().strip());
+                }
+            }
+        }
+    }
+}

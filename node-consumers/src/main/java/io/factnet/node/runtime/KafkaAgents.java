@@ -1,0 +1,39 @@
+package io.factnet.node.runtime;
+
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.serde.RecordDecoder;
+import io.factnet.topics.Topic;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Builds an agent on real Kafka clients: a consumer without a group (the agent assigns its partition itself). */
+public final class KafkaAgents {
+    private KafkaAgents() {
+    }
+
+    public static <V extends SpecificRecord> NodeAgent<V> build(AgentSettings settings, Topic<String, V> topic,
+                                                               Map<String, Object> clientConfig,
+                                                               SchemaRegistryClient registry,
+                                                               RoleReconciler<V> reconciler, NodeEventSink events,
+                                                               LongSupplier clock) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG,
+                "factnet-node-" + settings.nodeId() + "-" + settings.role().name().toLowerCase(Locale.ROOT));
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // The controller writes transactionally: an aborted desired state must never reach the kernel.
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        return new NodeAgent<>(settings, topic, consumer, new RecordDecoder<>(topic.valueDeserializer(registry)),
+                reconciler, events, clock);
+    }
+}

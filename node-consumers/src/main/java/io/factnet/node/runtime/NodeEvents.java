@@ -1,0 +1,55 @@
+package io.factnet.node.runtime;
+
+import io.factnet.model.AppliedAck;
+import io.factnet.model.LeaseGranted;
+import io.factnet.model.LeaseReleased;
+import io.factnet.model.NodeRole;
+import io.factnet.model.RegisterNode;
+import io.factnet.model.Request;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The requests a node agent sends on factnet.node-events, and their keys. Every one gets a fresh
+ * request id: the controller answers a repeated id with the first result, and a node that
+ * registers again (new address) or acks again must not be taken for a duplicate.
+ */
+public final class NodeEvents {
+    public static final String ADMIN = "_admin";
+
+    private NodeEvents() {
+    }
+
+    public static Request register(String nodeId, List<NodeRole> roles, String publicAddress, int vpnPortFirst,
+                                   int vpnPortLast) {
+        return request("register/" + nodeId, ADMIN, RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles)
+                .setPublicAddress(publicAddress).setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast).build());
+    }
+
+    /** Acks are keyed by the node id (the envelope's project is the node id too: acks belong to no project). */
+    public static Request ack(String nodeId, NodeRole role, int partition, long appliedOffset, Map<String, Long> counts,
+                              long applyMillis, String error, String publicKey) {
+        return request("ack/" + nodeId + "/" + role.name().toLowerCase(Locale.ROOT), nodeId,
+                AppliedAck.newBuilder().setNodeId(nodeId).setRole(role).setPartition(partition)
+                        .setAppliedOffset(appliedOffset).setCounts(Map.copyOf(counts)).setApplyMillis(applyMillis)
+                        .setError(error).setPublicKey(publicKey).build());
+    }
+
+    public static Request leaseGranted(String project, String nodeId, String address, String mac, String hostname) {
+        return request("lease/" + nodeId, project, LeaseGranted.newBuilder().setNodeId(nodeId).setAddress(address)
+                .setMac(mac).setHostname(hostname).build());
+    }
+
+    public static Request leaseReleased(String project, String nodeId, String address, String mac) {
+        return request("lease/" + nodeId, project, LeaseReleased.newBuilder().setNodeId(nodeId).setAddress(address)
+                .setMac(mac).build());
+    }
+
+    private static Request request(String idPrefix, String project, Object command) {
+        return Request.newBuilder().setRequestId(idPrefix + "/" + UUID.randomUUID()).setProject(project)
+                .setSubmittedAt(Instant.now()).setCommand(command).build();
+    }
+}

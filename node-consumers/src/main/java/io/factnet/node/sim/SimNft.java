@@ -1,0 +1,431 @@
+package io.factnet.node.sim;
+
+import io.factnet.node.exec.Command;
+import io.factnet.node.exec.CommandResult;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * nft, simulated: parses scripts given with {@code -f} (tables, sets, maps with typed elements,
+ * chains with rules), applies a whole file as one transaction (nothing changes when any part
+ * fails), checks that every {@code @set} and {@code jump} target exists, and lists tables.
+ */
+public final class SimNft extends SimTool {
+    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_./:@,&=!<>*-]+");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+    private static final Pattern REFERENCE = Pattern.compile("@([A-Za-z0-9_]+)|\\b(?:jump|goto) ([A-Za-z0-9_]+)");
+
+    private Map<String, Table> tables = new LinkedHashMap<>();
+
+    /** One table: its sets and maps, its chains (header line and rules), in declaration order. */
+    public static final class Table {
+        public final String family;
+        public final String name;
+        String comment;
+        public final Map<String, NamedSet> sets = new LinkedHashMap<>();
+        public final Map<String, Chain> chains = new LinkedHashMap<>();
+
+        Table(String family, String name) {
+            this.family = family;
+            this.name = name;
+        }
+
+        Table copy() {
+            Table copy = new Table(family, name);
+            copy.comment = comment;
+            sets.forEach((k, v) -> copy.sets.put(k, v.copy()));
+            chains.forEach((k, v) -> copy.chains.put(k, v.copy()));
+            return copy;
+        }
+    }
+
+    public static final class NamedSet {
+        public final String kind;
+        public String type = "";
+        public String flags = "";
+        public final Set<String> elements = new LinkedHashSet<>();
+
+        NamedSet(String kind) {
+            this.kind = kind;
+        }
+
+        NamedSet copy() {
+            NamedSet copy = new NamedSet(kind);
+            copy.type = type;
+            copy.flags = flags;
+            copy.elements.addAll(elements);
+            return copy;
+        }
+    }
+
+    public static final class Chain {
+        public String header;
+        public final List<String> rules = new ArrayList<>();
+
+        Chain copy() {
+            Chain copy = new Chain();
+            copy.header = header;
+            copy.rules.addAll(rules);
+            return copy;
+        }
+    }
+
+    public Map<String, Table> tables() {
+        return tables;
+    }
+
+    public Table table(String family, String name) {
+        return tables.get(family + " " + name);
+    }
+
+    @Override
+    CommandResult run(Command command) {
+        List<String> args = args(command);
+        try {
+            if (args.size() == 1 && args.get(0).equals("--version")) {
+                return ok(command, "nftables v1.0.6 (simulated)\n");
+            }
+            if (args.size() == 2 && args.get(0).equals("-f")) {
+                Map<String, Table> working = new LinkedHashMap<>();
+                tables.forEach((k, v) -> working.put(k, v.copy()));
+                new Parser(tokens(readFile(args.get(1))), working).file();
+                working.values().forEach(SimNft::checkReferences);
+                tables = working;
+                return ok(command, "");
+            }
+            if (args.size() == 4 && args.get(0).equals("list") && args.get(1).equals("table")) {
+                Table table = table(args.get(2), args.get(3));
+                if (table == null) {
+                    return fail(command, 1, "Error: No such file or directory; did you mean table '" + args.get(3) + "'?");
+                }
+                return ok(command, list(table));
+            }
+            if (args.equals(List.of("list", "ruleset"))) {
+                StringBuilder out = new StringBuilder();
+                tables.values().forEach(t -> out.append(list(t)));
+                return ok(command, out.toString());
+            }
+            return fail(command, 1, "Error: unsupported by the simulation: " + command.display());
+        } catch (SimError e) {
+            return fail(command, e.code, "Error: " + e.getMessage());
+        }
+    }
+
+    private static void checkReferences(Table table) {
+        List<String> texts = new ArrayList<>();
+        table.chains.values().forEach(c -> texts.addAll(c.rules));
+        table.sets.values().forEach(s -> texts.addAll(s.elements));
+        for (String text : texts) {
+            Matcher m = REFERENCE.matcher(text);
+            while (m.find()) {
+                if (m.group(1) != null && !table.sets.containsKey(m.group(1))) {
+                    throw new SimError("Could not process rule: No such file or directory: set @" + m.group(1));
+                }
+                if (m.group(2) != null && !table.chains.containsKey(m.group(2))) {
+                    throw new SimError("Could not process rule: No such file or directory: chain " + m.group(2));
+                }
+            }
+        }
+    }
+
+    static String list(Table table) {
+        StringBuilder out = new StringBuilder("table " + table.family + " " + table.name + " {\n");
+        if (table.comment != null) {
+            out.append("\tcomment ").append(table.comment).append('\n');
+        }
+        table.sets.forEach((name, set) -> {
+            out.append('\t').append(set.kind).append(' ').append(name).append(" {\n\t\ttype ").append(set.type).append('\n');
+            if (!set.flags.isEmpty()) {
+                out.append("\t\tflags ").append(set.flags).append('\n');
+            }
+            if (!set.elements.isEmpty()) {
+                out.append("\t\telements = { ").append(String.join(", ", set.elements)).append(" }\n");
+            }
+            out.append("\t}\n");
+        });
+        table.chains.forEach((name, chain) -> {
+            out.append("\tchain ").append(name).append(" {\n");
+            if (chain.header != null) {
+                out.append("\t\t").append(chain.header).append('\n');
+            }
+            chain.rules.forEach(rule -> out.append("\t\t").append(rule).append('\n'));
+            out.append("\t}\n");
+        });
+        return out.append("}\n").toString();
+    }
+
+    /** Words, strings and the structural tokens "{", "}" and ";" (a line end counts as ";"). */
+    static List<String> tokens(String text) {
+        List<String> tokens = new ArrayList<>();
+        int line = 1;
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                tokens.add(";");
+                line++;
+                i++;
+            } else if (c == ' ' || c == '\t') {
+                i++;
+            } else if (c == '#') {
+                while (i < text.length() && text.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (c == '{' || c == '}' || c == ';') {
+                tokens.add(String.valueOf(c));
+                i++;
+            } else if (c == '"') {
+                int end = text.indexOf('"', i + 1);
+                int newline = text.indexOf('\n', i + 1);
+                if (end < 0 || (newline >= 0 && newline < end)) {
+                    throw new SimError("line " + line + ": unterminated string");
+                }
+                tokens.add(text.substring(i, end + 1));
+                i = end + 1;
+            } else {
+                Matcher m = WORD.matcher(text).region(i, text.length());
+                if (!m.lookingAt()) {
+                    throw new SimError("line " + line + ": syntax error, unexpected character '" + c + "'");
+                }
+                tokens.add(m.group());
+                i = m.end();
+            }
+        }
+        return tokens;
+    }
+
+    private static final class Parser {
+        private final List<String> tokens;
+        private final Map<String, Table> tables;
+        private int at;
+
+        Parser(List<String> tokens, Map<String, Table> tables) {
+            this.tokens = tokens;
+            this.tables = tables;
+        }
+
+        void file() {
+            while (at < tokens.size()) {
+                String word = next();
+                switch (word) {
+                    case ";" -> {
+                    }
+                    case "table", "add" -> {
+                        if (word.equals("add")) {
+                            expect("table");
+                        }
+                        String family = family(next());
+                        String name = name(next());
+                        Table table = tables.computeIfAbsent(family + " " + name, k -> new Table(family, name));
+                        if (peek("{")) {
+                            next();
+                            tableBody(table);
+                        }
+                    }
+                    case "delete" -> {
+                        expect("table");
+                        String key = family(next()) + " " + name(next());
+                        if (tables.remove(key) == null) {
+                            throw new SimError("Could not process rule: No such file or directory: table " + key);
+                        }
+                    }
+                    case "flush" -> {
+                        expect("ruleset");
+                        tables.clear();
+                    }
+                    default -> throw new SimError("syntax error, unexpected " + word);
+                }
+            }
+        }
+
+        private void tableBody(Table table) {
+            while (true) {
+                String word = next();
+                switch (word) {
+                    case ";" -> {
+                    }
+                    case "}" -> {
+                        return;
+                    }
+                    case "comment" -> {
+                        String comment = next();
+                        if (!comment.startsWith("\"")) {
+                            throw new SimError("syntax error, comment needs a string");
+                        }
+                        table.comment = comment;
+                    }
+                    case "set", "map" -> {
+                        String name = name(next());
+                        expect("{");
+                        NamedSet set = table.sets.computeIfAbsent(name, k -> new NamedSet(word));
+                        setBody(set);
+                    }
+                    case "chain" -> {
+                        String name = name(next());
+                        expect("{");
+                        chainBody(table.chains.computeIfAbsent(name, k -> new Chain()));
+                    }
+                    default -> throw new SimError("syntax error, unexpected " + word + " in table " + table.name);
+                }
+            }
+        }
+
+        private void setBody(NamedSet set) {
+            while (true) {
+                String word = next();
+                switch (word) {
+                    case ";" -> {
+                    }
+                    case "}" -> {
+                        if (set.type.isEmpty()) {
+                            throw new SimError(set.kind + " has no type");
+                        }
+                        return;
+                    }
+                    case "type" -> set.type = statement();
+                    case "flags" -> set.flags = statement();
+                    case "auto-merge" -> set.flags = set.flags + "; auto-merge";
+                    case "elements" -> {
+                        expect("=");
+                        expect("{");
+                        StringBuilder raw = new StringBuilder();
+                        for (String token = next(); !token.equals("}"); token = next()) {
+                            raw.append(token.equals(";") ? " " : token + " ");
+                        }
+                        for (String element : raw.toString().split(",")) {
+                            String clean = element.trim().replaceAll("\\s+", " ");
+                            if (!clean.isEmpty()) {
+                                checkElement(set, clean);
+                                set.elements.add(clean);
+                            }
+                        }
+                    }
+                    default -> throw new SimError("syntax error, unexpected " + word + " in a set");
+                }
+            }
+        }
+
+        private void chainBody(Chain chain) {
+            while (true) {
+                if (peek("}")) {
+                    next();
+                    return;
+                }
+                if (peek(";")) {
+                    next();
+                    continue;
+                }
+                String statement = statement();
+                if (statement.startsWith("type ")) {
+                    chain.header = statement + ";";
+                } else if (statement.startsWith("policy ")) {
+                    chain.header = (chain.header == null ? "" : chain.header + " ") + statement + ";";
+                } else {
+                    chain.rules.add(statement);
+                }
+            }
+        }
+
+        /** The words up to the next ";" or "}" (which is left for the caller). */
+        private String statement() {
+            StringBuilder out = new StringBuilder();
+            while (at < tokens.size() && !peek(";") && !peek("}")) {
+                String token = next();
+                if (token.equals("{") || token.startsWith("\"")) {
+                    throw new SimError("syntax error, unexpected " + token);
+                }
+                out.append(out.length() == 0 ? "" : " ").append(token);
+            }
+            if (out.length() == 0) {
+                throw new SimError("syntax error, empty statement");
+            }
+            return out.toString();
+        }
+
+        private static void checkElement(NamedSet set, String element) {
+            String[] keyValue = element.split(" : ", -1);
+            String[] typeParts = set.type.split(" : ", -1);
+            if (keyValue.length != typeParts.length) {
+                throw new SimError("element " + element + " does not match " + set.type);
+            }
+            for (int i = 0; i < keyValue.length; i++) {
+                String[] values = keyValue[i].split(" \\. ", -1);
+                String[] types = typeParts[i].split(" \\. ", -1);
+                if (values.length != types.length) {
+                    throw new SimError("element " + element + " does not match " + set.type);
+                }
+                for (int j = 0; j < values.length; j++) {
+                    checkValue(types[j].trim(), values[j].trim(), set.flags.contains("interval"));
+                }
+            }
+        }
+
+        private static void checkValue(String type, String value, boolean interval) {
+            try {
+                switch (type) {
+                    case "ipv4_addr" -> {
+                        if (value.contains("/") && interval) {
+                            Ipv4Cidr.parseNetwork(value);
+                        } else {
+                            Ipv4Address.parse(value);
+                        }
+                    }
+                    case "inet_service" -> {
+                        int port = Integer.parseInt(value);
+                        if (port < 0 || port > 65535) {
+                            throw new SimError("port out of range: " + value);
+                        }
+                    }
+                    case "verdict" -> {
+                        if (!value.matches("accept|drop|(jump|goto) [A-Za-z0-9_]+")) {
+                            throw new SimError("not a verdict: " + value);
+                        }
+                    }
+                    default -> throw new SimError("type " + type + " not simulated");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new SimError("bad " + type + " value " + value + ": " + e.getMessage());
+            }
+        }
+
+        private static String family(String word) {
+            if (!word.matches("ip|ip6|inet|arp|bridge|netdev")) {
+                throw new SimError("unknown family " + word);
+            }
+            return word;
+        }
+
+        private static String name(String word) {
+            if (!NAME.matcher(word).matches()) {
+                throw new SimError("syntax error, bad identifier " + word);
+            }
+            return word;
+        }
+
+        private boolean peek(String token) {
+            return at < tokens.size() && tokens.get(at).equals(token);
+        }
+
+        private String next() {
+            if (at >= tokens.size()) {
+                throw new SimError("syntax error, unexpected end of file");
+            }
+            return tokens.get(at++);
+        }
+
+        private void expect(String token) {
+            String word = next();
+            if (!word.equals(token)) {
+                throw new SimError("syntax error, expected " + token + " but found " + word);
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.factnet.node;
+
+import io.factnet.model.AddressingEntry;
+import io.factnet.model.BridgeNetwork;
+import io.factnet.model.BridgingEntry;
+import io.factnet.model.DhcpHost;
+import io.factnet.model.DhcpNetwork;
+import io.factnet.model.FilterRule;
+import io.factnet.model.FloatingNat;
+import io.factnet.model.GroupFilter;
+import io.factnet.model.NetworkSnat;
+import io.factnet.model.Protocol;
+import io.factnet.model.RoutingEntry;
+import io.factnet.model.TunnelPeer;
+import io.factnet.model.TunnelingEntry;
+import io.factnet.model.VpnForward;
+import io.factnet.model.VpnTunnel;
+import java.util.List;
+
+/** Desired-state entries as the controller writes them, for tests. */
+public final class Entries {
+    private Entries() {
+    }
+
+    public static RoutingEntry floating(String project, String floating, String fixed) {
+        return routing(project, FloatingNat.newBuilder().setFloatingAddress(floating).setFixedAddress(fixed).build());
+    }
+
+    public static RoutingEntry snat(String project, String cidr) {
+        return routing(project, NetworkSnat.newBuilder().setCidr(cidr).build());
+    }
+
+    public static RoutingEntry forward(String project, int publicPort, String target, int targetPort) {
+        return routing(project, VpnForward.newBuilder().setPublicPort(publicPort).setTargetAddress(target)
+                .setTargetPort(targetPort).build());
+    }
+
+    public static RoutingEntry group(String project, String group, String subnet, FilterRule... rules) {
+        return routing(project, GroupFilter.newBuilder().setGroup(group).setSubnet(subnet).setRules(List.of(rules)).build());
+    }
+
+    public static FilterRule tcp(int from, int to, String source) {
+        return FilterRule.newBuilder().setProtocol(Protocol.TCP).setFromPort(from).setToPort(to).setSourceCidr(source).build();
+    }
+
+    public static FilterRule udp(int port, String source) {
+        return FilterRule.newBuilder().setProtocol(Protocol.UDP).setFromPort(port).setToPort(port).setSourceCidr(source).build();
+    }
+
+    public static FilterRule icmp(Integer type, Integer code, String source) {
+        return FilterRule.newBuilder().setProtocol(Protocol.ICMP).setIcmpType(type).setIcmpCode(code).setSourceCidr(source).build();
+    }
+
+    public static FilterRule any(String source) {
+        return FilterRule.newBuilder().setProtocol(Protocol.ANY).setSourceCidr(source).build();
+    }
+
+    public static RoutingEntry routing(String project, Object entry) {
+        return RoutingEntry.newBuilder().setProject(project).setRequestId("req-" + project).setEntry(entry).build();
+    }
+
+    public static AddressingEntry dhcpNetwork(String project, String bridge, String cidr, String gateway, List<String> dns,
+                                              String domain, int leaseSeconds) {
+        return AddressingEntry.newBuilder().setProject(project).setRequestId("req-" + project)
+                .setEntry(DhcpNetwork.newBuilder().setBridge(bridge).setCidr(cidr).setGateway(gateway).setDnsServers(dns)
+                        .setDomain(domain).setLeaseSeconds(leaseSeconds).build()).build();
+    }
+
+    public static AddressingEntry dhcpHost(String project, String mac, String hostname, String address) {
+        return AddressingEntry.newBuilder().setProject(project).setRequestId("req-" + project)
+                .setEntry(DhcpHost.newBuilder().setMac(mac).setHostname(hostname).setAddress(address).build()).build();
+    }
+
+    public static BridgingEntry bridge(String project, String bridge, int vlan, String gatewayCidr) {
+        return BridgingEntry.newBuilder().setProject(project).setRequestId("req-" + project)
+                .setEntry(BridgeNetwork.newBuilder().setBridge(bridge).setVlan(vlan).setPhysicalNetwork("physnet1")
+                        .setGatewayCidr(gatewayCidr).build()).build();
+    }
+
+    public static TunnelingEntry tunnel(String project, String interfaceName, int port, String address, String networkCidr,
+                                        TunnelPeer... peers) {
+        return TunnelingEntry.newBuilder().setProject(project).setRequestId("req-" + project)
+                .setEntry(VpnTunnel.newBuilder().setInterfaceName(interfaceName).setListenPort(port).setAddress(address)
+                        .setNetworkCidr(networkCidr).setPeers(List.of(peers)).build()).build();
+    }
+
+    public static TunnelPeer peer(String publicKey, String allowedIp) {
+        return TunnelPeer.newBuilder().setPublicKey(publicKey).setAllowedIp(allowedIp).build();
+    }
+}

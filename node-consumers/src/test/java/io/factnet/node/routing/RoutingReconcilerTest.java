@@ -1,0 +1,243 @@
+package io.factnet.node.routing;
+
+import static io.factnet.node.Entries.any;
+import static io.factnet.node.Entries.floating;
+import static io.factnet.node.Entries.forward;
+import static io.factnet.node.Entries.group;
+import static io.factnet.node.Entries.icmp;
+import static io.factnet.node.Entries.snat;
+import static io.factnet.node.Entries.tcp;
+import static io.factnet.node.Entries.udp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factnet.model.RoutingEntry;
+import io.factnet.node.exec.Command;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.sim.SimConntrack;
+import io.factnet.node.sim.SimulatedHost;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+public class RoutingReconcilerTest {
+    public static final RoutingConfig CONFIG = new RoutingConfig(Ipv4Address.parse("198.51.100.1"), InterfaceName.of("pub0"),
+            RoutingConfig.DEFAULT_METADATA_HOST, List.of(Ipv4Cidr.parseNetwork("192.0.2.0/24")),
+            RoutingConfig.Firewall.NFTABLES);
+
+    @TempDir
+    Path folder;
+    SimulatedHost sim;
+
+    @BeforeEach
+    void node() throws IOException {
+        sim = new SimulatedHost();
+        sim.ip().addLink("pub0", "veth").addresses.add("198.51.100.1/24");
+        // Somebody else's rules: they must survive every apply and resync.
+        Path foreign = folder.resolve("foreign.nft");
+        Files.writeString(foreign, "table inet foreign {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n"
+                + "\t\ttcp dport 9999 drop\n\t}\n}\n");
+        assertThat(sim.run(Command.of("nft", "-f", foreign.toString())).ok()).isTrue();
+        assertThat(sim.run(Command.of("iptables", "-t", "nat", "-N", "operator-chain")).ok()).isTrue();
+        assertThat(sim.run(Command.of("iptables", "-t", "nat", "-A", "POSTROUTING", "-j", "operator-chain")).ok()).isTrue();
+    }
+
+    static SortedMap<String, RoutingEntry> sample() {
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>();
+        desired.put("snat/p1", snat("p1", "10.0.0.0/20"));
+        desired.put("snat/p2", snat("p2", "10.0.16.0/20"));
+        desired.put("floating/198.51.100.10", floating("p1", "198.51.100.10", "10.0.1.5"));
+        desired.put("floating/198.51.100.11", floating("p2", "198.51.100.11", "10.0.17.9"));
+        desired.put("vpn/p1", forward("p1", 51001, "10.0.0.1", 51820));
+        desired.put("group/p1/web", group("p1", "web", "10.0.1.0/24", tcp(22, 22, "0.0.0.0/0"),
+                tcp(8000, 8080, "10.0.2.0/24"), icmp(8, null, "0.0.0.0/0"), udp(53, "10.0.0.0/20")));
+        desired.put("group/p1/db", group("p1", "db", "10.0.2.0/24", any("10.0.1.0/24"), icmp(3, 4, "0.0.0.0/0")));
+        return desired;
+    }
+
+    RoutingReconciler reconciler(RoutingConfig config) {
+        return new RoutingReconciler(sim.host(), folder.resolve("routing"), config);
+    }
+
+    @Test
+    void rendersTheWholeStateAsTheReviewedNftScript() throws IOException {
+        RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
+        assertThat(NftRenderer.render(model, CONFIG)).isEqualTo(reference("routing.nft"));
+    }
+
+    @Test
+    void rendersTheSameStateAsTheReviewedIptablesChains() throws IOException {
+        RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
+        String input = IptablesRenderer.restoreInput(IptablesRenderer.chains(model, CONFIG), Map.of(), Map.of());
+        assertThat(input).isEqualTo(reference("routing.iptables"));
+    }
+
+    @Test
+    void appliesOneTableAndTheFloatingAddressesAndLeavesOthersAlone() {
+        SyncReport report = reconciler(CONFIG).sync(sample(), true);
+
+        assertThat(report.changed()).isTrue();
+        assertThat(report.rejected()).isEmpty();
+        assertThat(report.counts()).containsEntry("floatingIps", 2L).containsEntry("groups", 2L).containsEntry("rules", 6L);
+        assertThat(sim.nft().table("ip", "factnet").sets.get("floating_dnat").elements)
+                .containsExactly("198.51.100.10 : 10.0.1.5", "198.51.100.11 : 10.0.17.9");
+        assertThat(sim.nft().table("ip", "factnet").chains).containsKeys("prerouting", "postrouting", "forward");
+        assertThat(sim.nft().table("inet", "foreign").chains.get("input").rules).containsExactly("tcp dport 9999 drop");
+        assertThat(sim.iptables().table("nat")).containsKey("operator-chain");
+        assertThat(sim.iptables().table("nat").get("POSTROUTING")).containsExactly("-j operator-chain");
+        assertThat(sim.ip().links().get("pub0").addresses)
+                .containsExactly("198.51.100.1/24", "198.51.100.10/32", "198.51.100.11/32");
+        assertThat(sim.sysctl()).containsEntry("net.ipv4.ip_forward", "1");
+        assertThat(nftScripts()).isEqualTo(1);
+    }
+
+    @Test
+    void aSecondSyncWithoutChangesAppliesNothingAndAResyncRepairsDrift() throws IOException {
+        RoutingReconciler reconciler = reconciler(CONFIG);
+        reconciler.sync(sample(), true);
+        sim.clearCommands();
+
+        assertThat(reconciler.sync(sample(), false).changed()).isFalse();
+        assertThat(reconciler.sync(sample(), true).changed()).isFalse();
+        assertThat(nftScripts()).isZero();
+
+        // Somebody deletes our table and one floating address: the resync puts both back, and only them.
+        Path drop = folder.resolve("drop.nft");
+        Files.writeString(drop, "delete table ip factnet\n");
+        sim.run(Command.of("nft", "-f", drop.toString()));
+        sim.ip().links().get("pub0").addresses.remove("198.51.100.10/32");
+        assertThat(reconciler.sync(sample(), false).changed()).as("without verify the memory is trusted").isFalse();
+        assertThat(reconciler.sync(sample(), true).changed()).isTrue();
+        assertThat(sim.nft().table("ip", "factnet")).isNotNull();
+        assertThat(sim.nft().table("inet", "foreign")).isNotNull();
+        assertThat(sim.ip().links().get("pub0").addresses).contains("198.51.100.10/32");
+    }
+
+    @Test
+    void incrementalChangesEndInTheStateOfAFullSyncFromScratch() {
+        RoutingReconciler incremental = reconciler(CONFIG);
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>();
+        incremental.sync(desired, true);
+        for (Map.Entry<String, RoutingEntry> entry : sample().entrySet()) {
+            desired.put(entry.getKey(), entry.getValue());
+            incremental.sync(new TreeMap<>(desired), false);
+        }
+        desired.remove("floating/198.51.100.11");
+        desired.put("floating/198.51.100.12", floating("p1", "198.51.100.12", "10.0.1.6"));
+        incremental.sync(new TreeMap<>(desired), false);
+        String listing = sim.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout();
+        List<String> addresses = List.copyOf(sim.ip().links().get("pub0").addresses);
+
+        SimulatedHost fresh = new SimulatedHost();
+        fresh.ip().addLink("pub0", "veth").addresses.add("198.51.100.1/24");
+        new RoutingReconciler(fresh.host(), folder.resolve("fresh"), CONFIG).sync(new TreeMap<>(desired), true);
+
+        assertThat(fresh.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout()).isEqualTo(listing);
+        assertThat(fresh.ip().links().get("pub0").addresses).containsExactlyInAnyOrderElementsOf(addresses);
+        assertThat(addresses).doesNotContain("198.51.100.11/32").contains("198.51.100.12/32");
+    }
+
+    @Test
+    void disassociationRemovesTheAddressAndFlushesItsConnections() {
+        RoutingReconciler reconciler = reconciler(CONFIG);
+        reconciler.sync(sample(), true);
+        sim.conntrack().connections().add(new SimConntrack.Connection("198.51.100.10", "10.0.1.5"));
+        sim.conntrack().connections().add(new SimConntrack.Connection("203.0.113.7", "198.51.100.10"));
+        sim.conntrack().connections().add(new SimConntrack.Connection("198.51.100.11", "10.0.17.9"));
+
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
+        desired.remove("floating/198.51.100.10");
+        assertThat(reconciler.sync(desired, false).changed()).isTrue();
+
+        assertThat(sim.ip().links().get("pub0").addresses).doesNotContain("198.51.100.10/32").contains("198.51.100.11/32");
+        assertThat(sim.conntrack().connections()).containsExactly(new SimConntrack.Connection("198.51.100.11", "10.0.17.9"));
+        assertThat(sim.nft().table("ip", "factnet").sets.get("floating_dnat").elements)
+                .containsExactly("198.51.100.11 : 10.0.17.9");
+    }
+
+    @Test
+    void anAddressSomebodyElseAddedIsNeverRemovedAndARestartStillKnowsOurs() {
+        sim.ip().links().get("pub0").addresses.add("198.51.100.99/32");
+        reconciler(CONFIG).sync(sample(), true);
+
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
+        desired.remove("floating/198.51.100.11");
+        reconciler(CONFIG).sync(desired, true); // a new agent process: only the state file tells what is ours
+
+        assertThat(sim.ip().links().get("pub0").addresses)
+                .containsExactlyInAnyOrder("198.51.100.1/24", "198.51.100.10/32", "198.51.100.99/32");
+    }
+
+    @Test
+    void iptablesModeKeepsOurChainsAndRemovesOnlyOurStaleOnes() {
+        RoutingReconciler reconciler = reconciler(CONFIG.withFirewall(RoutingConfig.Firewall.IPTABLES));
+        reconciler.sync(sample(), true);
+        Map<String, List<String>> filter = sim.iptables().table("filter");
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(2);
+        assertThat(filter.get("FORWARD")).containsExactly("-j factnet-FORWARD");
+        assertThat(sim.iptables().table("nat").get("POSTROUTING")).containsExactly("-j factnet-POSTROUTING", "-j operator-chain");
+        assertThat(sim.nft().table("ip", "factnet")).isNull();
+
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
+        desired.remove("group/p1/db");
+        sim.clearCommands();
+        assertThat(reconciler.sync(desired, true).changed()).isTrue();
+        assertThat(filter = sim.iptables().table("filter")).doesNotContainKey(
+                "factnet-g-" + RoutingModelBuilder.chainId("p1", "db"));
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(1);
+        assertThat(filter.get("FORWARD")).containsExactly("-j factnet-FORWARD");
+        assertThat(sim.iptables().table("nat")).containsKey("operator-chain");
+        assertThat(sim.commands().stream().filter(c -> c.program().equals("iptables-restore"))).hasSize(1);
+
+        sim.clearCommands();
+        assertThat(reconciler.sync(desired, true).changed()).isFalse();
+        sim.run(Command.of("iptables", "-t", "nat", "-D", "PREROUTING", "-j", "factnet-PREROUTING"));
+        assertThat(reconciler.sync(desired, true).changed()).as("a removed jump is drift").isTrue();
+        assertThat(sim.iptables().table("nat").get("PREROUTING")).containsExactly("-j factnet-PREROUTING");
+    }
+
+    @Test
+    void keepsProjectsApartAndReportsWhatItLeftOut() {
+        SortedMap<String, RoutingEntry> desired = sample();
+        desired.put("floating/198.51.100.20", floating("p2", "198.51.100.20", "10.0.1.5")); // p1's instance
+        desired.put("floating/198.51.100.21", floating("p1", "198.51.100.21", "10.9.9.9")); // outside p1's block
+        desired.put("floating/198.51.100.10-again", floating("p1", "198.51.100.10", "10.0.1.7"));
+        desired.put("group/p2/steal", group("p2", "steal", "10.0.1.0/24", any("0.0.0.0/0")));
+        // of two overlapping groups the first by resource name stays
+        desired.put("group/p1/zz-overlap", group("p1", "overlap", "10.0.1.128/25", any("0.0.0.0/0")));
+        desired.put("group/p1/badrule", group("p1", "badrule", "10.0.3.0/24", tcp(90, 80, "0.0.0.0/0"), tcp(443, 443, "0.0.0.0/0")));
+
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, CONFIG);
+
+        assertThat(built.rejected()).extracting(SyncReport.Rejection::resource).containsExactlyInAnyOrder(
+                "floating/198.51.100.20", "floating/198.51.100.21", "floating/198.51.100.10-again",
+                "group/p2/steal", "group/p1/zz-overlap", "group/p1/badrule#rule0");
+        assertThat(built.model().floating()).hasSize(2);
+        RoutingModel.GroupChain badrule = built.model().groups().stream()
+                .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();
+        assertThat(badrule.rules()).hasSize(1);
+    }
+
+    private long nftScripts() {
+        return sim.commands().stream().filter(c -> c.argv().equals(List.of("nft", "-f", folder.resolve("routing/factnet.nft").toString()))).count();
+    }
+
+    static String reference(String name) throws IOException {
+        try (var in = RoutingReconcilerTest.class.getResourceAsStream("/reference/" + name)) {
+            if (in == null) {
+                throw new IOException("missing reference " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
