@@ -1,13 +1,10 @@
 package io.factnet.node.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factnet.node.exec.Host;
+import io.factnet.node.exec.IpLinks;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,8 +20,6 @@ import java.util.TreeMap;
  * added is never removed, and after a restart we still know which associations ended.
  */
 final class FloatingAddresses {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Host host;
     private final InterfaceName device;
     private final Path owned;
@@ -77,19 +72,8 @@ final class FloatingAddresses {
     }
 
     private Set<Ipv4Address> present() {
-        String json = host.run("ip", "-j", "address", "show", "dev", device.name()).stdout();
         Set<Ipv4Address> addresses = new HashSet<>();
-        try {
-            for (JsonNode link : JSON.readTree(json.isBlank() ? "[]" : json)) {
-                for (JsonNode info : link.path("addr_info")) {
-                    if ("inet".equals(info.path("family").asText()) && info.path("prefixlen").asInt() == 32) {
-                        addresses.add(Ipv4Address.parse(info.path("local").asText()));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the addresses of " + device + ": " + e.getMessage(), e);
-        }
+        IpLinks.read(host, device).addresses().stream().filter(a -> a.prefix() == 32).forEach(a -> addresses.add(a.address()));
         return addresses;
     }
 

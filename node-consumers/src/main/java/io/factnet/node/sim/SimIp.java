@@ -113,7 +113,7 @@ public final class SimIp extends SimTool {
             return link(verb, args, json, details);
         }
         if (object.equals("address") || object.equals("addr")) {
-            return address(verb, args, json);
+            return address(verb, args, json, details);
         }
         throw new SimError(255, "Object \"" + object + "\" is unknown, try \"ip help\".");
     }
@@ -205,11 +205,11 @@ public final class SimIp extends SimTool {
         links.values().removeIf(l -> name.equals(l.parent));
     }
 
-    private String address(String verb, List<String> args, boolean json) {
+    private String address(String verb, List<String> args, boolean json, boolean details) {
         switch (verb) {
             case "show" -> {
                 List<Link> shown = args.isEmpty() ? List.copyOf(links.values()) : List.of(existing(device(args)));
-                return json ? json(shown, false, true) : text(shown);
+                return json ? json(shown, details, true) : text(shown);
             }
             case "add", "replace", "del", "delete" -> {
                 Ipv4Cidr cidr = Ipv4Cidr.parseInterface(args.get(0));

@@ -11,6 +11,7 @@ import static io.factnet.node.Entries.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.model.RoutingEntry;
+import io.factnet.node.References;
 import io.factnet.node.exec.Command;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
@@ -19,7 +20,6 @@ import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimConntrack;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,16 +70,16 @@ public class RoutingReconcilerTest {
     }
 
     @Test
-    void rendersTheWholeStateAsTheReviewedNftScript() throws IOException {
+    void rendersTheWholeStateAsTheReviewedNftScript() {
         RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
-        assertThat(NftRenderer.render(model, CONFIG)).isEqualTo(reference("routing.nft"));
+        References.assertMatches("routing.nft", NftRenderer.render(model, CONFIG));
     }
 
     @Test
-    void rendersTheSameStateAsTheReviewedIptablesChains() throws IOException {
+    void rendersTheSameStateAsTheReviewedIptablesChains() {
         RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
         String input = IptablesRenderer.restoreInput(IptablesRenderer.chains(model, CONFIG), Map.of(), Map.of());
-        assertThat(input).isEqualTo(reference("routing.iptables"));
+        References.assertMatches("routing.iptables", input);
     }
 
     @Test
@@ -232,12 +232,4 @@ public class RoutingReconcilerTest {
         return sim.commands().stream().filter(c -> c.argv().equals(List.of("nft", "-f", folder.resolve("routing/factnet.nft").toString()))).count();
     }
 
-    static String reference(String name) throws IOException {
-        try (var in = RoutingReconcilerTest.class.getResourceAsStream("/reference/" + name)) {
-            if (in == null) {
-                throw new IOException("missing reference " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
 }

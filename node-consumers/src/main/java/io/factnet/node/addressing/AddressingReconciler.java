@@ -1,0 +1,187 @@
+package io.factnet.node.addressing;
+
+import io.factnet.model.AddressingEntry;
+import io.factnet.model.NodeRole;
+import io.factnet.node.exec.Host;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.exec.Tools;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.runtime.NodeEventSink;
+import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.runtime.SyncReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The addressing node: one dnsmasq per network (never one global hosts file: dnsmasq reads hosts in
+ * super-linear time), each in its own folder with its hosts file, started when missing or dead,
+ * restarted when its options changed, sent SIGHUP when only its hosts changed. Lease callbacks
+ * become LeaseGranted / LeaseReleased events.
+ */
+public final class AddressingReconciler implements RoleReconciler<AddressingEntry> {
+    private static final Logger log = LoggerFactory.getLogger(AddressingReconciler.class);
+    private static final long STOP_TIMEOUT_MILLIS = 5_000;
+
+    private final Host host;
+    private final Path base;
+    private final String nodeId;
+    private final boolean checkFolderAccess;
+    private final Map<InterfaceName, Served> served = new LinkedHashMap<>();
+
+    private record Served(String project, LeaseEvents events) {
+    }
+
+    /**
+     * @param checkFolderAccess on a real node dnsmasq drops to an unprivileged user and re-reads
+     *                          its hosts file on SIGHUP: the start check makes sure it can reach it
+     */
+    public AddressingReconciler(Host host, Path folder, String nodeId, boolean checkFolderAccess) {
+        this.host = host;
+        this.base = StateFiles.sharedFolder(SafePaths.check(folder.toAbsolutePath()));
+        this.nodeId = nodeId;
+        this.checkFolderAccess = checkFolderAccess;
+    }
+
+    @Override
+    public NodeRole role() {
+        return NodeRole.ADDRESSING;
+    }
+
+    @Override
+    public void preflight() {
+        Tools.require(host, "dnsmasq");
+        if (checkFolderAccess) {
+            for (Path p = base.toAbsolutePath(); p != null; p = p.getParent()) {
+                try {
+                    if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                        throw new IllegalStateException("dnsmasq runs unprivileged and must reach its hosts file under "
+                                + base + ", but " + p + " is not traversable by others (chmod o+x " + p + ")");
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public SyncReport sync(SortedMap<String, AddressingEntry> desired, boolean verify) {
+        long began = System.nanoTime();
+        DhcpModelBuilder.Built built = DhcpModelBuilder.build(desired);
+        long rendered = System.nanoTime();
+        boolean changed = false;
+        Set<String> wanted = new HashSet<>();
+        for (DhcpModel.Network network : built.model().networks()) {
+            wanted.add(network.bridge().name());
+            changed |= ensure(network);
+        }
+        changed |= removeOthers(wanted);
+        Map<String, Long> counts = DhcpModelBuilder.counts(built.model(), built.rejected().size());
+        return new SyncReport(changed, counts, built.rejected(), (rendered - began) / 1_000_000,
+                (System.nanoTime() - rendered) / 1_000_000);
+    }
+
+    private boolean ensure(DhcpModel.Network network) {
+        DnsmasqFiles files = new DnsmasqFiles(StateFiles.sharedFolder(base.resolve(network.bridge().name())));
+        served.computeIfAbsent(network.bridge(), b -> new Served(network.project(), new LeaseEvents(files.events())));
+        if (!served.get(network.bridge()).project().equals(network.project())) {
+            served.put(network.bridge(), new Served(network.project(), new LeaseEvents(files.events())));
+        }
+        StateFiles.writeIfChanged(files.hook(), files.hookScript(), StateFiles.EXECUTABLE);
+        boolean hostsChanged = StateFiles.writeIfChanged(files.hosts(), DnsmasqFiles.hostsFile(network), StateFiles.READABLE);
+        List<String> argv = files.argv(network);
+        Optional<Long> pid = ours(files);
+        if (pid.isPresent() && host.processes().commandLine(pid.get()).orElseThrow().equals(argv)) {
+            if (hostsChanged) {
+                host.run("kill", "-HUP", pid.get().toString());
+                return true;
+            }
+            return false;
+        }
+        if (pid.isPresent()) {
+            log.info("dnsmasq of {} runs with other options; restarting it", network.bridge());
+            stop(pid.get());
+        } else if (Files.exists(files.pidFile())) {
+            log.warn("dnsmasq of {} is not running (died?); starting it", network.bridge());
+        }
+        host.run(argv.toArray(String[]::new));
+        if (ours(files).isEmpty()) {
+            throw new IllegalStateException("dnsmasq of " + network.bridge() + " started but is not running");
+        }
+        return true;
+    }
+
+    /** The pid of our dnsmasq for this folder, if one runs: its command line names our pid file. */
+    private Optional<Long> ours(DnsmasqFiles files) {
+        Optional<Long> pid = StateFiles.read(files.pidFile()).map(String::strip).filter(s -> s.matches("[0-9]{1,10}"))
+                .map(Long::parseLong);
+        return pid.filter(p -> host.processes().commandLine(p)
+                .filter(argv -> argv.contains("--pid-file=" + files.pidFile())).isPresent());
+    }
+
+    private void stop(long pid) {
+        host.run("kill", "-TERM", Long.toString(pid));
+        long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MILLIS;
+        while (host.processes().commandLine(pid).isPresent()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("dnsmasq " + pid + " did not stop within " + STOP_TIMEOUT_MILLIS + " ms");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted stopping dnsmasq " + pid, e);
+            }
+        }
+    }
+
+    /** Stops the dnsmasq of every folder that is no longer a wanted network, and removes the folder. */
+    private boolean removeOthers(Set<String> wanted) {
+        boolean changed = false;
+        List<Path> folders;
+        try (Stream<Path> list = Files.list(base)) {
+            folders = list.filter(Files::isDirectory).filter(p -> !wanted.contains(p.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + base, e);
+        }
+        for (Path folder : folders) {
+            DnsmasqFiles files = new DnsmasqFiles(folder);
+            Optional<Long> pid = ours(files);
+            if (pid.isPresent()) {
+                stop(pid.get());
+            }
+            deleteTree(folder);
+            served.keySet().removeIf(b -> b.name().equals(folder.getFileName().toString()));
+            log.info("removed the DHCP network of {}", folder.getFileName());
+            changed = true;
+        }
+        return changed;
+    }
+
+    @Override
+    public void pollEvents(NodeEventSink sink) {
+        served.values().forEach(s -> s.events().poll(s.project(), nodeId).forEach(event -> sink.publish(s.project(), event)));
+    }
+
+    private static void deleteTree(Path folder) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(StateFiles::delete);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + folder, e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.factnet.node.addressing;
+
+import io.factnet.node.net.DomainName;
+import io.factnet.node.net.Hostname;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.net.MacAddress;
+import java.util.List;
+
+/** The addressing node's desired state, validated: one dnsmasq per project network, with its hosts. */
+public record DhcpModel(List<Network> networks) {
+
+    public DhcpModel {
+        networks = List.copyOf(networks);
+    }
+
+    /** One network: its dnsmasq listens on {@code bridge} and hands out the static leases of {@code hosts}. */
+    public record Network(String project, InterfaceName bridge, Ipv4Cidr block, Ipv4Address gateway,
+                          List<Ipv4Address> dnsServers, DomainName domain, int leaseSeconds, List<Host> hosts) {
+        public Network {
+            dnsServers = List.copyOf(dnsServers);
+            hosts = List.copyOf(hosts);
+        }
+    }
+
+    /** One line of a hosts file: mac,hostname,ip. */
+    public record Host(MacAddress mac, Hostname hostname, Ipv4Address address) {
+    }
+}

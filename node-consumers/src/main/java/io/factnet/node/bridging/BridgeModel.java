@@ -1,0 +1,73 @@
+package io.factnet.node.bridging;
+
+import io.factnet.model.BridgeNetwork;
+import io.factnet.model.BridgingEntry;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.InvalidValueException;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.runtime.SyncReport.Rejection;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+
+/** The bridging node's desired state, validated: per network a bridge with its gateway and its uplink. */
+public record BridgeModel(List<Bridge> bridges) {
+
+    /**
+     * @param vlanLink tagged mode: vlan&lt;id&gt; on {@code uplink}; empty in untagged mode
+     * @param uplink   the physical interface the bridge reaches the network through, if any
+     */
+    public record Bridge(String resource, InterfaceName name, int vlan, Ipv4Cidr gateway, Optional<InterfaceName> vlanLink,
+                         Optional<InterfaceName> uplink) {
+    }
+
+    public record Built(BridgeModel model, List<Rejection> rejected) {
+    }
+
+    public static Built build(SortedMap<String, BridgingEntry> entries, BridgingConfig config) {
+        List<Bridge> bridges = new ArrayList<>();
+        List<Rejection> rejected = new ArrayList<>();
+        Set<InterfaceName> names = new HashSet<>();
+        Set<String> vlans = new HashSet<>();
+        Set<InterfaceName> untaggedUplinks = new HashSet<>();
+        entries.forEach((resource, entry) -> {
+            BridgeNetwork network = (BridgeNetwork) entry.getEntry();
+            try {
+                InterfaceName name = new InterfaceName(network.getBridge());
+                int vlan = network.getVlan();
+                if (vlan < 1 || vlan > 4094) {
+                    throw new InvalidValueException("VLAN", String.valueOf(vlan), "is not 1..4094");
+                }
+                Ipv4Cidr gateway = Ipv4Cidr.parseInterface(network.getGatewayCidr());
+                if (gateway.prefix() > 30 || gateway.address().equals(gateway.network()) || gateway.address().equals(gateway.last())) {
+                    throw new InvalidValueException("gateway", network.getGatewayCidr(), "is not a host address of its network");
+                }
+                Optional<InterfaceName> uplink = Optional.ofNullable(config.physicalInterfaces().get(network.getPhysicalNetwork()));
+                Optional<InterfaceName> vlanLink = Optional.empty();
+                if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED) {
+                    if (uplink.isEmpty()) {
+                        throw new InvalidValueException("physical network", network.getPhysicalNetwork(),
+                                "has no interface on this node (--physical-interface NAME=IFACE)");
+                    }
+                    vlanLink = Optional.of(new InterfaceName("vlan" + vlan));
+                    if (!vlans.add(network.getPhysicalNetwork() + "/" + vlan)) {
+                        throw new InvalidValueException("VLAN", String.valueOf(vlan), "is used by another bridge here");
+                    }
+                } else if (uplink.isPresent() && !untaggedUplinks.add(uplink.get())) {
+                    throw new InvalidValueException("physical network", network.getPhysicalNetwork(),
+                            "untagged: its interface " + uplink.get() + " is in another bridge already");
+                }
+                if (!names.add(name)) {
+                    throw new InvalidValueException("bridge", name.name(), "is given twice");
+                }
+                bridges.add(new Bridge(resource, name, vlan, gateway, vlanLink, uplink));
+            } catch (IllegalArgumentException e) {
+                rejected.add(new Rejection(resource, e.getMessage()));
+            }
+        });
+        return new Built(new BridgeModel(List.copyOf(bridges)), rejected);
+    }
+}

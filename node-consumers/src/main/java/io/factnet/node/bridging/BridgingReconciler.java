@@ -1,0 +1,155 @@
+package io.factnet.node.bridging;
+
+import io.factnet.model.BridgingEntry;
+import io.factnet.model.NodeRole;
+import io.factnet.node.exec.Host;
+import io.factnet.node.exec.IpLinks;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.exec.Tools;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.runtime.SyncReport.Rejection;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.stream.Stream;
+
+/**
+ * The bridging node: per network a bridge br&lt;vlan&gt; with the gateway address, and in tagged mode a
+ * VLAN link on the physical interface inside it. Bridges and VLAN links are ours when their alias
+ * says so; the changes of one sync go to the kernel as one {@code ip -batch}.
+ */
+public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
+    static final String OWNER = "factnet-bridging";
+
+    private final Host host;
+    private final BridgingConfig config;
+    private final Path batch;
+    private BridgeModel lastApplied;
+    private List<Rejection> lastRejected = List.of();
+
+    public BridgingReconciler(Host host, Path folder, BridgingConfig config) {
+        this.host = host;
+        this.config = config;
+        this.batch = StateFiles.privateFolder(folder).resolve("links.batch");
+    }
+
+    @Override
+    public NodeRole role() {
+        return NodeRole.BRIDGING;
+    }
+
+    @Override
+    public void preflight() {
+        Tools.require(host, "ip", "-V");
+        if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED && !host.features().vlan()) {
+            throw new IllegalStateException("this kernel has no 802.1Q VLAN support (module 8021q): load it "
+                    + "(modprobe 8021q) or run the bridging agent with --vlan-mode untagged");
+        }
+    }
+
+    @Override
+    public SyncReport sync(SortedMap<String, BridgingEntry> desired, boolean verify) {
+        long began = System.nanoTime();
+        BridgeModel.Built built = BridgeModel.build(desired, config);
+        long rendered = System.nanoTime();
+        boolean changed = false;
+        List<Rejection> rejected = new ArrayList<>(built.rejected());
+        if (verify || !built.model().equals(lastApplied)) {
+            String plan = plan(built.model(), IpLinks.read(host), rejected);
+            if (!plan.isEmpty()) {
+                StateFiles.write(batch, plan, StateFiles.PRIVATE);
+                host.run("ip", "-batch", batch.toString());
+                changed = true;
+            }
+            lastApplied = built.model();
+            lastRejected = List.copyOf(rejected.subList(built.rejected().size(), rejected.size()));
+        } else {
+            rejected.addAll(lastRejected);
+        }
+        return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size(),
+                "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
+                (System.nanoTime() - rendered) / 1_000_000);
+    }
+
+    /**
+     * The ip batch lines that take the kernel from {@code links} to the model; empty when it is there
+     * already. A bridge or VLAN link of the same name that is not ours is left alone and its entry rejected.
+     */
+    static String plan(BridgeModel model, Map<String, IpLinks.Link> links, List<Rejection> rejected) {
+        StringBuilder out = new StringBuilder();
+        Set<String> wanted = new HashSet<>();
+        for (BridgeModel.Bridge bridge : model.bridges()) {
+            String name = bridge.name().name();
+            String vlanName = bridge.vlanLink().map(InterfaceName::name).orElse(null);
+            IpLinks.Link foreign = Stream.of(links.get(name), vlanName == null ? null : links.get(vlanName))
+                    .filter(l -> l != null && !l.ownedBy(OWNER)).findFirst().orElse(null);
+            if (foreign != null) {
+                rejected.add(new Rejection(bridge.resource(), "interface " + foreign.name()
+                        + " exists and is not factnet's (no alias " + OWNER + "); it is left alone"));
+                wanted.add(name);
+                continue;
+            }
+            wanted.add(name);
+            IpLinks.Link link = links.get(name);
+            if (link != null && !link.kind().equals("bridge")) {
+                out.append("link del ").append(name).append('\n');
+                link = null;
+            }
+            if (link == null) {
+                out.append("link add ").append(name).append(" type bridge\n");
+            }
+            if (link == null || !link.ownedBy(OWNER)) {
+                out.append("link set ").append(name).append(" alias ").append(OWNER).append('\n');
+            }
+            Set<Ipv4Cidr> present = link == null ? Set.of() : new HashSet<>(link.addresses());
+            if (!present.contains(bridge.gateway())) {
+                out.append("address add ").append(bridge.gateway()).append(" dev ").append(name).append('\n');
+            }
+            present.stream().filter(a -> !a.equals(bridge.gateway()))
+                    .forEach(a -> out.append("address del ").append(a).append(" dev ").append(name).append('\n'));
+            if (link == null || !link.up()) {
+                out.append("link set ").append(name).append(" up\n");
+            }
+            if (bridge.vlanLink().isPresent()) {
+                String vlan = bridge.vlanLink().get().name();
+                String parent = bridge.uplink().orElseThrow().name();
+                wanted.add(vlan);
+                IpLinks.Link vlanLink = links.get(vlan);
+                if (vlanLink != null && !(vlanLink.kind().equals("vlan") && Objects.equals(vlanLink.vlanId(), bridge.vlan())
+                        && parent.equals(vlanLink.parent()))) {
+                    out.append("link del ").append(vlan).append('\n');
+                    vlanLink = null;
+                }
+                if (vlanLink == null) {
+                    out.append("link add link ").append(parent).append(" name ").append(vlan).append(" type vlan id ")
+                            .append(bridge.vlan()).append('\n');
+                }
+                if (vlanLink == null || !vlanLink.ownedBy(OWNER)) {
+                    out.append("link set ").append(vlan).append(" alias ").append(OWNER).append('\n');
+                }
+                if (vlanLink == null || !name.equals(vlanLink.master()) || !vlanLink.up()) {
+                    out.append("link set ").append(vlan).append(" master ").append(name).append(" up\n");
+                }
+            } else if (bridge.uplink().isPresent()) {
+                IpLinks.Link uplink = links.get(bridge.uplink().get().name());
+                if (uplink == null || !name.equals(uplink.master())) {
+                    out.append("link set ").append(bridge.uplink().get()).append(" master ").append(name).append('\n');
+                }
+            }
+        }
+        // Ours and no longer wanted: VLAN links first, then bridges (their ports are released with them).
+        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && l.kind().equals("vlan"))
+                .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
+        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && !l.kind().equals("vlan"))
+                .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
+        return out.toString();
+    }
+}

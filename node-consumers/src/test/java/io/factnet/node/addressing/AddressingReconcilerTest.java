@@ -1,0 +1,168 @@
+package io.factnet.node.addressing;
+
+import static io.factnet.node.Entries.dhcpHost;
+import static io.factnet.node.Entries.dhcpNetwork;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factnet.model.AddressingEntry;
+import io.factnet.model.LeaseGranted;
+import io.factnet.model.LeaseReleased;
+import io.factnet.model.Request;
+import io.factnet.node.References;
+import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.sim.SimProcesses;
+import io.factnet.node.sim.SimulatedHost;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AddressingReconcilerTest {
+    @TempDir
+    Path folder;
+    SimulatedHost sim;
+    AddressingReconciler reconciler;
+
+    @BeforeEach
+    void node() {
+        sim = new SimulatedHost();
+        sim.ip().addLink("br100", "bridge");
+        sim.ip().addLink("br101", "bridge");
+        reconciler = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+    }
+
+    static SortedMap<String, AddressingEntry> sample() {
+        SortedMap<String, AddressingEntry> desired = new TreeMap<>();
+        desired.put("net/p1", dhcpNetwork("p1", "br100", "10.0.0.0/20", "10.0.0.1", List.of("8.8.8.8", "1.1.1.1"), "novalocal", 3600));
+        desired.put("host/p1/vm1", dhcpHost("p1", "fa:16:3e:00:00:05", "VM One", "10.0.1.5"));
+        desired.put("host/p1/vm2", dhcpHost("p1", "FA:16:3E:00:00:06", "vm-two.example", "10.0.1.6"));
+        desired.put("net/p2", dhcpNetwork("p2", "br101", "10.0.16.0/20", "10.0.16.1", List.of(), "p2.cloud", 600));
+        desired.put("host/p2/db", dhcpHost("p2", "fa:16:3e:00:01:01", "db", "10.0.17.3"));
+        return desired;
+    }
+
+    @Test
+    void rendersEachNetworksDnsmasqAsReviewed() {
+        DhcpModel model = DhcpModelBuilder.build(sample()).model();
+        StringBuilder out = new StringBuilder();
+        for (DhcpModel.Network network : model.networks()) {
+            DnsmasqFiles files = new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/" + network.bridge()));
+            out.append("# argv\n").append(String.join("\n", files.argv(network))).append("\n# hosts\n")
+                    .append(DnsmasqFiles.hostsFile(network));
+        }
+        out.append("# lease hook\n").append(new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/br100")).hookScript());
+        References.assertMatches("addressing.txt", out.toString());
+    }
+
+    @Test
+    void startsOneDnsmasqPerNetworkAndReloadsOnlyWhatChanged() {
+        SyncReport first = reconciler.sync(sample(), true);
+        assertThat(first.changed()).isTrue();
+        assertThat(first.counts()).containsEntry("networks", 2L).containsEntry("hosts", 3L);
+        Map<Long, SimProcesses.Process> running = sim.processes().processes();
+        assertThat(running).hasSize(2);
+        long p1 = pidOf("br100");
+        assertThat(running.get(p1).hosts).containsExactly("fa:16:3e:00:00:05,vm-one,10.0.1.5", "fa:16:3e:00:00:06,vm-two-example,10.0.1.6");
+
+        sim.clearCommands();
+        assertThat(reconciler.sync(sample(), false).changed()).isFalse();
+        assertThat(reconciler.sync(sample(), true).changed()).isFalse();
+        assertThat(sim.commands()).noneMatch(c -> c.program().equals("dnsmasq") || c.program().equals("kill"));
+
+        SortedMap<String, AddressingEntry> more = sample();
+        more.put("host/p1/vm3", dhcpHost("p1", "fa:16:3e:00:00:07", "vm3", "10.0.1.7"));
+        assertThat(reconciler.sync(more, false).changed()).isTrue();
+        assertThat(pidOf("br100")).as("a new host is a SIGHUP, not a restart").isEqualTo(p1);
+        assertThat(running.get(p1).hostsReads).isEqualTo(2);
+        assertThat(running.get(p1).hosts).hasSize(3);
+
+        more.put("net/p1", dhcpNetwork("p1", "br100", "10.0.0.0/20", "10.0.0.1", List.of("8.8.8.8"), "novalocal", 7200));
+        reconciler.sync(more, false);
+        assertThat(pidOf("br100")).as("new options need a restart").isNotEqualTo(p1);
+        assertThat(running).hasSize(2);
+    }
+
+    @Test
+    void aDeadDnsmasqIsRestartedAndARemovedNetworkStopsItsDnsmasq() {
+        reconciler.sync(sample(), true);
+        sim.processes().crash(pidOf("br101"));
+        assertThat(reconciler.sync(sample(), true).changed()).isTrue();
+        assertThat(sim.processes().processes()).hasSize(2);
+
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("net/p2");
+        fewer.remove("host/p2/db");
+        assertThat(reconciler.sync(fewer, false).changed()).isTrue();
+        assertThat(sim.processes().processes()).hasSize(1);
+        assertThat(folder.resolve("addressing/br101")).doesNotExist();
+    }
+
+    @Test
+    void rejectsHostsThatDoNotBelongAndSanitizesNames() {
+        SortedMap<String, AddressingEntry> desired = sample();
+        desired.put("host/p1/outside", dhcpHost("p1", "fa:16:3e:00:00:08", "x", "10.0.17.8"));
+        desired.put("host/p1/zz-dup-mac", dhcpHost("p1", "fa:16:3e:00:00:05", "x", "10.0.1.9"));
+        desired.put("host/p3/orphan", dhcpHost("p3", "fa:16:3e:00:00:09", "x", "10.0.1.10"));
+        desired.put("host/p1/gw", dhcpHost("p1", "fa:16:3e:00:00:0a", "x", "10.0.0.1"));
+        desired.put("host/p1/zz-same-name", dhcpHost("p1", "fa:16:3e:00:00:0b", "VM One", "10.0.1.11"));
+
+        DhcpModelBuilder.Built built = DhcpModelBuilder.build(desired);
+
+        assertThat(built.rejected()).extracting(SyncReport.Rejection::resource)
+                .containsExactlyInAnyOrder("host/p1/outside", "host/p1/zz-dup-mac", "host/p3/orphan", "host/p1/gw");
+        assertThat(DnsmasqFiles.hostsFile(built.model().networks().get(0))).contains("fa:16:3e:00:00:0b,host-10-0-1-11,10.0.1.11");
+    }
+
+    @Test
+    void leaseCallbacksBecomeEventsOfTheNetworksProject() throws Exception {
+        reconciler.sync(sample(), true);
+        DnsmasqFiles files = new DnsmasqFiles(folder.resolve("addressing/br100").toAbsolutePath());
+        // The real hook, run by a real shell as dnsmasq would, with a hostile host name.
+        hook(files, "add", "fa:16:3e:00:00:05", "10.0.1.5", "vm1'; rm -rf / #");
+        hook(files, "old", "fa:16:3e:00:00:06", "10.0.1.6");
+        hook(files, "del", "fa:16:3e:00:00:05", "10.0.1.5");
+        Files.writeString(files.events(), "add\tnot-a-mac\t10.0.1.5\tx\nadd\tfa:16:3e:00:00:05\t10.0.1.5\tpartial",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+
+        List<Map.Entry<String, Request>> published = new ArrayList<>();
+        reconciler.pollEvents((key, event) -> published.add(Map.entry(key, event)));
+
+        assertThat(published).extracting(Map.Entry::getKey).containsOnly("p1");
+        assertThat(published).extracting(e -> e.getValue().getCommand()).containsExactly(
+                granted("10.0.1.5", "fa:16:3e:00:00:05", "vm1-rm-rf"),
+                granted("10.0.1.6", "fa:16:3e:00:00:06", null),
+                LeaseReleased.newBuilder().setNodeId("a1").setAddress("10.0.1.5").setMac("fa:16:3e:00:00:05").build());
+
+        Files.writeString(files.events(), "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        published.clear();
+        reconciler.pollEvents((key, event) -> published.add(Map.entry(key, event)));
+        assertThat(published).as("the line completed later is read once").hasSize(1);
+    }
+
+    private static LeaseGranted granted(String address, String mac, String hostname) {
+        return LeaseGranted.newBuilder().setNodeId("a1").setAddress(address).setMac(mac).setHostname(hostname).build();
+    }
+
+    private static void hook(DnsmasqFiles files, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(files.hook().toString()));
+        argv.addAll(List.of(args));
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+    }
+
+    private long pidOf(String bridge) {
+        return Long.parseLong(io.factnet.node.exec.StateFiles.read(folder.resolve("addressing/" + bridge + "/pid"))
+                .orElseThrow().strip());
+    }
+
+}
