@@ -1,6 +1,11 @@
 package io.factnet.node.runtime;
 
+import static io.factnet.node.Entries.bridge;
+import static io.factnet.node.Entries.dhcpHost;
+import static io.factnet.node.Entries.dhcpNetwork;
 import static io.factnet.node.Entries.floating;
+import static io.factnet.node.Entries.peer;
+import static io.factnet.node.Entries.tunnel;
 import static io.factnet.node.Entries.group;
 import static io.factnet.node.Entries.snat;
 import static io.factnet.node.Entries.tcp;
@@ -10,7 +15,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRole;
+import io.factnet.model.RegisterNode;
 import io.factnet.model.RoutingEntry;
+import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeProcess;
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.tunneling.TunnelingConfig;
+import io.factnet.node.tunneling.WireGuardKeys;
+import java.nio.file.Files;
+import java.util.Optional;
 import io.factnet.node.NodeEventsReader;
 import io.factnet.node.NodeTopicsWriter;
 import io.factnet.node.exec.Command;
@@ -122,6 +136,55 @@ class NodeAgentKafkaTest {
             assertThat(sim.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout()).isEqualTo(listing);
             assertThat(sim.ip().links().get("pub0").addresses).isEqualTo(addresses);
             again.close();
+        }
+    }
+
+    @Test
+    void aRenderNodeRegistersAndWritesEveryRolesFilesAndCommandPlan() throws Exception {
+        Path state = dir.resolve("render-node");
+        NodeConfig config = new NodeConfig("render1", List.of(NodeRole.values()), NodeConfig.Driver.RENDER, Optional.empty(),
+                state, RoutingReconcilerTest.CONFIG, new BridgingConfig(BridgingConfig.VlanMode.TAGGED,
+                Map.of("physnet1", InterfaceName.of("eth1"))), new TunnelingConfig("x", TunnelingConfig.Implementation.AUTO),
+                51820, 51829, Duration.ofMillis(50), Duration.ofSeconds(30));
+        String peer = WireGuardKeys.publicOf(WireGuardKeys.generatePrivate()).base64();
+        try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, PARTITIONS, "render-writer");
+             NodeEventsReader events = new NodeEventsReader(kafka.bootstrapServers(), registry)) {
+            Map<NodeRole, Long> offsets = Map.of(
+                    NodeRole.ROUTING, writer.write(List.of(
+                            change(Topics.NODE_ROUTING, "render1", "snat", snat("p1", "10.0.0.0/20")),
+                            change(Topics.NODE_ROUTING, "render1", "fip", floating("p1", "198.51.100.10", "10.0.1.5")))),
+                    NodeRole.ADDRESSING, writer.write(List.of(
+                            change(Topics.NODE_ADDRESSING, "render1", "net", dhcpNetwork("p1", "br100", "10.0.0.0/20", "10.0.0.1",
+                                    List.of(), "novalocal", 3600)),
+                            change(Topics.NODE_ADDRESSING, "render1", "vm1", dhcpHost("p1", "fa:16:3e:00:00:05", "vm1", "10.0.1.5")))),
+                    NodeRole.BRIDGING, writer.write(List.of(
+                            change(Topics.NODE_BRIDGING, "render1", "br", bridge("p1", "br100", 100, "10.0.0.1/20")))),
+                    NodeRole.TUNNELING, writer.write(List.of(
+                            change(Topics.NODE_TUNNELING, "render1", "vpn", tunnel("p1", "vpn100", 51820, "172.16.100.1/24",
+                                    "10.0.0.0/20", peer(peer, "172.16.100.2/32"))))));
+            try (NodeProcess node = NodeProcess.build(config, Map.of("bootstrap.servers", kafka.bootstrapServers()), registry)
+                    .start()) {
+                RegisterNode registered = (RegisterNode) events.await(r -> r.getCommand() instanceof RegisterNode n
+                        && n.getNodeId().equals("render1"), WAIT).getCommand();
+                assertThat(registered.getRoles()).containsExactly(NodeRole.values());
+                assertThat(registered.getPublicAddress()).isEqualTo("198.51.100.1");
+                AppliedAck tunneling = null;
+                for (NodeRole role : NodeRole.values()) {
+                    AppliedAck ack = events.awaitAck("render1", role, offsets.get(role), WAIT);
+                    assertThat(ack.getError()).as(role.name()).isNull();
+                    tunneling = role == NodeRole.TUNNELING ? ack : tunneling;
+                }
+                assertThat(tunneling.getPublicKey()).hasSize(44);
+                assertThat(Files.readString(state.resolve("routing/factnet.nft"))).contains("198.51.100.10 : 10.0.1.5");
+                assertThat(Files.readString(state.resolve("routing/commands.txt"))).contains("nft -f " + state.resolve("routing/factnet.nft"));
+                assertThat(Files.readString(state.resolve("addressing/br100/hosts"))).isEqualTo("fa:16:3e:00:00:05,vm1,10.0.1.5\n");
+                assertThat(Files.readString(state.resolve("addressing/commands.txt"))).startsWith("dnsmasq --version\ndnsmasq --conf-file=/dev/null");
+                assertThat(Files.readString(state.resolve("bridging/links.batch"))).contains("link add link eth1 name vlan100 type vlan id 100");
+                assertThat(Files.readString(state.resolve("tunneling/xvpn100.conf"))).contains("PublicKey = " + peer)
+                        .doesNotContain(tunneling.getPublicKey());
+                assertThat(node.simulated().orElseThrow().wireguard().device("xvpn100").peers).containsKey(peer);
+                assertThat(node.crash()).isEmpty();
+            }
         }
     }
 

@@ -1,0 +1,55 @@
+package io.factnet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factnet.model.NodeRole;
+import io.factnet.node.NodeConfig;
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.tunneling.TunnelingConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class NodeCommandTest {
+
+    @Test
+    void optionsBecomeTheNodesConfiguration() {
+        NodeCommand command = new NodeCommand();
+        new CommandLine(command).parseArgs("--role", "routing,addressing", "--role", "tunneling", "--node-id", "n1",
+                "--driver", "linux", "--netns", "router", "--public-address", "198.51.100.1", "--public-interface", "pub0",
+                "--dmz-cidr", "192.0.2.0/24", "--firewall", "iptables", "--vlan-mode", "untagged",
+                "--physical-interface", "physnet1=eth1", "--wireguard", "userspace", "--interface-prefix", "t9",
+                "--vpn-ports", "50000-50099", "--debounce", "250ms", "--resync", "1m");
+
+        NodeConfig config = command.config();
+
+        assertThat(config.roles()).containsExactly(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.TUNNELING);
+        assertThat(config.driver()).isEqualTo(NodeConfig.Driver.LINUX);
+        assertThat(config.netns()).contains("router");
+        assertThat(config.stateDir().toString()).isEqualTo("/var/lib/factnet/n1");
+        assertThat(config.routing().firewall()).isEqualTo(RoutingConfig.Firewall.IPTABLES);
+        assertThat(config.routing().dmzCidrs()).hasSize(1);
+        assertThat(config.bridging().vlanMode()).isEqualTo(BridgingConfig.VlanMode.UNTAGGED);
+        assertThat(config.bridging().physicalInterfaces()).containsKey("physnet1");
+        assertThat(config.tunneling()).isEqualTo(new TunnelingConfig("t9", TunnelingConfig.Implementation.USERSPACE));
+        assertThat(List.of(config.vpnPortFirst(), config.vpnPortLast())).containsExactly(50000, 50099);
+        assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aBadValueIsOneClearLine() {
+        CommandLine cli = Factnet.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("node", "--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.300");
+
+        assertThat(exit).isNotZero();
+        assertThat(err.toString().strip()).startsWith("factnet: IPv4 address \"198.51.100.300\"").doesNotContain("Exception")
+                .doesNotContain("\n");
+    }
+}

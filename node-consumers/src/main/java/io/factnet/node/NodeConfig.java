@@ -1,0 +1,41 @@
+package io.factnet.node;
+
+import io.factnet.model.NodeRole;
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.tunneling.TunnelingConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a node process needs besides Kafka: who it is, which roles it runs, how it reaches
+ * the kernel and each role's own settings.
+ *
+ * @param driver   LINUX runs the real tools (as root; inside {@code netns} if given); RENDER writes
+ *                 the files and a command plan under {@code stateDir} against a simulated kernel
+ * @param stateDir one folder per role below it: rule files, hosts files, keys, plans
+ */
+public record NodeConfig(String nodeId, List<NodeRole> roles, Driver driver, Optional<String> netns, Path stateDir,
+                         RoutingConfig routing, BridgingConfig bridging, TunnelingConfig tunneling, int vpnPortFirst,
+                         int vpnPortLast, Duration debounce, Duration resync) {
+
+    public enum Driver { LINUX, RENDER }
+
+    public NodeConfig {
+        roles = List.copyOf(roles);
+        if (roles.isEmpty()) {
+            throw new IllegalArgumentException("a node runs at least one role");
+        }
+        if (!nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new IllegalArgumentException("node id " + nodeId + " must be 1..64 letters, digits, '_', '.' or '-'");
+        }
+        if (vpnPortFirst < 1 || vpnPortLast > 65535 || vpnPortFirst > vpnPortLast) {
+            throw new IllegalArgumentException("VPN port range " + vpnPortFirst + "-" + vpnPortLast + " is not within 1..65535");
+        }
+        if (driver == Driver.RENDER && netns.isPresent()) {
+            throw new IllegalArgumentException("--netns needs the linux driver");
+        }
+    }
+}

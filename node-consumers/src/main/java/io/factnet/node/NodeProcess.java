@@ -1,0 +1,144 @@
+package io.factnet.node;
+
+import io.factnet.model.NodeRole;
+import io.factnet.node.addressing.AddressingReconciler;
+import io.factnet.node.bridging.BridgingReconciler;
+import io.factnet.node.exec.Host;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.routing.RoutingReconciler;
+import io.factnet.node.runtime.AgentSettings;
+import io.factnet.node.runtime.KafkaAgents;
+import io.factnet.node.runtime.KafkaNodeEvents;
+import io.factnet.node.runtime.NodeAgent;
+import io.factnet.node.runtime.NodeEvents;
+import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.sim.PlanRecorder;
+import io.factnet.node.sim.SimulatedHost;
+import io.factnet.node.tunneling.TunnelingReconciler;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.Topic;
+import io.factnet.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node: an agent per role, on one kernel (real, or simulated by the render driver), with one
+ * producer for its events. {@link #build} checks every role can run here before anything starts;
+ * {@link #start} registers the node and starts the agents.
+ */
+public final class NodeProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
+
+    private final NodeConfig config;
+    private final KafkaNodeEvents events;
+    private final List<NodeAgent<?>> agents;
+    private final Optional<SimulatedHost> simulated;
+
+    private NodeProcess(NodeConfig config, KafkaNodeEvents events, List<NodeAgent<?>> agents,
+                        Optional<SimulatedHost> simulated) {
+        this.config = config;
+        this.events = events;
+        this.agents = agents;
+        this.simulated = simulated;
+    }
+
+    public static NodeProcess build(NodeConfig config, Map<String, Object> clientConfig, SchemaRegistryClient registry) {
+        Path stateDir = stateRoot(config.stateDir());
+        Optional<SimulatedHost> simulated = config.driver() == NodeConfig.Driver.RENDER
+                ? Optional.of(simulatedKernel(config)) : Optional.empty();
+        List<RoleReconciler<?>> reconcilers = new ArrayList<>();
+        for (NodeRole role : config.roles()) {
+            Path folder = stateDir.resolve(role.name().toLowerCase(Locale.ROOT));
+            Host host = simulated.map(sim -> sim.host(new PlanRecorder(sim, StateFiles.sharedFolder(folder).resolve("commands.txt"))))
+                    .orElseGet(() -> Host.linux(config.netns()));
+            RoleReconciler<?> reconciler = switch (role) {
+                case ROUTING -> new RoutingReconciler(host, folder, config.routing());
+                case ADDRESSING -> new AddressingReconciler(host, folder, config.nodeId(), simulated.isEmpty());
+                case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
+                case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
+            };
+            reconciler.preflight();
+            reconcilers.add(reconciler);
+        }
+        KafkaNodeEvents events = new KafkaNodeEvents(clientConfig, registry, "factnet-node-" + config.nodeId());
+        List<NodeAgent<?>> agents = new ArrayList<>();
+        for (RoleReconciler<?> reconciler : reconcilers) {
+            agents.add(agent(config, reconciler, clientConfig, registry, events));
+        }
+        return new NodeProcess(config, events, agents, simulated);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V extends SpecificRecord> NodeAgent<V> agent(NodeConfig config, RoleReconciler<V> reconciler,
+                                                               Map<String, Object> clientConfig,
+                                                               SchemaRegistryClient registry, KafkaNodeEvents events) {
+        AgentSettings settings = AgentSettings.defaults(config.nodeId(), reconciler.role())
+                .withDebounce(config.debounce()).withResyncInterval(config.resync());
+        Topic<String, V> topic = (Topic<String, V>) Topics.forRole(reconciler.role());
+        return KafkaAgents.build(settings, topic, clientConfig, registry, reconciler, events, System::currentTimeMillis);
+    }
+
+    /** The render driver's kernel: the interfaces the configuration names exist, as they would on the node. */
+    private static SimulatedHost simulatedKernel(NodeConfig config) {
+        SimulatedHost sim = new SimulatedHost();
+        sim.ip().addLink(config.routing().publicInterface().name(), "physical").addresses
+                .add(config.routing().publicAddress() + "/32");
+        config.bridging().physicalInterfaces().values().stream().distinct()
+                .filter(i -> !sim.ip().links().containsKey(i.name()))
+                .forEach(i -> sim.ip().addLink(i.name(), "physical"));
+        return sim;
+    }
+
+    /** The state root: others may pass through (dnsmasq reads its hosts file unprivileged), not list it. */
+    private static Path stateRoot(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            return dir.toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the state folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Registers the node (its roles, public address, VPN ports) and starts every agent. */
+    public NodeProcess start() {
+        events.publish(NodeEvents.ADMIN, NodeEvents.register(config.nodeId(), config.roles(),
+                config.routing().publicAddress().toString(), config.vpnPortFirst(), config.vpnPortLast()));
+        agents.forEach(NodeAgent::start);
+        log.info("node {} runs {} with the {} driver{}; state in {}", config.nodeId(), config.roles(),
+                config.driver().name().toLowerCase(Locale.ROOT), config.netns().map(ns -> " in netns " + ns).orElse(""),
+                config.stateDir().toAbsolutePath());
+        return this;
+    }
+
+    public List<NodeAgent<?>> agents() {
+        return agents;
+    }
+
+    /** The render driver's simulated kernel (what the plans did), empty with the linux driver. */
+    public Optional<SimulatedHost> simulated() {
+        return simulated;
+    }
+
+    /** The first agent that stopped with an error, if one did. */
+    public Optional<Throwable> crash() {
+        return agents.stream().map(NodeAgent::crash).flatMap(Optional::stream).findFirst();
+    }
+
+    @Override
+    public void close() {
+        agents.forEach(NodeAgent::close);
+        events.close();
+    }
+}
