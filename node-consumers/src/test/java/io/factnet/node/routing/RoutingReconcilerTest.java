@@ -52,7 +52,7 @@ public class RoutingReconcilerTest {
         assertThat(sim.run(Command.of("iptables", "-t", "nat", "-A", "POSTROUTING", "-j", "operator-chain")).ok()).isTrue();
     }
 
-    static SortedMap<String, RoutingEntry> sample() {
+    public static SortedMap<String, RoutingEntry> sample() {
         SortedMap<String, RoutingEntry> desired = new TreeMap<>();
         desired.put("snat/p1", snat("p1", "10.0.0.0/20"));
         desired.put("snat/p2", snat("p2", "10.0.16.0/20"));
