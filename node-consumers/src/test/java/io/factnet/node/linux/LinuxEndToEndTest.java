@@ -1,0 +1,251 @@
+package io.factnet.node.linux;
+
+import static io.factnet.node.linux.LinuxLab.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.model.LeaseGranted;
+import io.factnet.model.NodeRole;
+import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeEventsReader;
+import io.factnet.node.NodeProcess;
+import io.factnet.node.NodeTopicsWriter;
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.net.WireGuardKey;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.runtime.AgentStatus;
+import io.factnet.node.runtime.NodeAgent;
+import io.factnet.node.tunneling.TunnelingConfig;
+import io.factnet.node.tunneling.WireGuardKeys;
+import io.factnet.registry.InMemorySchemaRegistryClient;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.TopicAdmin;
+import io.factnet.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The four agents with the linux driver in a router namespace, fed through Kafka, proven with
+ * packets: an instance namespace gets its address from dnsmasq by DHCP; a public namespace reaches
+ * it through its floating address (ping, TCP 22) until the address is disassociated; a port the
+ * security group does not open stays closed; a WireGuard client namespace completes a handshake
+ * through the VPN port forward and reaches the instance's private address. Then the agents restart
+ * and find the kernel as they left it.
+ *
+ * <pre>
+ *   ns C (wg client) --\
+ *                       bridge "pubnet" in ns P (198.51.100.0/24) -- pub0 [ns R: router, all agents] br100 -- ns I (instance)
+ * </pre>
+ */
+class LinuxEndToEndTest {
+    static final String PUBLIC = "198.51.100.1";
+    static final String FLOATING = "198.51.100.200";
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    LinuxLab lab;
+    Path work;
+    EmbeddedKafka kafka;
+    String router;
+    String instance;
+    String outside;
+    String client;
+
+    @BeforeEach
+    void lab() throws Exception {
+        Optional<String> unavailable = LinuxLab.unavailable();
+        assumeTrue(unavailable.isEmpty(), () -> "Linux end-to-end test skipped: " + unavailable.orElse(""));
+        lab = new LinuxLab();
+        // dnsmasq drops to an unprivileged user and must still reach its hosts file: o+x on the path.
+        work = Files.createTempDirectory("factnet-e2e-" + lab.id + "-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+        router = lab.namespace("r");
+        instance = lab.namespace("i");
+        outside = lab.namespace("p");
+        client = lab.namespace("c");
+        lab.run(outside, "ip", "link", "add", "pubnet", "type", "bridge");
+        lab.veth(router, "pub0", outside, "to-router");
+        lab.veth(client, "eth0", outside, "to-client");
+        for (String port : List.of("to-router", "to-client")) {
+            lab.run(outside, "ip", "link", "set", port, "master", "pubnet", "up");
+        }
+        lab.run(outside, "ip", "address", "add", "198.51.100.2/24", "dev", "pubnet");
+        lab.run(outside, "ip", "link", "set", "pubnet", "up");
+        lab.run(router, "ip", "address", "add", PUBLIC + "/24", "dev", "pub0");
+        lab.run(router, "ip", "link", "set", "pub0", "up");
+        lab.run(client, "ip", "address", "add", "198.51.100.3/24", "dev", "eth0");
+        lab.run(client, "ip", "link", "set", "eth0", "up");
+        lab.veth(router, "inst0", instance, "eth0");
+        kafka = EmbeddedKafka.start(work.resolve("kafka"));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (lab == null) {
+            return;
+        }
+        try {
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            lab.close();
+            if (work != null) {
+                try (Stream<Path> walk = Files.walk(work)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(StateFiles::delete);
+                }
+            }
+        }
+    }
+
+    NodeConfig node() {
+        return new NodeConfig("router1", List.of(NodeRole.values()), NodeConfig.Driver.LINUX, Optional.of(router),
+                work.resolve("state"), new RoutingConfig(Ipv4Address.parse(PUBLIC), InterfaceName.of("pub0"),
+                RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES),
+                new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of()),
+                new TunnelingConfig("w" + lab.id, TunnelingConfig.Implementation.AUTO), 51820, 51829,
+                Duration.ofMillis(50), Duration.ofSeconds(30));
+    }
+
+    @Test
+    void dhcpFloatingAddressSecurityGroupVpnAndReplayOnARealNetworkStack() throws Exception {
+        SchemaRegistryClient registry = InMemorySchemaRegistryClient.scope("linux-e2e-" + lab.id);
+        Map<String, Object> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, 4, "e2e-" + lab.id);
+             NodeEventsReader events = new NodeEventsReader(kafka.bootstrapServers(), registry)) {
+            CloudUnderTest cloud = new DirectNodeState(writer, events, "router1", PUBLIC);
+            NodeProcess agents = NodeProcess.build(node(), clients, registry).start();
+            try {
+                CloudUnderTest.Network network = cloud.createNetwork("p1");
+                String mac = "fa:16:3e:00:00:05";
+                String fixed = cloud.allocateFixedIp("p1", "vm1", "web", mac);
+                cloud.allowTcp("p1", "web", 22);
+                cloud.allowIcmp("p1", "web");
+                cloud.awaitApplied();
+
+                // The instance: its port on the bridge, its address from dnsmasq.
+                lab.run(router, "ip", "link", "set", "inst0", "master", network.bridge(), "up");
+                lab.run(instance, "ip", "link", "set", "eth0", "address", mac, "up");
+                Map<String, String> lease = dhcp();
+                assertThat(lease).containsEntry("ip", fixed).containsEntry("router", network.gateway())
+                        .containsEntry("subnet", "255.255.240.0");
+                int prefix = Ipv4Cidr.parseNetwork(network.cidr()).prefix();
+                lab.run(instance, "ip", "address", "add", fixed + "/" + prefix, "dev", "eth0");
+                lab.run(instance, "ip", "route", "add", "default", "via", lease.get("router"));
+                events.await(r -> r.getCommand() instanceof LeaseGranted g && g.getAddress().equals(fixed)
+                        && g.getMac().equals(mac) && r.getProject().equals("p1"), WAIT);
+
+                lab.spawn(instance, "nc", "-lk", "22");
+                lab.spawn(instance, "nc", "-lk", "8080");
+                assertThat(eventually(WAIT, () -> lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "8080").ok()
+                        && lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "22").ok())).isTrue();
+
+                // Through the floating address: ping and TCP 22; 8080 is not opened by the group.
+                cloud.associateFloatingIp("p1", FLOATING, "vm1");
+                cloud.awaitApplied();
+                assertThat(eventually(WAIT, () -> ping(outside, FLOATING))).as("ping the floating address").isTrue();
+                assertThat(tcp(outside, FLOATING, 22)).as("TCP 22 through the floating address").isTrue();
+                assertThat(tcp(outside, FLOATING, 8080)).as("TCP 8080 is not in the group").isFalse();
+                assertThat(lab.tryRun(router, "nc", "-z", "-w", "2", fixed, "8080").ok())
+                        .as("8080 listens: the group closed it, not the instance").isTrue();
+
+                cloud.disassociateFloatingIp("p1", FLOATING);
+                cloud.awaitApplied();
+                assertThat(ping(outside, FLOATING)).as("no ping after disassociation").isFalse();
+                assertThat(tcp(outside, FLOATING, 22)).as("no TCP after disassociation").isFalse();
+
+                // A WireGuard client through the VPN's public port reaches the instance's private address.
+                String endpoint = cloud.createVpn("p1");
+                WireGuardKey clientKey = WireGuardKeys.generatePrivate();
+                String clientAddress = cloud.addVpnPeer("p1", WireGuardKeys.publicOf(clientKey).base64());
+                cloud.awaitApplied();
+                vpnClient(clientKey, cloud.vpnServerKey(), endpoint, clientAddress, network.cidr());
+                assertThat(eventually(WAIT, () -> ping(client, fixed))).as("ping the instance through the VPN").isTrue();
+                String handshakes = lab.run(client, "wg", "show", "wc" + lab.id, "latest-handshakes").stdout();
+                assertThat(Long.parseLong(handshakes.strip().split("\\s+")[1])).as("handshake time").isPositive();
+
+                // Replay: the agents stop and start again on the same state and kernel.
+                Map<String, String> before = kernelState();
+                agents.close();
+                agents = NodeProcess.build(node(), clients, registry).start();
+                long acksBefore = events.seen().size();
+                NodeProcess restarted = agents;
+                assertThat(eventually(WAIT, () -> restarted.agents().stream().allMatch(a -> a.status().syncs() >= 1
+                        && a.status().lastError() == null))).isTrue();
+                assertThat(kernelState()).isEqualTo(before);
+                Map<NodeRole, Long> applies = restarted.agents().stream().collect(
+                        Collectors.toMap(NodeAgent::role, a -> a.status().applies()));
+                assertThat(applies).as("after a restart only the nft table is written again, once").isEqualTo(Map.of(
+                        NodeRole.ROUTING, 1L, NodeRole.ADDRESSING, 0L, NodeRole.BRIDGING, 0L, NodeRole.TUNNELING, 0L));
+                assertThat(events.seen().size()).isGreaterThanOrEqualTo((int) acksBefore);
+                assertThat(ping(client, fixed)).as("the VPN still works").isTrue();
+            } finally {
+                agents.close();
+            }
+        }
+    }
+
+    /** udhcpc with our own script, which only writes down what it was told: it never touches /etc/resolv.conf. */
+    private Map<String, String> dhcp() throws Exception {
+        Path script = work.resolve("udhcpc-script");
+        Path answer = work.resolve("udhcpc-answer");
+        Files.writeString(script, "#!/bin/sh\n[ \"$1\" = bound ] || exit 0\n"
+                + "printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\n' \"$ip\" \"$subnet\" \"$router\" > '" + answer + "'\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        lab.run(instance, "udhcpc", "-f", "-q", "-n", "-i", "eth0", "-s", script.toString(), "-t", "10", "-T", "1");
+        Map<String, String> values = new HashMap<>();
+        Files.readAllLines(answer).forEach(line -> values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+        return values;
+    }
+
+    private void vpnClient(WireGuardKey key, String serverKey, String endpoint, String address, String networkCidr)
+            throws Exception {
+        String device = "wc" + lab.id;
+        Path conf = work.resolve("client.conf");
+        StateFiles.write(conf, "[Interface]\nPrivateKey = " + key.base64() + "\n\n[Peer]\nPublicKey = " + serverKey
+                + "\nEndpoint = " + endpoint + "\nAllowedIPs = " + networkCidr + ", 172.16.100.0/24\n", StateFiles.PRIVATE);
+        lab.run(client, "wireguard-go", device);
+        lab.run(client, "wg", "setconf", device, conf.toString());
+        lab.run(client, "ip", "address", "add", address + "/24", "dev", device);
+        lab.run(client, "ip", "link", "set", device, "up");
+        lab.run(client, "ip", "route", "add", networkCidr, "dev", device);
+    }
+
+    private boolean ping(String from, String address) {
+        return lab.tryRun(from, "ping", "-c", "1", "-W", "1", address).ok();
+    }
+
+    private boolean tcp(String from, String address, int port) {
+        return lab.tryRun(from, "nc", "-z", "-w", "2", address, String.valueOf(port)).ok();
+    }
+
+    /** What the agents own in the router namespace, and the daemons' identities (a restart must not touch them). */
+    private Map<String, String> kernelState() {
+        Map<String, String> state = new HashMap<>();
+        state.put("nft", lab.run(router, "nft", "list", "table", "ip", "factnet").stdout());
+        state.put("addresses", lab.run(router, "ip", "-o", "-4", "address", "show").stdout());
+        state.put("links", lab.run(router, "ip", "-o", "link", "show").stdout().replaceAll("state \\w+", ""));
+        state.put("wg", lab.run(router, "wg", "show", "w" + lab.id + "vpn100", "peers").stdout());
+        state.put("daemons", lab.pidsIn(router).toString());
+        return state;
+    }
+}

@@ -1,0 +1,131 @@
+package io.factnet.node.linux;
+
+import io.factnet.node.exec.Command;
+import io.factnet.node.exec.CommandResult;
+import io.factnet.node.exec.ProcessCommandRunner;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Network namespaces for Linux tests: uniquely named per run (other engineers run tests on the same
+ * machine), and all cleaned up on close, also after a failure: the processes a test started, every
+ * process left inside its namespaces (dnsmasq, wireguard-go), then the namespaces.
+ */
+final class LinuxLab implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LinuxLab.class);
+    static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
+            "wireguard-go", "conntrack", "udhcpc", "ping", "nc", "sysctl", "kill");
+
+    final String id = HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
+            (byte) ThreadLocalRandom.current().nextInt()});
+    private final List<String> namespaces = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    /** Why Linux tests cannot run here, or empty when they can. */
+    static Optional<String> unavailable() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return Optional.of("needs root (network namespaces)");
+        }
+        List<String> missing = TOOLS.stream().filter(tool -> Stream.of(System.getenv("PATH").split(":"))
+                .noneMatch(dir -> Files.isExecutable(Path.of(dir, tool)))).toList();
+        return missing.isEmpty() ? Optional.empty() : Optional.of("missing tools: " + missing);
+    }
+
+    /** A new namespace named fn-&lt;role&gt;-&lt;run id&gt;, loopback up. */
+    String namespace(String role) {
+        String name = "fn-" + role + "-" + id;
+        run(null, "ip", "netns", "add", name);
+        namespaces.add(name);
+        run(name, "ip", "link", "set", "lo", "up");
+        return name;
+    }
+
+    /** A veth pair made inside {@code a} with its peer moved to {@code b}. */
+    void veth(String a, String nameA, String b, String nameB) {
+        run(a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b);
+    }
+
+    CommandResult run(String netns, String... argv) {
+        return tryRun(netns, argv).orThrow();
+    }
+
+    CommandResult tryRun(String netns, String... argv) {
+        return new ProcessCommandRunner(Optional.ofNullable(netns), Duration.ofSeconds(30)).run(Command.of(argv));
+    }
+
+    /** A background process inside a namespace, stopped by {@link #close}. */
+    Process spawn(String netns, String... argv) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        command.addAll(List.of(argv));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        processes.add(process);
+        return process;
+    }
+
+    /** Polls until the condition holds or the deadline passes (no fixed sleeps). */
+    static boolean eventually(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /** The pids of every process whose network namespace is {@code netns}. */
+    List<Long> pidsIn(String netns) {
+        CommandResult result = tryRun(null, "ip", "netns", "pids", netns);
+        return result.stdout().lines().filter(l -> l.matches("[0-9]+")).map(Long::parseLong).toList();
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            process.descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+        }
+        for (Process process : processes) {
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (String ns : namespaces) {
+            // Daemons the agents started in our namespaces (dnsmasq, wireguard-go): ours to stop.
+            List<Long> pids = pidsIn(ns);
+            pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy));
+            eventually(Duration.ofSeconds(5), () -> pids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+            pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            CommandResult deleted = tryRun(null, "ip", "netns", "del", ns);
+            if (!deleted.ok()) {
+                log.warn("could not delete namespace {}: {}", ns, deleted.stderr().strip());
+            }
+        }
+    }
+}
