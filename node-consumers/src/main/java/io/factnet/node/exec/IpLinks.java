@@ -2,7 +2,6 @@ package io.factnet.node.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Cidr;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,15 +31,6 @@ public final class IpLinks {
 
     public static Map<String, Link> read(Host host) {
         return parse(host.run("ip", "-j", "-d", "address", "show").stdout());
-    }
-
-    /** One link only (floating addresses: the public interface may hold 100k of them). */
-    public static Link read(Host host, InterfaceName device) {
-        Link link = parse(host.run("ip", "-j", "-d", "address", "show", "dev", device.name()).stdout()).get(device.name());
-        if (link == null) {
-            throw new IllegalStateException("no link " + device);
-        }
-        return link;
     }
 
     private static Map<String, Link> parse(String json) {

@@ -48,7 +48,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private volatile boolean closing;
     private volatile Throwable crash;
     private Thread thread;
-    private volatile AgentStatus status = new AgentStatus(false, 0, 0, 0, 0, 0, -1, null);
+    private volatile AgentStatus status = new AgentStatus(false, 0, 0, 0, 0, 0, -1, null, -1, -1, null);
     private long recordsRead;
     private long badRecords;
     private long syncs;
@@ -59,6 +59,9 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private boolean ownRecordSinceAck;
     private boolean lastSyncFailed;
     private String lastError;
+    private long replayMillis = -1;
+    private long firstSyncMillis = -1;
+    private SyncReport lastSync;
 
     public NodeAgent(AgentSettings settings, Topic<String, V> topic, Consumer<String, byte[]> consumer,
                      RecordDecoder<V> decoder, RoleReconciler<V> reconciler, NodeEventSink events, LongSupplier clock) {
@@ -134,6 +137,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             }
             if (!caughtUp && consumer.position(partition) >= end) {
                 caughtUp = true;
+                replayMillis = clock.getAsLong() - start;
                 log.info("{}: replayed {} records ({} for this node, {} bad) in {} ms", name, recordsRead, desired.size(),
                         badRecords, clock.getAsLong() - start);
             }
@@ -144,12 +148,14 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                     boolean first = syncs == 0;
                     sync(partition.partition(), due == ApplySchedule.Sync.FULL || lastSyncFailed);
                     if (first) {
+                        firstSyncMillis = clock.getAsLong() - start;
                         log.info("{}: first apply done {} ms after start ({} entries)", name,
                                 clock.getAsLong() - start, desired.size());
                     }
                 }
             }
-            status = new AgentStatus(caughtUp, recordsRead, badRecords, syncs, applies, failures, appliedOffset, lastError);
+            status = new AgentStatus(caughtUp, recordsRead, badRecords, syncs, applies, failures, appliedOffset, lastError,
+                    replayMillis, firstSyncMillis, lastSync);
         }
     }
 
@@ -204,6 +210,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         syncs++;
         try {
             SyncReport report = reconciler.sync(snapshot, verify);
+            lastSync = report;
             schedule.succeeded(clock.getAsLong());
             long millis = clock.getAsLong() - began;
             if (report.changed()) {

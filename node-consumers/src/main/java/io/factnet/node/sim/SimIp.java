@@ -25,6 +25,7 @@ public final class SimIp extends SimTool {
 
     private final KernelFeatures features;
     private final Map<String, Link> links = new LinkedHashMap<>();
+    private final List<Route> routes = new ArrayList<>();
     private int nextIndex = 2;
 
     public static final class Link {
@@ -45,12 +46,20 @@ public final class SimIp extends SimTool {
         }
     }
 
+    /** A route: type (local, unicast), destination, device, table and protocol. */
+    public record Route(String type, String dst, String dev, String table, String proto) {
+    }
+
     public SimIp(KernelFeatures features) {
         this.features = features;
     }
 
     public Map<String, Link> links() {
         return links;
+    }
+
+    public List<Route> routes() {
+        return routes;
     }
 
     /** A link that exists before the agents start (a physical or public interface). */
@@ -114,6 +123,9 @@ public final class SimIp extends SimTool {
         }
         if (object.equals("address") || object.equals("addr")) {
             return address(verb, args, json, details);
+        }
+        if (object.equals("route")) {
+            return route(verb, args);
         }
         throw new SimError(255, "Object \"" + object + "\" is unknown, try \"ip help\".");
     }
@@ -197,6 +209,7 @@ public final class SimIp extends SimTool {
     /** Removes a link: its ports leave it, its VLAN links go with their parent. */
     public void remove(String name) {
         links.remove(name);
+        routes.removeIf(r -> name.equals(r.dev()));
         links.values().forEach(l -> {
             if (name.equals(l.master)) {
                 l.master = null;
@@ -230,6 +243,66 @@ public final class SimIp extends SimTool {
             }
             default -> throw new SimError(255, "Command \"" + verb + "\" is unknown, try \"ip address help\".");
         }
+    }
+
+    private String route(String verb, List<String> args) {
+        String type = "unicast";
+        if (!args.isEmpty() && List.of("local", "unicast", "blackhole").contains(args.get(0))) {
+            type = args.remove(0);
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        String dst = null;
+        for (int i = 0; i < args.size(); i++) {
+            if (List.of("dev", "table", "proto").contains(args.get(i))) {
+                options.put(args.get(i), args.get(++i));
+            } else if (dst == null && !verb.equals("show")) {
+                dst = Ipv4Cidr.parseInterface(args.get(i).contains("/") ? args.get(i) : args.get(i) + "/32").toString();
+            } else {
+                throw new SimError(255, "Error: either \"to\" is duplicate, or \"" + args.get(i) + "\" is a garbage.");
+            }
+        }
+        String table = options.getOrDefault("table", "main");
+        if (verb.equals("show")) {
+            ArrayNode array = JSON.createArrayNode();
+            routes.stream().filter(r -> r.table().equals(table))
+                    .filter(r -> !options.containsKey("proto") || r.proto().equals(options.get("proto")))
+                    .filter(r -> !options.containsKey("dev") || r.dev().equals(options.get("dev")))
+                    .forEach(r -> {
+                        ObjectNode node = array.addObject().put("type", r.type())
+                                .put("dst", r.dst().endsWith("/32") ? r.dst().substring(0, r.dst().length() - 3) : r.dst());
+                        if (!options.containsKey("dev")) {
+                            node.put("dev", r.dev());
+                        }
+                        if (!options.containsKey("proto")) {
+                            node.put("protocol", r.proto());
+                        }
+                        node.put("scope", "host");
+                    });
+            return array.toString();
+        }
+        existing(options.get("dev"));
+        Route route = new Route(type, dst, options.get("dev"), table, options.getOrDefault("proto", "boot"));
+        String key = dst;
+        boolean present = routes.stream().anyMatch(r -> r.dst().equals(key) && r.table().equals(table));
+        switch (verb) {
+            case "add" -> {
+                if (present) {
+                    throw new SimError(2, "RTNETLINK answers: File exists");
+                }
+                routes.add(route);
+            }
+            case "replace" -> {
+                routes.removeIf(r -> r.dst().equals(key) && r.table().equals(table));
+                routes.add(route);
+            }
+            case "del", "delete" -> {
+                if (!routes.removeIf(r -> r.dst().equals(key) && r.table().equals(table) && r.type().equals(route.type()))) {
+                    throw new SimError(2, "RTNETLINK answers: No such process");
+                }
+            }
+            default -> throw new SimError(255, "Command \"" + verb + "\" is unknown, try \"ip route help\".");
+        }
+        return "";
     }
 
     private static String device(List<String> args) {

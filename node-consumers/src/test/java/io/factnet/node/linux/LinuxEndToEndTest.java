@@ -243,6 +243,7 @@ class LinuxEndToEndTest {
         Map<String, String> state = new HashMap<>();
         state.put("nft", lab.run(router, "nft", "list", "table", "ip", "factnet").stdout());
         state.put("addresses", lab.run(router, "ip", "-o", "-4", "address", "show").stdout());
+        state.put("routes", lab.run(router, "ip", "route", "show", "table", "all").stdout());
         state.put("links", lab.run(router, "ip", "-o", "link", "show").stdout().replaceAll("state \\w+", ""));
         state.put("wg", lab.run(router, "wg", "show", "w" + lab.id + "vpn100", "peers").stdout());
         state.put("daemons", lab.pidsIn(router).toString());

@@ -18,6 +18,7 @@ import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimConntrack;
+import io.factnet.node.sim.SimIp;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,8 +96,8 @@ public class RoutingReconcilerTest {
         assertThat(sim.nft().table("inet", "foreign").chains.get("input").rules).containsExactly("tcp dport 9999 drop");
         assertThat(sim.iptables().table("nat")).containsKey("operator-chain");
         assertThat(sim.iptables().table("nat").get("POSTROUTING")).containsExactly("-j operator-chain");
-        assertThat(sim.ip().links().get("pub0").addresses)
-                .containsExactly("198.51.100.1/24", "198.51.100.10/32", "198.51.100.11/32");
+        assertThat(floatingRoutes(sim)).containsExactly("198.51.100.10/32", "198.51.100.11/32");
+        assertThat(sim.ip().links().get("pub0").addresses).containsExactly("198.51.100.1/24");
         assertThat(sim.sysctl()).containsEntry("net.ipv4.ip_forward", "1");
         assertThat(nftScripts()).isEqualTo(1);
     }
@@ -115,12 +116,12 @@ public class RoutingReconcilerTest {
         Path drop = folder.resolve("drop.nft");
         Files.writeString(drop, "delete table ip factnet\n");
         sim.run(Command.of("nft", "-f", drop.toString()));
-        sim.ip().links().get("pub0").addresses.remove("198.51.100.10/32");
+        sim.ip().routes().removeIf(r -> r.dst().equals("198.51.100.10/32"));
         assertThat(reconciler.sync(sample(), false).changed()).as("without verify the memory is trusted").isFalse();
         assertThat(reconciler.sync(sample(), true).changed()).isTrue();
         assertThat(sim.nft().table("ip", "factnet")).isNotNull();
         assertThat(sim.nft().table("inet", "foreign")).isNotNull();
-        assertThat(sim.ip().links().get("pub0").addresses).contains("198.51.100.10/32");
+        assertThat(floatingRoutes(sim)).contains("198.51.100.10/32");
     }
 
     @Test
@@ -136,15 +137,15 @@ public class RoutingReconcilerTest {
         desired.put("floating/198.51.100.12", floating("p1", "198.51.100.12", "10.0.1.6"));
         incremental.sync(new TreeMap<>(desired), false);
         String listing = sim.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout();
-        List<String> addresses = List.copyOf(sim.ip().links().get("pub0").addresses);
+        List<String> routes = floatingRoutes(sim);
 
         SimulatedHost fresh = new SimulatedHost();
         fresh.ip().addLink("pub0", "veth").addresses.add("198.51.100.1/24");
         new RoutingReconciler(fresh.host(), folder.resolve("fresh"), CONFIG).sync(new TreeMap<>(desired), true);
 
         assertThat(fresh.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout()).isEqualTo(listing);
-        assertThat(fresh.ip().links().get("pub0").addresses).containsExactlyInAnyOrderElementsOf(addresses);
-        assertThat(addresses).doesNotContain("198.51.100.11/32").contains("198.51.100.12/32");
+        assertThat(floatingRoutes(fresh)).containsExactlyInAnyOrderElementsOf(routes);
+        assertThat(routes).doesNotContain("198.51.100.11/32").contains("198.51.100.12/32");
     }
 
     @Test
@@ -159,23 +160,31 @@ public class RoutingReconcilerTest {
         desired.remove("floating/198.51.100.10");
         assertThat(reconciler.sync(desired, false).changed()).isTrue();
 
-        assertThat(sim.ip().links().get("pub0").addresses).doesNotContain("198.51.100.10/32").contains("198.51.100.11/32");
+        assertThat(floatingRoutes(sim)).doesNotContain("198.51.100.10/32").contains("198.51.100.11/32");
         assertThat(sim.conntrack().connections()).containsExactly(new SimConntrack.Connection("198.51.100.11", "10.0.17.9"));
         assertThat(sim.nft().table("ip", "factnet").sets.get("floating_dnat").elements)
                 .containsExactly("198.51.100.11 : 10.0.17.9");
     }
 
     @Test
-    void anAddressSomebodyElseAddedIsNeverRemovedAndARestartStillKnowsOurs() {
-        sim.ip().links().get("pub0").addresses.add("198.51.100.99/32");
+    void aRouteOrAddressSomebodyElseMadeIsNeverRemovedAndARestartStillFindsOurs() {
+        sim.ip().links().get("pub0").addresses.add("198.51.100.98/32");
+        sim.run(Command.of("ip", "route", "add", "local", "198.51.100.99/32", "dev", "pub0", "table", "local"));
         reconciler(CONFIG).sync(sample(), true);
 
         SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
         desired.remove("floating/198.51.100.11");
-        reconciler(CONFIG).sync(desired, true); // a new agent process: only the state file tells what is ours
+        reconciler(CONFIG).sync(desired, true); // a new agent process: the route protocol tells what is ours
 
-        assertThat(sim.ip().links().get("pub0").addresses)
-                .containsExactlyInAnyOrder("198.51.100.1/24", "198.51.100.10/32", "198.51.100.99/32");
+        assertThat(floatingRoutes(sim)).containsExactly("198.51.100.10/32");
+        assertThat(sim.ip().routes()).extracting(SimIp.Route::dst).containsExactlyInAnyOrder("198.51.100.10/32", "198.51.100.99/32");
+        assertThat(sim.ip().links().get("pub0").addresses).containsExactlyInAnyOrder("198.51.100.1/24", "198.51.100.98/32");
+    }
+
+    /** The local routes that make the node answer for floating addresses (ours: protocol 211). */
+    public static List<String> floatingRoutes(SimulatedHost sim) {
+        return sim.ip().routes().stream().filter(r -> r.dev().equals("pub0") && r.type().equals("local")
+                && r.proto().equals("211")).map(SimIp.Route::dst).sorted().toList();
     }
 
     @Test
