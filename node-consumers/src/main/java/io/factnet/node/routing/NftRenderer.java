@@ -2,7 +2,12 @@ package io.factnet.node.routing;
 
 import io.factnet.node.net.Ipv4Cidr;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Renders the routing node's whole state as one nft script: our table, created if missing, deleted
@@ -32,33 +37,41 @@ public final class NftRenderer {
                 snat.add(f.fixed() + " : " + f.floating());
             }
         }
-        collection(out, "map", "floating_dnat", "ipv4_addr : ipv4_addr", null, dnat);
-        collection(out, "map", "floating_snat", "ipv4_addr : ipv4_addr", null, snat);
-        collection(out, "set", "blocks", "ipv4_addr", "interval", model.blocks().stream().map(Ipv4Cidr::toString).toList());
-        collection(out, "set", "block_internal", "ipv4_addr . ipv4_addr", "interval",
-                model.blocks().stream().map(b -> b + " . " + b).toList());
+        collection(out, "floating_dnat", "ipv4_addr : ipv4_addr", dnat);
+        collection(out, "floating_snat", "ipv4_addr : ipv4_addr", snat);
+        collection(out, "vpn_forward", "inet_service : ipv4_addr . inet_service",
+                model.forwards().stream().map(f -> f.publicPort() + " : " + f.target() + " . " + f.targetPort()).toList());
+
+        // Networks, exemptions and groups are few: anonymous sets inside the rules, so that the table's
+        // structure (everything but the big maps' elements) shows in nft's terse listing (docs/adr/0002).
+        String blocks = anonymous(model.blocks().stream().map(Ipv4Cidr::toString).toList());
+        String internal = anonymous(model.blocks().stream().map(b -> b + " . " + b).toList());
         List<String> exempt = new ArrayList<>();
         exempt.add(config.metadataHost().toString());
         config.dmzCidrs().forEach(d -> exempt.add(d.toString()));
-        collection(out, "set", "snat_exempt", "ipv4_addr", "interval; auto-merge", exempt);
-        collection(out, "map", "vpn_forward", "inet_service : ipv4_addr . inet_service", null,
-                model.forwards().stream().map(f -> f.publicPort() + " : " + f.target() + " . " + f.targetPort()).toList());
-        collection(out, "map", "group_filter", "ipv4_addr : verdict", "interval",
-                model.groups().stream().map(g -> g.subnet() + " : jump " + chain(g)).toList());
+        String groups = anonymous(model.groups().stream().map(g -> g.subnet() + " : jump " + chain(g)).toList());
+        List<String> postrouting = new ArrayList<>();
+        if (blocks != null) {
+            postrouting.add("ip saddr . ip daddr " + internal + " ct status & dnat == 0 accept");
+            postrouting.add("ip saddr " + blocks + " ip daddr " + anonymous(exempt) + " accept");
+        }
+        postrouting.add("snat to ip saddr map @floating_snat");
+        if (blocks != null) {
+            postrouting.add("ip saddr " + blocks + " snat to " + config.publicAddress());
+        }
+        List<String> forward = new ArrayList<>();
+        forward.add("ct state established,related accept");
+        if (groups != null) {
+            forward.add("ip daddr vmap " + groups);
+        }
 
         chain(out, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", List.of(
                 "dnat to ip daddr map @floating_dnat",
                 "ip daddr " + config.publicAddress() + " dnat ip to udp dport map @vpn_forward"));
         chain(out, "output", "type nat hook output priority -100; policy accept;", List.of(
                 "dnat to ip daddr map @floating_dnat"));
-        chain(out, "postrouting", "type nat hook postrouting priority srcnat; policy accept;", List.of(
-                "ip saddr . ip daddr @block_internal ct status & dnat == 0 accept",
-                "ip saddr @blocks ip daddr @snat_exempt accept",
-                "snat to ip saddr map @floating_snat",
-                "ip saddr @blocks snat to " + config.publicAddress()));
-        chain(out, "forward", "type filter hook forward priority filter; policy accept;", List.of(
-                "ct state established,related accept",
-                "ip daddr vmap @group_filter"));
+        chain(out, "postrouting", "type nat hook postrouting priority srcnat; policy accept;", postrouting);
+        chain(out, "forward", "type filter hook forward priority filter; policy accept;", forward);
         for (RoutingModel.GroupChain group : model.groups()) {
             List<String> rules = new ArrayList<>();
             group.rules().forEach(rule -> rules.add(rule(rule)));
@@ -67,6 +80,71 @@ public final class NftRenderer {
         }
         out.append("}\n");
         return out.toString();
+    }
+
+    /** The maps whose elements change one by one (associations, VPN ports): a change to them alone is a delta. */
+    static final Set<String> DELTA_MAPS = Set.of("floating_dnat", "floating_snat", "vpn_forward");
+
+    /** Everything but the delta maps' elements: when this is unchanged, a delta is enough. */
+    static RoutingModel structure(RoutingModel model) {
+        return new RoutingModel(List.of(), model.blocks(), List.of(), model.groups());
+    }
+
+    /** The delta maps' elements as nft writes and lists them ("key : value"). */
+    static Map<String, Set<String>> deltaElements(RoutingModel model) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        Set<String> dnat = new HashSet<>();
+        Set<String> snat = new HashSet<>();
+        for (RoutingModel.FloatingMapping f : model.floating()) {
+            dnat.add(f.floating() + " : " + f.fixed());
+            if (f.snat()) {
+                snat.add(f.fixed() + " : " + f.floating());
+            }
+        }
+        out.put("floating_dnat", dnat);
+        out.put("floating_snat", snat);
+        Set<String> forwards = new HashSet<>();
+        model.forwards().forEach(f -> forwards.add(f.publicPort() + " : " + f.target() + " . " + f.targetPort()));
+        out.put("vpn_forward", forwards);
+        return out;
+    }
+
+    /**
+     * One transaction that turns the delta maps of {@code from} into those of {@code to}: changed and
+     * removed keys deleted, then changed and new elements added. Empty when nothing differs.
+     */
+    static String delta(RoutingModel from, RoutingModel to) {
+        Map<String, Set<String>> before = deltaElements(from);
+        Map<String, Set<String>> after = deltaElements(to);
+        StringBuilder deletes = new StringBuilder();
+        StringBuilder adds = new StringBuilder();
+        for (String map : after.keySet()) {
+            Map<String, String> old = byKey(before.get(map));
+            Map<String, String> now = byKey(after.get(map));
+            List<String> gone = old.keySet().stream().filter(k -> !old.get(k).equals(now.get(k))).sorted().toList();
+            List<String> come = now.keySet().stream().filter(k -> !now.get(k).equals(old.get(k))).sorted()
+                    .map(now::get).toList();
+            if (!gone.isEmpty()) {
+                deletes.append("delete element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map)
+                        .append(" { ").append(String.join(", ", gone)).append(" }\n");
+            }
+            if (!come.isEmpty()) {
+                adds.append("add element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map)
+                        .append(" { ").append(String.join(", ", come)).append(" }\n");
+            }
+        }
+        return deletes.length() + adds.length() == 0 ? "" : "# factnet routing: changed associations and VPN ports only\n" + deletes + adds;
+    }
+
+    private static Map<String, String> byKey(Set<String> elements) {
+        Map<String, String> out = new HashMap<>();
+        elements.forEach(e -> out.put(e.substring(0, e.indexOf(" : ")), e));
+        return out;
+    }
+
+    /** "{ a, b }", or null for none (nft has no empty anonymous set). */
+    private static String anonymous(List<String> elements) {
+        return elements.isEmpty() ? null : "{ " + String.join(", ", elements) + " }";
     }
 
     static String chain(RoutingModel.GroupChain group) {
@@ -106,13 +184,9 @@ public final class NftRenderer {
         return out.append("accept").toString();
     }
 
-    private static void collection(StringBuilder out, String kind, String name, String type, String flags,
-                                   List<String> elements) {
-        out.append('\t').append(kind).append(' ').append(name).append(" {\n");
+    private static void collection(StringBuilder out, String name, String type, List<String> elements) {
+        out.append("\tmap ").append(name).append(" {\n");
         out.append("\t\ttype ").append(type).append('\n');
-        if (flags != null) {
-            out.append("\t\tflags ").append(flags).append('\n');
-        }
         if (!elements.isEmpty()) {
             out.append("\t\telements = {\n");
             for (int i = 0; i < elements.size(); i++) {

@@ -23,6 +23,17 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
 
     public RoutingConfig {
         dmzCidrs = List.copyOf(dmzCidrs);
+        // They end up in one anonymous nft set, where overlapping intervals are an error.
+        for (int i = 0; i < dmzCidrs.size(); i++) {
+            if (dmzCidrs.get(i).contains(metadataHost)) {
+                throw new IllegalArgumentException("DMZ CIDR " + dmzCidrs.get(i) + " contains the metadata host " + metadataHost);
+            }
+            for (int j = i + 1; j < dmzCidrs.size(); j++) {
+                if (dmzCidrs.get(i).overlaps(dmzCidrs.get(j))) {
+                    throw new IllegalArgumentException("DMZ CIDRs " + dmzCidrs.get(i) + " and " + dmzCidrs.get(j) + " overlap");
+                }
+            }
+        }
     }
 
     public RoutingConfig withFirewall(Firewall value) {

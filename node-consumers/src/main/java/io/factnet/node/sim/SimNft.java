@@ -106,11 +106,12 @@ public final class SimNft extends SimTool {
                 if (table == null) {
                     return fail(command, 1, "Error: No such file or directory; did you mean table '" + args.get(3) + "'?");
                 }
-                return ok(command, list(table));
+                return ok(command, list(table, false));
             }
-            if (args.equals(List.of("list", "ruleset"))) {
+            if (args.equals(List.of("list", "ruleset")) || args.equals(List.of("-t", "list", "ruleset"))) {
+                boolean terse = args.get(0).equals("-t");
                 StringBuilder out = new StringBuilder();
-                tables.values().forEach(t -> out.append(list(t)));
+                tables.values().forEach(t -> out.append(list(t, terse)));
                 return ok(command, out.toString());
             }
             return fail(command, 1, "Error: unsupported by the simulation: " + command.display());
@@ -136,7 +137,7 @@ public final class SimNft extends SimTool {
         }
     }
 
-    static String list(Table table) {
+    static String list(Table table, boolean terse) {
         StringBuilder out = new StringBuilder("table " + table.family + " " + table.name + " {\n");
         if (table.comment != null) {
             out.append("\tcomment ").append(table.comment).append('\n');
@@ -146,8 +147,9 @@ public final class SimNft extends SimTool {
             if (!set.flags.isEmpty()) {
                 out.append("\t\tflags ").append(set.flags).append('\n');
             }
-            if (!set.elements.isEmpty()) {
-                out.append("\t\telements = { ").append(String.join(", ", set.elements)).append(" }\n");
+            if (!set.elements.isEmpty() && !terse) {
+                // sorted: the kernel's order is its own, nothing may depend on it
+                out.append("\t\telements = { ").append(String.join(", ", new java.util.TreeSet<>(set.elements))).append(" }\n");
             }
             out.append("\t}\n");
         });
@@ -218,19 +220,22 @@ public final class SimNft extends SimTool {
                 switch (word) {
                     case ";" -> {
                     }
-                    case "table", "add" -> {
-                        if (word.equals("add")) {
-                            expect("table");
-                        }
-                        String family = family(next());
-                        String name = name(next());
-                        Table table = tables.computeIfAbsent(family + " " + name, k -> new Table(family, name));
-                        if (peek("{")) {
+                    case "add" -> {
+                        if (peek("element")) {
                             next();
-                            tableBody(table);
+                            elements(true);
+                            continue;
                         }
+                        expect("table");
+                        table();
                     }
+                    case "table" -> table();
                     case "delete" -> {
+                        if (peek("element")) {
+                            next();
+                            elements(false);
+                            continue;
+                        }
                         expect("table");
                         String key = family(next()) + " " + name(next());
                         if (tables.remove(key) == null) {
@@ -244,6 +249,60 @@ public final class SimNft extends SimTool {
                     default -> throw new SimError("syntax error, unexpected " + word);
                 }
             }
+        }
+
+        private void table() {
+            String family = family(next());
+            String name = name(next());
+            Table table = tables.computeIfAbsent(family + " " + name, k -> new Table(family, name));
+            if (peek("{")) {
+                next();
+                tableBody(table);
+            }
+        }
+
+        /** add element / delete element FAMILY TABLE SET { ... }: keys only for a delete from a map. */
+        private void elements(boolean add) {
+            String key = family(next()) + " " + name(next());
+            Table table = tables.get(key);
+            String setName = name(next());
+            NamedSet set = table == null ? null : table.sets.get(setName);
+            if (set == null) {
+                throw new SimError("Could not process rule: No such file or directory: set " + key + " " + setName);
+            }
+            expect("{");
+            for (String element : braced()) {
+                String itemKey = element.contains(" : ") ? element.substring(0, element.indexOf(" : ")) : element;
+                String existing = set.elements.stream().filter(e -> e.equals(itemKey) || e.startsWith(itemKey + " : "))
+                        .findFirst().orElse(null);
+                if (add) {
+                    checkElement(set, element);
+                    if (existing != null && !existing.equals(element)) {
+                        throw new SimError("Could not process rule: File exists: " + element);
+                    }
+                    set.elements.add(element);
+                } else if (existing == null) {
+                    throw new SimError("Could not process rule: No such file or directory: element " + element);
+                } else {
+                    set.elements.remove(existing);
+                }
+            }
+        }
+
+        /** The comma-separated items up to the closing brace. */
+        private List<String> braced() {
+            StringBuilder raw = new StringBuilder();
+            for (String token = next(); !token.equals("}"); token = next()) {
+                raw.append(token.equals(";") ? " " : token + " ");
+            }
+            List<String> items = new ArrayList<>();
+            for (String element : raw.toString().split(",")) {
+                String clean = element.trim().replaceAll("\\s+", " ");
+                if (!clean.isEmpty()) {
+                    items.add(clean);
+                }
+            }
+            return items;
         }
 
         private void tableBody(Table table) {
@@ -296,16 +355,9 @@ public final class SimNft extends SimTool {
                     case "elements" -> {
                         expect("=");
                         expect("{");
-                        StringBuilder raw = new StringBuilder();
-                        for (String token = next(); !token.equals("}"); token = next()) {
-                            raw.append(token.equals(";") ? " " : token + " ");
-                        }
-                        for (String element : raw.toString().split(",")) {
-                            String clean = element.trim().replaceAll("\\s+", " ");
-                            if (!clean.isEmpty()) {
-                                checkElement(set, clean);
-                                set.elements.add(clean);
-                            }
+                        for (String element : braced()) {
+                            checkElement(set, element);
+                            set.elements.add(element);
                         }
                     }
                     default -> throw new SimError("syntax error, unexpected " + word + " in a set");
@@ -323,7 +375,7 @@ public final class SimNft extends SimTool {
                     next();
                     continue;
                 }
-                String statement = statement();
+                String statement = rule();
                 if (statement.startsWith("type ")) {
                     chain.header = statement + ";";
                 } else if (statement.startsWith("policy ")) {
@@ -332,6 +384,30 @@ public final class SimNft extends SimTool {
                     chain.rules.add(statement);
                 }
             }
+        }
+
+        /** A rule: words up to the next ";" or "}", with anonymous sets ("{ a, b }") inside. */
+        private String rule() {
+            StringBuilder out = new StringBuilder();
+            int depth = 0;
+            while (at < tokens.size() && (depth > 0 || (!peek(";") && !peek("}")))) {
+                String token = next();
+                if (token.startsWith("\"")) {
+                    throw new SimError("syntax error, unexpected string " + token);
+                }
+                if (token.equals(";")) {
+                    throw new SimError("syntax error, unexpected newline inside an anonymous set");
+                }
+                if (token.equals("}") && out.toString().endsWith("{")) {
+                    throw new SimError("syntax error, an anonymous set needs elements");
+                }
+                depth += token.equals("{") ? 1 : token.equals("}") ? -1 : 0;
+                out.append(out.length() == 0 ? "" : " ").append(token);
+            }
+            if (out.length() == 0) {
+                throw new SimError("syntax error, empty statement");
+            }
+            return out.toString();
         }
 
         /** The words up to the next ";" or "}" (which is left for the caller). */

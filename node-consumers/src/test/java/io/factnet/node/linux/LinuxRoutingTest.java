@@ -72,8 +72,14 @@ class LinuxRoutingTest {
 
         SortedMap<String, RoutingEntry> fewer = new TreeMap<>(RoutingReconcilerTest.sample());
         fewer.remove("floating/198.51.100.10");
-        reconciler.sync(fewer, false);
+        assertThat(reconciler.sync(fewer, false).changed()).isTrue();
         assertThat(floatingRoutes()).containsExactly("198.51.100.11");
+        assertThat(lab.run(router, "nft", "list", "map", "ip", "factnet", "floating_dnat").stdout())
+                .doesNotContain("198.51.100.10 :").contains("198.51.100.11 : 10.0.17.9");
+        assertThat(reconciler.sync(fewer, true).changed()).as("the kernel's listing of a delta is no drift").isFalse();
+        lab.run(router, "nft", "delete", "element", "ip", "factnet", "floating_dnat", "{ 198.51.100.11 }");
+        assertThat(reconciler.sync(fewer, true).changed()).as("a deleted element is drift").isTrue();
+        assertThat(lab.run(router, "nft", "list", "map", "ip", "factnet", "floating_dnat").stdout()).contains("198.51.100.11 : 10.0.17.9");
         assertForeignRulesSurvived();
     }
 

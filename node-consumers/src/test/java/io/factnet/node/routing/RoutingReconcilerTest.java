@@ -149,6 +149,31 @@ public class RoutingReconcilerTest {
     }
 
     @Test
+    void aChangeOfAssociationsAloneIsOneSmallTransactionAndAMissingElementIsDrift() throws IOException {
+        RoutingReconciler reconciler = reconciler(CONFIG);
+        reconciler.sync(sample(), true);
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
+        desired.remove("floating/198.51.100.11");
+        desired.put("floating/198.51.100.10", floating("p1", "198.51.100.10", "10.0.1.9"));
+        desired.put("vpn/p1", forward("p1", 51002, "10.0.0.1", 51820));
+        sim.clearCommands();
+
+        assertThat(reconciler.sync(desired, false).changed()).isTrue();
+
+        assertThat(nftScripts()).as("no full replace").isZero();
+        References.assertMatches("routing-delta.nft",
+                io.factnet.node.exec.StateFiles.read(folder.resolve("routing/factnet-delta.nft")).orElseThrow());
+        assertThat(sim.nft().table("ip", "factnet").sets.get("floating_dnat").elements).containsExactly("198.51.100.10 : 10.0.1.9");
+
+        Path drop = folder.resolve("drop.nft");
+        Files.writeString(drop, "delete element ip factnet floating_snat { 10.0.1.9 }\n");
+        sim.run(Command.of("nft", "-f", drop.toString()));
+        assertThat(reconciler.sync(desired, true).changed()).as("an element somebody deleted is drift").isTrue();
+        assertThat(sim.nft().table("ip", "factnet").sets.get("floating_snat").elements).containsExactly("10.0.1.9 : 198.51.100.10");
+        assertThat(nftScripts()).isEqualTo(1);
+    }
+
+    @Test
     void disassociationRemovesTheAddressAndFlushesItsConnections() {
         RoutingReconciler reconciler = reconciler(CONFIG);
         reconciler.sync(sample(), true);
