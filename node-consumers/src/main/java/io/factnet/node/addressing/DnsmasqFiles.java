@@ -33,6 +33,10 @@ record DnsmasqFiles(Path folder) {
         return folder.resolve("lease-events");
     }
 
+    Path log() {
+        return folder.resolve("dnsmasq.log");
+    }
+
     List<String> argv(DhcpModel.Network network) {
         List<String> argv = new ArrayList<>(List.of(
                 "dnsmasq",
@@ -59,6 +63,9 @@ record DnsmasqFiles(Path folder) {
         argv.add("--domain=" + network.domain());
         argv.add("--dhcp-script=" + hook());
         argv.add("--dhcp-authoritative");
+        // Its own log next to its files, start, reloads and errors only: leases go to the hook.
+        argv.add("--log-facility=" + log());
+        argv.add("--quiet-dhcp");
         return argv;
     }
 

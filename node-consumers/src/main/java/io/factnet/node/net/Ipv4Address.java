@@ -7,21 +7,32 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         if (text == null || text.isEmpty() || text.length() > 15) {
             throw new InvalidValueException("IPv4 address", text, "expected a.b.c.d");
         }
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
-            throw new InvalidValueException("IPv4 address", text, "expected four octets a.b.c.d");
-        }
+        // By hand, not with split and regular expressions: a routing node parses 200k of these per sync.
         int bits = 0;
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || (part.length() > 1 && part.charAt(0) == '0')) {
-                throw new InvalidValueException("IPv4 address", text, "octet " + Printable.quote(part) + " is not 0..255");
+        int octets = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : '.';
+            if (c >= '0' && c <= '9') {
+                if (digits > 0 && value == 0) {
+                    throw new InvalidValueException("IPv4 address", text, "an octet has a leading zero");
+                }
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    throw new InvalidValueException("IPv4 address", text, "an octet is not 0..255");
+                }
+            } else if (c == '.' && digits > 0 && octets < 4) {
+                bits = (bits << 8) | value;
+                octets++;
+                value = 0;
+                digits = 0;
+            } else {
+                throw new InvalidValueException("IPv4 address", text, "expected four octets a.b.c.d");
             }
-            int octet = Integer.parseInt(part);
-            if (octet > 255) {
-                throw new InvalidValueException("IPv4 address", text, "octet " + octet + " is over 255");
-            }
-            bits = (bits << 8) | octet;
+        }
+        if (octets != 4) {
+            throw new InvalidValueException("IPv4 address", text, "expected four octets a.b.c.d");
         }
         return new Ipv4Address(bits);
     }

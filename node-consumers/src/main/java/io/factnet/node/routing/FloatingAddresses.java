@@ -61,9 +61,10 @@ final class FloatingAddresses {
                 ended.add(floating);
             }
         });
-        Set<Ipv4Address> present = present();
+        // Without verify the last apply is trusted (reading 100k routes back costs half a second).
+        Set<Ipv4Address> present = verify ? present() : applied.keySet();
         StringBuilder commands = new StringBuilder();
-        want.keySet().stream().filter(a -> !present.contains(a)).forEach(a -> commands.append(route("replace", a)));
+        want.keySet().stream().filter(a -> !present.contains(a)).forEach(a -> commands.append(route("add", a)));
         present.stream().filter(a -> !want.containsKey(a)).sorted().forEach(a -> commands.append(route("del", a)));
         if (commands.length() > 0) {
             StateFiles.write(batch, commands.toString(), StateFiles.PRIVATE);

@@ -3,6 +3,7 @@ package io.factnet.node.routing;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -10,16 +11,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Our chains (prefix factnet-) through one {@code iptables-restore --noflush}, kube-proxy style:
- * iptables-save tells which of our chains exist and whether the built-in chains still jump to
- * ours; everything else in the tables is left as it is.
+ * Our chains (prefix factnet-) through one {@code iptables-restore --noflush}, kube-proxy style.
+ * iptables-save is never run: with iptables-nft it takes 9 s per table at 100k rules. Instead
+ * {@code iptables -t T -S CHAIN} lists just the chains asked for: the built-in ones (do they jump
+ * to ours?), the filter table (which group chains of ours exist?), and on a resync our chains, whose
+ * rules we render in exactly the form {@code -S} prints, so the comparison needs no baseline.
  */
 final class IptablesFirewall implements FirewallBackend {
     private final Host host;
     private final Path input;
     private final RoutingConfig config;
-    private Map<String, Map<String, List<String>>> lastWanted;
-    private String lastOurs;
+    private Map<String, Map<String, List<String>>> lastApplied;
 
     IptablesFirewall(Host host, Path folder, RoutingConfig config) {
         this.host = host;
@@ -29,7 +31,7 @@ final class IptablesFirewall implements FirewallBackend {
 
     @Override
     public List<String> tools() {
-        return List.of("iptables-restore", "iptables-save");
+        return List.of("iptables", "iptables-restore");
     }
 
     @Override
@@ -37,62 +39,61 @@ final class IptablesFirewall implements FirewallBackend {
         long began = System.nanoTime();
         Map<String, Map<String, List<String>>> wanted = IptablesRenderer.chains(model, config);
         long rendering = System.nanoTime() - began;
-        if (!verify && wanted.equals(lastWanted)) {
+        if (!verify && wanted.equals(lastApplied)) {
             return new Outcome(false, NftFirewall.millis(rendering), 0);
         }
         long applying = System.nanoTime();
-        Map<String, String> saved = save();
-        if (wanted.equals(lastWanted) && ours(saved).equals(lastOurs)) {
-            return new Outcome(false, NftFirewall.millis(rendering), 0);
-        }
         Map<String, Set<String>> existing = new HashMap<>();
         Map<String, Set<String>> jumping = new HashMap<>();
-        saved.forEach((table, text) -> {
-            Set<String> chains = new HashSet<>();
+        for (String table : IptablesRenderer.TABLES) {
             Set<String> jumps = new HashSet<>();
-            for (String line : text.split("\n")) {
-                if (line.startsWith(":" + IptablesRenderer.PREFIX)) {
-                    chains.add(line.substring(1, line.indexOf(' ') > 0 ? line.indexOf(' ') : line.length()));
+            IptablesRenderer.JUMPS.get(table).forEach((builtin, ours) -> {
+                if (list(table, builtin).contains("-A " + builtin + " -j " + ours)) {
+                    jumps.add(builtin);
                 }
-                IptablesRenderer.JUMPS.get(table).forEach((builtin, ours) -> {
-                    if (line.equals("-A " + builtin + " -j " + ours)) {
-                        jumps.add(builtin);
-                    }
-                });
+            });
+            jumping.put(table, jumps);
+            // nat holds only our fixed chains (declaring them is enough); filter also has one per group.
+            Set<String> chains = new HashSet<>(wanted.get(table).keySet());
+            if (table.equals("filter")) {
+                list(table, null).stream().filter(l -> l.startsWith("-N " + IptablesRenderer.PREFIX))
+                        .forEach(l -> chains.add(l.substring(3)));
             }
             existing.put(table, chains);
-            jumping.put(table, jumps);
-        });
-        StateFiles.write(input, IptablesRenderer.restoreInput(wanted, existing, jumping), StateFiles.PRIVATE);
-        host.run("iptables-restore", "--noflush", input.toString());
-        applying = System.nanoTime() - applying;
-        lastOurs = ours(save());
-        lastWanted = wanted;
-        return new Outcome(true, NftFirewall.millis(rendering), NftFirewall.millis(applying));
-    }
-
-    private Map<String, String> save() {
-        Map<String, String> saved = new HashMap<>();
-        for (String table : IptablesRenderer.TABLES) {
-            saved.put(table, host.run("iptables-save", "-t", table).stdout());
         }
-        return saved;
+        if (wanted.equals(lastApplied) && inPlace(wanted, existing, jumping)) {
+            return new Outcome(false, NftFirewall.millis(rendering), 0);
+        }
+        StateFiles.write(input, IptablesRenderer.restoreInput(wanted, existing, jumping), StateFiles.PRIVATE);
+        lastApplied = null; // until the kernel holds it
+        host.run("iptables-restore", "--noflush", input.toString());
+        lastApplied = wanted;
+        return new Outcome(true, NftFirewall.millis(rendering), NftFirewall.millis(System.nanoTime() - applying));
     }
 
-    /** Our part of the saved tables: our chains, their rules and the jumps into them, without counters. */
-    static String ours(Map<String, String> saved) {
-        StringBuilder out = new StringBuilder();
+    /** True when every jump is there, no stale chain of ours is, and each of our chains lists exactly its rules. */
+    private boolean inPlace(Map<String, Map<String, List<String>>> wanted, Map<String, Set<String>> existing,
+                            Map<String, Set<String>> jumping) {
         for (String table : IptablesRenderer.TABLES) {
-            out.append('*').append(table).append('\n');
-            for (String line : saved.getOrDefault(table, "").split("\n")) {
-                if (line.startsWith(":" + IptablesRenderer.PREFIX)) {
-                    out.append(line, 0, line.indexOf(' ') > 0 ? line.indexOf(' ') : line.length()).append('\n');
-                } else if (line.startsWith("-A " + IptablesRenderer.PREFIX) || (line.startsWith("-A ")
-                        && line.contains(" -j " + IptablesRenderer.PREFIX))) {
-                    out.append(line).append('\n');
+            if (!jumping.get(table).equals(IptablesRenderer.JUMPS.get(table).keySet())
+                    || !existing.get(table).equals(wanted.get(table).keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, List<String>> chain : wanted.get(table).entrySet()) {
+                List<String> expected = new ArrayList<>();
+                expected.add("-N " + chain.getKey());
+                chain.getValue().forEach(rule -> expected.add("-A " + chain.getKey() + " " + rule));
+                if (!list(table, chain.getKey()).equals(expected)) {
+                    return false;
                 }
             }
         }
-        return out.toString();
+        return true;
+    }
+
+    /** {@code iptables -t TABLE -S [CHAIN]}, one rule per line; empty when the chain does not exist. */
+    private List<String> list(String table, String chain) {
+        var result = chain == null ? host.tryRun("iptables", "-t", table, "-S") : host.tryRun("iptables", "-t", table, "-S", chain);
+        return result.ok() ? result.stdout().lines().toList() : List.of();
     }
 }

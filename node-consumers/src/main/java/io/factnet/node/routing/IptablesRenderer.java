@@ -74,13 +74,14 @@ public final class IptablesRenderer {
         return Map.of("nat", nat, "filter", filter);
     }
 
+    /** A rule in the exact form {@code iptables -S} prints it (source before protocol), so drift checks compare text. */
     static String rule(RoutingModel.AllowRule rule) {
         StringBuilder out = new StringBuilder();
-        if (rule.protocol() != io.factnet.model.Protocol.ANY) {
-            out.append("-p ").append(rule.protocol().name().toLowerCase(Locale.ROOT)).append(' ');
-        }
         if (!rule.anySource()) {
             out.append("-s ").append(rule.source()).append(' ');
+        }
+        if (rule.protocol() != io.factnet.model.Protocol.ANY) {
+            out.append("-p ").append(rule.protocol().name().toLowerCase(Locale.ROOT)).append(' ');
         }
         switch (rule.protocol()) {
             case TCP, UDP -> rule.fromPort().ifPresent(from -> {

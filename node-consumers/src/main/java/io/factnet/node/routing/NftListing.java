@@ -40,8 +40,9 @@ final class NftListing {
             int open = start < 0 ? -1 : listing.indexOf("elements = {", start);
             if (open >= 0 && (end < 0 || open < end)) {
                 open += "elements = {".length();
+                // nft wraps long element lists over lines: split on commas, trim, no regular expressions (200k elements).
                 for (String element : listing.substring(open, listing.indexOf('}', open)).split(",")) {
-                    String clean = element.strip().replaceAll("\\s+", " ");
+                    String clean = element.strip();
                     if (!clean.isEmpty()) {
                         elements.add(clean);
                     }

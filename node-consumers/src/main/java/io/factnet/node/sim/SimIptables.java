@@ -114,6 +114,9 @@ public final class SimIptables extends SimTool {
             table = rest.get(1);
             rest = rest.subList(2, rest.size());
         }
+        if (!rest.isEmpty() && rest.get(0).equals("-S")) {
+            return ok(command, listRules(table, rest.size() > 1 ? rest.get(1) : null));
+        }
         Map<String, List<String>> working = copy(tables.get(table));
         apply(working, table, String.join(" ", rest), "");
         checkTargets(working, "");
@@ -203,6 +206,23 @@ public final class SimIptables extends SimTool {
                 throw new SimError(where + "Couldn't load target `" + target + "'");
             }
         }));
+    }
+
+    /** As iptables -S prints: policies of built-in chains, -N for ours, then the rules. */
+    private String listRules(String name, String only) {
+        Map<String, List<String>> table = tables.get(name);
+        if (only != null && !table.containsKey(only)) {
+            throw new SimError("No chain/target/match by that name.");
+        }
+        StringBuilder out = new StringBuilder();
+        table.keySet().stream().filter(c -> only == null || c.equals(only)).forEach(chain -> out.append(
+                BUILTIN.get(name).contains(chain) ? "-P " + chain + " ACCEPT\n" : "-N " + chain + "\n"));
+        table.forEach((chain, rules) -> {
+            if (only == null || chain.equals(only)) {
+                rules.forEach(rule -> out.append("-A ").append(chain).append(' ').append(rule).append('\n'));
+            }
+        });
+        return out.toString();
     }
 
     private String save(List<String> names) {

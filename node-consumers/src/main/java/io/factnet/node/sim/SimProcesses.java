@@ -23,7 +23,7 @@ public final class SimProcesses extends SimTool {
             "--bind-interfaces", "--interface", "--except-interface", "--listen-address", "--pid-file",
             "--dhcp-leasefile", "--dhcp-hostsfile", "--dhcp-range", "--dhcp-option", "--domain", "--dhcp-script",
             "--dhcp-authoritative", "--dhcp-lease-max", "--strict-order", "--dhcp-no-override", "--log-facility",
-            "--log-dhcp", "--user");
+            "--log-dhcp", "--quiet-dhcp", "--user");
 
     private final SimIp ip;
     private final Map<Long, Process> processes = new LinkedHashMap<>();

@@ -23,18 +23,18 @@ import org.slf4j.LoggerFactory;
  * machine), and all cleaned up on close, also after a failure: the processes a test started, every
  * process left inside its namespaces (dnsmasq, wireguard-go), then the namespaces.
  */
-final class LinuxLab implements AutoCloseable {
+public final class LinuxLab implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LinuxLab.class);
     static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
             "wireguard-go", "conntrack", "udhcpc", "ping", "nc", "sysctl", "kill");
 
-    final String id = HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
+    public final String id = HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
             (byte) ThreadLocalRandom.current().nextInt()});
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
     /** Why Linux tests cannot run here, or empty when they can. */
-    static Optional<String> unavailable() {
+    public static Optional<String> unavailable() {
         if (!"root".equals(System.getProperty("user.name"))) {
             return Optional.of("needs root (network namespaces)");
         }
@@ -44,7 +44,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** A new namespace named fn-&lt;role&gt;-&lt;run id&gt;, loopback up. */
-    String namespace(String role) {
+    public String namespace(String role) {
         String name = "fn-" + role + "-" + id;
         run(null, "ip", "netns", "add", name);
         namespaces.add(name);
@@ -53,15 +53,15 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** A veth pair made inside {@code a} with its peer moved to {@code b}. */
-    void veth(String a, String nameA, String b, String nameB) {
+    public void veth(String a, String nameA, String b, String nameB) {
         run(a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b);
     }
 
-    CommandResult run(String netns, String... argv) {
+    public CommandResult run(String netns, String... argv) {
         return tryRun(netns, argv).orThrow();
     }
 
-    CommandResult tryRun(String netns, String... argv) {
+    public CommandResult tryRun(String netns, String... argv) {
         return new ProcessCommandRunner(Optional.ofNullable(netns), Duration.ofSeconds(30)).run(Command.of(argv));
     }
 
@@ -77,7 +77,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** Polls until the condition holds or the deadline passes (no fixed sleeps). */
-    static boolean eventually(Duration timeout, BooleanSupplier condition) {
+    public static boolean eventually(Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (condition.getAsBoolean()) {
@@ -96,7 +96,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** The pids of every process whose network namespace is {@code netns}. */
-    List<Long> pidsIn(String netns) {
+    public List<Long> pidsIn(String netns) {
         CommandResult result = tryRun(null, "ip", "netns", "pids", netns);
         return result.stdout().lines().filter(l -> l.matches("[0-9]+")).map(Long::parseLong).toList();
     }

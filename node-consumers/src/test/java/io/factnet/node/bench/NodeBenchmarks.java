@@ -1,0 +1,302 @@
+package io.factnet.node.bench;
+
+import static io.factnet.node.NodeTopicsWriter.change;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.model.AddressingEntry;
+import io.factnet.model.AppliedAck;
+import io.factnet.model.NodeRole;
+import io.factnet.model.RoutingEntry;
+import io.factnet.node.Entries;
+import io.factnet.node.NodeEventsReader;
+import io.factnet.node.NodeTopicsWriter;
+import io.factnet.node.addressing.AddressingReconciler;
+import io.factnet.node.exec.Host;
+import io.factnet.node.exec.StateFiles;
+import io.factnet.node.linux.LinuxLab;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.routing.IptablesRenderer;
+import io.factnet.node.routing.NftRenderer;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.routing.RoutingModel;
+import io.factnet.node.routing.RoutingModelBuilder;
+import io.factnet.node.routing.RoutingReconciler;
+import io.factnet.node.runtime.AgentSettings;
+import io.factnet.node.runtime.AgentStatus;
+import io.factnet.node.runtime.KafkaAgents;
+import io.factnet.node.runtime.KafkaNodeEvents;
+import io.factnet.node.runtime.NodeAgent;
+import io.factnet.node.runtime.SyncReport;
+import io.factnet.registry.InMemorySchemaRegistryClient;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.TopicAdmin;
+import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Benchmarks of the node agents (not tests: they measure and print, they assert nothing about
+ * time). Run as root:
+ * {@code ./mvnw -B -q verify -pl node-consumers -am -Dtest=NodeBenchmarks -Dfactnet.bench=true -Dsurefire.failIfNoSpecifiedTests=false}
+ * Figures go to stdout and to node-consumers/target/node-benchmarks.md.
+ */
+@EnabledIfSystemProperty(named = "factnet.bench", matches = "true")
+class NodeBenchmarks {
+    static final int FLOATING = Integer.getInteger("factnet.bench.floating", 100_000);
+    static final RoutingConfig CONFIG = new RoutingConfig(Ipv4Address.parse("198.51.100.1"), InterfaceName.of("pub0"),
+            RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES);
+    static final Map<String, String> FIGURES = new LinkedHashMap<>();
+
+    static LinuxLab lab;
+    static Path work;
+
+    @BeforeAll
+    static void lab() throws Exception {
+        assumeTrue(LinuxLab.unavailable().isEmpty(), () -> "benchmarks need root and the tools: " + LinuxLab.unavailable().orElse(""));
+        lab = new LinuxLab();
+        work = Files.createTempDirectory("factnet-bench-");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+
+    @AfterAll
+    static void report() throws Exception {
+        if (lab != null) {
+            lab.close();
+        }
+        if (work != null) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(work)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(StateFiles::delete);
+            }
+        }
+        StringBuilder out = new StringBuilder("| benchmark | figure |\n| --- | --- |\n");
+        FIGURES.forEach((name, value) -> out.append("| ").append(name).append(" | ").append(value).append(" |\n"));
+        System.out.println(out);
+        Files.writeString(Path.of("target/node-benchmarks.md"), out.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** 100k associations of one project (block 10.0.0.0/15), floating addresses from 100.64.0.1 on. */
+    static SortedMap<String, RoutingEntry> associations(int count) {
+        SortedMap<String, RoutingEntry> desired = new TreeMap<>();
+        desired.put("snat/p1", Entries.snat("p1", "10.0.0.0/15"));
+        Ipv4Address floating = Ipv4Address.parse("100.64.0.0");
+        Ipv4Address fixed = Ipv4Address.parse("10.0.0.0");
+        for (int i = 1; i <= count; i++) {
+            desired.put("floating/" + i, Entries.floating("p1", floating.plus(i).toString(), fixed.plus(i).toString()));
+        }
+        return desired;
+    }
+
+    String routerNamespace(String role) {
+        String ns = lab.namespace(role);
+        String peer = lab.namespace(role + "x");
+        lab.veth(ns, "pub0", peer, "eth0");
+        lab.run(ns, "ip", "address", "add", "198.51.100.1/24", "dev", "pub0");
+        lab.run(ns, "ip", "link", "set", "pub0", "up");
+        return ns;
+    }
+
+    @Test
+    void rebuildOfOneRoutingNodeFromKafka() throws Exception {
+        String ns = routerNamespace("rb");
+        SchemaRegistryClient registry = InMemorySchemaRegistryClient.scope("bench-" + lab.id);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
+            }
+            long last = -1;
+            long producing = System.nanoTime();
+            try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, 4, "bench")) {
+                List<NodeTopicsWriter.Change<RoutingEntry>> batch = new ArrayList<>();
+                for (Map.Entry<String, RoutingEntry> entry : associations(FLOATING).entrySet()) {
+                    batch.add(change(Topics.NODE_ROUTING, "bench", entry.getKey(), entry.getValue()));
+                    if (batch.size() == 10_000) {
+                        last = writer.write(batch);
+                        batch.clear();
+                    }
+                }
+                last = Math.max(last, writer.write(batch));
+            }
+            FIGURES.put("produce " + FLOATING + " associations (not part of the rebuild)", millis(producing) + " ms");
+
+            Map<String, Object> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
+            try (NodeEventsReader events = new NodeEventsReader(kafka.bootstrapServers(), registry);
+                 KafkaNodeEvents sink = new KafkaNodeEvents(clients, registry, "bench")) {
+                RoutingReconciler reconciler = new RoutingReconciler(Host.linux(java.util.Optional.of(ns)), work.resolve("rb"), CONFIG);
+                LongSupplier clock = System::currentTimeMillis;
+                long started = System.nanoTime();
+                NodeAgent<RoutingEntry> agent = KafkaAgents.build(AgentSettings.defaults("bench", NodeRole.ROUTING),
+                        Topics.NODE_ROUTING, clients, registry, reconciler, sink, clock).start();
+                events.awaitAck("bench", NodeRole.ROUTING, last, Duration.ofMinutes(5));
+                long rebuild = millis(started);
+                AgentStatus status = agent.status();
+                SyncReport first = status.lastSync();
+                FIGURES.put("rebuild " + FLOATING + " associations: agent start to rules live (ack)", rebuild + " ms");
+                FIGURES.put("  of which replay (read and decode the partition)", status.replayMillis() + " ms");
+                FIGURES.put("  of which model and render", first.renderMillis() + " ms");
+                FIGURES.put("  of which apply (nft -f, terse check, local routes)", first.applyMillis() + " ms");
+
+                // One more association through Kafka, with 100k loaded: produce to ack.
+                long changing = System.nanoTime();
+                long offset;
+                try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, 4, "bench-2")) {
+                    offset = writer.write(List.of(change(Topics.NODE_ROUTING, "bench", "floating/extra",
+                            Entries.floating("p1", "100.66.0.1", "10.1.255.1"))));
+                }
+                AppliedAck ack = events.awaitAck("bench", NodeRole.ROUTING, offset, Duration.ofMinutes(1));
+                FIGURES.put("one association with " + FLOATING + " loaded: produce to ack (debounce 100 ms included)",
+                        millis(changing) + " ms (sync " + ack.getApplyMillis() + " ms)");
+                agent.close();
+            }
+        }
+    }
+
+    @Test
+    void nftablesAndIptablesAtScale() throws Exception {
+        SortedMap<String, RoutingEntry> desired = associations(FLOATING);
+        long building = System.nanoTime();
+        RoutingModel model = RoutingModelBuilder.build(desired, CONFIG).model();
+        FIGURES.put("model of " + FLOATING + " associations (validate, check, sort)", millis(building) + " ms");
+
+        String ns = routerNamespace("nf");
+        long rendering = System.nanoTime();
+        String script = NftRenderer.render(model, CONFIG);
+        FIGURES.put("nft script render (" + FLOATING + " floating, " + 2 * FLOATING + " map elements)", millis(rendering) + " ms");
+        Path file = work.resolve("full.nft");
+        Files.writeString(file, script);
+        FIGURES.put("nft -f full load into an empty namespace", time(() -> lab.run(ns, "nft", "-f", file.toString())) + " ms");
+        FIGURES.put("nft -f full replace (table present)", median(3, () -> lab.run(ns, "nft", "-f", file.toString())) + " ms");
+        FIGURES.put("nft -t list ruleset (structure check)", median(3, () -> lab.run(ns, "nft", "-t", "list", "ruleset")) + " ms");
+        FIGURES.put("nft list table (element check on resync)", median(3, () -> lab.run(ns, "nft", "list", "table", "ip", "factnet")) + " ms");
+        FIGURES.put("nft add element, one, with " + FLOATING + " loaded (plain tool)",
+                median(5, () -> lab.run(ns, "nft", "add", "element", "ip", "factnet", "floating_dnat", "{ 100.70.0.1 : 10.1.0.1 }")) + " ms");
+
+        Path routes = work.resolve("routes.batch");
+        StringBuilder batch = new StringBuilder();
+        model.floating().forEach(f -> batch.append("route add local ").append(f.floating()).append("/32 dev pub0 table local proto 99\n"));
+        Files.writeString(routes, batch);
+        String plain = routerNamespace("rt");
+        FIGURES.put("ip -batch: " + FLOATING + " local routes (how floating addresses are answered)",
+                time(() -> lab.run(plain, "ip", "-batch", routes.toString())) + " ms");
+
+        // The agent's own paths on the same kernel: full sync, idle resync, one change.
+        RoutingReconciler reconciler = new RoutingReconciler(Host.linux(java.util.Optional.of(ns)), work.resolve("nf"), CONFIG);
+        FIGURES.put("agent full sync, " + FLOATING + " (replace table, add local routes)", time(() -> reconciler.sync(desired, true)) + " ms");
+        FIGURES.put("agent resync without drift, " + FLOATING + " loaded", median(3, () -> reconciler.sync(desired, true)) + " ms");
+        SortedMap<String, RoutingEntry> changed = new TreeMap<>(desired);
+        List<Long> one = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            changed.put("floating/extra", Entries.floating("p1", "100.66.0.1", "10.1.255." + (i + 1)));
+            SortedMap<String, RoutingEntry> snapshot = new TreeMap<>(changed);
+            one.add(time(() -> reconciler.sync(snapshot, false)));
+        }
+        FIGURES.put("agent sync of one changed association, " + FLOATING + " loaded (model + nft delta + route)", median(one) + " ms");
+
+        String ipt = routerNamespace("ip");
+        Path restore = work.resolve("full.iptables");
+        long iptRender = System.nanoTime();
+        Files.writeString(restore, IptablesRenderer.restoreInput(IptablesRenderer.chains(model, CONFIG), Map.of(), Map.of()));
+        FIGURES.put("iptables-restore input render (" + 3 * FLOATING + " rules)", millis(iptRender) + " ms");
+        FIGURES.put("iptables-restore --noflush full load (iptables-nft)", time(() -> lab.run(ipt, "iptables-restore", "--noflush", restore.toString())) + " ms");
+        RoutingReconciler iptables = new RoutingReconciler(Host.linux(java.util.Optional.of(ipt)), work.resolve("ipt"),
+                CONFIG.withFirewall(RoutingConfig.Firewall.IPTABLES));
+        FIGURES.put("agent full sync, iptables mode, " + FLOATING, time(() -> iptables.sync(desired, true)) + " ms");
+        changed.put("floating/extra", Entries.floating("p1", "100.66.0.1", "10.1.254.1"));
+        FIGURES.put("agent sync of one changed association, iptables mode, " + FLOATING + " loaded",
+                time(() -> iptables.sync(new TreeMap<>(changed), false)) + " ms");
+    }
+
+    @Test
+    void dnsmasqHostsReload() throws Exception {
+        String ns = lab.namespace("dh");
+        lab.run(ns, "ip", "link", "add", "br100", "type", "bridge");
+        lab.run(ns, "ip", "address", "add", "10.0.0.1/15", "dev", "br100");
+        lab.run(ns, "ip", "link", "set", "br100", "up");
+        AddressingReconciler reconciler = new AddressingReconciler(Host.linux(java.util.Optional.of(ns)), work.resolve("dh"), "bench", true);
+        reconciler.preflight();
+        for (int hosts : new int[] {1_000, 10_000}) {
+            SortedMap<String, AddressingEntry> desired = new TreeMap<>();
+            desired.put("net", Entries.dhcpNetwork("p1", "br100", "10.0.0.0/15", "10.0.0.1", List.of(), "novalocal", 3600));
+            Ipv4Address base = Ipv4Address.parse("10.0.1.0");
+            for (int i = 0; i < hosts; i++) {
+                String mac = String.format("fa:16:3e:%02x:%02x:%02x", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+                desired.put("host/" + i, Entries.dhcpHost("p1", mac, "vm" + i, base.plus(i).toString()));
+            }
+            long sync = time(() -> reconciler.sync(desired, true));
+            // The reload itself: SIGHUP to dnsmasq until it logged "read <hosts file>" (dnsmasq's own log).
+            Path folder = work.resolve("dh/br100");
+            long pid = Long.parseLong(StateFiles.read(folder.resolve("pid")).orElseThrow().strip());
+            Path log = folder.resolve("dnsmasq.log");
+            long reload = median(3, () -> {
+                long before = countReads(log);
+                lab.run(ns, "kill", "-HUP", Long.toString(pid));
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (countReads(log) == before && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // millisecond resolution: the reload itself is what is measured
+                }
+            });
+            FIGURES.put("dnsmasq hosts reload (SIGHUP to 'read'), " + hosts + " hosts in one network", reload + " ms");
+            FIGURES.put("  agent sync that wrote the " + hosts + " hosts (start or SIGHUP)", sync + " ms");
+        }
+    }
+
+    /** Lines "read .../hosts" in dnsmasq's log (syslog when no log file: then the reload time is not measured). */
+    private static long countReads(Path log) {
+        try {
+            return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(" read ") && l.endsWith("/hosts")).count() : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    static long time(Step step) {
+        long began = System.nanoTime();
+        try {
+            step.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return millis(began);
+    }
+
+    static long median(int runs, Step step) {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            times.add(time(step));
+        }
+        return median(times);
+    }
+
+    static long median(List<Long> times) {
+        Long[] sorted = times.toArray(Long[]::new);
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    static long millis(long since) {
+        return (System.nanoTime() - since) / 1_000_000;
+    }
+}
