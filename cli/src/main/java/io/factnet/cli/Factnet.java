@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The one launcher: {@code factnet <command>}. Each command configures and runs; the logic lives in the modules. */
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Factnet {
 
     public static void main(String[] args) {
