@@ -1,5 +1,6 @@
 package io.factnet.cli;
 
+import io.factnet.cli.bench.BenchCommand;
 import io.factnet.cli.request.RequestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The one launcher: {@code factnet <command>}. Each command configures and runs; the logic lives in the modules. */
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
-        subcommands = {DemoCommand.class, RequestCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RequestCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Factnet {
 
     public static void main(String[] args) {
