@@ -44,7 +44,8 @@ final class RequestSubcommand implements Callable<Integer> {
         RequestSubcommand command = new RequestSubcommand(schema);
         CommandSpec spec = CommandSpec.wrapWithoutInspection(command);
         spec.name(Names.kebab(schema.getName()));
-        spec.mixinStandardHelpOptions(true);
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
         spec.exitCodeOnInvalidInput(1);
         spec.usageMessage()
                 .description(description(schema))
