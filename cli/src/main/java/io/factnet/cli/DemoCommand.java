@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,7 +56,8 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("factnet-demo-");
         out.println("factnet demo: working folder " + work);
-        try (ApicurioRegistry apicurio = ApicurioRegistry.start(work.resolve("registry"));
+        try (UntilStopped untilStopped = new UntilStopped();
+             ApicurioRegistry apicurio = ApicurioRegistry.start(work.resolve("registry"));
              EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
             out.println("  bootstrap servers:   " + kafka.bootstrapServers());
             out.println("  schema registry url: " + apicurio.confluentUrl());
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
             if (keepRunning) {
                 out.println("running; Ctrl-C stops the broker and the registry");
                 out.flush();
-                awaitInterrupt();
+                untilStopped.await();
             }
         }
         return 0;
@@ -136,11 +136,5 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return lines;
-    }
-
-    static void awaitInterrupt() throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        stop.await();
     }
 }

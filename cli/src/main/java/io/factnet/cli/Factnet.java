@@ -1,23 +1,32 @@
 package io.factnet.cli;
 
+import io.factnet.cli.bench.BenchCommand;
+import io.factnet.cli.request.RequestCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The one launcher: {@code factnet <command>}. Each command configures and runs; the logic lives in the modules. */
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
-        subcommands = {DemoCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
+                NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Factnet {
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with factnet's error handling: a user's mistake is one clear line, not a stack trace. */
+    /** The command line with factnet's error handling: a user's mistake is one clear line and exit 1, not a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Factnet());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("factnet: " + UserErrors.describe(e));
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("factnet: " + e.getMessage());
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
             return 1;
         });
         return cli;

@@ -1,0 +1,26 @@
+package io.factnet.cli.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one half of the benchmark measured.
+ *
+ * @param name             e.g. "raw Kafka baseline"
+ * @param records          records (requests) in the throughput phase
+ * @param averageBytes     average serialized value size
+ * @param seconds          duration of the throughput phase, first send to last receive
+ * @param latencies        labelled latency summaries (e.g. "full speed", "at 2000/s")
+ * @param memory           peak memory of this JVM during the run
+ */
+public record BenchResult(String name, int records, double averageBytes, double seconds,
+                          Map<String, LatencySummary> latencies, PeakMemory.Usage memory) {
+
+    public BenchResult {
+        latencies = new LinkedHashMap<>(latencies);
+    }
+
+    public double recordsPerSecond() {
+        return records / seconds;
+    }
+}

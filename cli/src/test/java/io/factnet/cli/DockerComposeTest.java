@@ -1,0 +1,173 @@
+package io.factnet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.factnet.embedded.ApicurioRegistry;
+import io.factnet.model.NodeRole;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The deployment under docker/, checked without a Docker engine: {@code docker-compose config} must
+ * accept the compose file, and what it resolves must hang together (listeners, registry URL, roles,
+ * capabilities, image); the image's entrypoint script is run here as the container would run it.
+ */
+class DockerComposeTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static Path root;
+
+    @BeforeAll
+    static void findRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("docker/compose.yaml"))) {
+            dir = dir.getParent();
+        }
+        assertThat(dir).as("repository root with docker/compose.yaml").isNotNull();
+        root = dir;
+    }
+
+    record Ran(int exit, String out) {
+    }
+
+    private static Ran run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        // resolve the file as a user without factnet settings of their own would see it
+        builder.environment().keySet().removeIf(name -> name.startsWith("FACTNET_"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        byte[] out = process.getInputStream().readAllBytes();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Ran(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static boolean onPath(String tool) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    private static JsonNode resolvedCompose() throws Exception {
+        Assumptions.assumeTrue(onPath("docker-compose"),
+                "docker-compose is not installed here (.ci/run installs Debian's docker-compose)");
+        Ran config = run(Map.of(), "docker-compose", "-f", "docker/compose.yaml", "config");
+        assertThat(config.exit()).as(config.out()).isZero();
+        return YAML.readTree(config.out());
+    }
+
+    private static Map<String, String> env(JsonNode service) {
+        return YAML.convertValue(service.get("environment"), YAML.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+    }
+
+    private static List<String> command(JsonNode service) {
+        List<String> command = new ArrayList<>();
+        service.path("command").forEach(word -> command.add(word.asText()));
+        return command;
+    }
+
+    @Test
+    void composeConfigAcceptsTheFileAndItsSettingsHangTogether() throws Exception {
+        JsonNode services = resolvedCompose().get("services");
+        Set<String> names = new HashSet<>();
+        services.fieldNames().forEachRemaining(names::add);
+        assertThat(names).contains("kafka", "schema-registry", "controller-1", "controller-2", "cli");
+
+        JsonNode kafka = services.get("kafka");
+        assertThat(kafka.get("image").asText()).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
+        Map<String, String> broker = env(kafka);
+        assertThat(broker.get("KAFKA_PROCESS_ROLES").split(",")).containsExactlyInAnyOrder("broker", "controller");
+        assertThat(broker).containsKey("CLUSTER_ID").containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+        List<String> advertised = Arrays.stream(broker.get("KAFKA_ADVERTISED_LISTENERS").split(","))
+                .map(l -> l.substring(l.indexOf("://") + 3)).toList();
+
+        JsonNode registry = services.get("schema-registry");
+        assertThat(registry.get("image").asText()).isEqualTo("apicurio/apicurio-registry:3.0.9");
+        assertThat(env(registry)).containsEntry("APICURIO_KAFKASQL_BOOTSTRAP_SERVERS", advertised.get(0));
+
+        int controllers = 0;
+        Set<String> advertisedHttp = new HashSet<>();
+        Set<String> nodeRoles = new HashSet<>();
+        for (String name : names) {
+            JsonNode service = services.get(name);
+            if (!service.has("build")) {
+                continue; // kafka and the registry
+            }
+            assertThat(service.get("build").get("dockerfile").asText()).as(name).isEqualTo("docker/Dockerfile");
+            Map<String, String> settings = env(service);
+            assertThat(advertised).as(name + " bootstraps from an advertised listener").contains(settings.get("FACTNET_BOOTSTRAP_SERVERS"));
+            assertThat(settings.get("FACTNET_SCHEMA_REGISTRY_URL")).as(name)
+                    .isEqualTo("http://schema-registry:8080" + ApicurioRegistry.CCOMPAT_PATH);
+            List<String> command = command(service);
+            if (command.get(0).equals("controller")) {
+                controllers++;
+                advertisedHttp.add(settings.get("FACTNET_ADVERTISED_HTTP"));
+                assertThat(settings).containsEntry("FACTNET_APPLICATION_ID", "factnet-controller");
+            } else if (command.get(0).equals("node")) {
+                assertThat(command).as(name).containsSubsequence("--node-id", settings.get("FACTNET_NODE_ID"))
+                        .containsSubsequence("--role", settings.get("FACTNET_ROLE"));
+                nodeRoles.add(settings.get("FACTNET_ROLE").toUpperCase(Locale.ROOT));
+                // capabilities do not carry over from the namespace's owner: each agent needs its own
+                assertThat(service.get("cap_add").toString()).as(name).contains("NET_ADMIN");
+                if (service.has("network_mode")) {
+                    assertThat(service.get("network_mode").asText()).as(name).isEqualTo("service:node-1-routing");
+                }
+                assertThat(settings).containsKeys("FACTNET_PUBLIC_ADDRESS", "FACTNET_PUBLIC_INTERFACE", "FACTNET_ROLES");
+            }
+        }
+        assertThat(controllers).isEqualTo(2);
+        assertThat(advertisedHttp).as("each replica advertises its own address for interactive queries").hasSize(2);
+        assertThat(nodeRoles).containsExactlyInAnyOrderElementsOf(Arrays.stream(NodeRole.values()).map(Enum::name).toList());
+    }
+
+    @Test
+    void theCommandsOfTheServicesParseWhereTheLauncherHasThem() throws Exception {
+        JsonNode services = resolvedCompose().get("services");
+        List<String> unchecked = new ArrayList<>();
+        services.fieldNames().forEachRemaining(name -> {
+            List<String> command = command(services.get(name));
+            if (command.isEmpty() || !services.get(name).has("build")) {
+                return;
+            }
+            CommandLine cli = Factnet.commandLine();
+            if (!command.get(0).startsWith("-") && !cli.getSubcommands().containsKey(command.get(0))) {
+                unchecked.add(name); // controller and node arrive with the topology and agent issues
+                return;
+            }
+            assertThatCode(() -> cli.parseArgs(command.toArray(String[]::new))).as(name).doesNotThrowAnyException();
+        });
+        assertThat(unchecked).allMatch(name -> name.startsWith("controller-") || name.startsWith("node-"));
+    }
+
+    @Test
+    void theImageInstallsTheNetworkToolsAndItsEntrypointIsThePlainLauncher() throws Exception {
+        String dockerfile = Files.readString(root.resolve("docker/Dockerfile"));
+        for (String tool : List.of("iproute2", "nftables", "iptables", "dnsmasq-base", "wireguard-tools", "wireguard-go", "conntrack")) {
+            assertThat(dockerfile).contains(" " + tool);
+        }
+        assertThat(dockerfile).contains("ENTRYPOINT [\"factnet\"]").contains("COPY docker/factnet /usr/local/bin/factnet");
+
+        Ran help = run(Map.of("FACTNET_CLASSPATH", System.getProperty("java.class.path"),
+                "JAVA_HOME", System.getProperty("java.home"), "FACTNET_JAVA_OPTS", "-Xmx128m"),
+                "sh", "docker/factnet", "request", "--help");
+        assertThat(help.exit()).as(help.out()).isZero();
+        assertThat(help.out()).contains("Usage: factnet request").contains("allocate-floating-ip");
+    }
+}
