@@ -1,7 +1,11 @@
 package io.factnet.cli;
 
+import io.factnet.cli.client.ClientSettings;
+import io.factnet.cli.client.KafkaClientOptions;
+import io.factnet.cli.request.DurationConverter;
 import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeMetrics;
 import io.factnet.node.NodeProcess;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.net.InterfaceName;
@@ -9,86 +13,115 @@ import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.tunneling.TunnelingConfig;
-import io.factnet.registry.SchemaRegistryClients;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code factnet node}: runs this node's agents until Ctrl-C. All logic is in node-consumers' NodeProcess. */
+/**
+ * {@code factnet node}: runs this node's agents until stopped. Every option also comes from the
+ * environment (FACTNET_NODE_ID, FACTNET_ROLE, ..., as docker/compose.yaml sets them); all the
+ * logic is in node-consumers' {@link NodeProcess}.
+ */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Run node agents: apply this node's desired state (routing, addressing, bridging, tunneling).")
 final class NodeCommand implements Callable<Integer> {
 
-    @Option(names = "--role", required = true, split = ",", paramLabel = "ROLE",
-            description = "routing, addressing, bridging, tunneling (repeat or comma-separate to run several).")
-    List<String> roles;
+    @Mixin
+    KafkaClientOptions client = new KafkaClientOptions();
 
-    @Option(names = "--node-id", required = true, description = "This node's id (the node part of the desired-state keys).")
+    @Option(names = "--role", split = ",", paramLabel = "ROLE", defaultValue = "${env:FACTNET_ROLE}",
+            description = "Roles to run here: routing, addressing, bridging, tunneling (comma-separated or repeated; env FACTNET_ROLE).")
+    List<String> roles = new ArrayList<>();
+
+    @Option(names = "--registered-roles", split = ",", paramLabel = "ROLE", defaultValue = "${env:FACTNET_ROLES}",
+            description = "Roles to register the node with, when its agents run as separate processes (env FACTNET_ROLES; default: --role).")
+    List<String> registeredRoles = new ArrayList<>();
+
+    @Option(names = "--node-id", defaultValue = "${env:FACTNET_NODE_ID}",
+            description = "This node's id, the node part of the desired-state keys (env FACTNET_NODE_ID).")
     String nodeId;
 
-    @Option(names = "--driver", defaultValue = "render", description = "linux (the real tools, as root) or render (files and a command plan; default).")
+    @Option(names = "--driver", defaultValue = "${env:FACTNET_DRIVER:-render}",
+            description = "linux (the real tools, as root) or render (files and a command plan; the default). Env FACTNET_DRIVER.")
     String driver;
 
-    @Option(names = "--netns", description = "Run the tools inside this network namespace (linux driver).")
+    @Option(names = "--netns", defaultValue = "${env:FACTNET_NETNS}",
+            description = "Run the tools inside this network namespace (linux driver; env FACTNET_NETNS).")
     String netns;
 
-    @Option(names = "--state-dir", description = "Folder for rule files, hosts files, keys and plans (default: /var/lib/factnet/<node-id> for linux, ./factnet-render/<node-id> for render).")
+    @Option(names = "--state-dir", defaultValue = "${env:FACTNET_STATE_DIR}",
+            description = "Folder for rule files, hosts files, keys and plans (env FACTNET_STATE_DIR; default /var/lib/factnet/<node-id> "
+                    + "for linux, ./factnet-render/<node-id> for render).")
     Path stateDir;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry-url", defaultValue = "http://localhost:8081", description = "Schema registry URL (mock://scope for in-memory).")
-    String registryUrl;
-
-    @Option(names = "--public-address", required = true, description = "This node's public address (SNAT source, VPN endpoint, registration).")
+    @Option(names = "--public-address", defaultValue = "${env:FACTNET_PUBLIC_ADDRESS}",
+            description = "This node's public address: SNAT source, VPN endpoint, registration (env FACTNET_PUBLIC_ADDRESS).")
     String publicAddress;
 
-    @Option(names = "--public-interface", defaultValue = "eth0", description = "Interface that carries the floating addresses.")
+    @Option(names = "--public-interface", defaultValue = "${env:FACTNET_PUBLIC_INTERFACE:-eth0}",
+            description = "Interface that answers for the floating addresses (env FACTNET_PUBLIC_INTERFACE).")
     String publicInterface;
 
-    @Option(names = "--metadata-host", defaultValue = "169.254.169.254", description = "Traffic to it is not SNATed.")
+    @Option(names = "--metadata-host", defaultValue = "${env:FACTNET_METADATA_HOST:-169.254.169.254}",
+            description = "Traffic to it is not SNATed (env FACTNET_METADATA_HOST).")
     String metadataHost;
 
-    @Option(names = "--dmz-cidr", description = "Destinations reached without SNAT (repeatable).")
+    @Option(names = "--dmz-cidr", split = ",", defaultValue = "${env:FACTNET_DMZ_CIDRS}",
+            description = "Destinations reached without SNAT (comma-separated or repeated; env FACTNET_DMZ_CIDRS).")
     List<String> dmzCidrs = new ArrayList<>();
 
-    @Option(names = "--firewall", defaultValue = "nftables", description = "nftables (one table factnet) or iptables (chains factnet-*).")
+    @Option(names = "--firewall", defaultValue = "${env:FACTNET_FIREWALL:-nftables}",
+            description = "nftables (one table factnet) or iptables (chains factnet-*). Env FACTNET_FIREWALL.")
     String firewall;
 
-    @Option(names = "--vlan-mode", defaultValue = "tagged", description = "tagged (VLAN links, needs 802.1Q) or untagged.")
+    @Option(names = "--vlan-mode", defaultValue = "${env:FACTNET_VLAN_MODE:-tagged}",
+            description = "tagged (VLAN links, needs 802.1Q in the kernel) or untagged (env FACTNET_VLAN_MODE).")
     String vlanMode;
 
-    @Option(names = "--physical-interface", paramLabel = "PHYSNET=IFACE", description = "Physical network to interface, e.g. physnet1=eth1 (repeatable).")
-    Map<String, String> physicalInterfaces = new LinkedHashMap<>();
+    @Option(names = "--physical-interface", split = ",", paramLabel = "[PHYSNET=]IFACE", defaultValue = "${env:FACTNET_PHYSICAL_INTERFACE}",
+            description = "Interface of a physical network, e.g. physnet1=eth1; a bare name is physnet1's (env FACTNET_PHYSICAL_INTERFACE).")
+    List<String> physicalInterfaces = new ArrayList<>();
 
-    @Option(names = "--wireguard", defaultValue = "auto", description = "auto, kernel or userspace (wireguard-go).")
+    @Option(names = "--wireguard", defaultValue = "${env:FACTNET_WIREGUARD:-auto}",
+            description = "auto, kernel or userspace (wireguard-go). Env FACTNET_WIREGUARD.")
     String wireguard;
 
-    @Option(names = "--interface-prefix", defaultValue = "", description = "Prefix of VPN interface names (unique per machine for wireguard-go).")
+    @Option(names = "--interface-prefix", defaultValue = "${env:FACTNET_INTERFACE_PREFIX:-}",
+            description = "Prefix of VPN interface names; wireguard-go's sockets are machine-wide (env FACTNET_INTERFACE_PREFIX).")
     String interfacePrefix;
 
-    @Option(names = "--vpn-ports", defaultValue = "51820-52819", description = "UDP port range for VPNs on this node.")
-    String vpnPorts;
+    @Option(names = "--vpn-port-first", defaultValue = "${env:FACTNET_VPN_PORT_FIRST:-51820}",
+            description = "First UDP port for VPNs on this node (env FACTNET_VPN_PORT_FIRST).")
+    int vpnPortFirst;
 
-    @Option(names = "--debounce", defaultValue = "100ms", description = "Quiet time before a batch of changes is applied.")
-    String debounce;
+    @Option(names = "--vpn-port-last", defaultValue = "${env:FACTNET_VPN_PORT_LAST:-52819}",
+            description = "Last UDP port for VPNs on this node (env FACTNET_VPN_PORT_LAST).")
+    int vpnPortLast;
 
-    @Option(names = "--resync", defaultValue = "30s", description = "Full resync period (repairs drift).")
-    String resync;
+    @Option(names = "--debounce", defaultValue = "${env:FACTNET_DEBOUNCE:-100ms}", converter = DurationConverter.class,
+            description = "Quiet time before a batch of changes is applied (env FACTNET_DEBOUNCE).")
+    Duration debounce;
+
+    @Option(names = "--resync", defaultValue = "${env:FACTNET_RESYNC:-30s}", converter = DurationConverter.class,
+            description = "Full resync period: repairs drift (env FACTNET_RESYNC).")
+    Duration resync;
+
+    @Option(names = "--metrics-port", defaultValue = "${env:FACTNET_METRICS_PORT:-0}",
+            description = "Serve the agents' Prometheus metrics on this port (0: off; env FACTNET_METRICS_PORT).")
+    int metricsPort;
 
     @Spec
     CommandSpec spec;
@@ -96,15 +129,16 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeConfig config = config();
+        ClientSettings settings = client.settings();
         PrintWriter out = spec.commandLine().getOut();
-        Map<String, Object> clients = Map.of("bootstrap.servers", bootstrapServers);
-        try (NodeProcess node = NodeProcess.build(config, clients,
-                SchemaRegistryClients.create(Map.of("schema.registry.url", registryUrl))).start()) {
-            out.println("factnet node " + nodeId + ": " + config.roles() + " with the " + driver + " driver; Ctrl-C stops");
+        try (UntilStopped untilStopped = new UntilStopped();
+             NodeProcess node = NodeProcess.build(config, settings.kafkaWith(Map.of()), settings.registryClient()).start();
+             NodeMetrics metrics = NodeMetrics.serve(metricsPort, node)) {
+            out.println("factnet node " + config.nodeId() + ": " + config.roles() + " with the "
+                    + config.driver().name().toLowerCase(Locale.ROOT) + " driver, state in " + config.stateDir()
+                    + (metricsPort > 0 ? ", metrics on :" + metricsPort : "") + "; Ctrl-C stops");
             out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            while (!stop.await(1, TimeUnit.SECONDS)) {
+            while (!untilStopped.await(Duration.ofSeconds(1))) {
                 if (node.crash().isPresent()) {
                     throw new IllegalStateException("an agent stopped", node.crash().get());
                 }
@@ -114,52 +148,49 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     NodeConfig config() {
-        List<NodeRole> parsedRoles = roles.stream().map(r -> enumOf(NodeRole.class, r, "--role")).distinct().toList();
+        if (nodeId == null || nodeId.isBlank()) {
+            throw new IllegalArgumentException("--node-id (or FACTNET_NODE_ID) is needed");
+        }
+        if (roles.isEmpty()) {
+            throw new IllegalArgumentException("--role (or FACTNET_ROLE) is needed: routing, addressing, bridging, tunneling");
+        }
+        if (publicAddress == null || publicAddress.isBlank()) {
+            throw new IllegalArgumentException("--public-address (or FACTNET_PUBLIC_ADDRESS) is needed");
+        }
+        List<NodeRole> running = roles(roles, "--role");
         NodeConfig.Driver parsedDriver = enumOf(NodeConfig.Driver.class, driver, "--driver");
         Path dir = stateDir != null ? stateDir
                 : parsedDriver == NodeConfig.Driver.LINUX ? Path.of("/var/lib/factnet", nodeId) : Path.of("factnet-render", nodeId);
-        RoutingConfig routing = new RoutingConfig(Ipv4Address.parse(publicAddress), new InterfaceName(publicInterface),
-                Ipv4Address.parse(metadataHost), dmzCidrs.stream().map(Ipv4Cidr::parseNetwork).toList(),
+        RoutingConfig routing = new RoutingConfig(Ipv4Address.parse(publicAddress.strip()), new InterfaceName(publicInterface.strip()),
+                Ipv4Address.parse(metadataHost.strip()), nonBlank(dmzCidrs).stream().map(Ipv4Cidr::parseNetwork).toList(),
                 enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"));
         Map<String, InterfaceName> physical = new LinkedHashMap<>();
-        physicalInterfaces.forEach((net, iface) -> physical.put(net, new InterfaceName(iface)));
-        BridgingConfig bridging = new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical);
-        TunnelingConfig tunneling = new TunnelingConfig(interfacePrefix,
-                enumOf(TunnelingConfig.Implementation.class, wireguard, "--wireguard"));
-        String[] ports = vpnPorts.split("-", 2);
-        if (ports.length != 2) {
-            throw new IllegalArgumentException("--vpn-ports takes FIRST-LAST, e.g. 51820-52819");
+        for (String mapping : nonBlank(physicalInterfaces)) {
+            String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
+            physical.put(parts[0].strip(), new InterfaceName(parts[1].strip()));
         }
-        return new NodeConfig(nodeId, parsedRoles, parsedDriver, Optional.ofNullable(netns), dir, routing, bridging,
-                tunneling, Integer.parseInt(ports[0].strip()), Integer.parseInt(ports[1].strip()), duration(debounce, "--debounce"),
-                duration(resync, "--resync"));
+        BridgingConfig bridging = new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical);
+        TunnelingConfig tunneling = new TunnelingConfig(interfacePrefix.strip(),
+                enumOf(TunnelingConfig.Implementation.class, wireguard, "--wireguard"));
+        List<NodeRole> registered = nonBlank(registeredRoles).isEmpty() ? running : roles(registeredRoles, "--registered-roles");
+        return new NodeConfig(nodeId.strip(), running, registered, parsedDriver, Optional.ofNullable(netns).filter(s -> !s.isBlank()),
+                dir, routing, bridging, tunneling, vpnPortFirst, vpnPortLast, debounce, resync);
+    }
+
+    private static List<NodeRole> roles(List<String> names, String option) {
+        return nonBlank(names).stream().map(r -> enumOf(NodeRole.class, r, option)).distinct().toList();
+    }
+
+    private static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
     }
 
     static <E extends Enum<E>> E enumOf(Class<E> type, String value, String option) {
         try {
             return Enum.valueOf(type, value.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            List<String> names = java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+            List<String> names = Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
             throw new IllegalArgumentException(option + " " + value + " is not one of " + names);
-        }
-    }
-
-    /** 100ms, 30s, 5m, or ISO-8601 (PT30S). */
-    static Duration duration(String text, String option) {
-        String value = text.strip().toLowerCase(Locale.ROOT);
-        try {
-            if (value.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
-            }
-            if (value.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
-            }
-            if (value.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(value.substring(0, value.length() - 1)));
-            }
-            return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(option + " " + text + " is not a duration (100ms, 30s, 5m)");
         }
     }
 }

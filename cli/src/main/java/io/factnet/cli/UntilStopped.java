@@ -29,6 +29,11 @@ final class UntilStopped implements AutoCloseable {
         stopRequested.await();
     }
 
+    /** Waits until asked to stop or the timeout passes; true when asked to stop (lets a command watch its workers meanwhile). */
+    boolean await(java.time.Duration timeout) throws InterruptedException {
+        return stopRequested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
         closed.countDown();

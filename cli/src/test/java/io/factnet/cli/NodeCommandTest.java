@@ -20,21 +20,24 @@ class NodeCommandTest {
     void optionsBecomeTheNodesConfiguration() {
         NodeCommand command = new NodeCommand();
         new CommandLine(command).parseArgs("--role", "routing,addressing", "--role", "tunneling", "--node-id", "n1",
+                "--registered-roles", "routing,addressing,bridging,tunneling",
                 "--driver", "linux", "--netns", "router", "--public-address", "198.51.100.1", "--public-interface", "pub0",
                 "--dmz-cidr", "192.0.2.0/24", "--firewall", "iptables", "--vlan-mode", "untagged",
-                "--physical-interface", "physnet1=eth1", "--wireguard", "userspace", "--interface-prefix", "t9",
-                "--vpn-ports", "50000-50099", "--debounce", "250ms", "--resync", "1m");
+                "--physical-interface", "eth1", "--physical-interface", "physnet2=eth2", "--wireguard", "userspace",
+                "--interface-prefix", "t9", "--vpn-port-first", "50000", "--vpn-port-last", "50099",
+                "--debounce", "250ms", "--resync", "1m");
 
         NodeConfig config = command.config();
 
         assertThat(config.roles()).containsExactly(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.TUNNELING);
+        assertThat(config.registeredRoles()).containsExactly(NodeRole.values());
         assertThat(config.driver()).isEqualTo(NodeConfig.Driver.LINUX);
         assertThat(config.netns()).contains("router");
         assertThat(config.stateDir().toString()).isEqualTo("/var/lib/factnet/n1");
         assertThat(config.routing().firewall()).isEqualTo(RoutingConfig.Firewall.IPTABLES);
         assertThat(config.routing().dmzCidrs()).hasSize(1);
         assertThat(config.bridging().vlanMode()).isEqualTo(BridgingConfig.VlanMode.UNTAGGED);
-        assertThat(config.bridging().physicalInterfaces()).containsKey("physnet1");
+        assertThat(config.bridging().physicalInterfaces()).containsOnlyKeys("physnet1", "physnet2");
         assertThat(config.tunneling()).isEqualTo(new TunnelingConfig("t9", TunnelingConfig.Implementation.USERSPACE));
         assertThat(List.of(config.vpnPortFirst(), config.vpnPortLast())).containsExactly(50000, 50099);
         assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));

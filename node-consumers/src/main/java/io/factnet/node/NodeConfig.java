@@ -13,11 +13,13 @@ import java.util.Optional;
  * Everything a node process needs besides Kafka: who it is, which roles it runs, how it reaches
  * the kernel and each role's own settings.
  *
+ * @param registeredRoles the roles the node registers with: its agents may run as separate
+ *                 processes (one per role), each registering the node's whole set
  * @param driver   LINUX runs the real tools (as root; inside {@code netns} if given); RENDER writes
  *                 the files and a command plan under {@code stateDir} against a simulated kernel
  * @param stateDir one folder per role below it: rule files, hosts files, keys, plans
  */
-public record NodeConfig(String nodeId, List<NodeRole> roles, Driver driver, Optional<String> netns, Path stateDir,
+public record NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> registeredRoles, Driver driver, Optional<String> netns, Path stateDir,
                          RoutingConfig routing, BridgingConfig bridging, TunnelingConfig tunneling, int vpnPortFirst,
                          int vpnPortLast, Duration debounce, Duration resync) {
 
@@ -25,8 +27,12 @@ public record NodeConfig(String nodeId, List<NodeRole> roles, Driver driver, Opt
 
     public NodeConfig {
         roles = List.copyOf(roles);
+        registeredRoles = List.copyOf(registeredRoles);
         if (roles.isEmpty()) {
             throw new IllegalArgumentException("a node runs at least one role");
+        }
+        if (!registeredRoles.containsAll(roles)) {
+            throw new IllegalArgumentException("the registered roles " + registeredRoles + " must include the roles run here " + roles);
         }
         if (!nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException("node id " + nodeId + " must be 1..64 letters, digits, '_', '.' or '-'");

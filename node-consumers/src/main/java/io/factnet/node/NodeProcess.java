@@ -113,13 +113,17 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Registers the node (its roles, public address, VPN ports) and starts every agent. */
     public NodeProcess start() {
-        events.publish(NodeEvents.ADMIN, NodeEvents.register(config.nodeId(), config.roles(),
+        events.publish(NodeEvents.ADMIN, NodeEvents.register(config.nodeId(), config.registeredRoles(),
                 config.routing().publicAddress().toString(), config.vpnPortFirst(), config.vpnPortLast()));
         agents.forEach(NodeAgent::start);
         log.info("node {} runs {} with the {} driver{}; state in {}", config.nodeId(), config.roles(),
                 config.driver().name().toLowerCase(Locale.ROOT), config.netns().map(ns -> " in netns " + ns).orElse(""),
                 config.stateDir().toAbsolutePath());
         return this;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
     }
 
     public List<NodeAgent<?>> agents() {

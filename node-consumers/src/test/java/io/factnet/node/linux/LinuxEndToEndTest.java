@@ -118,7 +118,7 @@ class LinuxEndToEndTest {
     }
 
     NodeConfig node() {
-        return new NodeConfig("router1", List.of(NodeRole.values()), NodeConfig.Driver.LINUX, Optional.of(router),
+        return new NodeConfig("router1", List.of(NodeRole.values()), List.of(NodeRole.values()), NodeConfig.Driver.LINUX, Optional.of(router),
                 work.resolve("state"), new RoutingConfig(Ipv4Address.parse(PUBLIC), InterfaceName.of("pub0"),
                 RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES),
                 new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of()),

@@ -18,6 +18,7 @@ import io.factnet.model.NodeRole;
 import io.factnet.model.RegisterNode;
 import io.factnet.model.RoutingEntry;
 import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeMetrics;
 import io.factnet.node.NodeProcess;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.net.InterfaceName;
@@ -142,7 +143,7 @@ class NodeAgentKafkaTest {
     @Test
     void aRenderNodeRegistersAndWritesEveryRolesFilesAndCommandPlan() throws Exception {
         Path state = dir.resolve("render-node");
-        NodeConfig config = new NodeConfig("render1", List.of(NodeRole.values()), NodeConfig.Driver.RENDER, Optional.empty(),
+        NodeConfig config = new NodeConfig("render1", List.of(NodeRole.values()), List.of(NodeRole.values()), NodeConfig.Driver.RENDER, Optional.empty(),
                 state, RoutingReconcilerTest.CONFIG, new BridgingConfig(BridgingConfig.VlanMode.TAGGED,
                 Map.of("physnet1", InterfaceName.of("eth1"))), new TunnelingConfig("x", TunnelingConfig.Implementation.AUTO),
                 51820, 51829, Duration.ofMillis(50), Duration.ofSeconds(30));
@@ -184,6 +185,21 @@ class NodeAgentKafkaTest {
                         .doesNotContain(tunneling.getPublicKey());
                 assertThat(node.simulated().orElseThrow().wireguard().device("xvpn100").peers).containsKey(peer);
                 assertThat(node.crash()).isEmpty();
+
+                int port;
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                    port = free.getLocalPort();
+                }
+                try (NodeMetrics metrics = NodeMetrics.serve(port, node)) {
+                    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                    String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    assertThat(text).contains("factnet_node_caught_up{node=\"render1\",role=\"routing\"} 1",
+                            "factnet_node_entries{node=\"render1\",role=\"routing\",kind=\"floatingIps\"} 1",
+                            "factnet_node_failures_total{node=\"render1\",role=\"tunneling\"} 0");
+                    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                }
             }
         }
     }

@@ -1,0 +1,94 @@
+package io.factnet.node;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.factnet.node.runtime.AgentStatus;
+import io.factnet.node.runtime.NodeAgent;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
+
+/**
+ * The agents' state over HTTP: {@code /metrics} in Prometheus' text format (syncs, applies,
+ * failures, applied offset, what each role holds), {@code /health} 200 once every agent caught up
+ * and none stopped, 503 otherwise.
+ */
+public final class NodeMetrics implements AutoCloseable {
+    private final HttpServer server;
+
+    private NodeMetrics(HttpServer server) {
+        this.server = server;
+    }
+
+    /** Serves on {@code port}; a port of 0 or less serves nothing. */
+    public static NodeMetrics serve(int port, NodeProcess node) {
+        if (port <= 0) {
+            return new NodeMetrics(null);
+        }
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+            server.createContext("/metrics", exchange -> respond(exchange, 200, text(node)));
+            server.createContext("/health", exchange -> {
+                boolean healthy = node.crash().isEmpty() && node.agents().stream().allMatch(a -> a.status().caughtUp());
+                respond(exchange, healthy ? 200 : 503, healthy ? "ok\n" : "not ready\n");
+            });
+            server.start();
+            return new NodeMetrics(server);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String text(NodeProcess node) {
+        StringBuilder out = new StringBuilder();
+        metric(out, node, "factnet_node_records_read_total", "counter", "Records read from the role topic.", AgentStatus::recordsRead);
+        metric(out, node, "factnet_node_bad_records_total", "counter", "Records that could not be read and were skipped.", AgentStatus::badRecords);
+        metric(out, node, "factnet_node_syncs_total", "counter", "Syncs run.", AgentStatus::syncs);
+        metric(out, node, "factnet_node_applies_total", "counter", "Syncs that changed the node.", AgentStatus::applies);
+        metric(out, node, "factnet_node_failures_total", "counter", "Syncs that failed.", AgentStatus::failures);
+        metric(out, node, "factnet_node_applied_offset", "gauge", "Highest offset of the node's partition applied.", AgentStatus::appliedOffset);
+        metric(out, node, "factnet_node_caught_up", "gauge", "1 once the replay reached the partition's end.", s -> s.caughtUp() ? 1 : 0);
+        out.append("# HELP factnet_node_entries What each role holds now, by kind.\n# TYPE factnet_node_entries gauge\n");
+        for (NodeAgent<?> agent : node.agents()) {
+            AgentStatus status = agent.status();
+            if (status.lastSync() != null) {
+                status.lastSync().counts().forEach((kind, count) -> out.append("factnet_node_entries{").append(labels(node, agent))
+                        .append(",kind=\"").append(kind).append("\"} ").append(count).append('\n'));
+            }
+        }
+        return out.toString();
+    }
+
+    private static void metric(StringBuilder out, NodeProcess node, String name, String type, String help,
+                               ToLongFunction<AgentStatus> value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(' ').append(type).append('\n');
+        for (NodeAgent<?> agent : node.agents()) {
+            out.append(name).append('{').append(labels(node, agent)).append("} ").append(value.applyAsLong(agent.status())).append('\n');
+        }
+    }
+
+    private static String labels(NodeProcess node, NodeAgent<?> agent) {
+        // The node id is checked at start ([A-Za-z0-9_.-]), roles are ours: nothing to escape.
+        return "node=\"" + node.nodeId() + "\",role=\"" + agent.role().name().toLowerCase(Locale.ROOT) + "\"";
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+}
