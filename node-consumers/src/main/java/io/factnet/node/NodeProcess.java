@@ -113,7 +113,7 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Registers the node (its roles, public address, VPN ports) and starts every agent. */
     public NodeProcess start() {
-        events.publish(NodeEvents.ADMIN, NodeEvents.register(config.nodeId(), config.registeredRoles(),
+        events.publish(NodeEvents.register(config.nodeId(), config.registeredRoles(),
                 config.routing().publicAddress().toString(), config.vpnPortFirst(), config.vpnPortLast()));
         agents.forEach(NodeAgent::start);
         log.info("node {} runs {} with the {} driver{}; state in {}", config.nodeId(), config.roles(),

@@ -174,7 +174,7 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
 
     @Override
     public void pollEvents(NodeEventSink sink) {
-        served.values().forEach(s -> s.events().poll(s.project(), nodeId).forEach(event -> sink.publish(s.project(), event)));
+        served.values().forEach(s -> s.events().poll(s.project(), nodeId).forEach(sink::publish));
     }
 
     private static void deleteTree(Path folder) {

@@ -2,6 +2,7 @@ package io.factnet.node.runtime;
 
 import io.factnet.model.Request;
 import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topics;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +29,8 @@ public final class KafkaNodeEvents implements NodeEventSink, AutoCloseable {
     }
 
     @Override
-    public void publish(String key, Request event) {
+    public void publish(Request event) {
+        String key = RequestRoutes.keyOf(event);
         producer.send(new ProducerRecord<>(Topics.NODE_EVENTS.name(), key, event), (metadata, error) -> {
             if (error != null) {
                 log.error("cannot publish {} for {}: {}", event.getCommand().getClass().getSimpleName(), key,

@@ -244,7 +244,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
 
     private void publishAck(int partition, Map<String, Long> counts, long millis, String error) {
         try {
-            events.publish(settings.nodeId(), NodeEvents.ack(settings.nodeId(), settings.role(), partition, appliedOffset,
+            events.publish(NodeEvents.ack(settings.nodeId(), settings.role(), partition, appliedOffset,
                     counts, millis, error, reconciler.publicKey().orElse(null)));
         } catch (RuntimeException e) {
             log.error("{}/{}: cannot publish the applied ack: {}", settings.nodeId(), roleName(), e.getMessage());

@@ -6,6 +6,7 @@ import io.factnet.model.LeaseReleased;
 import io.factnet.model.NodeRole;
 import io.factnet.model.RegisterNode;
 import io.factnet.model.Request;
+import io.factnet.topics.RequestRoutes;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -13,43 +14,43 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The requests a node agent sends on factnet.node-events, and their keys. Every one gets a fresh
- * request id: the controller answers a repeated id with the first result, and a node that
- * registers again (new address) or acks again must not be taken for a duplicate.
+ * The requests a node agent sends on factnet.node-events. Every one gets a fresh request id (the
+ * controller answers a repeated id with the first result, and a node that registers again with a
+ * new address must not be taken for a duplicate), made of the characters the controller accepts.
+ * RegisterNode is pool-wide (project {@value RequestRoutes#ADMIN_PROJECT}); leases belong to the
+ * network's project; acks to none (project {@value RequestRoutes#ADMIN_PROJECT}, key node/role).
  */
 public final class NodeEvents {
-    public static final String ADMIN = "_admin";
 
     private NodeEvents() {
     }
 
     public static Request register(String nodeId, List<NodeRole> roles, String publicAddress, int vpnPortFirst,
                                    int vpnPortLast) {
-        return request("register/" + nodeId, ADMIN, RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles)
+        return request("register:" + nodeId, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles)
                 .setPublicAddress(publicAddress).setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast).build());
     }
 
-    /** Acks are keyed by the node id (the envelope's project is the node id too: acks belong to no project). */
     public static Request ack(String nodeId, NodeRole role, int partition, long appliedOffset, Map<String, Long> counts,
                               long applyMillis, String error, String publicKey) {
-        return request("ack/" + nodeId + "/" + role.name().toLowerCase(Locale.ROOT), nodeId,
+        return request("ack:" + nodeId + ":" + role.name().toLowerCase(Locale.ROOT), RequestRoutes.ADMIN_PROJECT,
                 AppliedAck.newBuilder().setNodeId(nodeId).setRole(role).setPartition(partition)
                         .setAppliedOffset(appliedOffset).setCounts(Map.copyOf(counts)).setApplyMillis(applyMillis)
                         .setError(error).setPublicKey(publicKey).build());
     }
 
     public static Request leaseGranted(String project, String nodeId, String address, String mac, String hostname) {
-        return request("lease/" + nodeId, project, LeaseGranted.newBuilder().setNodeId(nodeId).setAddress(address)
+        return request("lease:" + nodeId, project, LeaseGranted.newBuilder().setNodeId(nodeId).setAddress(address)
                 .setMac(mac).setHostname(hostname).build());
     }
 
     public static Request leaseReleased(String project, String nodeId, String address, String mac) {
-        return request("lease/" + nodeId, project, LeaseReleased.newBuilder().setNodeId(nodeId).setAddress(address)
+        return request("lease:" + nodeId, project, LeaseReleased.newBuilder().setNodeId(nodeId).setAddress(address)
                 .setMac(mac).build());
     }
 
     private static Request request(String idPrefix, String project, Object command) {
-        return Request.newBuilder().setRequestId(idPrefix + "/" + UUID.randomUUID()).setProject(project)
+        return Request.newBuilder().setRequestId(idPrefix + ":" + UUID.randomUUID()).setProject(project)
                 .setSubmittedAt(Instant.now()).setCommand(command).build();
     }
 }

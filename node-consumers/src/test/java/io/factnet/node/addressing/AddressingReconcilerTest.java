@@ -134,7 +134,7 @@ class AddressingReconcilerTest {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
         List<Map.Entry<String, Request>> published = new ArrayList<>();
-        reconciler.pollEvents((key, event) -> published.add(Map.entry(key, event)));
+        reconciler.pollEvents(event -> published.add(Map.entry(io.factnet.topics.RequestRoutes.keyOf(event), event)));
 
         assertThat(published).extracting(Map.Entry::getKey).containsOnly("p1");
         assertThat(published).extracting(e -> e.getValue().getCommand()).containsExactly(
@@ -144,7 +144,7 @@ class AddressingReconcilerTest {
 
         Files.writeString(files.events(), "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         published.clear();
-        reconciler.pollEvents((key, event) -> published.add(Map.entry(key, event)));
+        reconciler.pollEvents(event -> published.add(Map.entry(io.factnet.topics.RequestRoutes.keyOf(event), event)));
         assertThat(published).as("the line completed later is read once").hasSize(1);
     }
 
