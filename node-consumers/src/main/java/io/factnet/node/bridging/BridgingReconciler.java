@@ -105,8 +105,6 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             }
             if (link == null) {
                 out.append("link add ").append(name).append(" type bridge\n");
-            }
-            if (link == null || !link.ownedBy(OWNER)) {
                 out.append("link set ").append(name).append(" alias ").append(OWNER).append('\n');
             }
             Set<Ipv4Cidr> present = link == null ? Set.of() : new HashSet<>(link.addresses());
@@ -131,8 +129,6 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 if (vlanLink == null) {
                     out.append("link add link ").append(parent).append(" name ").append(vlan).append(" type vlan id ")
                             .append(bridge.vlan()).append('\n');
-                }
-                if (vlanLink == null || !vlanLink.ownedBy(OWNER)) {
                     out.append("link set ").append(vlan).append(" alias ").append(OWNER).append('\n');
                 }
                 if (vlanLink == null || !name.equals(vlanLink.master()) || !vlanLink.up()) {

@@ -1,6 +1,5 @@
 package io.factnet.node.exec;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -22,11 +21,5 @@ public record Host(CommandRunner commands, ProcessTable processes, KernelFeature
 
     public CommandResult tryRun(String... argv) {
         return commands.run(Command.of(argv));
-    }
-
-    public CommandResult runWithFile(Path file, String... argvBeforeFile) {
-        String[] argv = java.util.Arrays.copyOf(argvBeforeFile, argvBeforeFile.length + 1);
-        argv[argvBeforeFile.length] = file.toString();
-        return run(argv);
     }
 }

@@ -1,14 +1,14 @@
 package io.factnet.node.routing;
 
-import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Renders the routing node's whole state as one nft script: our table, created if missing, deleted
@@ -30,18 +30,10 @@ public final class NftRenderer {
         out.append("delete table ").append(FAMILY).append(' ').append(TABLE).append('\n');
         out.append("table ").append(FAMILY).append(' ').append(TABLE).append(" {\n");
 
-        List<String> dnat = new ArrayList<>();
-        List<String> snat = new ArrayList<>();
-        for (RoutingModel.FloatingMapping f : model.floating()) {
-            dnat.add(f.floating() + " : " + f.fixed());
-            if (f.snat()) {
-                snat.add(f.fixed() + " : " + f.floating());
-            }
-        }
-        collection(out, "floating_dnat", "ipv4_addr : ipv4_addr", dnat);
-        collection(out, "floating_snat", "ipv4_addr : ipv4_addr", snat);
-        collection(out, "vpn_forward", "inet_service : ipv4_addr . inet_service",
-                model.forwards().stream().map(f -> f.publicPort() + " : " + f.target() + " . " + f.targetPort()).toList());
+        Map<String, Map<Comparable<?>, Object>> maps = deltaMaps(model);
+        collection(out, "floating_dnat", "ipv4_addr : ipv4_addr", maps.get("floating_dnat"));
+        collection(out, "floating_snat", "ipv4_addr : ipv4_addr", maps.get("floating_snat"));
+        collection(out, "vpn_forward", "inet_service : ipv4_addr . inet_service", maps.get("vpn_forward"));
 
         // Networks, exemptions and groups are few: anonymous sets inside the rules, so that the table's
         // structure (everything but the big maps' elements) shows in nft's terse listing (docs/adr/0002).
@@ -91,73 +83,71 @@ public final class NftRenderer {
         return new RoutingModel(List.of(), model.blocks(), List.of(), model.groups());
     }
 
-    /** The delta maps' elements as nft writes and lists them ("key : value"). */
-    static Map<String, Set<String>> deltaElements(RoutingModel model) {
-        Map<String, Set<String>> out = new TreeMap<>();
-        Set<String> dnat = new HashSet<>();
-        Set<String> snat = new HashSet<>();
-        for (RoutingModel.FloatingMapping f : model.floating()) {
-            dnat.add(f.floating() + " : " + f.fixed());
-            if (f.snat()) {
-                snat.add(f.fixed() + " : " + f.floating());
-            }
-        }
-        out.put("floating_dnat", dnat);
-        out.put("floating_snat", snat);
-        Set<String> forwards = new HashSet<>();
-        model.forwards().forEach(f -> forwards.add(f.publicPort() + " : " + f.target() + " . " + f.targetPort()));
-        out.put("vpn_forward", forwards);
-        return out;
-    }
-
     /**
-     * One transaction that turns the delta maps of {@code from} into those of {@code to}: changed and
-     * removed keys deleted, then changed and new elements added. Empty when nothing differs. Works on
-     * the typed entries (not on 200k element strings), so one change among 100k costs milliseconds.
+     * The delta maps by name, key -> value, typed (a diff of 100k entries must not build 200k
+     * strings), in the model's order: floating_dnat floating -> fixed, floating_snat fixed ->
+     * floating, vpn_forward public port -> "target . port".
      */
-    static String delta(RoutingModel from, RoutingModel to) {
-        StringBuilder deletes = new StringBuilder();
-        StringBuilder adds = new StringBuilder();
-        Map<Ipv4Address, Ipv4Address> dnatBefore = new HashMap<>();
-        Map<Ipv4Address, Ipv4Address> snatBefore = new HashMap<>();
-        mappings(from, dnatBefore, snatBefore);
-        Map<Ipv4Address, Ipv4Address> dnatAfter = new HashMap<>();
-        Map<Ipv4Address, Ipv4Address> snatAfter = new HashMap<>();
-        mappings(to, dnatAfter, snatAfter);
-        diff("floating_dnat", dnatBefore, dnatAfter, Object::toString, deletes, adds);
-        diff("floating_snat", snatBefore, snatAfter, Object::toString, deletes, adds);
-        Map<Integer, String> forwardsBefore = new HashMap<>();
-        from.forwards().forEach(f -> forwardsBefore.put(f.publicPort(), f.target() + " . " + f.targetPort()));
-        Map<Integer, String> forwardsAfter = new HashMap<>();
-        to.forwards().forEach(f -> forwardsAfter.put(f.publicPort(), f.target() + " . " + f.targetPort()));
-        diff("vpn_forward", forwardsBefore, forwardsAfter, Object::toString, deletes, adds);
-        return deletes.length() + adds.length() == 0 ? ""
-                : "# factnet routing: changed associations and VPN ports only\n" + deletes + adds;
-    }
-
-    private static void mappings(RoutingModel model, Map<Ipv4Address, Ipv4Address> dnat, Map<Ipv4Address, Ipv4Address> snat) {
+    static Map<String, Map<Comparable<?>, Object>> deltaMaps(RoutingModel model) {
+        Map<Comparable<?>, Object> dnat = new LinkedHashMap<>();
+        Map<Comparable<?>, Object> snat = new LinkedHashMap<>();
         for (RoutingModel.FloatingMapping f : model.floating()) {
             dnat.put(f.floating(), f.fixed());
             if (f.snat()) {
                 snat.put(f.fixed(), f.floating());
             }
         }
+        Map<Comparable<?>, Object> forwards = new LinkedHashMap<>();
+        model.forwards().forEach(f -> forwards.put(f.publicPort(), f.target() + " . " + f.targetPort()));
+        return Map.of("floating_dnat", dnat, "floating_snat", snat, "vpn_forward", forwards);
     }
 
-    private static <K extends Comparable<K>, V> void diff(String map, Map<K, V> before, Map<K, V> after,
-                                                          java.util.function.Function<V, String> value,
-                                                          StringBuilder deletes, StringBuilder adds) {
-        List<K> gone = before.keySet().stream().filter(k -> !before.get(k).equals(after.get(k))).sorted().toList();
-        List<K> come = after.keySet().stream().filter(k -> !after.get(k).equals(before.get(k))).sorted().toList();
-        if (!gone.isEmpty()) {
-            deletes.append("delete element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map).append(" { ")
-                    .append(String.join(", ", gone.stream().map(Object::toString).toList())).append(" }\n");
+    /** The delta maps' elements as nft writes and lists them ("key : value"), for the drift check. */
+    static Map<String, Set<String>> deltaElements(RoutingModel model) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        deltaMaps(model).forEach((map, entries) -> {
+            Set<String> elements = new HashSet<>();
+            entries.forEach((key, value) -> elements.add(key + " : " + value));
+            out.put(map, elements);
+        });
+        return out;
+    }
+
+    /**
+     * One transaction that turns the delta maps of {@code from} into those of {@code to}: changed and
+     * removed keys deleted, then changed and new elements added. Empty when nothing differs.
+     */
+    static String delta(RoutingModel from, RoutingModel to) {
+        StringBuilder deletes = new StringBuilder();
+        StringBuilder adds = new StringBuilder();
+        Map<String, Map<Comparable<?>, Object>> before = deltaMaps(from);
+        Map<String, Map<Comparable<?>, Object>> after = deltaMaps(to);
+        for (String map : new TreeSet<>(DELTA_MAPS)) {
+            Map<Comparable<?>, Object> old = before.get(map);
+            Map<Comparable<?>, Object> now = after.get(map);
+            List<String> gone = sorted(old.keySet().stream().filter(k -> !old.get(k).equals(now.get(k))).toList()).stream()
+                    .map(Object::toString).toList();
+            List<String> come = sorted(now.keySet().stream().filter(k -> !now.get(k).equals(old.get(k))).toList()).stream()
+                    .map(k -> k + " : " + now.get(k)).toList();
+            if (!gone.isEmpty()) {
+                deletes.append("delete element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map)
+                        .append(" { ").append(String.join(", ", gone)).append(" }\n");
+            }
+            if (!come.isEmpty()) {
+                adds.append("add element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map)
+                        .append(" { ").append(String.join(", ", come)).append(" }\n");
+            }
         }
-        if (!come.isEmpty()) {
-            adds.append("add element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map).append(" { ")
-                    .append(String.join(", ", come.stream().map(k -> k + " : " + value.apply(after.get(k))).toList()))
-                    .append(" }\n");
-        }
+        return deletes.length() + adds.length() == 0 ? ""
+                : "# factnet routing: changed associations and VPN ports only\n" + deletes + adds;
+    }
+
+    /** Keys of one map are all addresses or all ports: sorted in their own order. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static List<Comparable<?>> sorted(List<Comparable<?>> keys) {
+        List<Comparable> copy = new ArrayList<>(keys);
+        java.util.Collections.sort(copy);
+        return (List) copy;
     }
 
     /** "{ a, b }", or null for none (nft has no empty anonymous set). */
@@ -202,13 +192,14 @@ public final class NftRenderer {
         return out.append("accept").toString();
     }
 
-    private static void collection(StringBuilder out, String name, String type, List<String> elements) {
+    private static void collection(StringBuilder out, String name, String type, Map<Comparable<?>, Object> elements) {
         out.append("\tmap ").append(name).append(" {\n");
         out.append("\t\ttype ").append(type).append('\n');
         if (!elements.isEmpty()) {
             out.append("\t\telements = {\n");
-            for (int i = 0; i < elements.size(); i++) {
-                out.append("\t\t\t").append(elements.get(i)).append(i + 1 < elements.size() ? ",\n" : "\n");
+            int left = elements.size();
+            for (Map.Entry<Comparable<?>, Object> element : elements.entrySet()) {
+                out.append("\t\t\t").append(element.getKey()).append(" : ").append(element.getValue()).append(--left > 0 ? ",\n" : "\n");
             }
             out.append("\t\t}\n");
         }

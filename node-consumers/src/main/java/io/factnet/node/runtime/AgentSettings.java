@@ -27,9 +27,6 @@ public record AgentSettings(String nodeId, NodeRole role, Duration debounce, Dur
         return new AgentSettings(nodeId, role, debounce, maxBatchDelay, value, retryMin, retryMax);
     }
 
-    public AgentSettings withRetry(Duration min, Duration max) {
-        return new AgentSettings(nodeId, role, debounce, maxBatchDelay, resyncInterval, min, max);
-    }
 
     ApplySchedule schedule() {
         return new ApplySchedule(debounce, maxBatchDelay, resyncInterval, retryMin, retryMax);
