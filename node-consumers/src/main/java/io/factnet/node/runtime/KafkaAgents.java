@@ -30,6 +30,10 @@ public final class KafkaAgents {
         // The controller writes transactionally: an aborted desired state must never reach the kernel.
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // A replay reads one partition from the start: big fetches, few polls (100k records in one pass of a few polls).
+        config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer());
