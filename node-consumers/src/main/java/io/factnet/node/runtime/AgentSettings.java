@@ -28,6 +28,10 @@ public record AgentSettings(String nodeId, NodeRole role, Duration debounce, Dur
     }
 
 
+    public AgentSettings withRetry(Duration min, Duration max) {
+        return new AgentSettings(nodeId, role, debounce, maxBatchDelay, resyncInterval, min, max);
+    }
+
     ApplySchedule schedule() {
         return new ApplySchedule(debounce, maxBatchDelay, resyncInterval, retryMin, retryMax);
     }
