@@ -135,7 +135,7 @@ final class ControllerDriver implements AutoCloseable {
     }
 
     /** Pipes raw bytes (for dead-letter tests) and returns the results it produced. */
-    List<Result> pipeRaw(Topic<String, Request> topic, String key, byte[] value) {
+    List<Result> pipeRaw(Topic<String, ?> topic, String key, byte[] value) {
         driver.createInputTopic(topic.name(), new StringSerializer(), new ByteArraySerializer()).pipeInput(key, value, clock);
         return drain();
     }
