@@ -107,8 +107,9 @@ public final class Controller implements AutoCloseable {
         close(Duration.ofSeconds(30));
     }
 
+    /** Stops and leaves the group, so that the other controllers take this one's tasks over at once. */
     public void close(Duration timeout) {
-        streams.close(timeout);
+        streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true));
         log.info("controller {} stopped", config.applicationId());
     }
 }
