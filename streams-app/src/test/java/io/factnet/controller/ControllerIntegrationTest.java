@@ -1,6 +1,7 @@
 package io.factnet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AddRule;
@@ -52,7 +53,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
+import io.factnet.topics.TopicAdmin;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with 4 partitions: thousands of requests over many projects and pools, one controller closed halfway.
  * Every request must get exactly one result (read committed), and nothing may be given twice.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ControllerIntegrationTest {
     static final int PROJECTS = 64;
     static final int INSTANCES = 30;
@@ -100,6 +108,7 @@ class ControllerIntegrationTest {
     }
 
     @Test
+    @Order(1)
     void twoControllersAnswerEveryRequestOnceAndNeverGiveAnythingTwice() throws Exception {
         Controller a = Controller.start(config("a"));
         Controller b = Controller.start(config("b"));
@@ -151,6 +160,17 @@ class ControllerIntegrationTest {
 
     static void log(long began, String what) {
         System.out.printf("integration test: %s at %d ms%n", what, (System.nanoTime() - began) / 1_000_000);
+    }
+
+    @Test
+    @Order(2)
+    void aControllerRefusesToStartWhenItsInputsAreNotCoPartitioned() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
+            admin.createPartitions(Map.of(Topics.INTERNAL_GRANTS.name(), NewPartitions.increaseTo(5))).all().get();
+            assertThatThrownBy(() -> Controller.start(config("c")))
+                    .hasMessageContaining("same number of partitions").hasMessageContaining(Topics.INTERNAL_GRANTS.name());
+        }
     }
 
     static List<Object> setup() {

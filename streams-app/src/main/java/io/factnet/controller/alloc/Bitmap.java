@@ -32,25 +32,31 @@ public final class Bitmap {
         return new Bitmap(size, new long[(size + 63) >>> 6], 0, 0);
     }
 
-    /** Reads a stored bitmap (little-endian 64-bit words, truncated to whole bytes). */
+    /** Reads a stored bitmap: little-endian 64-bit words, the last one cut to whole bytes. */
     public static Bitmap of(BitmapState state) {
         int size = state.getSize();
         long[] words = new long[(size + 63) >>> 6];
         ByteBuffer bytes = state.getBits().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; bytes.hasRemaining(); i++) {
-            words[i >>> 3] |= (bytes.get() & 0xFFL) << ((i & 7) * 8);
+        int word = 0;
+        while (bytes.remaining() >= Long.BYTES) {
+            words[word++] = bytes.getLong();
+        }
+        for (int shift = 0; bytes.hasRemaining(); shift += 8) {
+            words[word] |= (bytes.get() & 0xFFL) << shift;
         }
         return new Bitmap(size, words, state.getCursor(), state.getUsed());
     }
 
     public BitmapState toState() {
-        int byteCount = (size + 7) >>> 3;
-        byte[] bytes = new byte[byteCount];
-        for (int i = 0; i < byteCount; i++) {
-            bytes[i] = (byte) (words[i >>> 3] >>> ((i & 7) * 8));
+        ByteBuffer bytes = ByteBuffer.allocate((size + 7) >>> 3).order(ByteOrder.LITTLE_ENDIAN);
+        int word = 0;
+        while (bytes.remaining() >= Long.BYTES) {
+            bytes.putLong(words[word++]);
         }
-        return BitmapState.newBuilder().setSize(size).setCursor(cursor).setUsed(used)
-                .setBits(ByteBuffer.wrap(bytes)).build();
+        for (int shift = 0; bytes.hasRemaining(); shift += 8) {
+            bytes.put((byte) (words[word] >>> shift));
+        }
+        return BitmapState.newBuilder().setSize(size).setCursor(cursor).setUsed(used).setBits(bytes.flip()).build();
     }
 
     /** Takes the next free index (next fit from the cursor); -1 when every index is taken. */

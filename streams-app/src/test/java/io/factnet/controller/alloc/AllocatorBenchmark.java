@@ -1,5 +1,6 @@
 package io.factnet.controller.alloc;
 
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -13,62 +14,81 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Allocation cost of the bitmap allocator on a 1M-address pool (2^20, a /12) at several fill levels,
- * in steady state: each operation allocates one index and releases the oldest one still held (FIFO
- * churn, as instances come and go), so the fill level stays put and the free indexes are scattered.
- * Also the cost of the store round trip (state record out and back) that the controller pays per write.
+ * in steady state: each operation allocates one index and releases one held index, so the fill level
+ * stays put. "Oldest" releases in FIFO order (instances come and go), "random" releases any held index
+ * (free indexes scattered all over the pool: the worst case for the search). Also the store round trip
+ * (state record out and back) of a /16 floating pool, which the pool stage pays per allocation.
  * Run: see docs/BENCHMARKS.md. Not a test: surefire never runs it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@State(Scope.Thread)
 public class AllocatorBenchmark {
 
     static final int POOL = 1 << 20;
 
-    @Param({"0.5", "0.9", "0.99"})
-    double fill;
+    @State(Scope.Thread)
+    public static class FilledPool {
+        @Param({"0.5", "0.9", "0.99"})
+        double fill;
 
-    Bitmap bitmap;
-    int[] held;
-    int head;
-    int tail;
-    Bitmap floatingPool;
+        Bitmap bitmap;
+        int[] held;
+        int count;
+        int head;
+        Random random;
 
-    @Setup(Level.Trial)
-    public void fill() {
-        bitmap = Bitmap.empty(POOL);
-        int count = (int) (POOL * fill);
-        held = new int[count + 1];
-        java.util.Random random = new java.util.Random(42);
-        // Take a random subset, so the free indexes are scattered over the whole pool.
-        while (bitmap.used() < count) {
-            bitmap.take(random.nextInt(POOL));
-        }
-        for (int i = 0; i < POOL && tail < count; i++) {
-            if (bitmap.isTaken(i)) {
-                held[tail++] = i;
+        @Setup(Level.Trial)
+        public void fill() {
+            bitmap = Bitmap.empty(POOL);
+            random = new Random(42);
+            int target = (int) (POOL * fill);
+            while (bitmap.used() < target) { // a random subset: free indexes scattered over the pool
+                bitmap.take(random.nextInt(POOL));
+            }
+            held = new int[target];
+            for (int i = 0; i < POOL; i++) {
+                if (bitmap.isTaken(i)) {
+                    held[count++] = i;
+                }
             }
         }
-        floatingPool = Bitmap.empty(1 << 16);
-        for (int i = 0; i < (1 << 15); i++) {
-            floatingPool.allocate();
+    }
+
+    @State(Scope.Thread)
+    public static class FloatingPool {
+        Bitmap pool;
+
+        @Setup(Level.Trial)
+        public void fill() {
+            pool = Bitmap.empty(1 << 16);
+            for (int i = 0; i < (1 << 15); i++) {
+                pool.allocate();
+            }
         }
     }
 
     @Benchmark
-    public int allocateAndReleaseOldest() {
-        int index = bitmap.allocate();
-        held[tail] = index;
-        tail = tail + 1 == held.length ? 0 : tail + 1;
-        bitmap.release(held[head]);
-        head = head + 1 == held.length ? 0 : head + 1;
+    public int allocateAndReleaseOldest(FilledPool s) {
+        int index = s.bitmap.allocate();
+        s.bitmap.release(s.held[s.head]);
+        s.held[s.head] = index; // the ring's head is now its newest entry
+        s.head = s.head + 1 == s.count ? 0 : s.head + 1;
         return index;
     }
 
-    /** What the pool stage pays per floating-IP allocation on a /16 pool: read the record, allocate, write it. */
     @Benchmark
-    public int storeRoundTripOfASlash16Pool() {
-        Bitmap read = Bitmap.of(floatingPool.toState());
+    public int allocateAndReleaseRandom(FilledPool s) {
+        int index = s.bitmap.allocate();
+        int victim = s.random.nextInt(s.count);
+        s.bitmap.release(s.held[victim]);
+        s.held[victim] = index;
+        return index;
+    }
+
+    /** Read the record, allocate, write the record: what the pool stage does per floating IP of a /16 pool. */
+    @Benchmark
+    public int storeRoundTripOfASlash16Pool(FloatingPool s) {
+        Bitmap read = Bitmap.of(s.pool.toState());
         int index = read.allocate();
         read.release(index);
         return index;
