@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -62,17 +65,41 @@ public final class Controller implements AutoCloseable {
         List<String> names = List.of(Topics.REQUESTS.name(), Topics.ADMIN_REQUESTS.name(), Topics.NODE_EVENTS.name(),
                 Topics.INTERNAL_GRANTS.name());
         Map<String, Integer> partitions = new TreeMap<>();
-        try {
-            for (Map.Entry<String, TopicDescription> entry : admin.describeTopics(names).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).entrySet()) {
-                partitions.put(entry.getKey(), entry.getValue().partitions().size());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot describe factnet's topics: " + e.getMessage(), e);
+        for (Map.Entry<String, TopicDescription> entry : describe(admin, names).entrySet()) {
+            partitions.put(entry.getKey(), entry.getValue().partitions().size());
         }
         if (partitions.values().stream().distinct().count() > 1) {
             throw new IllegalStateException("these topics must have the same number of partitions (they are read "
                     + "together, by project): " + partitions);
+        }
+    }
+
+    /** Describes topics, waiting (up to 30 s) for topics just created to show in the metadata. */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> names) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot describe factnet's topics: " + e.getCause().getMessage(), e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted describing factnet's topics", e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("cannot describe factnet's topics in 30 s", e);
+            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100); // polling with a deadline: a new topic's metadata reaches the brokers shortly
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted describing factnet's topics", e);
         }
     }
 

@@ -57,6 +57,7 @@ class FixedIpCommandsTest extends TopologyTestBase {
 
     @Test
     void refusals() {
+        rejected(fixedIp("p1", "vm1"), Reason.NOT_CONFIGURED);
         standardPools();
         rejected(fixedIp("p1", "vm/1"), Reason.INVALID_ARGUMENT);
         rejected(fixedIp("p1", "vm1", "bad group"), Reason.INVALID_ARGUMENT);

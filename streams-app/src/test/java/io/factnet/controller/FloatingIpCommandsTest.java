@@ -89,6 +89,8 @@ class FloatingIpCommandsTest extends TopologyTestBase {
         rejected(d.submit("p1", new AssociateFloatingIp(mine, "vm9")), Reason.NOT_FOUND);
         rejected(d.submit("p1", new AssociateFloatingIp("203.0.113", "vm1")), Reason.INVALID_ARGUMENT);
         rejected(d.submit("p1", new AssociateFloatingIp(mine, "vm 1")), Reason.INVALID_ARGUMENT);
+        rejected(d.submit("p1", new DisassociateFloatingIp("203.0.113.01")), Reason.INVALID_ARGUMENT);
+        rejected(d.submit("p1", new ReleaseFloatingIp("mine")), Reason.INVALID_ARGUMENT);
         assertThat(d.fact(Topics.STATE_FLOATING_IPS, theirs).getProject()).isEqualTo("p2");
     }
 

@@ -100,6 +100,7 @@ class VpnCommandsTest extends TopologyTestBase {
         assertThat(d.fact(Topics.STATE_VPNS, "p1").getPeers()).hasSize(2);
         accepted(d.submit("p1", new RemoveVpnPeer(KEY_A)));
         rejected(d.submit("p1", new RemoveVpnPeer(KEY_A)), Reason.NOT_FOUND);
+        rejected(d.submit("p1", new RemoveVpnPeer("")), Reason.INVALID_ARGUMENT);
         rejected(d.submit("p2", new RemoveVpnPeer(KEY_B)), Reason.NOT_FOUND);
         assertThat(((VpnTunnel) d.tunneling("t1/vpn/p1").getEntry()).getPeers()).extracting(TunnelPeer::getPublicKey)
                 .containsExactly(KEY_B);

@@ -11,6 +11,8 @@ import io.factnet.model.Grant;
 import io.factnet.model.Quotas;
 import io.factnet.model.RegisterNode;
 import io.factnet.model.SetProjectQuota;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Admin commands: quotas of a project, and the pool-wide definitions (sent on to the pool stage). */
 final class AdminHandlers {
@@ -40,55 +42,36 @@ final class AdminHandlers {
         }
     }
 
-    static final class VlanRange implements Handler<DefineVlanRange> {
-        @Override
-        public Outcome handle(ProjectContext ctx, DefineVlanRange command) {
-            PoolDefinitions.check(command);
-            return Outcome.await(PoolKeys.hop(PoolKeys.vlan(command.getPhysicalNetwork()), command));
+    /** A pool-wide definition: checked here, done by the pool stage under one pool key, answered with its message. */
+    static final class PoolWide<C> implements Handler<C> {
+        private final Consumer<C> check;
+        private final Function<C, String> pool;
+        private final Function<C, Allocation> allocation;
+
+        PoolWide(Consumer<C> check, Function<C, String> pool, Function<C, Allocation> allocation) {
+            this.check = check;
+            this.pool = pool;
+            this.allocation = allocation;
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, DefineVlanRange command, Grant grant) {
-            return Outcome.accepted(grant.getMessage());
+        public Outcome handle(ProjectContext ctx, C command) {
+            check.accept(command);
+            return Outcome.await(PoolKeys.hop(pool.apply(command), command));
+        }
+
+        @Override
+        public Outcome.Done granted(ProjectContext ctx, C command, Grant grant) {
+            return Outcome.accepted(grant.getMessage(), allocation.apply(command));
         }
     }
 
-    static final class Supernet implements Handler<DefineSupernet> {
-        @Override
-        public Outcome handle(ProjectContext ctx, DefineSupernet command) {
-            PoolDefinitions.check(command);
-            return Outcome.await(PoolKeys.hop(PoolKeys.BLOCKS, command));
-        }
-
-        @Override
-        public Outcome.Done granted(ProjectContext ctx, DefineSupernet command, Grant grant) {
-            return Outcome.accepted(grant.getMessage(), Allocation.newBuilder().setCidr(command.getCidr()).build());
-        }
-    }
-
-    static final class FloatingPool implements Handler<DefineFloatingPool> {
-        @Override
-        public Outcome handle(ProjectContext ctx, DefineFloatingPool command) {
-            PoolDefinitions.addresses(command);
-            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, command));
-        }
-
-        @Override
-        public Outcome.Done granted(ProjectContext ctx, DefineFloatingPool command, Grant grant) {
-            return Outcome.accepted(grant.getMessage(), Allocation.newBuilder().setPool(command.getPool()).build());
-        }
-    }
-
-    static final class Register implements Handler<RegisterNode> {
-        @Override
-        public Outcome handle(ProjectContext ctx, RegisterNode command) {
-            PoolDefinitions.check(command);
-            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, command));
-        }
-
-        @Override
-        public Outcome.Done granted(ProjectContext ctx, RegisterNode command, Grant grant) {
-            return Outcome.accepted(grant.getMessage(), Allocation.newBuilder().setNodeId(command.getNodeId()).build());
-        }
-    }
+    static final PoolWide<DefineVlanRange> VLAN_RANGE = new PoolWide<>(PoolDefinitions::check,
+            c -> PoolKeys.vlan(c.getPhysicalNetwork()), c -> null);
+    static final PoolWide<DefineSupernet> SUPERNET = new PoolWide<>(PoolDefinitions::check,
+            c -> PoolKeys.BLOCKS, c -> Allocation.newBuilder().setCidr(c.getCidr()).build());
+    static final PoolWide<DefineFloatingPool> FLOATING_POOL = new PoolWide<>(PoolDefinitions::addresses,
+            c -> PoolKeys.FLOATING, c -> Allocation.newBuilder().setPool(c.getPool()).build());
+    static final PoolWide<RegisterNode> REGISTER_NODE = new PoolWide<>(PoolDefinitions::check,
+            c -> PoolKeys.NODES, c -> Allocation.newBuilder().setNodeId(c.getNodeId()).build());
 }

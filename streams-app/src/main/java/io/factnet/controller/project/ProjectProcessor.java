@@ -85,10 +85,10 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             AppliedAck.class);
 
     private static final Map<Class<?>, Handler<?>> HANDLERS = Map.ofEntries(
-            Map.entry(DefineVlanRange.class, new AdminHandlers.VlanRange()),
-            Map.entry(DefineSupernet.class, new AdminHandlers.Supernet()),
-            Map.entry(DefineFloatingPool.class, new AdminHandlers.FloatingPool()),
-            Map.entry(RegisterNode.class, new AdminHandlers.Register()),
+            Map.entry(DefineVlanRange.class, AdminHandlers.VLAN_RANGE),
+            Map.entry(DefineSupernet.class, AdminHandlers.SUPERNET),
+            Map.entry(DefineFloatingPool.class, AdminHandlers.FLOATING_POOL),
+            Map.entry(RegisterNode.class, AdminHandlers.REGISTER_NODE),
             Map.entry(SetProjectQuota.class, new AdminHandlers.SetQuota()),
             Map.entry(MoveNetwork.class, new NetworkHandlers.Move()),
             Map.entry(CreateNetwork.class, new NetworkHandlers.Create()),
