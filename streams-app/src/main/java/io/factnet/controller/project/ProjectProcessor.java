@@ -46,6 +46,8 @@ import io.factnet.model.SeenRequest;
 import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
 import io.factnet.topics.NodeKeys;
+import io.factnet.topics.RequestRoutes;
+import io.factnet.topics.RequestRoutes.Scope;
 import io.factnet.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,14 +77,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private static final Logger log = LoggerFactory.getLogger(ProjectProcessor.class);
 
     /** The project of pool-wide admin commands. */
-    public static final String ADMIN_PROJECT = "_admin";
-
-    static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
-            DefineFloatingPool.class, RegisterNode.class);
-    static final Set<Class<?>> ADMIN_ONLY = Set.of(DefineVlanRange.class, DefineSupernet.class,
-            DefineFloatingPool.class, RegisterNode.class, MoveNetwork.class, SetProjectQuota.class);
-    static final Set<Class<?>> NODE_EVENTS = Set.of(LeaseGranted.class, LeaseReleased.class, InstanceGone.class,
-            AppliedAck.class);
+    public static final String ADMIN_PROJECT = RequestRoutes.ADMIN_PROJECT;
 
     private static final Map<Class<?>, Handler<?>> HANDLERS = Map.ofEntries(
             Map.entry(DefineVlanRange.class, AdminHandlers.VLAN_RANGE),
@@ -188,20 +183,17 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         if (!Check.REQUEST_ID.matcher(request.getRequestId()).matches()) {
             return Rejected.invalid("requestId must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
         }
-        Class<?> type = request.getCommand().getClass();
-        boolean allowed;
-        if (Topics.REQUESTS.name().equals(topic)) {
-            allowed = !ADMIN_ONLY.contains(type) && !NODE_EVENTS.contains(type);
-        } else if (Topics.ADMIN_REQUESTS.name().equals(topic)) {
-            allowed = !NODE_EVENTS.contains(type);
-        } else {
-            allowed = NODE_EVENTS.contains(type) || type == RegisterNode.class;
-        }
+        // A command may arrive on the topic RequestRoutes sends it to; besides, operators may act for a project
+        // on the admin topic, and agents register their node on the node-events topic.
+        Scope scope = RequestRoutes.scopeOf(request);
+        boolean allowed = scope.topic().name().equals(topic)
+                || scope == Scope.PROJECT && Topics.ADMIN_REQUESTS.name().equals(topic)
+                || request.getCommand() instanceof RegisterNode && Topics.NODE_EVENTS.name().equals(topic);
         if (!allowed) {
             return new Rejected(Reason.UNAUTHORIZED, commandName(request.getCommand()) + " is not accepted on " + topic);
         }
         String project = request.getProject();
-        if (POOL_WIDE.contains(type)) {
+        if (scope == Scope.POOL_ADMIN) {
             if (!ADMIN_PROJECT.equals(project)) {
                 return Rejected.invalid(commandName(request.getCommand()) + " is pool-wide: its project must be " + ADMIN_PROJECT);
             }
