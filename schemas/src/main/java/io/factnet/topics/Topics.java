@@ -2,9 +2,11 @@ package io.factnet.topics;
 
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.BridgingEntry;
+import io.factnet.model.Claim;
 import io.factnet.model.DeadLetter;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
+import io.factnet.model.Grant;
 import io.factnet.model.GroupSubnet;
 import io.factnet.model.Network;
 import io.factnet.model.Node;
@@ -57,10 +59,19 @@ public final class Topics {
     public static final Topic<String, BridgingEntry> NODE_BRIDGING = node("factnet.node.bridging", BridgingEntry.class);
     public static final Topic<String, TunnelingEntry> NODE_TUNNELING = node("factnet.node.tunneling", TunnelingEntry.class);
 
+    /**
+     * The controller's saga, internal to it: claims to its pool stage (key: pool id such as vlan/physnet1,
+     * blocks, floating, nodes) and grants back to its project stage (key: project). Created with the same
+     * partition count as {@link #REQUESTS}: the project stage reads grants together with the requests.
+     */
+    public static final Topic<String, Claim> INTERNAL_CLAIMS = events("factnet.internal.claims", Claim.class);
+    public static final Topic<String, Grant> INTERNAL_GRANTS = events("factnet.internal.grants", Grant.class);
+
     private static final List<Topic<String, ?>> ALL = List.of(
             REQUESTS, ADMIN_REQUESTS, NODE_EVENTS, RESULTS, DEAD_LETTERS,
             STATE_NETWORKS, STATE_GROUP_SUBNETS, STATE_GROUPS, STATE_FIXED_IPS, STATE_FLOATING_IPS, STATE_VPNS,
-            STATE_NODES, NODE_ROUTING, NODE_ADDRESSING, NODE_BRIDGING, NODE_TUNNELING);
+            STATE_NODES, NODE_ROUTING, NODE_ADDRESSING, NODE_BRIDGING, NODE_TUNNELING,
+            INTERNAL_CLAIMS, INTERNAL_GRANTS);
 
     public static List<Topic<String, ?>> all() {
         return ALL;

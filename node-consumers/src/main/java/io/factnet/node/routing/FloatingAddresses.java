@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * per address ({@code local A/32 dev pub table local proto 211}), added and removed in one
  * {@code ip -batch}. nova added each floating address to the interface instead, but the kernel
  * keeps interface addresses in a list: 100k of them took 7 minutes to add, the same 100k local
- * routes 0.8 s (docs/adr/0002). The route protocol marks them ours, so a route or address someone
+ * routes 0.8 s (docs/adr/0010). The route protocol marks them ours, so a route or address someone
  * else made is never touched. A state file keeps the fixed address each one pointed to, so after
  * a restart the agent still knows which associations ended or moved (their connections must go).
  */

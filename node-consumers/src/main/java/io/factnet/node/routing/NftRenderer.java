@@ -36,7 +36,7 @@ public final class NftRenderer {
         collection(out, "vpn_forward", "inet_service : ipv4_addr . inet_service", maps.get("vpn_forward"));
 
         // Networks, exemptions and groups are few: anonymous sets inside the rules, so that the table's
-        // structure (everything but the big maps' elements) shows in nft's terse listing (docs/adr/0002).
+        // structure (everything but the big maps' elements) shows in nft's terse listing (docs/adr/0011).
         String blocks = anonymous(model.blocks().stream().map(Ipv4Cidr::toString).toList());
         String internal = anonymous(model.blocks().stream().map(b -> b + " . " + b).toList());
         List<String> exempt = new ArrayList<>();

@@ -1,0 +1,142 @@
+package io.factnet.controller;
+
+import io.factnet.topics.TopicAdmin;
+import io.factnet.topics.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running NetworkController: creates factnet's missing topics, checks that the project stage's inputs
+ * are co-partitioned, and runs the topology in one {@link KafkaStreams}. Several controllers with the
+ * same application id share the work (and take it over when one stops).
+ * <pre>
+ * try (Controller controller = Controller.start(properties)) { ... controller.stores() ... }
+ * </pre>
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+
+    private final ControllerConfig config;
+    private final KafkaStreams streams;
+
+    private Controller(ControllerConfig config, KafkaStreams streams) {
+        this.config = config;
+        this.streams = streams;
+    }
+
+    /** Starts a controller from properties (see {@link ControllerConfig#from}). */
+    public static Controller start(Properties properties) {
+        return start(ControllerConfig.from(properties));
+    }
+
+    public static Controller start(ControllerConfig config) {
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication());
+            if (!created.isEmpty()) {
+                log.info("created topics {}", created);
+            }
+            checkCoPartitioned(admin);
+        }
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config), config.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        log.info("controller {} started", config.applicationId());
+        return new Controller(config, streams);
+    }
+
+    /** The project stage reads requests, admin requests, node events and grants together: same partition counts. */
+    static void checkCoPartitioned(Admin admin) {
+        List<String> names = List.of(Topics.REQUESTS.name(), Topics.ADMIN_REQUESTS.name(), Topics.NODE_EVENTS.name(),
+                Topics.INTERNAL_GRANTS.name());
+        Map<String, Integer> partitions = new TreeMap<>();
+        for (Map.Entry<String, TopicDescription> entry : describe(admin, names).entrySet()) {
+            partitions.put(entry.getKey(), entry.getValue().partitions().size());
+        }
+        if (partitions.values().stream().distinct().count() > 1) {
+            throw new IllegalStateException("these topics must have the same number of partitions (they are read "
+                    + "together, by project): " + partitions);
+        }
+    }
+
+    /** Describes topics, waiting (up to 30 s) for topics just created to show in the metadata. */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> names) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot describe factnet's topics: " + e.getCause().getMessage(), e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted describing factnet's topics", e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("cannot describe factnet's topics in 30 s", e);
+            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100); // polling with a deadline: a new topic's metadata reaches the brokers shortly
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted describing factnet's topics", e);
+        }
+    }
+
+    public ControllerConfig config() {
+        return config;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Read-only access to the stores of this instance (interactive queries). */
+    public ControllerStores stores() {
+        return new ControllerStores(streams);
+    }
+
+    /** Waits until the controller runs (all its tasks assigned and restored); false if it did not in time. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || !streams.state().isRunningOrRebalancing()
+                    && streams.state() != KafkaStreams.State.CREATED) {
+                return false;
+            }
+            Thread.sleep(20); // polling with a deadline: KafkaStreams has no blocking wait for RUNNING
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /** Stops and leaves the group, so that the other controllers take this one's tasks over at once. */
+    public void close(Duration timeout) {
+        streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true));
+        log.info("controller {} stopped", config.applicationId());
+    }
+}

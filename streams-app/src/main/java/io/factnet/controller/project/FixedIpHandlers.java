@@ -1,0 +1,167 @@
+package io.factnet.controller.project;
+
+import io.factnet.controller.alloc.Cidr;
+import io.factnet.controller.alloc.HoldDownPool;
+import io.factnet.controller.alloc.Ipv4;
+import io.factnet.controller.stage.Check;
+import io.factnet.controller.stage.Rejected;
+import io.factnet.controller.stage.Tx;
+import io.factnet.model.AllocateFixedIp;
+import io.factnet.model.Allocation;
+import io.factnet.model.CreateNetwork;
+import io.factnet.model.FixedIp;
+import io.factnet.model.Grant;
+import io.factnet.model.GroupRecord;
+import io.factnet.model.InstanceGone;
+import io.factnet.model.Network;
+import io.factnet.model.NodeRole;
+import io.factnet.model.ProjectRecord;
+import io.factnet.model.Reason;
+import io.factnet.model.ReleaseFixedIp;
+import io.factnet.model.SubnetAddresses;
+import io.factnet.topics.Topics;
+
+/** Fixed (private) addresses of instances, from their group's subnet. */
+final class FixedIpHandlers {
+    private FixedIpHandlers() {
+    }
+
+    /** MACs made here: OpenStack's fa:16:3e prefix and a per-project counter, skipping MACs in use in the VLAN. */
+    static String generatedMac(long counter) {
+        long n = counter & 0xFFFFFF;
+        return String.format("fa:16:3e:%02x:%02x:%02x", (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF);
+    }
+
+    /** The instance name when it is a valid host name, else host-a-b-c-d. */
+    static String defaultHostname(String instance, String address) {
+        return Check.HOST_LABEL.matcher(instance).matches() ? instance : "host-" + address.replace('.', '-');
+    }
+
+    static final class Allocate implements Handler<AllocateFixedIp> {
+        @Override
+        public Outcome handle(ProjectContext ctx, AllocateFixedIp command) {
+            String instance = Check.name("instance", command.getInstance());
+            String groupName = Check.name("group", command.getGroup());
+            String mac = command.getMac() == null ? null : Check.mac(command.getMac());
+            if (command.getHostname() != null) {
+                Check.hostname(command.getHostname());
+            }
+            ctx.requireGroup(groupName);
+            if (ctx.stores.fixedIps.get(ctx.key(instance)) != null) {
+                throw new Rejected(Reason.ALREADY_EXISTS, "instance " + instance + " has a fixed IP");
+            }
+            int quota = ctx.record.getQuotas().getFixedIps();
+            if (quota >= 0 && ctx.record.getFixedIps() >= quota) {
+                throw new Rejected(Reason.QUOTA_EXCEEDED, "fixed IP quota of " + quota + " reached");
+            }
+            if (mac != null && ctx.stores.macs.get(ctx.key(mac)) != null) {
+                throw new Rejected(Reason.IN_USE, "mac " + mac + " is in use in the project's VLAN");
+            }
+            if (ctx.network() == null) {
+                // nova's VlanManager: the project's first fixed IP makes its network.
+                return new Outcome.Await(NetworkHandlers.networkHops(CreateNetwork.newBuilder().build().getPhysicalNetwork()));
+            }
+            return allocate(ctx, instance, groupName, mac, command.getHostname());
+        }
+
+        @Override
+        public Outcome.Done granted(ProjectContext ctx, AllocateFixedIp command, Grant grant) {
+            Network network = NetworkHandlers.setUp(ctx, CreateNetwork.newBuilder().build(), grant);
+            // The network stays even if the address cannot be given: the pools gave its VLAN and block.
+            Tx.Savepoint savepoint = ctx.tx.savepoint();
+            ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
+            try {
+                return allocate(ctx, command.getInstance(), command.getGroup(),
+                        command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname());
+            } catch (Rejected e) {
+                ctx.tx.rollbackTo(savepoint);
+                ctx.record = before;
+                return new Outcome.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
+                        NetworkHandlers.allocation(network));
+            }
+        }
+    }
+
+    static Outcome.Done allocate(ProjectContext ctx, String instance, String groupName, String givenMac, String givenHostname) {
+        Network network = ctx.requireNetwork();
+        GroupRecord group = ctx.requireGroup(groupName);
+        if (group.getSubnet() == null) {
+            Groups.carveSubnet(ctx, group);
+        }
+        Cidr subnet = Cidr.parse(group.getSubnet());
+        HoldDownPool addresses = HoldDownPool.of(ctx.stores.groupAddresses.get(ctx.key(groupName)));
+        int index = addresses.allocate(ctx.now);
+        if (index < 0) {
+            throw new Rejected(Reason.POOL_EXHAUSTED, "no free address in " + subnet + " (security group " + groupName + ")");
+        }
+        ctx.stores.groupAddresses.put(ctx.key(groupName), addresses.toState());
+        String address = subnet.address(index);
+        String mac = givenMac;
+        while (mac == null) {
+            long counter = ctx.record.getMacCounter() + 1;
+            ctx.record.setMacCounter(counter);
+            String candidate = generatedMac(counter);
+            mac = ctx.stores.macs.get(ctx.key(candidate)) == null ? candidate : null;
+        }
+        String hostname = givenHostname != null ? givenHostname : defaultHostname(instance, address);
+        FixedIp fixed = FixedIp.newBuilder().setAddress(address).setProject(ctx.project).setGroup(groupName)
+                .setInstance(instance).setMac(mac).setHostname(hostname).build();
+        ctx.stores.fixedIps.put(ctx.key(instance), fixed);
+        ctx.stores.fixedIpAddresses.put(ctx.key(address), instance);
+        ctx.stores.macs.put(ctx.key(mac), instance);
+        group = ctx.requireGroup(groupName); // carveSubnet stored the subnet
+        group.setInstances(group.getInstances() + 1);
+        ctx.stores.groups.put(ctx.key(groupName), group);
+        ctx.record.setFixedIps(ctx.record.getFixedIps() + 1);
+        ctx.state(Topics.STATE_FIXED_IPS, address, fixed);
+        ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), NodeEntries.dhcpHost(fixed));
+        return Outcome.accepted("fixed IP " + address + " for " + instance, Allocation.newBuilder()
+                .setAddress(address).setMac(mac).setHostname(hostname).setInstance(instance).setGroup(groupName)
+                .setCidr(subnet.toString()).setGateway(network.getGateway()).setVlan(network.getVlan()).build());
+    }
+
+    /** Gives the instance's address back (held for the hold-down), and disassociates its floating IP. */
+    static Outcome.Done release(ProjectContext ctx, String instance) {
+        FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(instance));
+        if (fixed == null) {
+            throw Rejected.notFound("instance " + instance + " has no fixed IP in project " + ctx.project);
+        }
+        String address = fixed.getAddress();
+        GroupRecord group = ctx.requireGroup(fixed.getGroup());
+        Cidr subnet = Cidr.parse(group.getSubnet());
+        SubnetAddresses stored = ctx.stores.groupAddresses.get(ctx.key(group.getName()));
+        HoldDownPool addresses = HoldDownPool.of(stored);
+        addresses.release((int) (Ipv4.parse(address) - subnet.network()), ctx.now + ctx.holdDownMillis);
+        ctx.stores.groupAddresses.put(ctx.key(group.getName()), addresses.toState());
+        group.setInstances(group.getInstances() - 1);
+        ctx.stores.groups.put(ctx.key(group.getName()), group);
+        String floating = ctx.stores.floatingByFixed.get(ctx.key(address));
+        if (floating != null) {
+            FloatingIpHandlers.disassociate(ctx, ctx.stores.floatingIps.get(ctx.key(floating)));
+        }
+        ctx.stores.fixedIps.delete(ctx.key(instance));
+        ctx.stores.fixedIpAddresses.delete(ctx.key(address));
+        ctx.stores.macs.delete(ctx.key(fixed.getMac()));
+        ctx.record.setFixedIps(ctx.record.getFixedIps() - 1);
+        ctx.state(Topics.STATE_FIXED_IPS, address, null);
+        ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
+        return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
+                + (floating != null ? " (floating IP " + floating + " disassociated)" : ""),
+                Allocation.newBuilder().setAddress(address).setInstance(instance).build());
+    }
+
+    static final class Release implements Handler<ReleaseFixedIp> {
+        @Override
+        public Outcome handle(ProjectContext ctx, ReleaseFixedIp command) {
+            return release(ctx, Check.name("instance", command.getInstance()));
+        }
+    }
+
+    /** A node saw the instance go (crashed, deleted): its address is released as by ReleaseFixedIp. */
+    static final class Gone implements Handler<InstanceGone> {
+        @Override
+        public Outcome handle(ProjectContext ctx, InstanceGone command) {
+            return release(ctx, Check.name("instance", command.getInstance()));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.factnet.controller.project;
+
+import io.factnet.controller.alloc.Cidr;
+import io.factnet.controller.alloc.HoldDownPool;
+import io.factnet.controller.alloc.Ipv4;
+import io.factnet.model.FilterRule;
+import io.factnet.model.GroupFilter;
+import io.factnet.model.GroupRecord;
+import io.factnet.model.GroupSubnet;
+import io.factnet.model.Network;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Reason;
+import io.factnet.model.Rule;
+import io.factnet.model.SecurityGroup;
+import io.factnet.controller.stage.Rejected;
+import io.factnet.topics.Topics;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Security groups and their subnets. A group gets a group-sized subnet of the project's block on first
+ * use (its first fixed IP), so a rule "from group X" is one CIDR on the routing node, not one rule per
+ * instance. Each group with a subnet has one GroupFilter on the routing node: its subnet as destination,
+ * its rules with source groups resolved to their subnets (a source group without a subnet yet matches nothing).
+ */
+final class Groups {
+    private Groups() {
+    }
+
+    /** The default group exists for every network: stored and published when the network is made. */
+    static void ensureDefault(ProjectContext ctx) {
+        if (ctx.stores.groups.get(ctx.key(ProjectContext.DEFAULT_GROUP)) == null) {
+            save(ctx, ctx.group(ProjectContext.DEFAULT_GROUP));
+        }
+    }
+
+    /** Stores the group and publishes it on factnet.state.groups. */
+    static void save(ProjectContext ctx, GroupRecord group) {
+        ctx.stores.groups.put(ctx.key(group.getName()), group);
+        ctx.state(Topics.STATE_GROUPS, ctx.key(group.getName()), SecurityGroup.newBuilder()
+                .setProject(ctx.project).setName(group.getName()).setDescription(group.getDescription())
+                .setRules(group.getRules()).build());
+    }
+
+    static List<GroupRecord> all(ProjectContext ctx) {
+        return new ArrayList<>(ctx.stores.groups.scan(ctx.project + "/").values());
+    }
+
+    /** Gives the group its subnet: the next free group slot of the block, with its own address pool. */
+    static void carveSubnet(ProjectContext ctx, GroupRecord group) {
+        Network network = ctx.requireNetwork();
+        HoldDownPool slots = HoldDownPool.of(ctx.record.getGroupSlots());
+        int slot = slots.allocate(ctx.now);
+        if (slot < 0) {
+            throw new Rejected(Reason.POOL_EXHAUSTED, "no free group subnet left in " + network.getCidr()
+                    + " for security group " + group.getName());
+        }
+        ctx.record.setGroupSlots(slots.toState());
+        Cidr subnet = Cidr.parse(network.getCidr()).subnet(slot, network.getGroupPrefix());
+        HoldDownPool addresses = HoldDownPool.empty((int) subnet.size());
+        addresses.reserve(0);
+        addresses.reserve((int) subnet.size() - 1);
+        long gateway = Ipv4.parse(network.getGateway());
+        if (subnet.contains(gateway)) {
+            addresses.reserve((int) (gateway - subnet.network()));
+        }
+        ctx.stores.groupAddresses.put(ctx.key(group.getName()), addresses.toState());
+        group.setSubnet(subnet.toString());
+        group.setSlot(slot);
+        ctx.stores.groups.put(ctx.key(group.getName()), group);
+        ctx.state(Topics.STATE_GROUP_SUBNETS, ctx.key(group.getName()), GroupSubnet.newBuilder()
+                .setProject(ctx.project).setGroup(group.getName()).setCidr(subnet.toString()).build());
+        refreshFilter(ctx, group);
+        refreshReferencing(ctx, group.getName());
+    }
+
+    /** Takes the subnet away (group deleted, or network deleted); its filter and address pool go too. */
+    static void dropSubnet(ProjectContext ctx, GroupRecord group) {
+        ctx.state(Topics.STATE_GROUP_SUBNETS, ctx.key(group.getName()), null);
+        ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.groupResource(ctx.project, group.getName()), null);
+        ctx.stores.groupAddresses.delete(ctx.key(group.getName()));
+        group.setSubnet(null);
+        group.setSlot(-1);
+    }
+
+    /** Publishes the group's filter on the routing node (only a group with a subnet has one). */
+    static void refreshFilter(ProjectContext ctx, GroupRecord group) {
+        if (ctx.network() != null && group.getSubnet() != null) {
+            ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.groupResource(ctx.project, group.getName()), filter(ctx, group));
+        }
+    }
+
+    /** Republishes the filters whose rules name this group as source: its subnet changed. */
+    static void refreshReferencing(ProjectContext ctx, String source) {
+        for (GroupRecord other : all(ctx)) {
+            if (!other.getName().equals(source) && referencesGroup(other, source)) {
+                refreshFilter(ctx, other);
+            }
+        }
+    }
+
+    static boolean referencesGroup(GroupRecord group, String source) {
+        return group.getRules().stream().anyMatch(r -> source.equals(r.getSourceGroup()));
+    }
+
+    static GroupFilter filter(ProjectContext ctx, GroupRecord group) {
+        List<FilterRule> rules = new ArrayList<>();
+        for (Rule rule : group.getRules()) {
+            String source = rule.getSourceCidr();
+            if (rule.getSourceGroup() != null) {
+                GroupRecord from = rule.getSourceGroup().equals(group.getName()) ? group : ctx.group(rule.getSourceGroup());
+                source = from == null ? null : from.getSubnet();
+            }
+            if (source != null) {
+                rules.add(FilterRule.newBuilder().setProtocol(rule.getProtocol()).setFromPort(rule.getFromPort())
+                        .setToPort(rule.getToPort()).setIcmpType(rule.getIcmpType()).setIcmpCode(rule.getIcmpCode())
+                        .setSourceCidr(source).build());
+            }
+        }
+        return GroupFilter.newBuilder().setGroup(group.getName()).setSubnet(group.getSubnet()).setRules(rules).build();
+    }
+}

@@ -1,0 +1,29 @@
+package io.factnet.controller.project;
+
+import io.factnet.model.Allocation;
+import io.factnet.model.ClaimHop;
+import io.factnet.model.Reason;
+import java.util.List;
+
+/** What a handler made of a request: done (accepted or refused), or waiting for the pools' grant. */
+sealed interface Outcome {
+
+    record Done(Reason reason, String message, Allocation allocation) implements Outcome {
+    }
+
+    /** Send a claim along these hops; the request waits at the head of its project's queue. */
+    record Await(List<ClaimHop> hops) implements Outcome {
+    }
+
+    static Done accepted(String message, Allocation allocation) {
+        return new Done(Reason.OK, message, allocation);
+    }
+
+    static Done accepted(String message) {
+        return new Done(Reason.OK, message, null);
+    }
+
+    static Await await(ClaimHop... hops) {
+        return new Await(List.of(hops));
+    }
+}

@@ -1,0 +1,65 @@
+package io.factnet.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ControllerConfigTest {
+
+    static Properties minimal() {
+        Properties props = new Properties();
+        props.setProperty("bootstrap.servers", "k:9092");
+        props.setProperty("schema.registry.url", "http://registry:8081");
+        return props;
+    }
+
+    @Test
+    void splitsControllerRegistryAndKafkaPropertiesAndFillsInDefaults() {
+        Properties props = minimal();
+        props.setProperty("basic.auth.user.info", "u:p");
+        props.setProperty("num.stream.threads", "3");
+        props.setProperty(ControllerConfig.HOLD_DOWN_MS, "1000");
+        ControllerConfig config = ControllerConfig.from(props);
+        assertThat(config.registry()).containsEntry("schema.registry.url", "http://registry:8081")
+                .containsEntry("basic.auth.user.info", "u:p");
+        Properties streams = config.streamsProperties();
+        assertThat(streams).containsEntry("num.stream.threads", "3").containsEntry("processing.guarantee", "exactly_once_v2")
+                .containsEntry("ensure.explicit.internal.resource.naming", true)
+                .containsEntry("application.id", ControllerConfig.DEFAULT_APPLICATION_ID)
+                .doesNotContainKey("schema.registry.url").doesNotContainKey(ControllerConfig.HOLD_DOWN_MS);
+        assertThat(config.fixedIpHoldDown()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.idempotencyRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.inMemoryStores()).isFalse();
+        assertThat(config.topicPartitions()).isEqualTo(4);
+        assertThat(config.adminProperties()).containsOnlyKeys("bootstrap.servers");
+    }
+
+    @Test
+    void theEnvironmentOverridesTheFile() {
+        Properties merged = ControllerConfig.withEnvironment(minimal(), Map.of(
+                "FACTNET_BOOTSTRAP_SERVERS", "other:9092",
+                "FACTNET_SCHEMA_REGISTRY_URL", "mock://env",
+                "FACTNET_STORES_IN_MEMORY", "true",
+                "FACTNET_KAFKA_NUM_STREAM_THREADS", "2",
+                "PATH", "/usr/bin"));
+        ControllerConfig config = ControllerConfig.from(merged);
+        assertThat(config.streams()).containsEntry("bootstrap.servers", "other:9092").containsEntry("num.stream.threads", "2")
+                .doesNotContainKey("path");
+        assertThat(config.registry()).containsEntry("schema.registry.url", "mock://env");
+        assertThat(config.inMemoryStores()).isTrue();
+    }
+
+    @Test
+    void refusesAConfigWithoutBrokerOrRegistry() {
+        Properties noRegistry = new Properties();
+        noRegistry.setProperty("bootstrap.servers", "k:9092");
+        assertThatThrownBy(() -> ControllerConfig.from(noRegistry)).hasMessageContaining("schema.registry.url");
+        Properties noBroker = new Properties();
+        noBroker.setProperty("schema.registry.url", "mock://x");
+        assertThatThrownBy(() -> ControllerConfig.from(noBroker)).hasMessageContaining("bootstrap.servers");
+    }
+}

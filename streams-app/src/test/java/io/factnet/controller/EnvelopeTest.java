@@ -1,0 +1,144 @@
+package io.factnet.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.AppliedAck;
+import io.factnet.model.CreateNetwork;
+import io.factnet.model.CreateSecurityGroup;
+import io.factnet.model.DeadLetter;
+import io.factnet.model.InstanceGone;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Reason;
+import io.factnet.model.RegisterNode;
+import io.factnet.model.Request;
+import io.factnet.model.Result;
+import io.factnet.model.SetProjectQuota;
+import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What every request goes through: topic rights, key and ids, idempotency, unreadable records, acks. */
+class EnvelopeTest extends TopologyTestBase {
+
+    Request request(String id, String project, Object command) {
+        return Request.newBuilder().setRequestId(id).setProject(project).setSubmittedAt(Instant.ofEpochMilli(d.clock))
+                .setCommand(command).build();
+    }
+
+    @Test
+    void aRepeatedRequestIdGetsTheFirstResultAndChangesNothing() {
+        standardPools();
+        Request allocate = request("same-id", "p1", AllocateFloatingIp.newBuilder().setPool("public").build());
+        Result first = accepted(d.submit(Topics.REQUESTS, allocate));
+        Result again = d.submit(Topics.REQUESTS, allocate);
+        assertThat(again).isEqualTo(first);
+        assertThat(d.view(Topics.STATE_FLOATING_IPS)).hasSize(1);
+        assertThat(accepted(floatingIp("p1")).getAllocated().getAddress()).isEqualTo("203.0.113.2");
+
+        // A refusal is the answer too, even once the reason is gone.
+        Request group = request("group-id", "p1", CreateSecurityGroup.newBuilder().setName("web").build());
+        accepted(d.admin("p1", SetProjectQuota.newBuilder().setSecurityGroups(0).build()));
+        Result refused = rejected(d.submit(Topics.REQUESTS, group), Reason.QUOTA_EXCEEDED);
+        accepted(d.admin("p1", SetProjectQuota.newBuilder().setSecurityGroups(5).build()));
+        assertThat(d.submit(Topics.REQUESTS, group)).isEqualTo(refused);
+        assertThat(d.fact(Topics.STATE_GROUPS, "p1/web")).isNull();
+        // Request ids are per project.
+        accepted(d.submit(Topics.REQUESTS, request("same-id", "p2", AllocateFloatingIp.newBuilder().setPool("public").build())));
+    }
+
+    @Test
+    void requestIdsAreForgottenAfterTheRetention() {
+        d.close();
+        d = new ControllerDriver(Map.of(ControllerConfig.RETENTION_MS, String.valueOf(Duration.ofHours(1).toMillis())));
+        standardPools();
+        Request allocate = request("old-id", "p1", AllocateFloatingIp.newBuilder().setPool("public").build());
+        String first = accepted(d.submit(Topics.REQUESTS, allocate)).getAllocated().getAddress();
+        d.advance(Duration.ofMinutes(59));
+        assertThat(d.submit(Topics.REQUESTS, allocate).getAllocated().getAddress()).isEqualTo(first);
+        d.advance(Duration.ofMinutes(3));
+        accepted(floatingIp("p9")); // moves stream time on: the purge runs
+        assertThat(accepted(d.submit(Topics.REQUESTS, allocate)).getAllocated().getAddress()).isNotEqualTo(first);
+    }
+
+    @Test
+    void eachTopicCarriesItsOwnCommands() {
+        standardPools();
+        rejected(d.submit(Topics.REQUESTS, request("a1", ADMIN, RegisterNode.newBuilder().setNodeId("x")
+                .setRoles(List.of(NodeRole.ROUTING)).setPublicAddress("1.2.3.4").build())), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.REQUESTS, request("a2", "p1", new InstanceGone("vm1"))), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.ADMIN_REQUESTS, request("a3", "p1", new InstanceGone("vm1"))), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.NODE_EVENTS, request("a4", "p1", CreateNetwork.newBuilder().build())), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.NODE_EVENTS, request("a5", "p1", SetProjectQuota.newBuilder().setFixedIps(1).build())),
+                Reason.UNAUTHORIZED);
+        List<Result> ack = d.pipe(Topics.REQUESTS, "p1", request("a6", "p1", ack("t1", null)));
+        assertThat(ack).singleElement().extracting(Result::getReason).isEqualTo(Reason.UNAUTHORIZED);
+        accepted(d.submit(Topics.ADMIN_REQUESTS, request("a7", "p1", CreateNetwork.newBuilder().build())));
+    }
+
+    @Test
+    void theKeyMustBeTheProjectAndIdsAndNamesAreChecked() {
+        standardPools();
+        Request wrongKey = request("k1", "p1", CreateNetwork.newBuilder().build());
+        List<Result> results = d.pipe(Topics.REQUESTS, "p2", wrongKey);
+        assertThat(results).singleElement().satisfies(r -> rejected(r, Reason.INVALID_ARGUMENT));
+        assertThat(d.view(Topics.STATE_NETWORKS)).isEmpty();
+        rejected(d.submit(Topics.REQUESTS, request("bad id with spaces", "p1", CreateNetwork.newBuilder().build())),
+                Reason.INVALID_ARGUMENT);
+        rejected(d.submit(Topics.REQUESTS, request("k2", "p/1", CreateNetwork.newBuilder().build())), Reason.INVALID_ARGUMENT);
+        rejected(d.submit(Topics.REQUESTS, request("k3", "", CreateNetwork.newBuilder().build())), Reason.INVALID_ARGUMENT);
+        Result result = accepted(d.submit(Topics.REQUESTS, request("k4", "p1", CreateNetwork.newBuilder().build())));
+        assertThat(result.getCommand()).isEqualTo("CreateNetwork");
+        assertThat(result.getProject()).isEqualTo("p1");
+        assertThat(result.getCompletedAt()).isNotNull();
+        // The same id, refused before for its envelope, was not remembered.
+        assertThat(d.pipe(Topics.REQUESTS, "p1", wrongKey)).singleElement().satisfies(r -> rejected(r, Reason.ALREADY_EXISTS));
+    }
+
+    @Test
+    void unreadableRecordsBecomeDeadLettersAndProcessingGoesOn() {
+        standardPools();
+        byte[] garbage = "not avro".getBytes(StandardCharsets.UTF_8);
+        assertThat(d.pipeRaw(Topics.REQUESTS, "p1", garbage)).isEmpty();
+        assertThat(d.pipeRaw(Topics.REQUESTS, "p1", new byte[] {0, 0, 0, 0, 99, 1, 2})).isEmpty();
+        assertThat(d.pipeRaw(Topics.REQUESTS, "p1", null)).isEmpty();
+        assertThat(d.pipeRaw(Topics.INTERNAL_CLAIMS, "nodes", garbage)).isEmpty();
+        d.driver.createInputTopic(Topics.NODE_EVENTS.name(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                Topics.NODE_EVENTS.valueSerde(d.registry).serializer())
+                .pipeInput(new byte[] {(byte) 0xff, (byte) 0xfe}, request("k", "p1", new InstanceGone("vm")));
+        accepted(fixedIp("p1", "vm1"));
+        List<DeadLetter> letters = d.allDeadLetters;
+        assertThat(letters).hasSize(5);
+        DeadLetter first = letters.get(0);
+        assertThat(first.getTopic()).isEqualTo(Topics.REQUESTS.name());
+        assertThat(first.getPartition()).isZero();
+        assertThat(StandardCharsets.UTF_8.decode(first.getValue()).toString()).isEqualTo("not avro");
+        assertThat(StandardCharsets.UTF_8.decode(first.getKey()).toString()).isEqualTo("p1");
+        assertThat(first.getError()).contains("magic");
+        assertThat(letters.get(1).getError()).contains("schema id");
+        assertThat(letters.get(1).getOffset()).isEqualTo(first.getOffset() + 1);
+        assertThat(letters.get(2).getError()).contains("tombstone");
+        assertThat(letters.get(3).getTopic()).isEqualTo(Topics.INTERNAL_CLAIMS.name());
+        assertThat(letters.get(4).getError()).contains("UTF-8");
+    }
+
+    static AppliedAck ack(String node, String publicKey) {
+        return AppliedAck.newBuilder().setNodeId(node).setRole(NodeRole.TUNNELING).setPartition(0).setAppliedOffset(7)
+                .setPublicKey(publicKey).build();
+    }
+
+    @Test
+    void appliedAcksHaveNoResultAndATunnelingNodesKeyIsPublished() {
+        standardPools();
+        assertThat(d.pipe(Topics.NODE_EVENTS, "t1", request("ack-1", "t1", ack("t1", KEY_A)))).isEmpty();
+        assertThat(d.fact(Topics.STATE_NODES, "t1").getPublicKey()).isEqualTo(KEY_A);
+        assertThat(d.pipe(Topics.NODE_EVENTS, "t1", request("ack-2", "t1", ack("t1", "bogus")))).isEmpty();
+        assertThat(d.pipe(Topics.NODE_EVENTS, "t9", request("ack-3", "t9", ack("t9", KEY_B)))).isEmpty();
+        assertThat(d.fact(Topics.STATE_NODES, "t1").getPublicKey()).isEqualTo(KEY_A);
+        assertThat(d.fact(Topics.STATE_NODES, "t9")).isNull();
+    }
+}

@@ -1,0 +1,96 @@
+package io.factnet.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.factnet.controller.reference.ReferenceModel;
+import io.factnet.controller.reference.ReferenceModel.Outcome;
+import io.factnet.controller.reference.RequestGenerator;
+import io.factnet.controller.reference.RequestGenerator.Step;
+import io.factnet.model.Allocation;
+import io.factnet.model.NodeRef;
+import io.factnet.model.Reason;
+import io.factnet.model.Request;
+import io.factnet.model.Result;
+import io.factnet.topics.Topic;
+import io.factnet.topics.Topics;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.avro.Schema;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of random requests through the topology (TopologyTestDriver) and through the sequential
+ * reference model: every result must be the model's, and the published facts must keep their
+ * invariants after every step. Replay a failure with -Dfactnet.model.seed=&lt;seed&gt; (and
+ * -Dfactnet.model.steps=&lt;n&gt; for a longer or shorter run).
+ */
+class ModelBasedTest {
+    static final Map<String, Topic<String, Request>> INPUTS = Map.of(Topics.REQUESTS.name(), Topics.REQUESTS,
+            Topics.ADMIN_REQUESTS.name(), Topics.ADMIN_REQUESTS, Topics.NODE_EVENTS.name(), Topics.NODE_EVENTS);
+
+    @Test
+    void theTopologyAnswersLikeTheReferenceModelAndKeepsTheInvariants() {
+        long seed = Long.getLong("factnet.model.seed", new Random().nextLong());
+        int steps = Integer.getInteger("factnet.model.steps", 4000);
+        Map<Reason, Integer> reasons = run(seed, steps);
+        if (steps >= 2000) {
+            assertThat(reasons.keySet()).as("seed %d: the run reached these outcomes", seed).contains(Reason.OK,
+                    Reason.INVALID_ARGUMENT, Reason.NOT_FOUND, Reason.ALREADY_EXISTS, Reason.IN_USE, Reason.QUOTA_EXCEEDED,
+                    Reason.POOL_EXHAUSTED, Reason.NOT_CONFIGURED, Reason.UNAUTHORIZED, Reason.CONFLICT);
+        }
+    }
+
+    static Map<Reason, Integer> run(long seed, int steps) {
+        Map<Reason, Integer> reasons = new EnumMap<>(Reason.class);
+        try (ControllerDriver driver = new ControllerDriver()) {
+            ReferenceModel model = new ReferenceModel(Duration.ofMinutes(10));
+            RequestGenerator generator = new RequestGenerator(seed, model, driver.clock);
+            FactInvariants invariants = new FactInvariants(driver);
+            List<Step> setup = generator.setup();
+            for (int i = 0; i < setup.size() + steps; i++) {
+                Step step = i < setup.size() ? setup.get(i) : generator.next();
+                driver.clock = step.timestamp();
+                List<Result> results = driver.pipe(INPUTS.get(step.topic()), step.key(), step.request());
+                Outcome expected = model.apply(step.topic(), step.key(), step.request(), step.timestamp());
+                List<Outcome> actual = results.stream().map(ModelBasedTest::outcome).toList();
+                String where = String.format("seed %d (rerun with -Dfactnet.model.seed=%d), step %d: %s on %s key %s%n",
+                        seed, seed, i, step.request(), step.topic(), step.key());
+                if (expected == null) {
+                    assertThat(actual).as(where + "no result expected").isEmpty();
+                } else {
+                    assertThat(actual).as(where + "message: %s", results.isEmpty() ? "-" : results.get(0).getMessage())
+                            .containsExactly(expected);
+                    reasons.merge(expected.reason(), 1, Integer::sum);
+                }
+                assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();
+            }
+        }
+        System.out.printf("model-based run, seed %d, %d steps: %s%n", seed, steps, reasons);
+        return reasons;
+    }
+
+    /** The comparable part of a result. */
+    static Outcome outcome(Result result) {
+        Map<String, Object> allocated = new LinkedHashMap<>();
+        Allocation allocation = result.getAllocated();
+        if (allocation != null) {
+            for (Schema.Field field : allocation.getSchema().getFields()) {
+                Object value = allocation.get(field.pos());
+                if (value != null) {
+                    allocated.put(field.name(), value);
+                }
+            }
+        }
+        Set<String> touched = new LinkedHashSet<>();
+        for (NodeRef ref : result.getTouched()) {
+            touched.add(ref.getNodeId() + "/" + ref.getRole());
+        }
+        return new Outcome(result.getRequestId(), result.getStatus(), result.getReason(), allocated, touched);
+    }
+}

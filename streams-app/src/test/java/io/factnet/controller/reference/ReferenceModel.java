@@ -1,0 +1,1259 @@
+package io.factnet.controller.reference;
+
+import io.factnet.model.AddRule;
+import io.factnet.model.AddVpnPeer;
+import io.factnet.model.AllocateFixedIp;
+import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.AppliedAck;
+import io.factnet.model.AssociateFloatingIp;
+import io.factnet.model.CreateNetwork;
+import io.factnet.model.CreateSecurityGroup;
+import io.factnet.model.CreateVpn;
+import io.factnet.model.DefineFloatingPool;
+import io.factnet.model.DefineSupernet;
+import io.factnet.model.DefineVlanRange;
+import io.factnet.model.DeleteNetwork;
+import io.factnet.model.DeleteSecurityGroup;
+import io.factnet.model.DeleteVpn;
+import io.factnet.model.DisassociateFloatingIp;
+import io.factnet.model.InstanceGone;
+import io.factnet.model.LeaseGranted;
+import io.factnet.model.LeaseReleased;
+import io.factnet.model.MoveNetwork;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Protocol;
+import io.factnet.model.Reason;
+import io.factnet.model.RegisterNode;
+import io.factnet.model.ReleaseFixedIp;
+import io.factnet.model.ReleaseFloatingIp;
+import io.factnet.model.RemoveRule;
+import io.factnet.model.RemoveVpnPeer;
+import io.factnet.model.Request;
+import io.factnet.model.SetProjectQuota;
+import io.factnet.model.Status;
+import io.factnet.topics.Topics;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * A plain, sequential model of what the NetworkController answers, written from docs/commands.md and
+ * independent of the controller's code: maps, sets and arrays, one request at a time, no Kafka. Feed it
+ * the same requests (with the topic, key and timestamp they arrive with) and compare its {@link Outcome}s
+ * with the controller's results. The generator of a test may read the model's state (projects,
+ * instances, floating IPs...) to pick plausible requests.
+ *
+ * <p>Allocation policy it reproduces: every pool gives the first free index at or after a cursor that
+ * moves past each index given (next fit); released fixed IPs (and deleted groups' subnets) are held for
+ * the hold-down, holds ending in the order they were made; nodes are chosen least loaded, ties by node id.
+ */
+public final class ReferenceModel {
+
+    /** The part of a result that must match: status, reason, the allocation's non-null fields, the nodes touched ("node/ROLE"). */
+    public record Outcome(String requestId, Status status, Reason reason, Map<String, Object> allocated, Set<String> touched) {
+    }
+
+    public static final String ADMIN_PROJECT = "_admin";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    private static final Pattern RULE_ID = Pattern.compile("r[1-9][0-9]{0,9}");
+    private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)" + LABEL.pattern() + "(\\." + LABEL.pattern() + ")*");
+
+    private final long holdDownMillis;
+
+    // ---------------------------------------------------------------- global pools
+    private final Map<String, Range> vlans = new TreeMap<>();
+    private Supernet supernet;
+    private final Map<String, FloatingPool> floatingPools = new TreeMap<>();
+    private final TreeMap<String, NodeState> nodes = new TreeMap<>();
+    // ---------------------------------------------------------------- projects
+    private final Map<String, ProjectState> projects = new TreeMap<>();
+    private final Map<String, Outcome> seen = new LinkedHashMap<>();
+
+    public ReferenceModel(Duration holdDown) {
+        this.holdDownMillis = holdDown.toMillis();
+    }
+
+    // ================================================================ small allocators (no shared code)
+
+    /** Indexes 0..size-1, next fit from a cursor; holds: released indexes that stay taken until a time. */
+    static final class Slots {
+        final boolean[] taken;
+        int cursor;
+        final Deque<long[]> holds = new ArrayDeque<>();
+
+        Slots(int size) {
+            taken = new boolean[size];
+        }
+
+        int take(long now) {
+            while (!holds.isEmpty() && holds.peekFirst()[1] <= now) {
+                taken[(int) holds.pollFirst()[0]] = false;
+            }
+            for (int k = 0; k < taken.length; k++) {
+                int i = (cursor + k) % taken.length;
+                if (!taken[i]) {
+                    taken[i] = true;
+                    cursor = (i + 1) % taken.length;
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        int take() {
+            return take(Long.MIN_VALUE);
+        }
+
+        void hold(int index, long until) {
+            holds.addLast(new long[] {index, until});
+        }
+
+        int used() {
+            int n = 0;
+            for (boolean t : taken) {
+                n += t ? 1 : 0;
+            }
+            return n;
+        }
+
+        boolean full() {
+            return used() == taken.length;
+        }
+    }
+
+    static final class Range {
+        int first;
+        int last;
+        Slots slots;
+    }
+
+    static final class Supernet {
+        long network;
+        int prefix;
+        int blockPrefix;
+        int groupPrefix;
+        String cidr;
+        Slots slots;
+    }
+
+    static final class FloatingPool {
+        DefineFloatingPool definition;
+        List<Long> addresses;
+        Slots slots;
+        int reserved;
+    }
+
+    static final class NodeState {
+        String id;
+        List<NodeRole> roles;
+        String publicAddress;
+        int portFirst;
+        int portLast;
+        Slots ports;
+        final Map<NodeRole, Integer> load = new TreeMap<>();
+        String publicKey;
+
+        int load(NodeRole role) {
+            return load.getOrDefault(role, 0);
+        }
+    }
+
+    static final class NetworkState {
+        String physnet;
+        int vlan;
+        long block;
+        int blockPrefix;
+        int groupPrefix;
+        String routing;
+        String addressing;
+        String bridging;
+        String tunneling;
+        Slots groupSlots;
+
+        String cidr() {
+            return ip(block) + "/" + blockPrefix;
+        }
+
+        String gateway() {
+            return ip(block + 1);
+        }
+
+        long vpnSubnet() {
+            return block + (1L << (32 - blockPrefix)) - (1L << (32 - groupPrefix));
+        }
+
+        String node(NodeRole role) {
+            return switch (role) {
+                case ROUTING -> routing;
+                case ADDRESSING -> addressing;
+                case BRIDGING -> bridging;
+                case TUNNELING -> tunneling;
+            };
+        }
+    }
+
+    record RuleState(String id, Protocol protocol, Integer from, Integer to, Integer icmpType, Integer icmpCode,
+                     String sourceCidr, String sourceGroup) {
+        boolean sameAs(RuleState o) {
+            return protocol == o.protocol && Objects.equals(from, o.from) && Objects.equals(to, o.to)
+                    && Objects.equals(icmpType, o.icmpType) && Objects.equals(icmpCode, o.icmpCode)
+                    && Objects.equals(sourceCidr, o.sourceCidr) && Objects.equals(sourceGroup, o.sourceGroup);
+        }
+    }
+
+    static final class GroupState {
+        final List<RuleState> rules = new ArrayList<>();
+        int nextRule = 1;
+        int slot = -1;
+        long subnet;
+        Slots addresses;
+        int instances;
+    }
+
+    static final class FixedState {
+        String instance;
+        String group;
+        long address;
+        String mac;
+        boolean leased;
+    }
+
+    static final class FloatingState {
+        String pool;
+        String instance;
+        Long fixedAddress;
+    }
+
+    static final class VpnState {
+        String node;
+        int port;
+        final Map<String, Long> peers = new LinkedHashMap<>();
+        Slots peerSlots;
+    }
+
+    static final class ProjectState {
+        int floatingQuota = 10;
+        int groupQuota = 10;
+        int ruleQuota = 20;
+        int fixedQuota = -1;
+        long clock;
+        long macCounter;
+        int explicitGroups;
+        NetworkState network;
+        final TreeMap<String, GroupState> groups = new TreeMap<>();
+        final Map<String, FixedState> fixed = new TreeMap<>();
+        final Map<String, FloatingState> floating = new TreeMap<>();
+        VpnState vpn;
+
+        GroupState group(String name) {
+            if ("default".equals(name)) {
+                return groups.computeIfAbsent(name, n -> new GroupState());
+            }
+            return groups.get(name);
+        }
+
+        FixedState fixedAt(long address) {
+            return fixed.values().stream().filter(f -> f.address == address).findFirst().orElse(null);
+        }
+
+        String floatingOf(long fixedAddress) {
+            return floating.entrySet().stream().filter(e -> Objects.equals(e.getValue().fixedAddress, fixedAddress))
+                    .map(Map.Entry::getKey).findFirst().orElse(null);
+        }
+    }
+
+    /** A refusal with its reason. */
+    static final class Refused extends RuntimeException {
+        final Reason reason;
+
+        Refused(Reason reason) {
+            super(reason.name(), null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    static Refused refused(Reason reason) {
+        return new Refused(reason);
+    }
+
+    /** What one request did: an allocation and the nodes whose desired state changed. */
+    final class Effect {
+        final Map<String, Object> allocated = new LinkedHashMap<>();
+        final Set<String> touched = new LinkedHashSet<>();
+        final ProjectState project;
+        final long now;
+
+        Effect(ProjectState project, long now) {
+            this.project = project;
+            this.now = now;
+        }
+
+        Effect put(String field, Object value) {
+            allocated.put(field, value);
+            return this;
+        }
+
+        void touch(String node, NodeRole role) {
+            touched.add(node + "/" + role);
+        }
+
+        void touchNetwork(NodeRole role) {
+            touch(project.network.node(role), role);
+        }
+    }
+
+    // ================================================================ the entry point
+
+    /** Applies one request as the controller would; null when the controller gives no result (applied acks). */
+    public Outcome apply(String topic, String key, Request request, long timestamp) {
+        Object command = request.getCommand();
+        if (command instanceof AppliedAck ack && topic.equals(Topics.NODE_EVENTS.name())) {
+            if (ack.getRole() == NodeRole.TUNNELING && ack.getPublicKey() != null && validKey(ack.getPublicKey())
+                    && nodes.containsKey(ack.getNodeId())) {
+                nodes.get(ack.getNodeId()).publicKey = ack.getPublicKey();
+            }
+            return null;
+        }
+        Reason envelope = envelope(topic, key, request);
+        if (envelope != null) {
+            return new Outcome(request.getRequestId(), Status.REJECTED, envelope, Map.of(), Set.of());
+        }
+        String seenKey = request.getProject() + "/" + request.getRequestId();
+        Outcome first = seen.get(seenKey);
+        if (first != null) {
+            return first;
+        }
+        ProjectState project = projects.computeIfAbsent(request.getProject(), p -> new ProjectState());
+        project.clock = Math.max(project.clock, timestamp);
+        Effect effect = new Effect(project, project.clock);
+        Outcome outcome;
+        try {
+            handle(command, effect);
+            outcome = new Outcome(request.getRequestId(), Status.ACCEPTED, Reason.OK, effect.allocated, effect.touched);
+        } catch (Refused r) {
+            outcome = new Outcome(request.getRequestId(), Status.REJECTED, r.reason, Map.of(), Set.of());
+        }
+        seen.put(seenKey, outcome);
+        return outcome;
+    }
+
+    private static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
+            DefineFloatingPool.class, RegisterNode.class);
+    private static final Set<Class<?>> ADMIN_ONLY = Set.of(DefineVlanRange.class, DefineSupernet.class,
+            DefineFloatingPool.class, RegisterNode.class, MoveNetwork.class, SetProjectQuota.class);
+    private static final Set<Class<?>> FROM_NODES = Set.of(LeaseGranted.class, LeaseReleased.class, InstanceGone.class,
+            AppliedAck.class);
+
+    private static Reason envelope(String topic, String key, Request request) {
+        if (!REQUEST_ID.matcher(request.getRequestId()).matches()) {
+            return Reason.INVALID_ARGUMENT;
+        }
+        Class<?> type = request.getCommand().getClass();
+        boolean allowed;
+        if (topic.equals(Topics.REQUESTS.name())) {
+            allowed = !ADMIN_ONLY.contains(type) && !FROM_NODES.contains(type);
+        } else if (topic.equals(Topics.ADMIN_REQUESTS.name())) {
+            allowed = !FROM_NODES.contains(type);
+        } else {
+            allowed = FROM_NODES.contains(type) || type == RegisterNode.class;
+        }
+        if (!allowed) {
+            return Reason.UNAUTHORIZED;
+        }
+        String project = request.getProject();
+        boolean projectOk = POOL_WIDE.contains(type) ? project.equals(ADMIN_PROJECT) : NAME.matcher(project).matches();
+        if (!projectOk || !project.equals(key)) {
+            return Reason.INVALID_ARGUMENT;
+        }
+        return null;
+    }
+
+    private void handle(Object command, Effect e) {
+        if (command instanceof DefineVlanRange c) {
+            defineVlans(c);
+        } else if (command instanceof DefineSupernet c) {
+            defineSupernet(c, e);
+        } else if (command instanceof DefineFloatingPool c) {
+            defineFloating(c, e);
+        } else if (command instanceof RegisterNode c) {
+            register(c, e);
+        } else if (command instanceof SetProjectQuota c) {
+            setQuota(c, e.project);
+        } else if (command instanceof MoveNetwork c) {
+            move(c, e);
+        } else if (command instanceof CreateNetwork c) {
+            createNetwork(c, e);
+        } else if (command instanceof DeleteNetwork) {
+            deleteNetwork(e);
+        } else if (command instanceof CreateSecurityGroup c) {
+            createGroup(c, e);
+        } else if (command instanceof DeleteSecurityGroup c) {
+            deleteGroup(c, e);
+        } else if (command instanceof AddRule c) {
+            addRule(c, e);
+        } else if (command instanceof RemoveRule c) {
+            removeRule(c, e);
+        } else if (command instanceof AllocateFixedIp c) {
+            allocateFixed(c, e);
+        } else if (command instanceof ReleaseFixedIp c) {
+            releaseFixed(name(c.getInstance()), e);
+        } else if (command instanceof InstanceGone c) {
+            releaseFixed(name(c.getInstance()), e);
+        } else if (command instanceof AllocateFloatingIp c) {
+            allocateFloating(c, e);
+        } else if (command instanceof ReleaseFloatingIp c) {
+            releaseFloating(c, e);
+        } else if (command instanceof AssociateFloatingIp c) {
+            associate(c, e);
+        } else if (command instanceof DisassociateFloatingIp c) {
+            disassociate(c, e);
+        } else if (command instanceof CreateVpn) {
+            createVpn(e);
+        } else if (command instanceof DeleteVpn) {
+            deleteVpn(e);
+        } else if (command instanceof AddVpnPeer c) {
+            addPeer(c, e);
+        } else if (command instanceof RemoveVpnPeer c) {
+            removePeer(c, e);
+        } else if (command instanceof LeaseGranted c) {
+            lease(c.getNodeId(), c.getAddress(), c.getMac(), true, e);
+        } else if (command instanceof LeaseReleased c) {
+            lease(c.getNodeId(), c.getAddress(), c.getMac(), false, e);
+        } else {
+            throw new IllegalArgumentException("no model of " + command.getClass());
+        }
+    }
+
+    // ================================================================ validation
+
+    static void check(boolean ok) {
+        if (!ok) {
+            throw refused(Reason.INVALID_ARGUMENT);
+        }
+    }
+
+    static String name(String value) {
+        check(value != null && NAME.matcher(value).matches());
+        return value;
+    }
+
+    static long address(String value) {
+        check(value != null && value.matches("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}"));
+        long result = 0;
+        for (String octet : value.split("\\.")) {
+            int n = Integer.parseInt(octet);
+            check(n <= 255);
+            result = result * 256 + n;
+        }
+        return result;
+    }
+
+    /** {network, prefix} of an aligned CIDR. */
+    static long[] cidr(String value) {
+        check(value != null && value.contains("/"));
+        String[] parts = value.split("/", -1);
+        check(parts.length == 2 && parts[1].matches("0|[1-9][0-9]?"));
+        long network = address(parts[0]);
+        int prefix = Integer.parseInt(parts[1]);
+        check(prefix <= 32 && (network & ((1L << (32 - prefix)) - 1)) == 0);
+        return new long[] {network, prefix};
+    }
+
+    static int between(Integer value, int min, int max) {
+        check(value != null && value >= min && value <= max);
+        return value;
+    }
+
+    static String mac(String value) {
+        check(value != null && MAC.matcher(value).matches());
+        String mac = value.toLowerCase(Locale.ROOT);
+        check((Integer.parseInt(mac.substring(0, 2), 16) & 1) == 0 && !mac.equals("00:00:00:00:00:00"));
+        return mac;
+    }
+
+    static boolean validKey(String key) {
+        try {
+            return key.length() == 44 && key.endsWith("=") && Base64.getDecoder().decode(key).length == 32
+                    && Base64.getEncoder().encodeToString(Base64.getDecoder().decode(key)).equals(key);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static String ip(long address) {
+        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+    }
+
+    // ================================================================ admin
+
+    private void defineVlans(DefineVlanRange c) {
+        name(c.getPhysicalNetwork());
+        between(c.getFirst(), 1, 4094);
+        between(c.getLast(), 1, 4094);
+        check(c.getFirst() <= c.getLast());
+        Range old = vlans.get(c.getPhysicalNetwork());
+        if (old != null) {
+            if (old.first == c.getFirst() && old.last == c.getLast()) {
+                return;
+            }
+            if (old.slots.used() > 0) {
+                throw refused(Reason.IN_USE);
+            }
+        }
+        Range range = new Range();
+        range.first = c.getFirst();
+        range.last = c.getLast();
+        range.slots = new Slots(range.last - range.first + 1);
+        vlans.put(c.getPhysicalNetwork(), range);
+    }
+
+    private void defineSupernet(DefineSupernet c, Effect e) {
+        long[] net = cidr(c.getCidr());
+        int block = between(c.getBlockPrefix(), (int) net[1], 29);
+        int group = between(c.getGroupPrefix(), 16, 30);
+        check(group > block && block - net[1] <= 20);
+        e.put("cidr", c.getCidr());
+        if (supernet != null) {
+            if (supernet.cidr.equals(c.getCidr()) && supernet.blockPrefix == block && supernet.groupPrefix == group) {
+                return;
+            }
+            if (supernet.slots.used() > 0) {
+                throw refused(Reason.IN_USE);
+            }
+        }
+        Supernet s = new Supernet();
+        s.network = net[0];
+        s.prefix = (int) net[1];
+        s.blockPrefix = block;
+        s.groupPrefix = group;
+        s.cidr = c.getCidr();
+        s.slots = new Slots(1 << (block - s.prefix));
+        supernet = s;
+    }
+
+    private void defineFloating(DefineFloatingPool c, Effect e) {
+        name(c.getPool());
+        check(!c.getCidrs().isEmpty() || !c.getRanges().isEmpty());
+        TreeSet<Long> addresses = new TreeSet<>();
+        for (String text : c.getCidrs()) {
+            long[] net = cidr(text);
+            long size = 1L << (32 - net[1]);
+            check(size <= (1 << 20));
+            for (long a = net[0]; a < net[0] + size; a++) {
+                if (net[1] > 30 || (a != net[0] && a != net[0] + size - 1)) {
+                    addresses.add(a);
+                }
+            }
+        }
+        for (String text : c.getRanges()) {
+            String[] ends = text.split("-", -1);
+            check(ends.length == 2);
+            long first = address(ends[0]);
+            long last = address(ends[1]);
+            check(first <= last && last - first < (1 << 20));
+            for (long a = first; a <= last; a++) {
+                addresses.add(a);
+            }
+        }
+        for (String excluded : c.getExcluded()) {
+            address(excluded);
+        }
+        check(addresses.size() <= (1 << 20));
+        e.put("pool", c.getPool());
+        FloatingPool old = floatingPools.get(c.getPool());
+        if (old != null) {
+            if (old.definition.equals(c)) {
+                return;
+            }
+            if (old.slots.used() - old.reserved > 0) {
+                throw refused(Reason.IN_USE);
+            }
+        }
+        for (Map.Entry<String, FloatingPool> other : floatingPools.entrySet()) {
+            if (!other.getKey().equals(c.getPool()) && !Collections.disjoint(other.getValue().addresses, addresses)) {
+                throw refused(Reason.CONFLICT);
+            }
+        }
+        FloatingPool pool = new FloatingPool();
+        pool.definition = c;
+        pool.addresses = new ArrayList<>(addresses);
+        pool.slots = new Slots(addresses.size());
+        for (String excluded : new LinkedHashSet<>(c.getExcluded())) {
+            int index = pool.addresses.indexOf(address(excluded));
+            if (index >= 0) {
+                pool.slots.taken[index] = true;
+                pool.reserved++;
+            }
+        }
+        floatingPools.put(c.getPool(), pool);
+    }
+
+    private void register(RegisterNode c, Effect e) {
+        name(c.getNodeId());
+        check(!c.getRoles().isEmpty() && new HashSet<>(c.getRoles()).size() == c.getRoles().size());
+        address(c.getPublicAddress());
+        between(c.getVpnPortFirst(), 1, 65535);
+        between(c.getVpnPortLast(), 1, 65535);
+        check(c.getVpnPortFirst() <= c.getVpnPortLast());
+        e.put("nodeId", c.getNodeId());
+        NodeState old = nodes.get(c.getNodeId());
+        NodeState node = new NodeState();
+        node.id = c.getNodeId();
+        node.roles = List.copyOf(c.getRoles());
+        node.publicAddress = c.getPublicAddress();
+        node.portFirst = c.getVpnPortFirst();
+        node.portLast = c.getVpnPortLast();
+        node.ports = new Slots(node.portLast - node.portFirst + 1);
+        c.getRoles().forEach(role -> node.load.put(role, 0));
+        if (old != null) {
+            for (Map.Entry<NodeRole, Integer> entry : old.load.entrySet()) {
+                if (c.getRoles().contains(entry.getKey())) {
+                    node.load.put(entry.getKey(), entry.getValue());
+                } else if (entry.getValue() > 0) {
+                    throw refused(Reason.IN_USE);
+                }
+            }
+            if (!old.publicAddress.equals(node.publicAddress) && old.load(NodeRole.TUNNELING) > 0) {
+                throw refused(Reason.IN_USE);
+            }
+            for (int i = 0; i < old.ports.taken.length; i++) {
+                if (old.ports.taken[i]) {
+                    int port = old.portFirst + i;
+                    if (port < node.portFirst || port > node.portLast) {
+                        throw refused(Reason.IN_USE);
+                    }
+                    node.ports.taken[port - node.portFirst] = true;
+                }
+            }
+            node.publicKey = old.publicKey;
+            if (old.roles.equals(node.roles) && old.publicAddress.equals(node.publicAddress)
+                    && old.portFirst == node.portFirst && old.portLast == node.portLast) {
+                return; // unchanged: the old state (and its port cursor) stays
+            }
+        }
+        nodes.put(node.id, node);
+    }
+
+    private static void setQuota(SetProjectQuota c, ProjectState p) {
+        int floating = c.getFloatingIps() == null ? p.floatingQuota : between(c.getFloatingIps(), 0, 100_000);
+        int groups = c.getSecurityGroups() == null ? p.groupQuota : between(c.getSecurityGroups(), 0, 1000);
+        int rules = c.getRulesPerGroup() == null ? p.ruleQuota : between(c.getRulesPerGroup(), 0, 1000);
+        int fixed = c.getFixedIps() == null ? p.fixedQuota : between(c.getFixedIps(), -1, 1_000_000);
+        p.floatingQuota = floating;
+        p.groupQuota = groups;
+        p.ruleQuota = rules;
+        p.fixedQuota = fixed;
+    }
+
+    private void addLoad(String node, NodeRole role, int delta) {
+        NodeState state = nodes.get(node);
+        if (state != null) {
+            state.load.put(role, Math.max(0, state.load(role) + delta));
+        }
+    }
+
+    private NodeState leastLoaded(NodeRole role, boolean needPort) {
+        NodeState best = null;
+        for (NodeState node : nodes.values()) { // in node id order: the first of equal load wins
+            if (node.roles.contains(role) && (!needPort || !node.ports.full())
+                    && (best == null || node.load(role) < best.load(role))) {
+                best = node;
+            }
+        }
+        return best;
+    }
+
+    private void move(MoveNetwork c, Effect e) {
+        String target = name(c.getNodeId());
+        ProjectState p = e.project;
+        if (p.network == null || (c.getRole() == NodeRole.TUNNELING && p.vpn == null)) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        NodeRole role = c.getRole();
+        String from = p.network.node(role);
+        e.put("nodeId", target);
+        if (from.equals(target)) {
+            return;
+        }
+        NodeState to = nodes.get(target);
+        if (to == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (!to.roles.contains(role)) {
+            throw refused(Reason.CONFLICT);
+        }
+        if (role == NodeRole.TUNNELING) {
+            int index = to.ports.take();
+            if (index < 0) {
+                throw refused(Reason.POOL_EXHAUSTED);
+            }
+            NodeState old = nodes.get(from);
+            if (old != null) {
+                old.ports.taken[p.vpn.port - old.portFirst] = false;
+            }
+            p.vpn.node = target;
+            p.vpn.port = to.portFirst + index;
+            e.put("port", p.vpn.port);
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        addLoad(from, role, -1);
+        addLoad(target, role, 1);
+        switch (role) {
+            case ROUTING -> p.network.routing = target;
+            case ADDRESSING -> p.network.addressing = target;
+            case BRIDGING -> p.network.bridging = target;
+            case TUNNELING -> p.network.tunneling = target;
+        }
+        e.touch(from, role);
+        e.touch(target, role);
+    }
+
+    // ================================================================ networks
+
+    /** The saga of a network: VLAN, then block, then nodes; a refusal gives back what was taken. */
+    private NetworkState newNetwork(String physnet) {
+        Range range = vlans.get(physnet);
+        if (range == null) {
+            throw refused(Reason.NOT_CONFIGURED);
+        }
+        int vlanIndex = range.slots.take();
+        if (vlanIndex < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        int blockIndex = supernet == null ? -2 : supernet.slots.take();
+        if (blockIndex < 0) {
+            range.slots.taken[vlanIndex] = false;
+            throw refused(blockIndex == -2 ? Reason.NOT_CONFIGURED : Reason.POOL_EXHAUSTED);
+        }
+        NodeState routing = leastLoaded(NodeRole.ROUTING, false);
+        NodeState addressing = leastLoaded(NodeRole.ADDRESSING, false);
+        NodeState bridging = leastLoaded(NodeRole.BRIDGING, false);
+        if (routing == null || addressing == null || bridging == null) {
+            range.slots.taken[vlanIndex] = false;
+            supernet.slots.taken[blockIndex] = false;
+            throw refused(Reason.NO_NODE);
+        }
+        NetworkState n = new NetworkState();
+        n.physnet = physnet;
+        n.vlan = range.first + vlanIndex;
+        n.blockPrefix = supernet.blockPrefix;
+        n.groupPrefix = supernet.groupPrefix;
+        n.block = supernet.network + ((long) blockIndex << (32 - n.blockPrefix));
+        n.routing = routing.id;
+        n.addressing = addressing.id;
+        n.bridging = bridging.id;
+        addLoad(n.routing, NodeRole.ROUTING, 1);
+        addLoad(n.addressing, NodeRole.ADDRESSING, 1);
+        addLoad(n.bridging, NodeRole.BRIDGING, 1);
+        int slots = 1 << (n.groupPrefix - n.blockPrefix);
+        n.groupSlots = new Slots(slots);
+        n.groupSlots.taken[slots - 1] = true; // VPN clients
+        return n;
+    }
+
+    private void setUpNetwork(Effect e, String physnet) {
+        e.project.network = newNetwork(physnet);
+        e.touchNetwork(NodeRole.ROUTING);
+        e.touchNetwork(NodeRole.ADDRESSING);
+        e.touchNetwork(NodeRole.BRIDGING);
+    }
+
+    private void createNetwork(CreateNetwork c, Effect e) {
+        name(c.getPhysicalNetwork());
+        check(c.getDnsServers().size() <= 3);
+        c.getDnsServers().forEach(ReferenceModel::address);
+        check(c.getDomain() != null && DOMAIN.matcher(c.getDomain()).matches());
+        between(c.getLeaseSeconds(), 120, 604800);
+        if (e.project.network != null) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        setUpNetwork(e, c.getPhysicalNetwork());
+        networkAllocation(e);
+    }
+
+    private static void networkAllocation(Effect e) {
+        NetworkState n = e.project.network;
+        e.put("vlan", n.vlan).put("cidr", n.cidr()).put("gateway", n.gateway()).put("bridge", "br" + n.vlan);
+    }
+
+    private void deleteNetwork(Effect e) {
+        ProjectState p = e.project;
+        if (p.network == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (!p.fixed.isEmpty() || p.vpn != null) {
+            throw refused(Reason.IN_USE);
+        }
+        networkAllocation(e);
+        NetworkState n = p.network;
+        vlans.get(n.physnet).slots.taken[n.vlan - vlans.get(n.physnet).first] = false;
+        supernet.slots.taken[(int) ((n.block - supernet.network) >> (32 - supernet.blockPrefix))] = false;
+        addLoad(n.routing, NodeRole.ROUTING, -1);
+        addLoad(n.addressing, NodeRole.ADDRESSING, -1);
+        addLoad(n.bridging, NodeRole.BRIDGING, -1);
+        for (GroupState g : p.groups.values()) {
+            g.slot = -1;
+            g.addresses = null;
+        }
+        e.touchNetwork(NodeRole.ROUTING);
+        e.touchNetwork(NodeRole.ADDRESSING);
+        e.touchNetwork(NodeRole.BRIDGING);
+        p.network = null;
+    }
+
+    // ================================================================ groups
+
+    private void createGroup(CreateSecurityGroup c, Effect e) {
+        String name = name(c.getName());
+        check(c.getDescription() != null && c.getDescription().length() <= 255
+                && c.getDescription().chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f));
+        if (e.project.group(name) != null) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        if (e.project.explicitGroups >= e.project.groupQuota) {
+            throw refused(Reason.QUOTA_EXCEEDED);
+        }
+        e.project.groups.put(name, new GroupState());
+        e.project.explicitGroups++;
+        e.put("group", name);
+    }
+
+    private void deleteGroup(DeleteSecurityGroup c, Effect e) {
+        String name = name(c.getName());
+        check(!name.equals("default"));
+        ProjectState p = e.project;
+        GroupState g = p.groups.get(name);
+        if (g == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (g.instances > 0) {
+            throw refused(Reason.IN_USE);
+        }
+        for (Map.Entry<String, GroupState> other : p.groups.entrySet()) {
+            if (!other.getKey().equals(name) && other.getValue().rules.stream().anyMatch(r -> name.equals(r.sourceGroup()))) {
+                throw refused(Reason.IN_USE);
+            }
+        }
+        if (g.slot >= 0) {
+            long until = e.now;
+            for (long[] hold : g.addresses.holds) {
+                until = Math.max(until, hold[1]);
+            }
+            p.network.groupSlots.hold(g.slot, until);
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        p.groups.remove(name);
+        p.explicitGroups--;
+        e.put("group", name);
+    }
+
+    private RuleState rule(AddRule c) {
+        Protocol protocol = c.getProtocol();
+        Integer from = null;
+        Integer to = null;
+        Integer type = null;
+        Integer code = null;
+        if (protocol == Protocol.TCP || protocol == Protocol.UDP) {
+            from = between(c.getFromPort(), 1, 65535);
+            to = between(c.getToPort(), 1, 65535);
+            check(from <= to && c.getIcmpType() == null && c.getIcmpCode() == null);
+        } else if (protocol == Protocol.ICMP) {
+            check(c.getFromPort() == null && c.getToPort() == null);
+            if (c.getIcmpType() != null) {
+                type = between(c.getIcmpType(), -1, 255);
+            }
+            if (c.getIcmpCode() != null) {
+                check(c.getIcmpType() != null && c.getIcmpType() >= 0);
+                code = between(c.getIcmpCode(), -1, 255);
+            }
+        } else {
+            check(c.getFromPort() == null && c.getToPort() == null && c.getIcmpType() == null && c.getIcmpCode() == null);
+        }
+        check((c.getSourceCidr() == null) != (c.getSourceGroup() == null));
+        if (c.getSourceCidr() != null) {
+            cidr(c.getSourceCidr());
+        } else {
+            name(c.getSourceGroup());
+        }
+        return new RuleState(null, protocol, from, to, type, code, c.getSourceCidr(), c.getSourceGroup());
+    }
+
+    private void addRule(AddRule c, Effect e) {
+        String name = name(c.getGroup());
+        RuleState rule = rule(c);
+        ProjectState p = e.project;
+        GroupState g = p.group(name);
+        if (g == null || (rule.sourceGroup() != null && p.group(rule.sourceGroup()) == null)) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (g.rules.stream().anyMatch(r -> r.sameAs(rule))) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        if (g.rules.size() >= p.ruleQuota) {
+            throw refused(Reason.QUOTA_EXCEEDED);
+        }
+        String id = "r" + g.nextRule++;
+        g.rules.add(new RuleState(id, rule.protocol(), rule.from(), rule.to(), rule.icmpType(), rule.icmpCode(),
+                rule.sourceCidr(), rule.sourceGroup()));
+        if (g.slot >= 0) {
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        e.put("group", name).put("ruleId", id);
+    }
+
+    private void removeRule(RemoveRule c, Effect e) {
+        String name = name(c.getGroup());
+        check(c.getRuleId() != null && RULE_ID.matcher(c.getRuleId()).matches());
+        GroupState g = e.project.group(name);
+        if (g == null || !g.rules.removeIf(r -> r.id().equals(c.getRuleId()))) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (g.slot >= 0) {
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        e.put("group", name).put("ruleId", c.getRuleId());
+    }
+
+    // ================================================================ fixed IPs
+
+    private void allocateFixed(AllocateFixedIp c, Effect e) {
+        String instance = name(c.getInstance());
+        String groupName = name(c.getGroup());
+        String mac = c.getMac() == null ? null : mac(c.getMac());
+        check(c.getHostname() == null || LABEL.matcher(c.getHostname()).matches());
+        ProjectState p = e.project;
+        if (p.group(groupName) == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (p.fixed.containsKey(instance)) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        if (p.fixedQuota >= 0 && p.fixed.size() >= p.fixedQuota) {
+            throw refused(Reason.QUOTA_EXCEEDED);
+        }
+        if (mac != null && p.fixed.values().stream().anyMatch(f -> f.mac.equals(mac))) {
+            throw refused(Reason.IN_USE);
+        }
+        if (p.network == null) {
+            setUpNetwork(e, "physnet1");
+        }
+        NetworkState n = p.network;
+        GroupState g = p.group(groupName);
+        if (g.slot < 0) {
+            int slot = n.groupSlots.take(e.now);
+            if (slot < 0) {
+                throw refused(Reason.POOL_EXHAUSTED);
+            }
+            g.slot = slot;
+            g.subnet = n.block + ((long) slot << (32 - n.groupPrefix));
+            int size = 1 << (32 - n.groupPrefix);
+            g.addresses = new Slots(size);
+            g.addresses.taken[0] = true;
+            g.addresses.taken[size - 1] = true;
+            long gateway = n.block + 1;
+            if (gateway >= g.subnet && gateway < g.subnet + size) {
+                g.addresses.taken[(int) (gateway - g.subnet)] = true;
+            }
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        int index = g.addresses.take(e.now);
+        if (index < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        FixedState f = new FixedState();
+        f.instance = instance;
+        f.group = groupName;
+        f.address = g.subnet + index;
+        String chosen = mac;
+        while (chosen == null) {
+            p.macCounter++;
+            long m = p.macCounter % (1 << 24);
+            String candidate = String.format("fa:16:3e:%02x:%02x:%02x", m >> 16, (m >> 8) & 255, m & 255);
+            if (p.fixed.values().stream().noneMatch(x -> x.mac.equals(candidate))) {
+                chosen = candidate;
+            }
+        }
+        f.mac = chosen;
+        String hostname = c.getHostname() != null ? c.getHostname()
+                : LABEL.matcher(instance).matches() ? instance : "host-" + ip(f.address).replace('.', '-');
+        p.fixed.put(instance, f);
+        g.instances++;
+        e.touchNetwork(NodeRole.ADDRESSING);
+        e.put("address", ip(f.address)).put("mac", f.mac).put("hostname", hostname).put("instance", instance)
+                .put("group", groupName).put("cidr", ip(g.subnet) + "/" + n.groupPrefix).put("gateway", n.gateway())
+                .put("vlan", n.vlan);
+    }
+
+    private void releaseFixed(String instance, Effect e) {
+        ProjectState p = e.project;
+        FixedState f = p.fixed.remove(instance);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        GroupState g = p.group(f.group);
+        g.addresses.hold((int) (f.address - g.subnet), e.now + holdDownMillis);
+        g.instances--;
+        String floating = p.floatingOf(f.address);
+        if (floating != null) {
+            p.floating.get(floating).fixedAddress = null;
+            p.floating.get(floating).instance = null;
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+        e.touchNetwork(NodeRole.ADDRESSING);
+        e.put("address", ip(f.address)).put("instance", instance);
+    }
+
+    private void lease(String node, String address, String mac, boolean leased, Effect e) {
+        name(node);
+        long at = address(address);
+        String normalized = mac(mac);
+        FixedState f = e.project.fixedAt(at);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (!f.mac.equals(normalized)) {
+            throw refused(Reason.CONFLICT);
+        }
+        f.leased = leased;
+        e.put("address", address).put("mac", f.mac).put("instance", f.instance);
+    }
+
+    // ================================================================ floating IPs
+
+    private FloatingState ownedFloating(String address, Effect e) {
+        address(address);
+        FloatingState f = e.project.floating.get(address);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        return f;
+    }
+
+    private void allocateFloating(AllocateFloatingIp c, Effect e) {
+        String name = name(c.getPool());
+        ProjectState p = e.project;
+        if (p.floating.size() >= p.floatingQuota) {
+            throw refused(Reason.QUOTA_EXCEEDED);
+        }
+        FloatingPool pool = floatingPools.get(name);
+        if (pool == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        int index = pool.slots.take();
+        if (index < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        String address = ip(pool.addresses.get(index));
+        FloatingState f = new FloatingState();
+        f.pool = name;
+        p.floating.put(address, f);
+        e.put("address", address).put("pool", name);
+    }
+
+    private void releaseFloating(ReleaseFloatingIp c, Effect e) {
+        FloatingState f = ownedFloating(c.getAddress(), e);
+        if (f.fixedAddress != null) {
+            throw refused(Reason.IN_USE);
+        }
+        e.project.floating.remove(c.getAddress());
+        FloatingPool pool = floatingPools.get(f.pool);
+        pool.slots.taken[pool.addresses.indexOf(address(c.getAddress()))] = false;
+        e.put("address", c.getAddress()).put("pool", f.pool);
+    }
+
+    private void associate(AssociateFloatingIp c, Effect e) {
+        address(c.getAddress());
+        String instance = name(c.getInstance());
+        FloatingState f = ownedFloating(c.getAddress(), e);
+        FixedState fixed = e.project.fixed.get(instance);
+        if (fixed == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        e.put("address", c.getAddress()).put("instance", instance).put("pool", f.pool);
+        if (Objects.equals(f.fixedAddress, fixed.address)) {
+            return;
+        }
+        if (e.project.floatingOf(fixed.address) != null) {
+            throw refused(Reason.IN_USE);
+        }
+        f.fixedAddress = fixed.address;
+        f.instance = instance;
+        e.touchNetwork(NodeRole.ROUTING);
+    }
+
+    private void disassociate(DisassociateFloatingIp c, Effect e) {
+        FloatingState f = ownedFloating(c.getAddress(), e);
+        if (f.fixedAddress == null) {
+            throw refused(Reason.CONFLICT);
+        }
+        e.put("address", c.getAddress()).put("instance", f.instance);
+        f.fixedAddress = null;
+        f.instance = null;
+        e.touchNetwork(NodeRole.ROUTING);
+    }
+
+    // ================================================================ VPNs
+
+    private void createVpn(Effect e) {
+        ProjectState p = e.project;
+        if (p.network == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (p.vpn != null) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        if (leastLoaded(NodeRole.TUNNELING, false) == null) {
+            throw refused(Reason.NO_NODE);
+        }
+        NodeState node = leastLoaded(NodeRole.TUNNELING, true);
+        if (node == null) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        VpnState vpn = new VpnState();
+        vpn.node = node.id;
+        vpn.port = node.portFirst + node.ports.take();
+        addLoad(node.id, NodeRole.TUNNELING, 1);
+        int size = 1 << (32 - p.network.groupPrefix);
+        vpn.peerSlots = new Slots(size);
+        vpn.peerSlots.taken[0] = true;
+        vpn.peerSlots.taken[1] = true;
+        vpn.peerSlots.taken[size - 1] = true;
+        p.vpn = vpn;
+        p.network.tunneling = node.id;
+        e.touch(node.id, NodeRole.TUNNELING);
+        e.touchNetwork(NodeRole.ROUTING);
+        e.put("nodeId", node.id).put("port", vpn.port).put("address", ip(p.network.vpnSubnet() + 1))
+                .put("cidr", ip(p.network.vpnSubnet()) + "/" + p.network.groupPrefix);
+    }
+
+    private void deleteVpn(Effect e) {
+        ProjectState p = e.project;
+        if (p.vpn == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        NodeState node = nodes.get(p.vpn.node);
+        node.ports.taken[p.vpn.port - node.portFirst] = false;
+        addLoad(node.id, NodeRole.TUNNELING, -1);
+        e.touch(p.vpn.node, NodeRole.TUNNELING);
+        e.touchNetwork(NodeRole.ROUTING);
+        e.put("nodeId", p.vpn.node).put("port", p.vpn.port);
+        p.vpn = null;
+        p.network.tunneling = null;
+    }
+
+    private void addPeer(AddVpnPeer c, Effect e) {
+        check(c.getPublicKey() != null && validKey(c.getPublicKey()));
+        VpnState vpn = e.project.vpn;
+        if (vpn == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (vpn.peers.containsKey(c.getPublicKey())) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        int index = vpn.peerSlots.take();
+        if (index < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        long address = e.project.network.vpnSubnet() + index;
+        vpn.peers.put(c.getPublicKey(), address);
+        e.touch(vpn.node, NodeRole.TUNNELING);
+        e.put("address", ip(address)).put("nodeId", vpn.node).put("port", vpn.port);
+    }
+
+    private void removePeer(RemoveVpnPeer c, Effect e) {
+        check(c.getPublicKey() != null && validKey(c.getPublicKey()));
+        VpnState vpn = e.project.vpn;
+        Long address = vpn == null ? null : vpn.peers.remove(c.getPublicKey());
+        if (address == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        vpn.peerSlots.taken[(int) (address - e.project.network.vpnSubnet())] = false;
+        e.touch(vpn.node, NodeRole.TUNNELING);
+        e.put("address", ip(address));
+    }
+
+    // ================================================================ what a generator may look at
+
+    public Set<String> projects() {
+        return Collections.unmodifiableSet(projects.keySet());
+    }
+
+    private ProjectState project(String project) {
+        return projects.getOrDefault(project, new ProjectState());
+    }
+
+    public boolean hasNetwork(String project) {
+        return project(project).network != null;
+    }
+
+    public boolean hasVpn(String project) {
+        return project(project).vpn != null;
+    }
+
+    public List<String> instances(String project) {
+        return List.copyOf(project(project).fixed.keySet());
+    }
+
+    /** instance -> {address, mac} of the project's fixed IPs. */
+    public Map<String, List<String>> fixedIps(String project) {
+        Map<String, List<String>> result = new TreeMap<>();
+        project(project).fixed.forEach((instance, f) -> result.put(instance, List.of(ip(f.address), f.mac)));
+        return result;
+    }
+
+    public List<String> floatingIps(String project) {
+        return List.copyOf(project(project).floating.keySet());
+    }
+
+    public List<String> groups(String project) {
+        return List.copyOf(project(project).groups.keySet());
+    }
+
+    public List<String> ruleIds(String project, String group) {
+        GroupState g = project(project).groups.get(group);
+        return g == null ? List.of() : g.rules.stream().map(RuleState::id).toList();
+    }
+
+    public List<String> vpnPeers(String project) {
+        VpnState vpn = project(project).vpn;
+        return vpn == null ? List.of() : List.copyOf(vpn.peers.keySet());
+    }
+
+    public List<String> nodeIds() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    public int floatingQuota(String project) {
+        return project(project).floatingQuota;
+    }
+
+    public int groupQuota(String project) {
+        return project(project).groupQuota;
+    }
+
+    public int ruleQuota(String project) {
+        return project(project).ruleQuota;
+    }
+
+    public int fixedQuota(String project) {
+        return project(project).fixedQuota;
+    }
+}
