@@ -97,8 +97,8 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
 
     private boolean ensure(DhcpModel.Network network) {
         DnsmasqFiles files = new DnsmasqFiles(StateFiles.sharedFolder(base.resolve(network.bridge().name())));
-        served.computeIfAbsent(network.bridge(), b -> new Served(network.project(), new LeaseEvents(files.events())));
-        if (!served.get(network.bridge()).project().equals(network.project())) {
+        Served current = served.get(network.bridge());
+        if (current == null || !current.project().equals(network.project())) {
             served.put(network.bridge(), new Served(network.project(), new LeaseEvents(files.events())));
         }
         StateFiles.writeIfChanged(files.hook(), files.hookScript(), StateFiles.EXECUTABLE);

@@ -29,12 +29,18 @@ final class LeaseEvents {
 
     private final Path file;
     private final Path rotated;
+    private final long rotateAt;
     private long offset;
     private long rotatedOffset = -1;
 
     LeaseEvents(Path file) {
+        this(file, ROTATE_AT);
+    }
+
+    LeaseEvents(Path file, long rotateAt) {
         this.file = file;
         this.rotated = file.resolveSibling(file.getFileName() + ".1");
+        this.rotateAt = rotateAt;
     }
 
     /** The events that arrived since the last call, as requests of {@code project}. */
@@ -51,7 +57,7 @@ final class LeaseEvents {
                 return events;
             }
             offset = readFrom(file, offset, project, nodeId, events);
-            if (offset >= ROTATE_AT && offset == Files.size(file)) {
+            if (offset >= rotateAt && offset == Files.size(file)) {
                 Files.move(file, rotated, StandardCopyOption.REPLACE_EXISTING);
                 rotatedOffset = offset;
                 offset = 0;
