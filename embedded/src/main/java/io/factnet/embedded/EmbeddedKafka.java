@@ -97,6 +97,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // After a crash (kill -9) the restarted broker cannot register until the controller has expired the
+        // dead incarnation's session (DUPLICATE_BROKER_REGISTRATION until then): 9 s by default, most of the
+        // restart time. Controller and broker share this JVM, so heartbeats only cross loopback.
+        p.put("broker.heartbeat.interval.ms", "500");
+        p.put("broker.session.timeout.ms", "3000");
         // The cleaner's default dedupe buffer takes 128 MiB of heap.
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
         p.put("log.cleaner.threads", "1");
