@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -58,9 +57,14 @@ public final class DeliveryCheck {
         }
     }
 
-    public static Report check(SentLog log, List<ConsumerRecord<String, byte[]>> read) {
-        Map<Location, ConsumerRecord<String, byte[]>> byLocation = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> record : read) {
+    /** Content as a map key; a tombstone (null) counts as empty (the harness never sends an empty value). */
+    private static ByteBuffer bytes(byte[] value) {
+        return ByteBuffer.wrap(value == null ? new byte[0] : value);
+    }
+
+    public static Report check(SentLog log, List<ConsumerRecord<byte[], byte[]>> read) {
+        Map<Location, ConsumerRecord<byte[], byte[]>> byLocation = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : read) {
             byLocation.put(new Location(record.topic(), record.partition(), record.offset()), record);
         }
         List<Sent> acknowledged = log.committed();
@@ -70,11 +74,11 @@ public final class DeliveryCheck {
         List<String> altered = new ArrayList<>();
         for (Sent sent : acknowledged) {
             Location at = new Location(sent.topic(), sent.partition(), sent.offset());
-            acknowledgedBytes.merge(ByteBuffer.wrap(sent.record().value()), 1, Integer::sum);
-            ConsumerRecord<String, byte[]> there = byLocation.remove(at);
+            acknowledgedBytes.merge(bytes(sent.record().value()), 1, Integer::sum);
+            ConsumerRecord<byte[], byte[]> there = byLocation.remove(at);
             if (there == null) {
                 missing.add(at + " " + sent.record().label());
-            } else if (!Objects.equals(there.key(), sent.record().key()) || !Arrays.equals(there.value(), sent.record().value())) {
+            } else if (!Arrays.equals(there.key(), sent.record().key()) || !Arrays.equals(there.value(), sent.record().value())) {
                 altered.add(at.toString());
             } else {
                 found++;
@@ -82,15 +86,15 @@ public final class DeliveryCheck {
         }
         Map<ByteBuffer, Integer> unknownBytes = new HashMap<>();
         for (Outgoing record : log.unknown()) {
-            unknownBytes.merge(ByteBuffer.wrap(record.value()), 1, Integer::sum);
+            unknownBytes.merge(bytes(record.value()), 1, Integer::sum);
         }
         List<String> duplicated = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> unknownTwice = new ArrayList<>();
         Map<ByteBuffer, Integer> unknownSeen = new HashMap<>();
         int unknownFound = 0;
-        for (ConsumerRecord<String, byte[]> rest : byLocation.values()) {
-            ByteBuffer bytes = ByteBuffer.wrap(rest.value() == null ? new byte[0] : rest.value());
+        for (ConsumerRecord<byte[], byte[]> rest : byLocation.values()) {
+            ByteBuffer bytes = bytes(rest.value());
             String at = new Location(rest.topic(), rest.partition(), rest.offset()).toString();
             if (unknownBytes.containsKey(bytes)) {
                 unknownFound++;

@@ -239,20 +239,23 @@ public final class LoadGenerator {
             case ALLOCATE_FLOATING -> new AllocateFloatingIp(Fleet.POOLS.get(random.nextInt(Fleet.POOLS.size())).name());
             case ASSOCIATE -> ifAny(p.instances.keySet(), instance -> {
                 String address = floatingAddress(p);
+                if (address == null) {
+                    return null;
+                }
                 p.associations.put(address, instance);
                 return new AssociateFloatingIp(address, instance);
             });
             case DISASSOCIATE -> {
                 String address = p.associations.isEmpty() ? floatingAddress(p) : ProjectView.pick(random, p.associations.keySet());
                 p.associations.remove(address);
-                yield new DisassociateFloatingIp(address);
+                yield address == null ? null : new DisassociateFloatingIp(address);
             }
             case RELEASE_FLOATING -> {
                 String address = floatingAddress(p);
-                if (!p.associations.containsKey(address)) {
+                if (address != null && !p.associations.containsKey(address)) {
                     p.floating.remove(address);
                 }
-                yield new ReleaseFloatingIp(address);
+                yield address == null ? null : new ReleaseFloatingIp(address);
             }
             case CREATE_VPN -> {
                 p.vpn = true;
@@ -331,10 +334,16 @@ public final class LoadGenerator {
         return rule.build();
     }
 
-    /** One of the project's floating addresses, or a guess from a pool when none was learned. */
+    /**
+     * One of the project's floating addresses; when none is known, a guess from a pool if the generator
+     * does not learn from results (it cannot know better), else null (it will know once one is allocated).
+     */
     private String floatingAddress(ProjectView p) {
         if (!p.floating.isEmpty()) {
             return ProjectView.pick(random, p.floating);
+        }
+        if (learns) {
+            return null;
         }
         Fleet.Pool pool = Fleet.POOLS.get(random.nextInt(Fleet.POOLS.size()));
         return pool.guessPrefix() + (pool.guessFirst() + random.nextInt(pool.guessLast() - pool.guessFirst() + 1));

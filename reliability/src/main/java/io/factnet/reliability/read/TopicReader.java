@@ -11,7 +11,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads whole topics from the beginning, read_committed, without a consumer group (assign, no offsets
@@ -19,7 +18,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * stay bytes; the caller decodes (and counts what it cannot).
  */
 public final class TopicReader implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();
 
     public TopicReader(String bootstrapServers, Collection<String> topics) {
@@ -31,7 +30,7 @@ public final class TopicReader implements AutoCloseable {
                 ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
         for (String topic : topics) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
             if (infos == null || infos.isEmpty()) {
@@ -44,8 +43,8 @@ public final class TopicReader implements AutoCloseable {
     }
 
     /** The records that arrive within one poll (empty while the broker is down). */
-    public List<ConsumerRecord<String, byte[]>> poll(Duration timeout) {
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    public List<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         consumer.poll(timeout).forEach(records::add);
         return records;
     }
@@ -54,10 +53,10 @@ public final class TopicReader implements AutoCloseable {
      * Everything up to the end as of now: the last stable offset of every partition (the end of what
      * committed transactions wrote) is taken first, then read up to.
      */
-    public List<ConsumerRecord<String, byte[]>> readToEnd(Duration timeout) {
+    public List<ConsumerRecord<byte[], byte[]>> readToEnd(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         while (!reached(end)) {
             if (System.nanoTime() - deadline >= 0) {
                 throw new IllegalStateException("could not read to the end offsets " + end + " within " + timeout);

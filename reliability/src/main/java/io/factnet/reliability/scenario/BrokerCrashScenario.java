@@ -89,7 +89,7 @@ public final class BrokerCrashScenario {
         SplittableRandom faults = new SplittableRandom(settings.seed()).split();
         List<Integer> killPoints = killPoints(faults);
 
-        List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
         try (TopicReader reader = new TopicReader(bootstrap, Requests.topicNames())) {
             Thread readerThread = new Thread(() -> follow(reader, read), "chaos-reader");
             Thread senderThread = new Thread(() -> sendLoad(bootstrap, faults.split()), "chaos-sender");
@@ -194,9 +194,9 @@ public final class BrokerCrashScenario {
         committedRecords.addAndGet(records.size());
     }
 
-    private void follow(TopicReader reader, List<ConsumerRecord<String, byte[]>> read) {
+    private void follow(TopicReader reader, List<ConsumerRecord<byte[], byte[]>> read) {
         while (reading) {
-            List<ConsumerRecord<String, byte[]>> records = reader.poll(Duration.ofMillis(100));
+            List<ConsumerRecord<byte[], byte[]>> records = reader.poll(Duration.ofMillis(100));
             if (!records.isEmpty()) {
                 read.addAll(records);
                 lastReadAt.set(System.currentTimeMillis());

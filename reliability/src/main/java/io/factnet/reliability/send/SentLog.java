@@ -55,7 +55,8 @@ public final class SentLog {
             try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                 for (Sent sent : committed) {
                     out.write(sent.topic() + "\t" + sent.partition() + "\t" + sent.offset() + "\t" + sent.record().label() + "\t"
-                            + (sent.request() != null ? abbreviated(sent.request().toString()) : sent.record().value().length + " bytes"));
+                            + (sent.request() != null ? abbreviated(sent.request().toString())
+                            : sent.record().value() == null ? "tombstone" : sent.record().value().length + " bytes"));
                     out.newLine();
                 }
                 for (Outgoing lost : unknown) {

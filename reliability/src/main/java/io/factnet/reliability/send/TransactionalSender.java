@@ -17,7 +17,6 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +40,7 @@ public final class TransactionalSender implements AutoCloseable {
 
     private final Map<String, Object> config;
     private final Duration patience;
-    private KafkaProducer<String, byte[]> producer;
+    private KafkaProducer<byte[], byte[]> producer;
 
     /**
      * @param patience how long one batch may take through outages before the sender gives up (and the run fails)
@@ -64,9 +63,9 @@ public final class TransactionalSender implements AutoCloseable {
         this.producer = newProducer();
     }
 
-    private KafkaProducer<String, byte[]> newProducer() {
+    private KafkaProducer<byte[], byte[]> newProducer() {
         long deadline = System.nanoTime() + patience.toNanos();
-        KafkaProducer<String, byte[]> created = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         while (true) {
             try {
                 created.initTransactions(); // also settles the previous producer's open transaction
