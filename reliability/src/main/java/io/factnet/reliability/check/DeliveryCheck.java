@@ -40,13 +40,9 @@ public final class DeliveryCheck {
 
         @Override
         public String toString() {
-            return "acknowledged " + acknowledged + ", found " + found + ", missing " + head(missing) + ", altered " + head(altered)
-                    + ", duplicated " + head(duplicated) + ", unexpected " + head(unexpected) + ", unknown outcome "
-                    + unknownSent + " (found " + unknownFound + ", twice " + head(unknownTwice) + ")";
-        }
-
-        private static String head(List<String> items) {
-            return items.size() + (items.isEmpty() ? "" : " " + items.subList(0, Math.min(5, items.size())));
+            return "acknowledged " + acknowledged + ", found " + found + ", missing " + Lists.head(missing) + ", altered " + Lists.head(altered)
+                    + ", duplicated " + Lists.head(duplicated) + ", unexpected " + Lists.head(unexpected) + ", unknown outcome "
+                    + unknownSent + " (found " + unknownFound + ", twice " + Lists.head(unknownTwice) + ")";
         }
     }
 
