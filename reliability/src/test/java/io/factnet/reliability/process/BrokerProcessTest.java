@@ -8,7 +8,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import io.factnet.reliability.read.TopicReader;
+import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +57,32 @@ class BrokerProcessTest {
         }
         assertThat(broker.lostDataWarnings()).isEmpty();
         assertThat(broker.stop()).isEqualTo(143);
+    }
+
+    /**
+     * What the lead once saw ("marked stray"): Kafka 4.1 sets aside the partition folders of a topic that
+     * was deleted just before the broker died (the deletion was committed, the folders not yet renamed),
+     * renames them *-stray and keeps them. That is leftover data of a deleted topic, not a loss: here it
+     * happened in 4 of 4 rounds (docs/RELIABILITY.md); what must hold is that no other topic is touched.
+     */
+    @Test
+    void aTopicDeletedJustBeforeACrashIsTheOnlyOneSetAside() throws Exception {
+        BrokerProcess broker = BrokerProcess.start(children, dir, 2);
+        String bootstrap = broker.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                     new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), 0, "kept", "kept")).get();
+            admin.createTopics(List.of(new NewTopic("scratch", 2, (short) 1))).all().get();
+            producer.send(new ProducerRecord<>("scratch", 0, "gone", "gone")).get();
+            admin.deleteTopics(List.of("scratch")).all().get();
+        }
+        broker.kill();
+        broker.restart();
+        assertThat(broker.lostDataWarnings()).allSatisfy(line -> assertThat(line).contains("scratch"));
+        try (TopicReader reader = new TopicReader(bootstrap, List.of(Topics.REQUESTS.name()))) {
+            assertThat(reader.readToEnd(Duration.ofSeconds(30))).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                    .containsExactly("kept");
+        }
     }
 }
