@@ -27,6 +27,12 @@ public record Corpus(Map<String, String> constants, List<SetupStep> setup, List<
 
     record FileForm(Map<String, String> constants, List<StepForm> setup, Map<String, List<EntryForm>> entries,
                     List<TemplateForm> bases) {
+        FileForm {
+            constants = constants == null ? Map.of() : constants;
+            setup = setup == null ? List.of() : setup;
+            entries = entries == null ? Map.of() : entries;
+            bases = bases == null ? List.of() : bases;
+        }
     }
 
     record TemplateForm(String project, String command, Map<String, Object> fields, String route) {

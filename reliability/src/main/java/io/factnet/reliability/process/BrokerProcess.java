@@ -20,7 +20,7 @@ public final class BrokerProcess {
      * Kafka's words (LogManager, 4.1) for a partition folder that its metadata image does not know: data it
      * will not serve. ("Deleting stray temporary file" is ordinary crash recovery and does not count.)
      */
-    private static final Pattern LOST_DATA = Pattern.compile(
+    private static final Pattern STRAY = Pattern.compile(
             "(?i).*(marked (as )?stray|found stray log dir|loaded stray log|treat it as a stray log).*");
     public static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
@@ -34,13 +34,22 @@ public final class BrokerProcess {
     }
 
     /**
+     * After a kill -9 the restarted broker cannot register until the controller has expired the dead
+     * incarnation's session (DUPLICATE_BROKER_REGISTRATION until then): 9 s by default, most of the
+     * restart time. Controller and broker share the process, heartbeats only cross loopback.
+     */
+    static final List<String> FAST_SESSION_EXPIRY = List.of(
+            "-X", "broker.heartbeat.interval.ms=500", "-X", "broker.session.timeout.ms=3000");
+
+    /**
      * Starts the broker on {@code dir} and waits for "ready". Kafka logs at INFO (its log file is the
      * evidence after a crash: recovery, truncation, stray partitions).
      */
     public static BrokerProcess start(Children children, Path dir, int partitions) {
-        ChildJvm.Spec spec = new ChildJvm.Spec("broker",
-                List.of("broker", "--dir", dir.toString(), "--partitions", String.valueOf(partitions)),
-                dir.resolve("broker.log"), 512, Map.of("KAFKA_LOG_LEVEL", "INFO"));
+        List<String> args = new java.util.ArrayList<>(
+                List.of("broker", "--dir", dir.toString(), "--partitions", String.valueOf(partitions)));
+        args.addAll(FAST_SESSION_EXPIRY);
+        ChildJvm.Spec spec = new ChildJvm.Spec("broker", args, dir.resolve("broker.log"), 512, Map.of("KAFKA_LOG_LEVEL", "INFO"));
         BrokerProcess broker = new BrokerProcess(children.start(spec), dir);
         broker.awaitReady();
         return broker;
@@ -82,9 +91,13 @@ public final class BrokerProcess {
         return jvm.isAlive();
     }
 
-    /** Log lines in which Kafka says a partition's data is not what its metadata expects (e.g. "marked stray"). */
-    public List<String> lostDataWarnings() {
-        return jvm.logLines().stream().filter(line -> LOST_DATA.matcher(line).matches()).toList();
+    /**
+     * Log lines in which Kafka sets a partition folder aside as "stray" at start-up: its topic id is not
+     * in the metadata, or not on disk. For a live topic that is data Kafka will not serve; for a topic
+     * deleted just before a crash it is the leftover of the deletion.
+     */
+    public List<String> strayPartitionWarnings() {
+        return jvm.logLines().stream().filter(line -> STRAY.matcher(line).matches()).toList();
     }
 
     public ChildJvm jvm() {

@@ -117,9 +117,9 @@ public final class ChildJvm {
         StringBuilder partial = new StringBuilder();
         while (true) {
             boolean exited = !current.isAlive(); // read after exit too: the line may be the last thing it wrote
-            String chunk = readFrom(position);
-            position += chunk.getBytes(StandardCharsets.UTF_8).length;
-            partial.append(chunk);
+            byte[] chunk = readFrom(position);
+            position += chunk.length;
+            partial.append(new String(chunk, StandardCharsets.UTF_8)); // factnet's lines are ASCII
             int newline;
             while ((newline = partial.indexOf("\n")) >= 0) {
                 String text = partial.substring(0, newline).stripTrailing();
@@ -141,17 +141,17 @@ public final class ChildJvm {
         }
     }
 
-    /** New text of the log file from a byte offset (whole UTF-8 characters only: ASCII is what factnet prints). */
-    private String readFrom(long position) {
+    /** The bytes the log file gained after a byte offset (at most 1 MiB at a time). */
+    private byte[] readFrom(long position) {
         try (var channel = Files.newByteChannel(spec.logFile(), StandardOpenOption.READ)) {
             long size = channel.size();
             if (size <= position) {
-                return "";
+                return new byte[0];
             }
             java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(size - position, 1 << 20));
             channel.position(position);
             channel.read(buffer);
-            return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+            return java.util.Arrays.copyOf(buffer.array(), buffer.position());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -12,6 +12,7 @@ import io.factnet.reliability.process.BrokerProcess;
 import io.factnet.reliability.process.Children;
 import io.factnet.reliability.read.TopicReader;
 import io.factnet.reliability.send.Outgoing;
+import io.factnet.reliability.send.Sent;
 import io.factnet.reliability.send.SentLog;
 import io.factnet.reliability.send.TransactionalSender;
 import io.factnet.serde.AvroSerializer;
@@ -19,6 +20,7 @@ import io.factnet.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -29,6 +31,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +61,7 @@ public final class BrokerCrashScenario {
     }
 
     public record Outcome(Figures figures, DeliveryCheck.Report delivery, List<Recovery> recoveries,
-                          List<String> lostDataWarnings, List<String> topicProblems, int exitCodeOfCleanStop) {
+                          List<String> strayPartitionWarnings, List<String> topicProblems, int exitCodeOfCleanStop) {
     }
 
     private final ChaosSettings settings;
@@ -67,12 +70,14 @@ public final class BrokerCrashScenario {
     private final Children children;
     private final SentLog sent = new SentLog();
     private final AtomicInteger committedRecords = new AtomicInteger();
-    private final AtomicLong lastCommitAt = new AtomicLong();
-    private final AtomicLong lastReadAt = new AtomicLong();
+    private final FirstAfter commitAfterKill = new FirstAfter();
+    private final FirstAfter readAfterKill = new FirstAfter();
+    /** The last acknowledged offset per partition when the broker was killed: a record past it is new. */
+    private volatile Map<TopicPartition, Long> acknowledgedAtKill = Map.of();
     private final AtomicInteger retriedTransactions = new AtomicInteger();
     private final AtomicInteger unknownBatches = new AtomicInteger();
     private volatile Throwable senderFailure;
-    private volatile boolean reading = true;
+    private volatile boolean running = true;
 
     public BrokerCrashScenario(ChaosSettings settings, Plan plan, SchemaRegistryClient registry, Children children) {
         this.settings = settings;
@@ -93,6 +98,9 @@ public final class BrokerCrashScenario {
         try (TopicReader reader = new TopicReader(bootstrap, Requests.topicNames())) {
             Thread readerThread = new Thread(() -> follow(reader, read), "chaos-reader");
             Thread senderThread = new Thread(() -> sendLoad(bootstrap, faults.split()), "chaos-sender");
+            // daemons, and both stop when `running` goes false: a failed run must not leave them producing
+            readerThread.setDaemon(true);
+            senderThread.setDaemon(true);
             readerThread.start();
             senderThread.start();
 
@@ -103,19 +111,26 @@ public final class BrokerCrashScenario {
                 if (senderFailure != null || !senderThread.isAlive()) {
                     break;
                 }
+                commitAfterKill.reset();
+                readAfterKill.reset();
+                acknowledgedAtKill = lastAcknowledgedOffsets();
                 long killedAt = System.nanoTime();
                 long killedAtMillis = System.currentTimeMillis();
                 broker.kill();
+                // from here on the old process is gone: a commit or a new record can only come from the restarted one
+                long deadAtMillis = System.currentTimeMillis();
+                commitAfterKill.arm(deadAtMillis);
+                readAfterKill.arm(deadAtMillis);
                 log.info("killed the broker with -9 after {} committed records; restarting it", committedRecords.get());
                 broker.restart();
                 Duration ready = Duration.ofNanos(System.nanoTime() - killedAt);
-                long firstCommit = awaitAfter(lastCommitAt, killedAtMillis, "a transaction to commit after the restart");
-                long firstRead = awaitAfter(lastReadAt, killedAtMillis, "a record to be read after the restart");
+                long firstCommit = awaitFirst(commitAfterKill, "a transaction to commit after the restart");
+                long firstRead = awaitFirst(readAfterKill, "a new record to be read after the restart");
                 recoveries.add(new Recovery(ready, Duration.ofMillis(firstCommit - killedAtMillis),
                         Duration.ofMillis(firstRead - killedAtMillis)));
             }
             senderThread.join(TimeUnit.MINUTES.toMillis(10));
-            reading = false;
+            running = false;
             readerThread.join(TimeUnit.MINUTES.toMillis(1));
             if (senderFailure != null) {
                 throw new IllegalStateException("the sender failed (" + settings.replay() + ")", senderFailure);
@@ -124,7 +139,7 @@ public final class BrokerCrashScenario {
 
             DeliveryCheck.Report delivery = DeliveryCheck.check(sent, read);
             List<String> topicProblems = topicProblems(bootstrap);
-            List<String> lostData = broker.lostDataWarnings();
+            List<String> lostData = broker.strayPartitionWarnings();
             sent.writeTo(dir.resolve("sent.tsv"));
             int exit = broker.stop();
             Duration wall = Duration.ofNanos(System.nanoTime() - began);
@@ -151,7 +166,7 @@ public final class BrokerCrashScenario {
             log.info("broker crash scenario:\n{}", figures);
             return new Outcome(figures, delivery, recoveries, lostData, topicProblems, exit);
         } finally {
-            reading = false;
+            running = false;
         }
     }
 
@@ -172,7 +187,7 @@ public final class BrokerCrashScenario {
         LoadGenerator load = new LoadGenerator(settings.seed(), plan.shape());
         try (TransactionalSender sender = new TransactionalSender(bootstrap, "chaos-broker-crash", RECOVERY_LIMIT)) {
             send(sender, load.adminSetup(), serializer);
-            while (load.hasNext()) {
+            while (load.hasNext() && running) {
                 send(sender, load.next(1 + batches.nextInt(plan.maxBatch())), serializer);
             }
         } catch (Throwable e) {
@@ -186,7 +201,7 @@ public final class BrokerCrashScenario {
         retriedTransactions.addAndGet(batch.attempts() - 1);
         if (batch.outcome() == TransactionalSender.Outcome.COMMITTED) {
             sent.committed(batch.sent());
-            lastCommitAt.set(batch.committedAtMillis());
+            commitAfterKill.saw(batch.committedAtMillis());
         } else {
             sent.unknown(records);
             unknownBatches.incrementAndGet();
@@ -195,19 +210,57 @@ public final class BrokerCrashScenario {
     }
 
     private void follow(TopicReader reader, List<ConsumerRecord<byte[], byte[]>> read) {
-        while (reading) {
+        while (running) {
             List<ConsumerRecord<byte[], byte[]>> records = reader.poll(Duration.ofMillis(100));
-            if (!records.isEmpty()) {
-                read.addAll(records);
-                lastReadAt.set(System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            Map<TopicPartition, Long> acknowledged = acknowledgedAtKill;
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                read.add(record);
+                // records fetched before the kill may still come out of the consumer's buffer: only new ones count
+                if (record.offset() > acknowledged.getOrDefault(new TopicPartition(record.topic(), record.partition()), -1L)) {
+                    readAfterKill.saw(now);
+                }
             }
         }
     }
 
-    /** Waits until the clock was set after {@code afterMillis}; returns its value. */
-    private long awaitAfter(AtomicLong clock, long afterMillis, String what) {
-        awaitUntil(() -> clock.get() > afterMillis ? 1 : 0, what, RECOVERY_LIMIT);
-        return clock.get();
+    /** The highest offset acknowledged so far in each partition. */
+    private Map<TopicPartition, Long> lastAcknowledgedOffsets() {
+        Map<TopicPartition, Long> last = new HashMap<>();
+        for (Sent record : sent.committed()) {
+            last.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::max);
+        }
+        return last;
+    }
+
+    private long awaitFirst(FirstAfter event, String what) {
+        awaitUntil(() -> event.first(), what, RECOVERY_LIMIT);
+        return event.first();
+    }
+
+    /** The first time something happened after a moment: set once, by whichever thread sees it. */
+    private static final class FirstAfter {
+        private volatile long after = Long.MAX_VALUE;
+        private final AtomicLong first = new AtomicLong();
+
+        void reset() {
+            after = Long.MAX_VALUE;
+            first.set(0);
+        }
+
+        void arm(long moment) {
+            after = moment;
+        }
+
+        void saw(long when) {
+            if (when > after) {
+                first.compareAndSet(0, when);
+            }
+        }
+
+        long first() {
+            return first.get();
+        }
     }
 
     private void awaitUntil(LongSupplier condition, String what, Duration timeout) {

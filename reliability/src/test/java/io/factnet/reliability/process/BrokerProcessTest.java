@@ -42,6 +42,7 @@ class BrokerProcessTest {
         assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(30));
     }
 
+    /** Killed right after "ready": no partition may come back as stray ("ready" waits for the topic ids on disk). */
     @Test
     void theBrokerComesBackAfterKillMinus9AtTheSameAddressWithItsTopics() throws Exception {
         BrokerProcess broker = BrokerProcess.start(children, dir, 2);
@@ -55,7 +56,7 @@ class BrokerProcessTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             assertThat(admin.listTopics().names().get()).contains("factnet.requests", "factnet.results");
         }
-        assertThat(broker.lostDataWarnings()).isEmpty();
+        assertThat(broker.strayPartitionWarnings()).isEmpty();
         assertThat(broker.stop()).isEqualTo(143);
     }
 
@@ -79,7 +80,7 @@ class BrokerProcessTest {
         }
         broker.kill();
         broker.restart();
-        assertThat(broker.lostDataWarnings()).allSatisfy(line -> assertThat(line).contains("scratch"));
+        assertThat(broker.strayPartitionWarnings()).allSatisfy(line -> assertThat(line).contains("scratch"));
         try (TopicReader reader = new TopicReader(bootstrap, List.of(Topics.REQUESTS.name()))) {
             assertThat(reader.readToEnd(Duration.ofSeconds(30))).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                     .containsExactly("kept");

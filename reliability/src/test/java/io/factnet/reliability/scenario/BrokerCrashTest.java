@@ -31,7 +31,7 @@ class BrokerCrashTest {
         assertThat(outcome.delivery().exactlyOnce()).as(outcome.delivery() + "; " + replay).isTrue();
         assertThat(outcome.delivery().acknowledged()).as(replay).isGreaterThanOrEqualTo(plan.shape().requests() - 
                 outcome.delivery().unknownSent());
-        assertThat(outcome.lostDataWarnings()).as("Kafka set data aside after kill -9; " + replay).isEmpty();
+        assertThat(outcome.strayPartitionWarnings()).as("Kafka set data aside after kill -9; " + replay).isEmpty();
         assertThat(outcome.topicProblems()).as(replay).isEmpty();
         assertThat(outcome.exitCodeOfCleanStop()).as("SIGTERM stops the broker cleanly; " + replay).isEqualTo(143);
     }
