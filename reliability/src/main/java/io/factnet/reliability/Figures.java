@@ -27,10 +27,6 @@ public final class Figures {
         return put(name, value.toMillis() + " ms");
     }
 
-    public String get(String name) {
-        return values.get(name);
-    }
-
     public String markdown() {
         StringBuilder out = new StringBuilder("| " + scenario + " | |\n| --- | --- |\n");
         values.forEach((name, value) -> out.append("| ").append(name).append(" | ").append(value).append(" |\n"));

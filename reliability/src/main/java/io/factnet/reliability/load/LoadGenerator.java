@@ -420,9 +420,4 @@ public final class LoadGenerator {
             p.networkDeleted();
         }
     }
-
-    /** Requests generated so far (setup not counted). */
-    public int generated() {
-        return generated;
-    }
 }

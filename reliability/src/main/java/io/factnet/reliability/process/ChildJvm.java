@@ -202,14 +202,6 @@ public final class ChildJvm {
         return process.pid();
     }
 
-    public Spec spec() {
-        return spec;
-    }
-
-    public int incarnation() {
-        return incarnation;
-    }
-
     /** Kills this process and anything it started. */
     synchronized void destroy() {
         if (process != null) {

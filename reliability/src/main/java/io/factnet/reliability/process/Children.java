@@ -19,10 +19,6 @@ public final class Children implements AutoCloseable {
         return child;
     }
 
-    public synchronized List<ChildJvm> all() {
-        return List.copyOf(started);
-    }
-
     /** How many of the processes this JVM started are alive, in any group. */
     public static int liveInThisJvm() {
         return ChildProcesses.liveCount();

@@ -93,11 +93,12 @@ public final class BrokerCrashScenario {
         String bootstrap = broker.bootstrapServers();
         SplittableRandom faults = new SplittableRandom(settings.seed()).split();
         List<Integer> killPoints = killPoints(faults);
+        SplittableRandom batchSizes = faults.split();
 
         List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
         try (TopicReader reader = new TopicReader(bootstrap, Requests.topicNames())) {
             Thread readerThread = new Thread(() -> follow(reader, read), "chaos-reader");
-            Thread senderThread = new Thread(() -> sendLoad(bootstrap, faults.split()), "chaos-sender");
+            Thread senderThread = new Thread(() -> sendLoad(bootstrap, batchSizes), "chaos-sender");
             // daemons, and both stop when `running` goes false: a failed run must not leave them producing
             readerThread.setDaemon(true);
             senderThread.setDaemon(true);
@@ -139,7 +140,7 @@ public final class BrokerCrashScenario {
 
             DeliveryCheck.Report delivery = DeliveryCheck.check(sent, read);
             List<String> topicProblems = topicProblems(bootstrap);
-            List<String> lostData = broker.strayPartitionWarnings();
+            List<String> stray = broker.strayPartitionWarnings();
             sent.writeTo(dir.resolve("sent.tsv"));
             int exit = broker.stop();
             Duration wall = Duration.ofNanos(System.nanoTime() - began);
@@ -156,7 +157,7 @@ public final class BrokerCrashScenario {
                     .put("lost (missing)", delivery.missing().size())
                     .put("duplicated", delivery.duplicated().size())
                     .put("altered or unexpected", delivery.altered().size() + delivery.unexpected().size())
-                    .put("stray or lost partition warnings in the broker log", lostData.size())
+                    .put("stray or lost partition warnings in the broker log", stray.size())
                     .put("kill -> broker ready (each)", millis(recoveries.stream().map(Recovery::ready).toList()))
                     .put("kill -> first committed transaction (each)", millis(recoveries.stream().map(Recovery::firstCommit).toList()))
                     .put("kill -> first record read (each)", millis(recoveries.stream().map(Recovery::firstRead).toList()))
@@ -164,7 +165,7 @@ public final class BrokerCrashScenario {
                     .put("wall time", wall);
             figures.writeTo(dir);
             log.info("broker crash scenario:\n{}", figures);
-            return new Outcome(figures, delivery, recoveries, lostData, topicProblems, exit);
+            return new Outcome(figures, delivery, recoveries, stray, topicProblems, exit);
         } finally {
             running = false;
         }

@@ -1,6 +1,5 @@
 package io.factnet.reliability.send;
 
-import io.factnet.reliability.load.RequestKey;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,9 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Exactly what was sent: every record whose transaction committed (a request sent twice is here
@@ -35,17 +32,6 @@ public final class SentLog {
 
     public synchronized List<Outgoing> unknown() {
         return List.copyOf(unknown);
-    }
-
-    /** How many times each request was sent and committed (records without a request are not counted). */
-    public synchronized Map<RequestKey, Integer> sendsPerRequest() {
-        Map<RequestKey, Integer> counts = new LinkedHashMap<>();
-        for (Sent sent : committed) {
-            if (sent.request() != null) {
-                counts.merge(RequestKey.of(sent.request()), 1, Integer::sum);
-            }
-        }
-        return counts;
     }
 
     /** One line per committed record (topic, partition, offset, label, request): for reading after a failed run. */
