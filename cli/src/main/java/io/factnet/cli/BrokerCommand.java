@@ -2,10 +2,13 @@ package io.factnet.cli;
 
 import io.factnet.embedded.ApicurioRegistry;
 import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.topics.Topic;
 import io.factnet.topics.TopicAdmin;
 import io.factnet.topics.Topics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
@@ -32,6 +35,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of factnet's topics (default ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = {"--broker-property", "-X"}, paramLabel = "KEY=VALUE",
+            description = "A Kafka broker setting over the embedded defaults (repeatable), e.g. broker.session.timeout.ms=3000.")
+    Map<String, String> brokerProperties = new LinkedHashMap<>();
+
     @Spec
     CommandSpec spec;
 
@@ -39,11 +46,13 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (UntilStopped untilStopped = new UntilStopped();
-             EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+             EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), brokerProperties);
              ApicurioRegistry registry = withRegistry ? ApicurioRegistry.start(dir.resolve("registry")) : null) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicAdmin.ensure(admin, Topics.all(), partitions, (short) 1);
             }
+            // "ready" also means safe to kill -9: no new partition left without its topic id on disk
+            kafka.awaitPartitionMetadata(Topics.all().stream().map(Topic::name).toList(), Duration.ofSeconds(30));
             // Machine-readable lines: the harness and scripts wait for "ready".
             out.println("bootstrap.servers=" + kafka.bootstrapServers());
             if (registry != null) {

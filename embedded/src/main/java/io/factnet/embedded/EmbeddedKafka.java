@@ -10,6 +10,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -178,6 +181,35 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for embedded Kafka", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of these topics has its folder with its topic id on disk
+     * ({@code partition.metadata}). Kafka creates the folder after the topic is created and writes that
+     * file in the background (or before the partition's first record); a broker killed before then finds
+     * a folder without a topic id at its next start, marks it "stray", sets it aside and creates the
+     * partition again. Nothing is lost (the partition was empty), but call this after creating topics when
+     * "ready" must also mean "safe to kill".
+     */
+    public void awaitPartitionMetadata(Collection<String> topics, Duration timeout) {
+        Path logDir = dataDir.resolve("kraft");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Path> expected = new ArrayList<>();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((name, topic) -> topic.partitions()
+                            .forEach(p -> expected.add(logDir.resolve(name + "-" + p.partition()).resolve("partition.metadata"))));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot describe " + topics + ": " + e.getMessage(), e);
+        }
+        List<Path> missing = expected.stream().filter(file -> !Files.exists(file)).toList();
+        while (!missing.isEmpty()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("partitions without their topic id on disk after " + timeout + ": " + missing);
+            }
+            pause(20);
+            missing = missing.stream().filter(file -> !Files.exists(file)).toList();
         }
     }
 

@@ -56,6 +56,25 @@ class EmbeddedKafkaTest {
         }
     }
 
+    @Test
+    void afterAwaitingPartitionMetadataEveryNewPartitionHasItsTopicIdOnDisk(@TempDir Path folder) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(folder)) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                topics.add(new NewTopic("empty-" + i, 4, (short) 1));
+            }
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                admin.createTopics(topics).all().get();
+            }
+            kafka.awaitPartitionMetadata(topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
+            for (int i = 0; i < 8; i++) {
+                for (int p = 0; p < 4; p++) {
+                    assertThat(folder.resolve("kraft").resolve("empty-" + i + "-" + p).resolve("partition.metadata")).exists();
+                }
+            }
+        }
+    }
+
     static List<String> readAll(String bootstrap, TopicPartition partition, int expected) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Creates factnet's topics that do not exist yet, with their compaction settings. */
 public final class TopicAdmin {
@@ -37,12 +38,42 @@ public final class TopicAdmin {
                     throw e; // another instance creating them at the same time is fine
                 }
             }
-            return missing.stream().map(NewTopic::name).toList();
+            List<String> created = missing.stream().map(NewTopic::name).toList();
+            awaitLeaders(admin, created);
+            return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create factnet's topics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader in the broker's metadata: until then a
+     * first produce meets NOT_LEADER retries, which on a busy machine can outlast a client's timeout.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                        .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false; // created, not yet in this broker's metadata
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + topics + " have no leader after 30 s");
+            }
+            Thread.sleep(20); // polling with a deadline: the admin API has no wait for leaders
         }
     }
 }

@@ -1,0 +1,34 @@
+package io.factnet.reliability.load;
+
+import io.factnet.model.Request;
+import io.factnet.topics.RequestRoutes;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+
+/** Request envelopes: the id, the project (the admin project for pool-wide commands) and the time. */
+public final class Requests {
+    private Requests() {
+    }
+
+    public static Request envelope(String requestId, String project, Object command, Clock clock) {
+        return Request.newBuilder().setRequestId(requestId).setProject(project).setSubmittedAt(clock.instant())
+                .setCommand(command).build();
+    }
+
+    /** A pool-wide admin command under the admin project. */
+    public static Request admin(String requestId, Object command, Clock clock) {
+        return envelope(requestId, RequestRoutes.ADMIN_PROJECT, command, clock);
+    }
+
+    /** The topics requests travel on (project, admin, node events), as {@link RequestRoutes} routes them. */
+    public static List<String> topicNames() {
+        return Arrays.stream(RequestRoutes.Scope.values()).map(scope -> scope.topic().name()).distinct().toList();
+    }
+
+    /** The command's record name, as a Result names it: {@code AllocateFloatingIp}. */
+    public static String commandName(Request request) {
+        return ((SpecificRecord) request.getCommand()).getSchema().getName();
+    }
+}
