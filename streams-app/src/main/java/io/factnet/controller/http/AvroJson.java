@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -58,7 +59,9 @@ final class AvroJson {
             return array;
         } else if (value instanceof Map<?, ?> map) {
             ObjectNode object = JSON.objectNode();
-            map.forEach((key, item) -> object.set(String.valueOf(key), value(item)));
+            Map<String, Object> sorted = new TreeMap<>(); // Avro maps are hash maps: give them one order
+            map.forEach((key, item) -> sorted.put(String.valueOf(key), item));
+            sorted.forEach((key, item) -> object.set(key, value(item)));
             return object;
         }
         throw new IllegalArgumentException("no JSON form for " + value.getClass().getName());

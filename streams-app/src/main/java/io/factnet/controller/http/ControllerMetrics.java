@@ -42,6 +42,8 @@ final class ControllerMetrics {
         out.family("factnet_controller_running", "gauge", "1 while the controller's Kafka Streams state is RUNNING, else 0.")
                 .sample(Map.of("state", controller.state().name()), controller.state() == KafkaStreams.State.RUNNING ? 1 : 0);
         requests(out);
+        poolSize(out);
+        poolUsed(out);
         if (controller.state() == KafkaStreams.State.RUNNING) {
             try {
                 pools(out);
@@ -112,10 +114,16 @@ final class ControllerMetrics {
 
     private static void pool(PrometheusText out, String kind, String name, JsonNode usage) {
         Map<String, String> labels = Map.of("kind", kind, "pool", name);
-        out.family("factnet_controller_pool_size", "gauge", "Size of an allocation pool (excluded addresses left out).")
-                .sample(labels, usage.path("size").asDouble());
-        out.family("factnet_controller_pool_used", "gauge", "Entries of an allocation pool given out.")
-                .sample(labels, usage.path("used").asDouble());
+        poolSize(out).sample(labels, usage.path("size").asDouble());
+        poolUsed(out).sample(labels, usage.path("used").asDouble());
+    }
+
+    private static PrometheusText.Family poolSize(PrometheusText out) {
+        return out.family("factnet_controller_pool_size", "gauge", "Size of an allocation pool (excluded addresses left out).");
+    }
+
+    private static PrometheusText.Family poolUsed(PrometheusText out) {
+        return out.family("factnet_controller_pool_used", "gauge", "Entries of an allocation pool given out.");
     }
 
     private void streams(PrometheusText out) {

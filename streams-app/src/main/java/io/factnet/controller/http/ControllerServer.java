@@ -55,8 +55,8 @@ public final class ControllerServer implements AutoCloseable {
                 http.createContext("/", new ApiHandler(controller, router, new ControllerMetrics(controller, router.local(), offsets)));
                 http.setExecutor(executor);
                 http.start();
-                log.info("controller {} serves http://{}:{} (others reach it at {})", config.applicationId(),
-                        http.getAddress().getHostString(), http.getAddress().getPort(), advertised);
+                log.info("controller {} serves its HTTP API on {}:{} (others reach it at {})", config.applicationId(),
+                        config.http().host(), http.getAddress().getPort(), advertised);
                 return new ControllerServer(http, executor, controller, offsets, advertised);
             } catch (RuntimeException e) {
                 if (offsets != null) {
