@@ -3,7 +3,6 @@ package io.factnet.controller.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.Controller;
-import io.factnet.controller.RequestOutcomes;
 import io.factnet.model.AppliedAck;
 import java.util.List;
 import java.util.Locale;
@@ -37,17 +36,38 @@ final class ControllerMetrics {
         this.offsets = offsets;
     }
 
+    /** The factnet families, declared in this order on every scrape (also when they have no samples). */
+    private record Families(PrometheusText.Family requests, PrometheusText.Family poolSize, PrometheusText.Family poolUsed,
+                            PrometheusText.Family applied, PrometheusText.Family endOffset, PrometheusText.Family lag,
+                            PrometheusText.Family applyError) {
+        static Families declare(PrometheusText out) {
+            return new Families(
+                    out.family("factnet_controller_requests_total", "counter", "Results the controller emitted, by command, status and reason."),
+                    out.family("factnet_controller_pool_size", "gauge", "Size of an allocation pool (excluded addresses left out)."),
+                    out.family("factnet_controller_pool_used", "gauge", "Entries of an allocation pool given out."),
+                    out.family("factnet_controller_node_applied_offset", "gauge",
+                            "Offset of the last record of its partition the node's agent applied (from its last ack)."),
+                    out.family("factnet_controller_node_end_offset", "gauge",
+                            "End offset (last stable offset) of the node's partition of its role topic."),
+                    out.family("factnet_controller_node_offset_lag", "gauge",
+                            "Offsets of the node's partition after the last one it applied: end offset - applied offset - 1 "
+                                    + "(a caught-up node shows 0 or 1: a transaction's commit marker takes an offset)."),
+                    out.family("factnet_controller_node_apply_error", "gauge", "1 when the node's last ack reports an error."));
+        }
+    }
+
     String text() {
         PrometheusText out = new PrometheusText();
+        KafkaStreams.State state = controller.state();
         out.family("factnet_controller_running", "gauge", "1 while the controller's Kafka Streams state is RUNNING, else 0.")
-                .sample(Map.of("state", controller.state().name()), controller.state() == KafkaStreams.State.RUNNING ? 1 : 0);
-        requests(out);
-        poolSize(out);
-        poolUsed(out);
-        if (controller.state() == KafkaStreams.State.RUNNING) {
+                .sample(Map.of("state", state.name()), state == KafkaStreams.State.RUNNING ? 1 : 0);
+        Families families = Families.declare(out);
+        controller.outcomes().snapshot().forEach((outcome, count) -> families.requests().sample(Map.of("command", outcome.command(),
+                "status", outcome.status().name(), "reason", outcome.reason().name()), count));
+        if (state == KafkaStreams.State.RUNNING) {
             try {
-                pools(out);
-                nodes(out);
+                pools(families);
+                nodes(families);
             } catch (ApiException e) {
                 log.debug("store metrics left out of this scrape: {}", e.getMessage()); // a rebalance moved a store
             }
@@ -56,32 +76,25 @@ final class ControllerMetrics {
         return out.text();
     }
 
-    private void requests(PrometheusText out) {
-        PrometheusText.Family requests = out.family("factnet_controller_requests_total", "counter",
-                "Results the controller emitted, by command, status and reason.");
-        controller.outcomes().snapshot().forEach((outcome, count) -> requests.sample(Map.of("command", outcome.command(),
-                "status", outcome.status().name(), "reason", outcome.reason().name()), count));
-    }
-
-    private void pools(PrometheusText out) {
+    private void pools(Families families) {
         ObjectNode pools = local.pools();
         for (JsonNode vlan : pools.path("vlanRanges")) {
-            pool(out, "vlan", vlan.path("physicalNetwork").asText(), vlan);
+            pool(families, "vlan", vlan.path("physicalNetwork").asText(), vlan.path("size").asInt(), vlan.path("used").asInt());
         }
-        if (pools.path("supernet").isObject()) {
-            pool(out, "block", pools.path("supernet").path("cidr").asText(), pools.path("supernet"));
+        JsonNode supernet = pools.path("supernet");
+        if (supernet.isObject()) {
+            pool(families, "block", supernet.path("cidr").asText(), supernet.path("size").asInt(), supernet.path("used").asInt());
         }
         for (JsonNode floating : pools.path("floatingPools")) {
-            pool(out, "floating", floating.path("pool").asText(), floating);
+            pool(families, "floating", floating.path("pool").asText(), floating.path("size").asInt(), floating.path("used").asInt());
         }
     }
 
-    private void nodes(PrometheusText out) {
+    private void nodes(Families families) {
         for (JsonNode node : local.nodes().path("nodes")) {
             JsonNode ports = node.path("vpnPorts");
-            ObjectNode usage = AvroJson.JSON.objectNode().put("size", ports.path("last").asInt() - ports.path("first").asInt() + 1)
-                    .put("used", ports.path("used").asInt());
-            pool(out, "vpn-port", node.path("nodeId").asText(), usage);
+            pool(families, "vpn-port", node.path("nodeId").asText(), ports.path("last").asInt() - ports.path("first").asInt() + 1,
+                    ports.path("used").asInt());
         }
         List<AppliedAck> acks = local.acks();
         Map<AppliedAck, Long> ends;
@@ -91,39 +104,22 @@ final class ControllerMetrics {
             log.warn("node offset lag left out of this scrape: cannot read the role topics' end offsets: {}", e.toString());
             ends = Map.of();
         }
-        PrometheusText.Family applied = out.family("factnet_controller_node_applied_offset", "gauge",
-                "Offset of the last record of its partition the node's agent applied (from its last ack).");
-        PrometheusText.Family failed = out.family("factnet_controller_node_apply_error", "gauge",
-                "1 when the node's last ack reports an error.");
-        PrometheusText.Family end = out.family("factnet_controller_node_end_offset", "gauge",
-                "End offset (last stable offset) of the node's partition of its role topic.");
-        PrometheusText.Family lag = out.family("factnet_controller_node_offset_lag", "gauge",
-                "Offsets of the node's partition after the last one it applied: end offset - applied offset - 1 "
-                        + "(a caught-up node shows 0 or 1: a transaction's commit marker takes an offset).");
         for (AppliedAck ack : acks) {
             Map<String, String> labels = Map.of("node", ack.getNodeId(), "role", ack.getRole().name().toLowerCase(Locale.ROOT));
-            applied.sample(labels, ack.getAppliedOffset());
-            failed.sample(labels, ack.getError() == null ? 0 : 1);
-            Long endOffset = ends.get(ack);
-            if (endOffset != null) {
-                end.sample(labels, endOffset);
-                lag.sample(labels, Math.max(0, endOffset - ack.getAppliedOffset() - 1));
+            families.applied().sample(labels, ack.getAppliedOffset());
+            families.applyError().sample(labels, ack.getError() == null ? 0 : 1);
+            Long end = ends.get(ack);
+            if (end != null) {
+                families.endOffset().sample(labels, end);
+                families.lag().sample(labels, Math.max(0, end - ack.getAppliedOffset() - 1));
             }
         }
     }
 
-    private static void pool(PrometheusText out, String kind, String name, JsonNode usage) {
+    private static void pool(Families families, String kind, String name, int size, int used) {
         Map<String, String> labels = Map.of("kind", kind, "pool", name);
-        poolSize(out).sample(labels, usage.path("size").asDouble());
-        poolUsed(out).sample(labels, usage.path("used").asDouble());
-    }
-
-    private static PrometheusText.Family poolSize(PrometheusText out) {
-        return out.family("factnet_controller_pool_size", "gauge", "Size of an allocation pool (excluded addresses left out).");
-    }
-
-    private static PrometheusText.Family poolUsed(PrometheusText out) {
-        return out.family("factnet_controller_pool_used", "gauge", "Entries of an allocation pool given out.");
+        families.poolSize().sample(labels, size);
+        families.poolUsed().sample(labels, used);
     }
 
     private void streams(PrometheusText out) {

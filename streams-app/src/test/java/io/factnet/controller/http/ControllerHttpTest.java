@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factnet.controller.ControllerConfig;
+import io.factnet.controller.ControllerTestConfig;
 import io.factnet.controller.StoreNames;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AddRule;
@@ -158,15 +159,7 @@ class ControllerHttpTest {
     }
 
     static ControllerConfig config(String instance) {
-        Properties props = new Properties();
-        props.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        props.setProperty("schema.registry.url", "mock://" + scope);
-        props.setProperty("state.dir", dir.resolve(instance).toString());
-        props.setProperty("application.id", "factnet-http-test");
-        props.setProperty("num.stream.threads", "1");
-        props.setProperty("session.timeout.ms", "6000");
-        props.setProperty("heartbeat.interval.ms", "1000");
-        props.setProperty(ControllerConfig.TOPIC_PARTITIONS, "4");
+        Properties props = ControllerTestConfig.properties(kafka.bootstrapServers(), scope, dir.resolve(instance), "factnet-http-test");
         props.setProperty(ControllerConfig.HTTP_HOST, "127.0.0.1");
         props.setProperty(ControllerConfig.HTTP_PORT, "0");
         return ControllerConfig.from(props);
