@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "controller", mixinStandardHelpOptions = true,
         description = {"Run the NetworkController (Kafka Streams) and its read-only HTTP API until stopped.",
-                "Several controllers with the same application id share the partitions and take over from each other."})
+                "Several controllers with the same application id share the partitions and take over from each other.",
+                "--config-file and -X take Kafka Streams properties (num.stream.threads, session.timeout.ms, ...) and factnet.* ones "
+                        + "(factnet.topics.partitions, ...) as well; docs/deploy.md lists the FACTNET_* variables."})
 final class ControllerCommand implements Callable<Integer> {
 
     @Mixin

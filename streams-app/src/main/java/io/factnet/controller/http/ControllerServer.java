@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerServer.class);
-    private static final int THREADS = 4;
+    /** Enough that lists gathered from peers (each holding a thread while it waits) do not starve each other. */
+    private static final int THREADS = 16;
 
     private final HttpServer http;
     private final ExecutorService executor;
@@ -75,7 +75,8 @@ public final class ControllerServer implements AutoCloseable {
         try {
             return HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+            // no cause: the message is the whole story for the operator ("Address already in use")
+            throw new IllegalStateException("the HTTP API cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage());
         }
     }
 
