@@ -119,6 +119,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Full resync period: repairs drift (env FACTNET_RESYNC).")
     Duration resync;
 
+    @Option(names = "--fail-apply-while", paramLabel = "FILE", defaultValue = "${env:FACTNET_FAIL_APPLY_WHILE}",
+            description = "Fault injection, render driver only: while FILE exists every command fails like a broken tool "
+                    + "(the chaos tests' failing agent; env FACTNET_FAIL_APPLY_WHILE).")
+    Path failApplyWhile;
+
     @Option(names = "--metrics-port", defaultValue = "${env:FACTNET_METRICS_PORT:-0}",
             description = "Serve the agents' Prometheus metrics on this port (0: off; env FACTNET_METRICS_PORT).")
     int metricsPort;
@@ -174,7 +179,7 @@ final class NodeCommand implements Callable<Integer> {
                 enumOf(TunnelingConfig.Implementation.class, wireguard, "--wireguard"));
         List<NodeRole> registered = nonBlank(registeredRoles).isEmpty() ? running : roles(registeredRoles, "--registered-roles");
         return new NodeConfig(nodeId.strip(), running, registered, parsedDriver, Optional.ofNullable(netns).filter(s -> !s.isBlank()),
-                dir, routing, bridging, tunneling, vpnPortFirst, vpnPortLast, debounce, resync);
+                dir, routing, bridging, tunneling, vpnPortFirst, vpnPortLast, debounce, resync, Optional.ofNullable(failApplyWhile));
     }
 
     private static List<NodeRole> roles(List<String> names, String option) {

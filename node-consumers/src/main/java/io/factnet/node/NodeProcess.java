@@ -3,6 +3,7 @@ package io.factnet.node;
 import io.factnet.model.NodeRole;
 import io.factnet.node.addressing.AddressingReconciler;
 import io.factnet.node.bridging.BridgingReconciler;
+import io.factnet.node.exec.CommandRunner;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.routing.RoutingReconciler;
@@ -12,6 +13,7 @@ import io.factnet.node.runtime.KafkaNodeEvents;
 import io.factnet.node.runtime.NodeAgent;
 import io.factnet.node.runtime.NodeEvents;
 import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.PlanRecorder;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.tunneling.TunnelingReconciler;
@@ -60,7 +62,8 @@ public final class NodeProcess implements AutoCloseable {
         List<RoleReconciler<?>> reconcilers = new ArrayList<>();
         for (NodeRole role : config.roles()) {
             Path folder = stateDir.resolve(role.name().toLowerCase(Locale.ROOT));
-            Host host = simulated.map(sim -> sim.host(new PlanRecorder(sim, StateFiles.sharedFolder(folder).resolve("commands.txt"))))
+            Host host = simulated.map(sim -> sim.host(new PlanRecorder(faultInjected(sim, config),
+                            StateFiles.sharedFolder(folder).resolve("commands.txt"))))
                     .orElseGet(() -> Host.linux(config.netns()));
             RoleReconciler<?> reconciler = switch (role) {
                 case ROUTING -> new RoutingReconciler(host, folder, config.routing());
@@ -87,6 +90,11 @@ public final class NodeProcess implements AutoCloseable {
                 .withDebounce(config.debounce()).withResyncInterval(config.resync());
         Topic<String, V> topic = (Topic<String, V>) Topics.forRole(reconciler.role());
         return KafkaAgents.build(settings, topic, clientConfig, registry, reconciler, events, System::currentTimeMillis);
+    }
+
+    /** The simulated kernel, behind the fault-injection switch when one is configured. */
+    private static CommandRunner faultInjected(SimulatedHost sim, NodeConfig config) {
+        return config.failApplyWhile().<CommandRunner>map(file -> new FailureSwitch(sim, file)).orElse(sim);
     }
 
     /** The render driver's kernel: the interfaces the configuration names exist, as they would on the node. */
