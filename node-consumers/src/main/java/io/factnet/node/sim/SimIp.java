@@ -38,6 +38,8 @@ public final class SimIp extends SimTool {
         public String parent;
         public Integer vlanId;
         public final List<String> addresses = new ArrayList<>();
+        /** The link's net.ipv4.conf.&lt;name&gt;.* settings that differ from the kernel's default "0". */
+        public final Map<String, String> conf = new java.util.TreeMap<>();
 
         Link(String name, String kind, int index) {
             this.name = name;
