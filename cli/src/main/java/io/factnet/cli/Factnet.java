@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
-                NodeCommand.class, CommandLine.HelpCommand.class})
+                NodeCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Factnet {
 
     public static void main(String[] args) {

@@ -108,9 +108,12 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
         }
     }
 
-    /** {@code sysctl -n key...} and {@code sysctl -q -w key=value...}; keys with '.' or '/' separators. */
+    /** {@code sysctl --version}, {@code sysctl -n key...} and {@code sysctl -q -w key=value...}; keys with '.' or '/' separators. */
     private CommandResult sysctl(Command command) {
         List<String> args = command.argv();
+        if (args.size() == 2 && args.get(1).equals("--version")) {
+            return new CommandResult(command, 0, "sysctl from procps-ng (simulated)\n", "");
+        }
         if (args.size() >= 3 && args.get(1).equals("-n")) {
             StringBuilder out = new StringBuilder();
             for (String key : args.subList(2, args.size())) {
