@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 final class NodeSettingsOptions {
 
     @Option(names = "--public-address", defaultValue = "${env:FACTNET_PUBLIC_ADDRESS}",
-            description = "This node's public address: SNAT source, VPN endpoint, registration (env FACTNET_PUBLIC_ADDRESS).")
+            description = "This node's public address: SNAT source, VPN endpoint, registration (env FACTNET_PUBLIC_ADDRESS; factnet replay "
+                    + "defaults to the address the node registered).")
     String publicAddress;
 
     @Option(names = "--public-interface", defaultValue = "${env:FACTNET_PUBLIC_INTERFACE:-eth0}",

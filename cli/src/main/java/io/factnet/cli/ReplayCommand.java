@@ -14,6 +14,7 @@ import io.factnet.node.net.Printable;
 import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -107,6 +108,7 @@ final class ReplayCommand implements Callable<Integer> {
         try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(settings.kafkaWith(Map.of()), "factnet-replay")) {
             Optional<Node> registered = NodeReplay.registration(consumer, registry, nodeId.strip(), timeout);
             String address = publicAddress(registered, bar);
+            // The VPN port range, debounce and resync do not shape a render: any valid values do.
             NodeConfig config = new NodeConfig(nodeId.strip(), chosen, chosen, NodeConfig.Driver.RENDER, Optional.empty(), to,
                     nodeSettings.routing(address), nodeSettings.bridging(), nodeSettings.tunneling(),
                     51820, 52819, Duration.ZERO, Duration.ZERO);
@@ -135,8 +137,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (registered.isPresent()) {
             return registered.get().getPublicAddress();
         }
-        bar.message("factnet: node " + nodeId + " is not registered (no record in factnet.state.nodes); rendering with public "
-                + "address " + NO_ADDRESS + " (give --public-address for the node's)");
+        bar.message("factnet: node " + nodeId + " is not registered (no record in " + Topics.STATE_NODES.name()
+                + "); rendering with public address " + NO_ADDRESS + " (give --public-address for the node's)");
         return NO_ADDRESS;
     }
 

@@ -183,6 +183,16 @@ class ReplayCommandTest {
     }
 
     @Test
+    void rendersTheIptablesModeOfANodeSetUpSo() throws Exception {
+        Path to = dir.resolve("n1-iptables");
+        Run run = factnet("replay", "--role", "routing", "--node-id", "n1", "--to", to.toString(), "--firewall", "iptables");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(Files.exists(to.resolve("routing/factnet.nft"))).isFalse();
+        assertThat(Files.readString(to.resolve("routing/factnet.iptables"))).contains("*nat", "-d " + floating, "--to-destination " + fixed);
+    }
+
+    @Test
     void anUnreadableRecordIsReportedSkippedAndExitsTwo() throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {

@@ -195,6 +195,9 @@ class LinuxEndToEndTest {
 
         // A WireGuard client through the VPN's public port reaches the instance's private address.
         Allocation vpn = cloud.request(PROJECT, CreateVpn.newBuilder().build()).result().getAllocated();
+        // The routing node forwards the VPN's public port to the tunneling node: here the same node, so to itself.
+        assertThat(lab.run(router, "nft", "list", "map", "ip", "factnet", "vpn_forward").stdout())
+                .contains(vpn.getPort() + " : " + PUBLIC + " . " + vpn.getPort());
         WireGuardKey clientKey = WireGuardKeys.generatePrivate();
         ControllerCloud.Done peer = cloud.request(PROJECT, AddVpnPeer.newBuilder()
                 .setPublicKey(WireGuardKeys.publicOf(clientKey).base64()).build());
