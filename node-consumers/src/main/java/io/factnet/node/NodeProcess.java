@@ -152,6 +152,11 @@ public final class NodeProcess implements AutoCloseable {
         return simulated;
     }
 
+    /** The render driver's simulated kernel as canonical text (see {@link SimulatedHost#snapshot}); empty with the linux driver. */
+    public Optional<String> kernelSnapshot() {
+        return simulated.map(sim -> sim.snapshot(stateRoot(config.stateDir()).toString()));
+    }
+
     /** The first agent that stopped with an error, if one did. */
     public Optional<Throwable> crash() {
         return agents.stream().map(NodeAgent::crash).flatMap(Optional::stream).findFirst();

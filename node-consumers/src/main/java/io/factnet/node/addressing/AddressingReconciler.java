@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,20 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
     private final boolean checkFolderAccess;
     private final Map<InterfaceName, Served> served = new LinkedHashMap<>();
 
+    /**
+     * Per bridge, the dnsmasq (pid) that is known to have loaded the hosts file's current text: it read it at
+     * its start, or got the SIGHUP after it was written. Writing the file and sending SIGHUP are two steps:
+     * a SIGHUP that failed (a broken tool), or an agent that died in between, left a file newer than what
+     * dnsmasq serves, and the next sync, finding the file unchanged, never sent it again (a released
+     * address's MAC kept its static lease; the chaos campaign's check 4 found it). Empty after a start: the
+     * agent cannot know what the running dnsmasqs loaded, so each gets one SIGHUP.
+     */
+    private final Map<InterfaceName, Loaded> loaded = new HashMap<>();
+
     private record Served(String project, LeaseEvents events) {
+    }
+
+    private record Loaded(long pid, String hosts) {
     }
 
     /**
@@ -102,16 +116,21 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             served.put(network.bridge(), new Served(network.project(), new LeaseEvents(files.events())));
         }
         StateFiles.writeIfChanged(files.hook(), files.hookScript(), StateFiles.EXECUTABLE);
-        boolean hostsChanged = StateFiles.writeIfChanged(files.hosts(), DnsmasqFiles.hostsFile(network), StateFiles.READABLE);
+        String hosts = DnsmasqFiles.hostsFile(network);
+        StateFiles.writeIfChanged(files.hosts(), hosts, StateFiles.READABLE);
         List<String> argv = files.argv(network);
         Optional<Long> pid = ours(files);
         if (pid.isPresent() && host.processes().commandLine(pid.get()).orElseThrow().equals(argv)) {
-            if (hostsChanged) {
+            Loaded wanted = new Loaded(pid.get(), hosts);
+            if (!wanted.equals(loaded.get(network.bridge()))) {
+                loaded.remove(network.bridge());
                 host.run("kill", "-HUP", pid.get().toString());
+                loaded.put(network.bridge(), wanted);
                 return true;
             }
             return false;
         }
+        loaded.remove(network.bridge());
         if (pid.isPresent()) {
             log.info("dnsmasq of {} runs with other options; restarting it", network.bridge());
             stop(pid.get());
@@ -119,9 +138,11 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             log.warn("dnsmasq of {} is not running (died?); starting it", network.bridge());
         }
         host.run(argv.toArray(String[]::new));
-        if (ours(files).isEmpty()) {
+        Optional<Long> started = ours(files);
+        if (started.isEmpty()) {
             throw new IllegalStateException("dnsmasq of " + network.bridge() + " started but is not running");
         }
+        loaded.put(network.bridge(), new Loaded(started.get(), hosts));
         return true;
     }
 
@@ -166,6 +187,7 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             }
             deleteTree(folder);
             served.keySet().removeIf(b -> b.name().equals(folder.getFileName().toString()));
+            loaded.keySet().removeIf(b -> b.name().equals(folder.getFileName().toString()));
             log.info("removed the DHCP network of {}", folder.getFileName());
             changed = true;
         }

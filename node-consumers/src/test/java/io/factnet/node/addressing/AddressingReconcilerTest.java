@@ -3,6 +3,7 @@ package io.factnet.node.addressing;
 import static io.factnet.node.Entries.dhcpHost;
 import static io.factnet.node.Entries.dhcpNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.LeaseGranted;
@@ -10,6 +11,7 @@ import io.factnet.model.LeaseReleased;
 import io.factnet.model.Request;
 import io.factnet.node.References;
 import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.SimProcesses;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
@@ -104,6 +106,38 @@ class AddressingReconcilerTest {
         assertThat(reconciler.sync(fewer, false).changed()).isTrue();
         assertThat(sim.processes().processes()).hasSize(1);
         assertThat(folder.resolve("addressing/br101")).doesNotExist();
+    }
+
+    @Test
+    void aSighupThatFailedIsSentAgainThoughTheHostsFileIsAlreadyWritten() throws Exception {
+        Path failFile = folder.resolve("fail");
+        AddressingReconciler failing = new AddressingReconciler(sim.host(new FailureSwitch(sim, failFile)),
+                folder.resolve("addressing"), "a1", false);
+        failing.sync(sample(), true);
+        long p1 = pidOf("br100");
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("host/p1/vm2");
+
+        Files.createFile(failFile);
+        assertThatThrownBy(() -> failing.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        assertThat(Files.readString(folder.resolve("addressing/br100/hosts"))).as("written before the SIGHUP failed")
+                .doesNotContain("vm-two");
+        Files.delete(failFile);
+        assertThat(failing.sync(fewer, false).changed()).isTrue();
+        assertThat(sim.processes().processes().get(p1).hosts).as("what dnsmasq serves")
+                .containsExactly("fa:16:3e:00:00:05,vm-one,10.0.1.5");
+        assertThat(failing.sync(fewer, true).changed()).isFalse();
+    }
+
+    @Test
+    void anAgentStartedAgainReloadsEachRunningDnsmasqOnce() {
+        reconciler.sync(sample(), true);
+        long p1 = pidOf("br100");
+        AddressingReconciler again = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+        assertThat(again.sync(sample(), true).changed()).as("it cannot know what they loaded").isTrue();
+        assertThat(pidOf("br100")).as("a SIGHUP, not a restart").isEqualTo(p1);
+        assertThat(sim.processes().processes().get(p1).hostsReads).isEqualTo(2);
+        assertThat(again.sync(sample(), true).changed()).isFalse();
     }
 
     @Test

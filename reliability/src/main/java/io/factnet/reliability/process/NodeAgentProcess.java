@@ -4,6 +4,10 @@ import io.factnet.model.NodeRole;
 import io.factnet.model.RegisterNode;
 import io.factnet.reliability.load.Fleet;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +28,21 @@ import java.util.stream.Collectors;
 public final class NodeAgentProcess {
     private static final Pattern STARTED = Pattern.compile("factnet node \\S+: .*Ctrl-C stops");
     public static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    /** The (simulated) interface that carries the fleet's physical network's VLANs. */
-    static final String PHYSICAL_INTERFACE = "eth1";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * The node settings that shape what the agents render, besides the node's registration: the (simulated)
+     * interface that carries the fleet's physical network. {@code factnet replay} needs the same to render the same.
+     */
+    public static final List<String> RENDER_SETTINGS = List.of("--physical-interface", Fleet.PHYSICAL_NETWORK + "=eth1");
 
     private final ChildJvm jvm;
     private final RegisterNode node;
     private final Path stateDir;
     private final Path failFile;
+    private final int metricsPort;
 
-    private NodeAgentProcess(ChildJvm jvm, RegisterNode node, Path stateDir, Path failFile) {
+    private NodeAgentProcess(ChildJvm jvm, RegisterNode node, Path stateDir, Path failFile, int metricsPort) {
+        this.metricsPort = metricsPort;
         this.jvm = jvm;
         this.node = node;
         this.stateDir = stateDir;
@@ -40,26 +50,26 @@ public final class NodeAgentProcess {
     }
 
     public static NodeAgentProcess start(Children children, RegisterNode node, String bootstrapServers, String registryUrl,
-                                         Path dir, Duration resync) {
-        NodeAgentProcess agent = launch(children, node, bootstrapServers, registryUrl, dir, resync);
+                                         Path dir, Duration resync, int metricsPort) {
+        NodeAgentProcess agent = launch(children, node, bootstrapServers, registryUrl, dir, resync, metricsPort);
         agent.awaitStarted();
         return agent;
     }
 
     /** Starts the process without waiting for it (start several at once, then {@link #awaitStarted()} each). */
     public static NodeAgentProcess launch(Children children, RegisterNode node, String bootstrapServers, String registryUrl,
-                                          Path dir, Duration resync) {
-        String roles = node.getRoles().stream().map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
+                                          Path dir, Duration resync, int metricsPort) {
         Path stateDir = dir.resolve(node.getNodeId());
         Path failFile = dir.resolve(node.getNodeId() + ".fail");
-        List<String> args = List.of("node", "--bootstrap-servers", bootstrapServers, "--schema-registry-url", registryUrl,
-                "--driver", "render", "--node-id", node.getNodeId(), "--role", roles,
+        List<String> args = new java.util.ArrayList<>(List.of("node", "--bootstrap-servers", bootstrapServers,
+                "--schema-registry-url", registryUrl, "--driver", "render", "--node-id", node.getNodeId(), "--role", roleList(node),
                 "--public-address", node.getPublicAddress(), "--vpn-port-first", String.valueOf(node.getVpnPortFirst()),
                 "--vpn-port-last", String.valueOf(node.getVpnPortLast()), "--state-dir", stateDir.toString(),
-                "--physical-interface", Fleet.PHYSICAL_NETWORK + "=" + PHYSICAL_INTERFACE,
-                "--resync", resync.toMillis() + "ms", "--fail-apply-while", failFile.toString());
+                "--resync", resync.toMillis() + "ms", "--fail-apply-while", failFile.toString(),
+                "--metrics-port", String.valueOf(metricsPort)));
+        args.addAll(RENDER_SETTINGS);
         ChildJvm.Spec spec = new ChildJvm.Spec("agent-" + node.getNodeId(), args, dir.resolve(node.getNodeId() + ".log"), 384, Map.of());
-        return new NodeAgentProcess(children.start(spec), node, stateDir, failFile);
+        return new NodeAgentProcess(children.start(spec), node, stateDir, failFile, metricsPort);
     }
 
     /** Waits for the line the node prints once its agents run. */
@@ -101,6 +111,15 @@ public final class NodeAgentProcess {
         return node.getRoles();
     }
 
+    /** The roles as {@code --role} takes them: routing,addressing,... */
+    public String roleList() {
+        return roleList(node);
+    }
+
+    private static String roleList(RegisterNode node) {
+        return node.getRoles().stream().map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
+    }
+
     /** The render folder: one sub-folder per role. */
     public Path stateDir() {
         return stateDir;
@@ -108,6 +127,23 @@ public final class NodeAgentProcess {
 
     public Path failFile() {
         return failFile;
+    }
+
+    /** The render driver's simulated kernel as canonical text: what the node holds (its {@code /kernel}). */
+    public String kernel() {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/kernel"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(jvm + " answered " + response.statusCode() + " for /kernel: " + response.body());
+            }
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException("cannot ask " + jvm + " for its kernel", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     public ChildJvm jvm() {

@@ -8,6 +8,7 @@ import io.factnet.reliability.ChaosSettings;
 import io.factnet.reliability.Figures;
 import io.factnet.reliability.check.NodeCatchUp;
 import io.factnet.reliability.check.RecoveryCheck;
+import io.factnet.reliability.check.ReplayCheck;
 import io.factnet.reliability.check.ResultsCheck;
 import io.factnet.reliability.check.StateCheck;
 import io.factnet.reliability.check.VerdictCheck;
@@ -17,6 +18,7 @@ import io.factnet.reliability.load.LoadGenerator;
 import io.factnet.reliability.load.LoadShape;
 import io.factnet.reliability.load.RequestKey;
 import io.factnet.reliability.process.Children;
+import io.factnet.reliability.process.NodeAgentProcess;
 import io.factnet.reliability.read.Decoded;
 import io.factnet.reliability.read.NodeEventsFollower;
 import io.factnet.reliability.read.ResultFollower;
@@ -106,13 +108,13 @@ public final class Campaign {
 
     /** What a phase measured and what its checks found. */
     public record PhaseOutcome(Phase phase, Figures figures, List<FaultInjector.Injected> faults, ResultsCheck.Report results,
-                               StateCheck.Report state, List<NodeCatchUp.Status> nodes, List<Optional<Duration>> recoveries,
-                               Optional<Duration> fullRecovery) {
+                               StateCheck.Report state, List<NodeCatchUp.Status> nodes, List<ReplayCheck.Report> replays,
+                               List<Optional<Duration>> recoveries, Optional<Duration> fullRecovery) {
     }
 
     /** The bad-input phase: the verdicts, and the checks after it. */
     public record CorpusOutcome(Figures figures, VerdictCheck.Report verdicts, ResultsCheck.Report results, StateCheck.Report state,
-                                List<Decoded<Result>> validResults) {
+                                List<NodeCatchUp.Status> nodes, List<ReplayCheck.Report> replays) {
     }
 
     private final ChaosSettings settings;
@@ -209,6 +211,7 @@ public final class Campaign {
         allFaults.addAll(injected);
         cluster.awaitControllersRunning(PATIENCE);
         List<NodeCatchUp.Status> nodes = awaitNodesCaughtUp();
+        List<ReplayCheck.Report> replays = replays(phase.name());
 
         List<Decoded<Result>> answers = results.all();
         ResultsCheck.Report resultsReport = ResultsCheck.check(sent.committed(), answers, nodeEvents.requests());
@@ -231,13 +234,15 @@ public final class Campaign {
                 .put("held twice or inconsistent in the state topics", state.problems().size())
                 .put("state held", state.toString().replaceAll("; problems.*", ""))
                 .put("node agents caught up", nodes.stream().filter(NodeCatchUp.Status::caughtUp).count() + " of " + nodes.size())
+                .put("nodes whose render folder equals a fresh factnet replay", replays.stream().filter(ReplayCheck.Report::equal).count()
+                        + " of " + replays.size())
                 .put("per fault: fault -> recovered (backlog answered; agent: applying again)", recoveries.stream()
                         .map(r -> r.map(d -> d.toMillis() + " ms").orElse("never")).toList())
                 .put("last fault -> full recovery", full.map(d -> d.toMillis() + " ms").orElse("never"))
                 .put("wall time", Duration.ofNanos(System.nanoTime() - began));
         figures.writeTo(dir.resolve(phase.name()));
         log.info("chaos phase {}:\n{}", phase.name(), figures);
-        return new PhaseOutcome(phase, figures, List.copyOf(injected), resultsReport, state, nodes, recoveries, full);
+        return new PhaseOutcome(phase, figures, List.copyOf(injected), resultsReport, state, nodes, replays, recoveries, full);
     }
 
     /** The moments of the phase's faults, as numbers of results received in the phase, spread over its middle. */
@@ -315,6 +320,17 @@ public final class Campaign {
         return answers;
     }
 
+    /** Check 4: each node's render folder against a fresh {@code factnet replay} of its topics, into a new folder. */
+    private List<ReplayCheck.Report> replays(String name) {
+        List<ReplayCheck.Report> reports = new ArrayList<>();
+        for (NodeAgentProcess agent : cluster.agents()) {
+            reports.add(ReplayCheck.replayAndCompare(agent.nodeId(), agent.roleList(), NodeAgentProcess.RENDER_SETTINGS,
+                    agent.stateDir(), agent.kernel(), dir.resolve("replay").resolve(name).resolve(agent.nodeId()),
+                    cluster.bootstrapServers(), cluster.registryUrl()));
+        }
+        return reports;
+    }
+
     private List<NodeCatchUp.Status> awaitNodesCaughtUp() {
         Map<NodeCatchUp.Agent, Long> last = NodeCatchUp.lastOffsets(cluster.bootstrapServers(), cluster.agentRoles(), PATIENCE);
         long deadline = System.nanoTime() + PATIENCE.toNanos();
@@ -377,6 +393,8 @@ public final class Campaign {
         }
         count.forEach((key, n) -> results.await(key, n, PATIENCE));
         List<Decoded<DeadLetter>> deadLetters = TopicSnapshot.read(cluster.bootstrapServers(), Topics.DEAD_LETTERS, registry, PATIENCE);
+        List<NodeCatchUp.Status> nodes = awaitNodesCaughtUp();
+        List<ReplayCheck.Report> replays = replays("corpus");
         List<Decoded<Result>> answers = results.all();
         VerdictCheck.Report verdicts = VerdictCheck.check(played, answers, deadLetters);
         nodeEvents.catchUp(PATIENCE);
@@ -394,10 +412,13 @@ public final class Campaign {
                 .put("requests lost so far", resultsReport.missing().size())
                 .put("duplicates so far", resultsReport.doubled().size())
                 .put("held twice or inconsistent in the state topics", state.problems().size())
+                .put("node agents caught up", nodes.stream().filter(NodeCatchUp.Status::caughtUp).count() + " of " + nodes.size())
+                .put("nodes whose render folder equals a fresh factnet replay", replays.stream().filter(ReplayCheck.Report::equal).count()
+                        + " of " + replays.size())
                 .put("wall time", Duration.ofNanos(System.nanoTime() - began));
         figures.writeTo(dir.resolve("corpus"));
         log.info("chaos corpus:\n{}", figures);
-        return new CorpusOutcome(figures, verdicts, resultsReport, state, answers);
+        return new CorpusOutcome(figures, verdicts, resultsReport, state, nodes, replays);
     }
 
     // ------------------------------------------------------------------ helpers

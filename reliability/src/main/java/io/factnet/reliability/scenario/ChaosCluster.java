@@ -64,7 +64,7 @@ public final class ChaosCluster {
         }
         List<NodeAgentProcess> agents = new ArrayList<>();
         for (RegisterNode node : Fleet.NODES) {
-            agents.add(NodeAgentProcess.launch(children, node, bootstrap, registryUrl, dir.resolve("nodes"), agentResync));
+            agents.add(NodeAgentProcess.launch(children, node, bootstrap, registryUrl, dir.resolve("nodes"), agentResync, freePort()));
         }
         controllers.forEach(ControllerProcess::awaitStarted);
         agents.forEach(NodeAgentProcess::awaitStarted);

@@ -7,6 +7,7 @@ import io.factnet.reliability.SharedRegistry;
 import io.factnet.reliability.Figures;
 import io.factnet.reliability.check.ModelCheck;
 import io.factnet.reliability.check.NodeCatchUp;
+import io.factnet.reliability.check.ReplayCheck;
 import io.factnet.reliability.process.Children;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +68,8 @@ class ClusterChaosTest {
         assertThat(outcome.results().exactlyOnePerSend()).as(outcome.results() + "; " + replay).isTrue();
         assertThat(outcome.state().problems()).as("held twice or inconsistent; " + replay).isEmpty();
         assertThat(outcome.nodes()).as("node agents caught up; " + replay).allMatch(NodeCatchUp.Status::caughtUp);
+        assertThat(outcome.replays()).as("nodes equal to a fresh factnet replay; " + outcome.replays() + "; " + replay)
+                .allMatch(ReplayCheck.Report::equal);
         assertThat(outcome.recoveries()).as("every fault recovered from; " + replay).allMatch(Optional::isPresent);
         assertThat(outcome.fullRecovery()).as("recovered after the last fault; " + replay).isPresent();
         assertThat(model.equalsTheModel()).as(model + "; " + replay).isTrue();
@@ -117,6 +120,9 @@ class ClusterChaosTest {
         assertThat(outcome.verdicts().wrong()).as("wrong verdicts; " + replay).isEmpty();
         assertThat(outcome.results().exactlyOnePerSend()).as(outcome.results() + "; " + replay).isTrue();
         assertThat(outcome.state().problems()).as(replay).isEmpty();
+        assertThat(outcome.nodes()).as("node agents caught up; " + replay).allMatch(NodeCatchUp.Status::caughtUp);
+        assertThat(outcome.replays()).as("nodes equal to a fresh factnet replay; " + outcome.replays() + "; " + replay)
+                .allMatch(ReplayCheck.Report::equal);
         assertThat(campaign.cluster().controllers()).as("the controllers never stop; " + replay).allMatch(c -> c.running());
         assertThat(model.equalsTheModel()).as(model + "; " + replay).isTrue();
     }
