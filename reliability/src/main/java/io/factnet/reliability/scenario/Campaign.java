@@ -81,7 +81,7 @@ public final class Campaign {
          * all); long form: ten times the load and more faults.
          */
         public static Plan of(ChaosSettings settings) {
-            int unit = settings.pick(2_500, 30_000);
+            int unit = settings.pick(2_000, 30_000);
             SplittableRandom kinds = new SplittableRandom(settings.seed() ^ 0x5eed_f417L);
             List<FaultInjector.Kind> mixed = new ArrayList<>();
             for (int i = settings.pick(3, 20); i > 0; i--) {
@@ -346,13 +346,17 @@ public final class Campaign {
 
     /**
      * Check 5, per fault: from the moment it began until the system had caught up with it. For a controller or
-     * the broker: every request committed before the fault answered. For a node agent: each of the node's
+     * the broker: it was started again and every request committed before the fault was answered (a fault
+     * that left no backlog, injected when every request was already answered, is not over before its process is
+     * back: it measured 0 ms). For a node agent: each of the node's
      * agents that the fault hit (all of them after a kill; after failing tools, those that tried to apply
      * meanwhile) applying again without error once it was back. Empty: it never recovered.
      */
     private Optional<Duration> recovery(FaultInjector.Injected fault, List<Decoded<Result>> answers) {
         if (fault.kind() != FaultInjector.Kind.AGENT_KILL && fault.kind() != FaultInjector.Kind.AGENT_APPLY_FAILS) {
-            return RecoveryCheck.after(fault.began(), sent.committed(), answers).backlogDone();
+            Duration back = Duration.between(fault.began(), fault.ended());
+            return RecoveryCheck.after(fault.began(), sent.committed(), answers).backlogDone()
+                    .map(backlog -> backlog.compareTo(back) > 0 ? backlog : back);
         }
         long began = fault.began().toEpochMilli();
         long back = fault.ended().toEpochMilli();
