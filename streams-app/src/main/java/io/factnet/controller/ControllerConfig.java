@@ -32,6 +32,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String DEFAULT_APPLICATION_ID = "factnet-controller";
+    /** commit.interval.ms unless set: with exactly-once, how long outputs wait for their transaction's commit. */
+    public static final int DEFAULT_COMMIT_INTERVAL_MS = 100;
 
     private static final Set<String> REGISTRY_KEYS = Set.of(SchemaRegistryConfig.URL, SchemaRegistryConfig.CREDENTIALS_SOURCE,
             SchemaRegistryConfig.USER_INFO, SchemaRegistryConfig.TIMEOUT_MS, SchemaRegistryConfig.AUTO_REGISTER);
@@ -68,7 +70,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         streams.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         streams.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         streams.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         Map<String, Object> registry = new HashMap<>();
         for (String key : properties.stringPropertyNames()) {
             String value = properties.getProperty(key);
