@@ -3,6 +3,7 @@ package io.factnet.cli.bench;
 import io.factnet.cli.request.DurationConverter;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.model.NodeRole;
 import io.factnet.model.Request;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -73,6 +76,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "A controller (Kafka Streams) property over the benchmark's, e.g. -P num.stream.threads=2 -P producer.linger.ms=5.")
     Map<String, String> controllerProperties = new LinkedHashMap<>();
 
+    @Option(names = "--agents", split = ",", paramLabel = "ROLE", defaultValue = "routing,addressing,bridging",
+            description = "Node agents to run (render driver) and wait for: routing, addressing, bridging, or none to measure"
+                    + " the controller alone. Default: ${DEFAULT-VALUE}.")
+    List<String> agents;
+
     @Option(names = "--jfr", paramLabel = "DIR", description = "Record every child JVM (controllers, node) with JDK Flight Recorder into DIR.")
     Path jfr;
 
@@ -104,7 +112,8 @@ public final class BenchCommand implements Callable<Integer> {
                 print(out, baseline);
             }
             if (!baselineOnly) {
-                FactnetBench.Options options = new FactnetBench.Options(controllers, mix, controllerProperties, Optional.ofNullable(jfr));
+                FactnetBench.Options options = new FactnetBench.Options(controllers, mix, controllerProperties, Optional.ofNullable(jfr),
+                        agentRoles());
                 BenchResult factnet = new FactnetBench(work, options, out).run(settings, kafka.bootstrapServers(), requests);
                 print(out, factnet);
                 if (baseline != null) {
@@ -119,6 +128,24 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private Set<NodeRole> agentRoles() {
+        if (agents.size() == 1 && agents.get(0).equalsIgnoreCase("none")) {
+            return Set.of();
+        }
+        Set<NodeRole> roles = EnumSet.noneOf(NodeRole.class);
+        for (String agent : agents) {
+            try {
+                roles.add(NodeRole.valueOf(agent.strip().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--agents " + agent + " is not routing, addressing, bridging or none");
+            }
+        }
+        if (roles.contains(NodeRole.TUNNELING)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the mix has no VPNs: --agents takes routing, addressing, bridging");
+        }
+        return roles;
     }
 
     /** A run takes a VLAN and a /20 per project, and a project's floating IPs must fit its quota (10). */

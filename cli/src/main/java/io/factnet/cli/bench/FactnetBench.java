@@ -61,6 +61,7 @@ public final class FactnetBench implements BenchRun {
     static final String NODE_ID = "bench-node";
     static final String NODE_ADDRESS = "198.51.100.1";
     static final String FLOATING_CIDR = "198.18.0.0/15";
+    /** The roles the node registers with: the mix's CreateNetwork needs one node of each. */
     static final Set<NodeRole> NODE_ROLES = EnumSet.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
     /** The most projects one run may take: a VLAN each from 1-4094, a /20 each from 10.0.0.0/8. */
     static final int MAX_PROJECTS = 4094;
@@ -72,12 +73,18 @@ public final class FactnetBench implements BenchRun {
      * @param controllers          controller instances (JVMs), one stream thread each unless a property says otherwise
      * @param controllerProperties passed to every controller over the benchmark's own (e.g. {@code linger.ms})
      * @param jfr                  a folder for a JFR recording of every child JVM
+     * @param agents               the roles whose agents run (and are waited for); none: the controller alone
      */
-    public record Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr) {
+    public record Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr,
+                          Set<NodeRole> agents) {
         public Options {
             controllerProperties = Map.copyOf(controllerProperties);
+            agents = agents.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(agents));
             if (controllers < 1) {
                 throw new IllegalArgumentException("at least one controller");
+            }
+            if (!NODE_ROLES.containsAll(agents)) {
+                throw new IllegalArgumentException("the node runs " + NODE_ROLES + " at most, not " + agents);
             }
         }
     }
@@ -106,13 +113,15 @@ public final class FactnetBench implements BenchRun {
             Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             awaitTopics(kafka, healthCheck);
             SchemaRegistryClient registryClient = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(registry.confluentUrl()));
-            try (OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, NODE_ROLES);
+            try (OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents());
                  RequestSender sender = new RequestSender(kafka, registryClient, true, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 LoadDriver driver = new LoadDriver(tracker, sender, healthCheck);
                 awaitGroup(kafka, healthCheck);
                 requireNoRefusals("setup", driver.run(setup(), 0, START_TIMEOUT));
-                children.add(node(bootstrapServers, registry.confluentUrl()));
-                awaitFirstAcks(tracker, healthCheck);
+                if (!options.agents().isEmpty()) {
+                    children.add(node(bootstrapServers, registry.confluentUrl()));
+                    awaitFirstAcks(tracker, healthCheck);
+                }
 
                 say("full speed: %,d requests", requests.size());
                 Map<String, OptionalDouble> cpuBefore = cpu(children, registry);
@@ -143,10 +152,11 @@ public final class FactnetBench implements BenchRun {
                 jvms.add(withCpu(new JvmUsage("schema registry (Apicurio)", OptionalLong.empty(),
                         ProcStat.peakRss(registry.pid()), OptionalDouble.empty()), cpuBefore, cpuAfter));
                 List<String> notes = List.of(
-                        String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s (render driver)", options.controllers(),
+                        String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
                                 options.controllerProperties().isEmpty() ? "" : ", " + options.controllerProperties(),
-                                NODE_ROLES.stream().map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))),
+                                options.agents().isEmpty() ? "none (the controller alone)" : roleNames(options.agents(), ", ")
+                                        + " (render driver)"),
                         String.format("CPU is of the full-speed phase (%.1f s of wall time, %.1f s of CPU on 2 cores); load average"
                                 + " %.1f before, %.1f after it", full.seconds(), 2 * full.seconds(), loadBefore, loadAfter),
                         "memory: peak RSS of each JVM over the whole run (the children's heaps are not readable from here;"
@@ -182,9 +192,9 @@ public final class FactnetBench implements BenchRun {
     }
 
     private ChildJvm node(String bootstrap, String registryUrl) {
-        String roles = NODE_ROLES.stream().map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
+        String roles = roleNames(options.agents(), ",");
         return ChildJvm.start("node (" + roles + ")", NODE_HEAP_MB, jfr("node"), "io.factnet.cli.Factnet",
-                List.of("node", "--role", roles, "--node-id", NODE_ID, "--public-address", NODE_ADDRESS, "--driver", "render",
+                List.of("node", "--role", roles, "--registered-roles", roleNames(NODE_ROLES, ","), "--node-id", NODE_ID, "--public-address", NODE_ADDRESS, "--driver", "render",
                         "--state-dir", work.resolve("node").toAbsolutePath().toString(), "--physical-interface", "physnet1=eth1"),
                 Map.of("FACTNET_BOOTSTRAP_SERVERS", bootstrap, "FACTNET_SCHEMA_REGISTRY_URL", registryUrl),
                 work.resolve("node.log"));
@@ -255,11 +265,11 @@ public final class FactnetBench implements BenchRun {
     }
 
     /** Each agent acks its first sync: then it has replayed its partition and runs. */
-    private static void awaitFirstAcks(OutcomeTracker tracker, Runnable healthCheck) throws InterruptedException {
+    private void awaitFirstAcks(OutcomeTracker tracker, Runnable healthCheck) throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true) {
             Map<NodeTarget, AppliedAck> acks = tracker.lastAcks();
-            if (NODE_ROLES.stream().allMatch(role -> acks.containsKey(new NodeTarget(NODE_ID, role)))) {
+            if (options.agents().stream().allMatch(role -> acks.containsKey(new NodeTarget(NODE_ID, role)))) {
                 return;
             }
             healthCheck.run();
@@ -268,6 +278,10 @@ public final class FactnetBench implements BenchRun {
             }
             TimeUnit.MILLISECONDS.sleep(100); // polling with a deadline
         }
+    }
+
+    private static String roleNames(Set<NodeRole> roles, String separator) {
+        return roles.stream().sorted().map(r -> r.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(separator));
     }
 
     private static Duration phaseTimeout(int requests) {
