@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  bootstrap servers:   " + cloud.bootstrapServers());
             out.println("  schema registry url: " + cloud.registryUrl());
             out.println("  controller:          " + cloud.controller().config().applicationId() + ", "
-                    + cloud.controller().state() + " (in this JVM)");
+                    + cloud.controller().state() + " (in this JVM), HTTP API " + cloud.controllerUrl());
             out.println("  node files:          " + cloud.nodesFolder() + "/<node>/<role>/");
             out.flush();
             Demo.play(cloud, out);
@@ -118,10 +118,14 @@ final class DemoCommand implements Callable<Integer> {
         out.println("factnet keeps running; Ctrl-C stops it. In another terminal:");
         out.println("  export FACTNET_BOOTSTRAP_SERVERS=" + cloud.bootstrapServers());
         out.println("  export FACTNET_SCHEMA_REGISTRY_URL=" + cloud.registryUrl());
+        out.println("  export FACTNET_CONTROLLER_URL=" + cloud.controllerUrl());
         out.println("  ./factnet request allocate-fixed-ip --project acme --instance web-15 --group web --wait-applied");
         out.println("  ./factnet request allocate-floating-ip --project acme --pool public --wait --json");
         out.println("  ./factnet request add-rule --project globex --group app --protocol TCP --from-port 22 --to-port 22"
                 + " --source-cidr 192.0.2.0/24 --wait-applied");
+        out.println("  ./factnet show instances --project acme");
+        out.println("  ./factnet show floating-ips --json");
+        out.println("  curl -s " + cloud.controllerUrl() + "/metrics | grep factnet_");
         out.println("  cat " + cloud.roleFolder(Scenario.nodeOf(NodeRole.ADDRESSING).nodeId(), NodeRole.ADDRESSING) + "/br*/hosts");
         out.println("  cat " + cloud.kernelRulesetFile() + "    # rewritten every second");
         out.flush();

@@ -2,6 +2,7 @@ package io.factnet.cli;
 
 import io.factnet.cli.bench.BenchCommand;
 import io.factnet.cli.request.RequestCommand;
+import io.factnet.cli.show.ShowCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
-                NodeCommand.class, CommandLine.HelpCommand.class})
+                ControllerCommand.class, NodeCommand.class, ShowCommand.class, CommandLine.HelpCommand.class})
 public final class Factnet {
 
     public static void main(String[] args) {

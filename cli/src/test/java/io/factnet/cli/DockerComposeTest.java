@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.factnet.cli.client.ClientSettings;
+import io.factnet.controller.ControllerConfig;
 import io.factnet.embedded.ApicurioRegistry;
 import io.factnet.model.NodeRole;
 import java.io.File;
@@ -120,6 +122,10 @@ class DockerComposeTest {
                 controllers++;
                 advertisedHttp.add(settings.get("FACTNET_ADVERTISED_HTTP"));
                 assertThat(settings).containsEntry("FACTNET_APPLICATION_ID", "factnet-controller");
+                assertThat(settings.keySet()).as(name + ": every variable is one the controller reads")
+                        .allMatch(variable -> ControllerConfig.ENVIRONMENT.containsKey(variable)
+                                || variable.startsWith(ControllerConfig.KAFKA_ENV_PREFIX)
+                                || variable.equals(ClientSettings.ENV_CONFIG_FILE) || variable.equals("FACTNET_JAVA_OPTS"));
             } else if (command.get(0).equals("node")) {
                 assertThat(command).as(name).containsSubsequence("--node-id", settings.get("FACTNET_NODE_ID"))
                         .containsSubsequence("--role", settings.get("FACTNET_ROLE"));

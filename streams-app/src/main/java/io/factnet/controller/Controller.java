@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -31,10 +33,12 @@ public final class Controller implements AutoCloseable {
 
     private final ControllerConfig config;
     private final KafkaStreams streams;
+    private final RequestOutcomes outcomes;
 
-    private Controller(ControllerConfig config, KafkaStreams streams) {
+    private Controller(ControllerConfig config, KafkaStreams streams, RequestOutcomes outcomes) {
         this.config = config;
         this.streams = streams;
+        this.outcomes = outcomes;
     }
 
     /** Starts a controller from properties (see {@link ControllerConfig#from}). */
@@ -50,14 +54,15 @@ public final class Controller implements AutoCloseable {
             }
             checkCoPartitioned(admin);
         }
-        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config), config.streamsProperties());
+        RequestOutcomes outcomes = new RequestOutcomes();
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, outcomes), config.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
         log.info("controller {} started", config.applicationId());
-        return new Controller(config, streams);
+        return new Controller(config, streams, outcomes);
     }
 
     /** The project stage reads requests, admin requests, node events and grants together: same partition counts. */
@@ -114,6 +119,16 @@ public final class Controller implements AutoCloseable {
     /** Read-only access to the stores of this instance (interactive queries). */
     public ControllerStores stores() {
         return new ControllerStores(streams);
+    }
+
+    /** Results emitted by this instance, by command and outcome (for {@code /metrics}). */
+    public RequestOutcomes outcomes() {
+        return outcomes;
+    }
+
+    /** Kafka Streams' own metrics of this instance (threads, tasks, stores, and its clients'). */
+    public Map<MetricName, ? extends Metric> metrics() {
+        return streams.metrics();
     }
 
     /** Waits until the controller runs (all its tasks assigned and restored); false if it did not in time. */

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -21,34 +22,62 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param idempotencyRetention {@value #RETENTION_MS}: how long a request id is remembered with its first result (7 days)
  * @param topicPartitions      {@value #TOPIC_PARTITIONS}: partitions of the topics the controller creates when missing
  * @param topicReplication     {@value #TOPIC_REPLICATION}: their replication factor
+ * @param http                 {@value #HTTP_HOST}, {@value #HTTP_PORT}, {@value #HTTP_ADVERTISED}: the read-only HTTP API
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
-                               short topicReplication) {
+                               short topicReplication, Http http) {
+
+    /**
+     * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
+     * {@code application.server}, by which queries are routed); null: this host's name and the bound port.
+     */
+    public record Http(String host, int port, String advertised) {
+        public Http {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException(HTTP_PORT + " must be 0-65535 (0: any free port): " + port);
+            }
+            if (advertised != null && !advertised.matches("[^:/\\s]+:[0-9]{1,5}")) {
+                throw new IllegalArgumentException(HTTP_ADVERTISED + " must be host:port: " + advertised);
+            }
+        }
+    }
 
     public static final String IN_MEMORY_STORES = "factnet.stores.in-memory";
     public static final String HOLD_DOWN_MS = "factnet.fixed-ip.hold-down.ms";
     public static final String RETENTION_MS = "factnet.idempotency.retention.ms";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
+    public static final String HTTP_HOST = "factnet.http.host";
+    public static final String HTTP_PORT = "factnet.http.port";
+    public static final String HTTP_ADVERTISED = "factnet.http.advertised";
     public static final String DEFAULT_APPLICATION_ID = "factnet-controller";
     /** commit.interval.ms unless set: with exactly-once, how long outputs wait for their transaction's commit. */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 100;
+    /**
+     * How long the group waits for a controller that stopped without leaving (killed, crashed, cut off)
+     * before its tasks move to the others: Kafka's 45 s would stop those projects' requests for 45 s.
+     * 10 s (Kafka's default before 3.0) still rides out a long GC pause; a clean stop leaves at once.
+     */
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
     private static final Set<String> REGISTRY_KEYS = Set.of(SchemaRegistryConfig.URL, SchemaRegistryConfig.CREDENTIALS_SOURCE,
             SchemaRegistryConfig.USER_INFO, SchemaRegistryConfig.TIMEOUT_MS, SchemaRegistryConfig.AUTO_REGISTER);
 
     /** Environment variables that set one property each (the rest: FACTNET_KAFKA_NUM_STREAM_THREADS -> num.stream.threads). */
-    public static final Map<String, String> ENVIRONMENT = Map.of(
-            "FACTNET_BOOTSTRAP_SERVERS", StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
-            "FACTNET_SCHEMA_REGISTRY_URL", SchemaRegistryConfig.URL,
-            "FACTNET_APPLICATION_ID", StreamsConfig.APPLICATION_ID_CONFIG,
-            "FACTNET_STATE_DIR", StreamsConfig.STATE_DIR_CONFIG,
-            "FACTNET_STORES_IN_MEMORY", IN_MEMORY_STORES,
-            "FACTNET_FIXED_IP_HOLD_DOWN_MS", HOLD_DOWN_MS,
-            "FACTNET_IDEMPOTENCY_RETENTION_MS", RETENTION_MS,
-            "FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS,
-            "FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION);
+    public static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("FACTNET_BOOTSTRAP_SERVERS", StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
+            Map.entry("FACTNET_SCHEMA_REGISTRY_URL", SchemaRegistryConfig.URL),
+            Map.entry("FACTNET_APPLICATION_ID", StreamsConfig.APPLICATION_ID_CONFIG),
+            Map.entry("FACTNET_STATE_DIR", StreamsConfig.STATE_DIR_CONFIG),
+            Map.entry("FACTNET_STORES_IN_MEMORY", IN_MEMORY_STORES),
+            Map.entry("FACTNET_FIXED_IP_HOLD_DOWN_MS", HOLD_DOWN_MS),
+            Map.entry("FACTNET_IDEMPOTENCY_RETENTION_MS", RETENTION_MS),
+            Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
+            Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
+            Map.entry("FACTNET_HTTP_HOST", HTTP_HOST),
+            Map.entry("FACTNET_HTTP_PORT", HTTP_PORT),
+            Map.entry("FACTNET_ADVERTISED_HTTP", HTTP_ADVERTISED));
     public static final String KAFKA_ENV_PREFIX = "FACTNET_KAFKA_";
 
     public ControllerConfig {
@@ -71,6 +100,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         streams.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         streams.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
+        streams.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
         Map<String, Object> registry = new HashMap<>();
         for (String key : properties.stringPropertyNames()) {
             String value = properties.getProperty(key);
@@ -82,10 +112,29 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         }
         return new ControllerConfig(streams, registry,
                 Boolean.parseBoolean(properties.getProperty(IN_MEMORY_STORES, "false")),
-                Duration.ofMillis(Long.parseLong(properties.getProperty(HOLD_DOWN_MS, "600000"))),
-                Duration.ofMillis(Long.parseLong(properties.getProperty(RETENTION_MS, String.valueOf(Duration.ofDays(7).toMillis())))),
-                Integer.parseInt(properties.getProperty(TOPIC_PARTITIONS, "4")),
-                Short.parseShort(properties.getProperty(TOPIC_REPLICATION, "1")));
+                Duration.ofMillis(number(properties, HOLD_DOWN_MS, 600_000)),
+                Duration.ofMillis(number(properties, RETENTION_MS, Duration.ofDays(7).toMillis())),
+                (int) number(properties, TOPIC_PARTITIONS, 4),
+                (short) number(properties, TOPIC_REPLICATION, 1),
+                new Http(properties.getProperty(HTTP_HOST, "0.0.0.0"), (int) number(properties, HTTP_PORT, 8080),
+                        properties.getProperty(HTTP_ADVERTISED)));
+    }
+
+    private static long number(Properties properties, String key, long defaultValue) {
+        String value = properties.getProperty(key);
+        try {
+            return value == null ? defaultValue : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number: " + value);
+        }
+    }
+
+    /** This config with {@code application.server} set: where the others send queries for this instance's keys. */
+    public ControllerConfig withApplicationServer(String hostAndPort) {
+        Map<String, Object> withServer = new HashMap<>(streams);
+        withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
+        return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
+                topicPartitions, topicReplication, http);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

@@ -4,11 +4,14 @@ import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.NodeRecord;
 import io.factnet.model.ProjectRecord;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -28,9 +31,23 @@ public final class ControllerStores {
         return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
+    /**
+     * Throws {@link org.apache.kafka.streams.errors.InvalidStateStoreException} unless this instance's store
+     * of that partition answers queries: a task just taken over is active here while it still restores,
+     * and the store across all partitions would simply not find its keys.
+     */
+    public void requireQueryable(String name, int partition) {
+        streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+    }
+
     /** Where a key lives: by the project for project-stage stores, by the pool id for pool-stage stores. */
     public KeyQueryMetadata ownerOf(String store, String partitionKey) {
         return streams.queryMetadataForKey(store, partitionKey, Serdes.String().serializer());
+    }
+
+    /** Every instance of the application (its {@code application.server}), this one included: where a list is gathered. */
+    public List<HostInfo> instances() {
+        return streams.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).distinct().toList();
     }
 
     public Optional<ProjectRecord> project(String project) {

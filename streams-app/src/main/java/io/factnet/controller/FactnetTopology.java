@@ -5,6 +5,7 @@ import io.factnet.controller.project.ProjectProcessor;
 import io.factnet.controller.stage.DecodeProcessor;
 import io.factnet.controller.stage.NodePartitioner;
 import io.factnet.controller.stage.Sinks;
+import io.factnet.model.AppliedAck;
 import io.factnet.model.BlockPoolRecord;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
@@ -41,7 +42,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * requests, admin-requests, node-events --decode-requests--+
  * internal.grants --------------------------decode-grants--+--> project-stage --> results, state.*, node.*,
- *                                                               (12 stores)       internal.claims, dead-letters
+ *                                                               (13 stores)       internal.claims, dead-letters
  * internal.claims --decode-claims--> pool-stage (4 stores) --> internal.grants, internal.claims, state.nodes, dead-letters
  * </pre>
  * Sources read raw bytes; the decode processors turn unreadable records into dead letters.
@@ -65,12 +66,16 @@ public final class FactnetTopology {
             Topics.STATE_GROUP_SUBNETS, Topics.STATE_GROUPS, Topics.STATE_FIXED_IPS, Topics.STATE_FLOATING_IPS,
             Topics.STATE_VPNS);
 
-    /** The topology with the registry the config names. */
-    public static Topology build(ControllerConfig config) {
-        return build(config, SchemaRegistryClients.create(config.registry()));
+    /** The topology with the registry the config names; results are counted into {@code outcomes}. */
+    public static Topology build(ControllerConfig config, RequestOutcomes outcomes) {
+        return build(config, SchemaRegistryClients.create(config.registry()), outcomes);
     }
 
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry) {
+        return build(config, registry, new RequestOutcomes());
+    }
+
+    public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes) {
         boolean register = config.autoRegisterSchemas();
         boolean persistent = !config.inMemoryStores();
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -86,7 +91,7 @@ public final class FactnetTopology {
                 PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS), REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
                 PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS), GRANTS_SOURCE);
-        topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention()),
+        topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes),
                 DECODE_REQUESTS, DECODE_GRANTS);
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_QUEUE, avro(registry, QueuedRequest.class, register), persistent), PROJECT_STAGE);
@@ -100,6 +105,7 @@ public final class FactnetTopology {
         topology.addStateStore(store(StoreNames.FLOATING_IPS, avro(registry, FloatingIp.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.FLOATING_BY_FIXED, Serdes.String(), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.VPNS, avro(registry, VpnRecord.class, register), persistent), PROJECT_STAGE);
+        topology.addStateStore(store(StoreNames.NODE_ACKS, avro(registry, AppliedAck.class, register), persistent), PROJECT_STAGE);
 
         sink(topology, Sinks.RESULTS, Topics.RESULTS, registry, register, PROJECT_STAGE);
         for (Topic<String, ?> state : PROJECT_STATE_TOPICS) {

@@ -36,6 +36,11 @@ public final class StoreNames {
     public static final String FLOATING_BY_FIXED = "floating-by-fixed";
     /** VpnRecord by project. */
     public static final String VPNS = "vpns";
+    /**
+     * AppliedAck by node/role (role in lower case, the record key of acks): the last ack of each node agent.
+     * Not by project: an ack's partition is that of its key, so {@code ownerOf(NODE_ACKS, "node-1/routing")} finds it.
+     */
+    public static final String NODE_ACKS = "node-acks";
 
     // ------------------------------------------------------------ pool stage
     /** VlanPoolRecord by physical network. */
@@ -49,6 +54,6 @@ public final class StoreNames {
 
     public static final List<String> PROJECT_STAGE = List.of(PROJECTS, PROJECT_QUEUE, REQUESTS_SEEN,
             REQUESTS_SEEN_BY_TIME, GROUPS, GROUP_ADDRESSES, FIXED_IPS, FIXED_IP_ADDRESSES, MACS, FLOATING_IPS,
-            FLOATING_BY_FIXED, VPNS);
+            FLOATING_BY_FIXED, VPNS, NODE_ACKS);
     public static final List<String> POOL_STAGE = List.of(VLAN_POOLS, BLOCK_POOLS, FLOATING_POOLS, NODES);
 }

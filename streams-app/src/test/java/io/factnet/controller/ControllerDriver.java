@@ -54,6 +54,8 @@ final class ControllerDriver implements AutoCloseable {
     final Map<Topic<String, ?>, List<TestRecord<String, ? extends SpecificRecord>>> history = new LinkedHashMap<>();
     final List<Result> allResults = new ArrayList<>();
     final List<DeadLetter> allDeadLetters = new ArrayList<>();
+    /** What the topology counted for /metrics: every result it emitted, by command and outcome. */
+    final RequestOutcomes outcomes = new RequestOutcomes();
     private final AtomicLong ids = new AtomicLong();
     long clock = START.toEpochMilli();
 
@@ -74,7 +76,7 @@ final class ControllerDriver implements AutoCloseable {
         props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
         props.putAll(overrides);
         ControllerConfig config = ControllerConfig.from(props);
-        driver = new TopologyTestDriver(FactnetTopology.build(config, registry), config.streamsProperties(), START);
+        driver = new TopologyTestDriver(FactnetTopology.build(config, registry, outcomes), config.streamsProperties(), START);
         StringSerializer keys = new StringSerializer();
         for (Topic<String, Request> topic : List.of(Topics.REQUESTS, Topics.ADMIN_REQUESTS, Topics.NODE_EVENTS)) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), keys, topic.valueSerde(registry).serializer()));

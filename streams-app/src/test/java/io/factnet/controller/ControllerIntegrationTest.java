@@ -37,7 +37,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -94,17 +93,7 @@ class ControllerIntegrationTest {
     }
 
     static ControllerConfig config(String instance) {
-        Properties props = new Properties();
-        props.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        props.setProperty("schema.registry.url", "mock://" + scope);
-        props.setProperty("state.dir", dir.resolve(instance).toString());
-        props.setProperty("application.id", "factnet-it");
-        props.setProperty("num.stream.threads", "1");
-        // A closed member's LeaveGroup is not always acted on at once; a short session bounds the takeover.
-        props.setProperty("session.timeout.ms", "6000");
-        props.setProperty("heartbeat.interval.ms", "1000");
-        props.setProperty(ControllerConfig.TOPIC_PARTITIONS, "4");
-        return ControllerConfig.from(props);
+        return ControllerConfig.from(ControllerTestConfig.properties(kafka.bootstrapServers(), scope, dir.resolve(instance), "factnet-it"));
     }
 
     @Test

@@ -14,12 +14,15 @@ import io.factnet.model.RegisterNode;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.SetProjectQuota;
+import io.factnet.model.Status;
 import io.factnet.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /** What every request goes through: topic rights, key and ids, idempotency, unreadable records, acks. */
@@ -140,5 +143,42 @@ class EnvelopeTest extends TopologyTestBase {
         assertThat(d.pipe(Topics.NODE_EVENTS, "t9", request("ack-3", "t9", ack("t9", KEY_B)))).isEmpty();
         assertThat(d.fact(Topics.STATE_NODES, "t1").getPublicKey()).isEqualTo(KEY_A);
         assertThat(d.fact(Topics.STATE_NODES, "t9")).isNull();
+    }
+
+    @Test
+    void theLastAckOfEachNodeAndRoleIsKeptAndAnAckWithABadNodeIdIsNot() {
+        standardPools();
+        KeyValueStore<String, AppliedAck> acks = d.driver.getKeyValueStore(StoreNames.NODE_ACKS);
+        AppliedAck routing = AppliedAck.newBuilder().setNodeId("n1").setRole(NodeRole.ROUTING).setPartition(2)
+                .setAppliedOffset(40).setApplyMillis(3).build();
+        d.pipe(Topics.NODE_EVENTS, "n1/routing", request("ack-r1", ADMIN, routing));
+        d.pipe(Topics.NODE_EVENTS, "t1/tunneling", request("ack-t1", ADMIN, ack("t1", "bogus")));
+        AppliedAck later = AppliedAck.newBuilder(routing).setAppliedOffset(44).setError("nft: Error").build();
+        d.pipe(Topics.NODE_EVENTS, "n1/routing", request("ack-r2", ADMIN, later));
+        d.pipe(Topics.NODE_EVENTS, "x/routing", request("ack-x", ADMIN, AppliedAck.newBuilder(routing).setNodeId("a/b").build()));
+
+        assertThat(acks.get("n1/routing")).isEqualTo(later);
+        assertThat(acks.get("t1/tunneling").getAppliedOffset()).isEqualTo(7); // kept, though its key was refused
+        assertThat(d.fact(Topics.STATE_NODES, "t1").getPublicKey()).isNull();
+        assertThat(acks.get("a/b/routing")).isNull();
+        assertThat(d.allResults.stream().map(Result::getRequestId)).doesNotContain("ack-r1", "ack-r2", "ack-x");
+    }
+
+    @Test
+    void everyResultIsCountedOnceByCommandStatusAndReason() {
+        standardPools();
+        accepted(floatingIp("p1"));
+        Request group = request("g1", "p1", CreateSecurityGroup.newBuilder().setName("bad name").build());
+        rejected(d.submit(Topics.REQUESTS, group), Reason.INVALID_ARGUMENT);
+        d.submit(Topics.REQUESTS, group); // a repeated id: its first result again, counted again (it was emitted again)
+        d.pipe(Topics.REQUESTS, "p2", request("k1", "p1", CreateNetwork.newBuilder().build())); // refused by the envelope
+        d.pipe(Topics.NODE_EVENTS, "t1/tunneling", request("ack-1", ADMIN, ack("t1", KEY_A))); // no result, not counted
+
+        Map<RequestOutcomes.Outcome, Long> expected = d.allResults.stream().collect(Collectors.groupingBy(
+                r -> new RequestOutcomes.Outcome(r.getCommand(), r.getStatus(), r.getReason()), Collectors.counting()));
+        assertThat(d.outcomes.snapshot()).isEqualTo(expected)
+                .containsEntry(new RequestOutcomes.Outcome("CreateSecurityGroup", Status.REJECTED, Reason.INVALID_ARGUMENT), 2L)
+                .containsEntry(new RequestOutcomes.Outcome("AllocateFloatingIp", Status.ACCEPTED, Reason.OK), 1L)
+                .containsEntry(new RequestOutcomes.Outcome("CreateNetwork", Status.REJECTED, Reason.INVALID_ARGUMENT), 1L);
     }
 }

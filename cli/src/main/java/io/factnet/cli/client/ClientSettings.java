@@ -32,8 +32,20 @@ public record ClientSettings(Map<String, String> kafka, Map<String, String> regi
         registry = Map.copyOf(registry);
     }
 
+    /** The variables every command reads as one property each (besides {@code FACTNET_KAFKA_<NAME>}). */
+    static final Map<String, String> NAMED_ENV = Map.of(ENV_BOOTSTRAP, "bootstrap.servers", ENV_REGISTRY, SchemaRegistryConfig.URL);
+
     static ClientSettings resolve(String bootstrapOption, String registryOption, Map<String, String> properties,
                                   Path configFile, Map<String, String> env) {
+        return resolve(bootstrapOption, registryOption, properties, configFile, env, NAMED_ENV);
+    }
+
+    /**
+     * As above, where {@code namedEnv} maps more variables to the property each one sets (a command's own
+     * settings, e.g. the controller's {@code FACTNET_STATE_DIR}), on the environment's level of precedence.
+     */
+    static ClientSettings resolve(String bootstrapOption, String registryOption, Map<String, String> properties,
+                                  Path configFile, Map<String, String> env, Map<String, String> namedEnv) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("bootstrap.servers", DEFAULT_BOOTSTRAP);
         Path file = configFile != null ? configFile
@@ -46,8 +58,9 @@ public record ClientSettings(Map<String, String> kafka, Map<String, String> regi
                 all.put(propertyName(name.substring(ENV_PROPERTY_PREFIX.length())), value);
             }
         });
-        putIfSet(all, "bootstrap.servers", env.get(ENV_BOOTSTRAP));
-        putIfSet(all, SchemaRegistryConfig.URL, env.get(ENV_REGISTRY));
+        Map<String, String> named = new LinkedHashMap<>(NAMED_ENV);
+        named.putAll(namedEnv);
+        named.forEach((variable, property) -> putIfSet(all, property, env.get(variable)));
         if (properties != null) {
             all.putAll(properties);
         }

@@ -38,4 +38,9 @@ public final class KafkaClientOptions {
     public ClientSettings settings(Map<String, String> env) {
         return ClientSettings.resolve(bootstrapServers, schemaRegistryUrl, properties, configFile, env);
     }
+
+    /** With a command's own variables, each naming the property it sets (e.g. the controller's {@code ControllerConfig.ENVIRONMENT}). */
+    public ClientSettings settings(Map<String, String> env, Map<String, String> namedEnv) {
+        return ClientSettings.resolve(bootstrapServers, schemaRegistryUrl, properties, configFile, env, namedEnv);
+    }
 }

@@ -11,7 +11,14 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
 import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.topics.RequestRoutes;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,7 +97,27 @@ public final class Demo {
         DemoSummary.read(new FactReader(cloud.kafkaClient(), registry)).printProjects(out);
         story.step("What each node applied (its last AppliedAck on factnet.node-events) and its files");
         DemoSummary.printNodes(out, cloud, acks);
+        story.step("The controller's HTTP API (what factnet show reads)");
+        story.line("GET " + cloud.controllerUrl() + "/v1/projects: " + projectsFromApi());
         out.flush();
+    }
+
+    /** The projects and their fixed IPs as the controller's HTTP API lists them: the same state, through its stores. */
+    private String projectsFromApi() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(cloud.controllerUrl() + "/v1/projects")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the controller's HTTP API answered " + response.statusCode() + ": " + response.body());
+        }
+        List<String> projects = new ArrayList<>();
+        for (JsonNode project : new ObjectMapper().readTree(response.body()).path("projects")) {
+            String name = project.path("project").asText();
+            if (!name.equals(RequestRoutes.ADMIN_PROJECT)) { // the pool-wide admin requests' own queue, not a tenant
+                projects.add(name + " (" + project.path("usage").path("fixedIps").asInt() + " fixed IPs)");
+            }
+        }
+        return String.join(", ", projects);
     }
 
     /** Sends the requests in order, waits for all their results, and stops at the first refusal. */

@@ -2,6 +2,7 @@ package io.factnet.cli.demo;
 
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
+import io.factnet.controller.http.ControllerServer;
 import io.factnet.embedded.ApicurioRegistry;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.NodeRole;
@@ -31,8 +32,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * Everything the demo runs, on this machine: Kafka (KRaft, in process), Apicurio Registry (a child
- * process), the controller (in process) and one node per role with the render driver (in process,
- * files under {@code <work>/nodes/<node-id>/<role>/}). Closes in the reverse order.
+ * process), the controller with its HTTP API (in process, on loopback) and the nodes with the render
+ * driver (in process, files under {@code <work>/nodes/<node-id>/<role>/}). Closes in the reverse order.
  */
 public final class DemoCloud implements AutoCloseable {
     /** The routing node's kernel ruleset, written by the demo (the render driver's kernel is simulated). */
@@ -42,7 +43,7 @@ public final class DemoCloud implements AutoCloseable {
     private final List<AutoCloseable> running = new ArrayList<>();
     private ApicurioRegistry registry;
     private EmbeddedKafka kafka;
-    private Controller controller;
+    private ControllerServer controller;
     private final List<NodeProcess> nodes = new ArrayList<>();
 
     private DemoCloud(Path work) {
@@ -60,9 +61,10 @@ public final class DemoCloud implements AutoCloseable {
             } finally {
                 cloud.registry = cloud.add(join(registry));
             }
-            cloud.controller = cloud.add(Controller.start(cloud.controllerProperties()));
-            if (!cloud.controller.awaitRunning(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("the controller did not reach RUNNING within 60 s (state " + cloud.controller.state() + ")");
+            cloud.controller = cloud.add(ControllerServer.start(ControllerConfig.from(cloud.controllerProperties())));
+            if (!cloud.controller.controller().awaitRunning(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("the controller did not reach RUNNING within 60 s (state "
+                        + cloud.controller.controller().state() + ")");
             }
             return cloud;
         } catch (Exception | Error e) {
@@ -87,6 +89,9 @@ public final class DemoCloud implements AutoCloseable {
         properties.setProperty(ControllerConfig.TOPIC_PARTITIONS, "4");
         // a demo's state lives as long as its broker: in-memory stores, rebuilt from the changelogs if restarted
         properties.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
+        // the HTTP API on loopback, on any free port (it is printed)
+        properties.setProperty(ControllerConfig.HTTP_HOST, "127.0.0.1");
+        properties.setProperty(ControllerConfig.HTTP_PORT, "0");
         return properties;
     }
 
@@ -160,7 +165,12 @@ public final class DemoCloud implements AutoCloseable {
     }
 
     public Controller controller() {
-        return controller;
+        return controller.controller();
+    }
+
+    /** The controller's HTTP API, e.g. {@code http://127.0.0.1:41234}: what factnet show reads. */
+    public String controllerUrl() {
+        return "http://127.0.0.1:" + controller.address().getPort();
     }
 
     public List<NodeProcess> nodes() {

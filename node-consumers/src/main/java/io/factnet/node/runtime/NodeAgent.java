@@ -50,6 +50,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private Thread thread;
     private volatile AgentStatus status = new AgentStatus(false, 0, 0, 0, 0, 0, -1, null, -1, -1, null);
     private long recordsRead;
+    private boolean caughtUp;
+    private long startedAt;
     private long badRecords;
     private long syncs;
     private long applies;
@@ -127,9 +129,9 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
         long end = consumer.endOffsets(List.of(partition)).get(partition);
-        long start = clock.getAsLong();
+        startedAt = clock.getAsLong();
+        long start = startedAt;
         log.info("{}: replaying {} from offset 0 to {}", name, partition, end);
-        boolean caughtUp = false;
         while (!closing) {
             long wait = caughtUp ? Math.min(POLL.toMillis(), schedule.millisUntilDue(clock.getAsLong())) : POLL.toMillis();
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
@@ -148,15 +150,19 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                     boolean first = syncs == 0;
                     sync(partition.partition(), due == ApplySchedule.Sync.FULL || lastSyncFailed);
                     if (first) {
-                        firstSyncMillis = clock.getAsLong() - start;
-                        log.info("{}: first apply done {} ms after start ({} entries)", name,
-                                clock.getAsLong() - start, desired.size());
+                        log.info("{}: first apply done {} ms after start ({} entries)", name, firstSyncMillis,
+                                desired.size());
                     }
                 }
             }
-            status = new AgentStatus(caughtUp, recordsRead, badRecords, syncs, applies, failures, appliedOffset, lastError,
-                    replayMillis, firstSyncMillis, lastSync);
+            refreshStatus();
         }
+    }
+
+    /** Publishes the counters to {@link #status()}; also before an ack goes out, so a reader of the ack sees them. */
+    private void refreshStatus() {
+        status = new AgentStatus(caughtUp, recordsRead, badRecords, syncs, applies, failures, appliedOffset, lastError,
+                replayMillis, firstSyncMillis, lastSync);
     }
 
     private TopicPartition awaitPartition() {
@@ -228,7 +234,11 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             ownRecordSinceAck = false;
             lastSyncFailed = false;
             lastError = error;
+            if (firstSyncMillis < 0) {
+                firstSyncMillis = clock.getAsLong() - startedAt;
+            }
             if (ack) {
+                refreshStatus();
                 publishAck(partition, report.counts(), millis, error);
             }
         } catch (Exception e) {

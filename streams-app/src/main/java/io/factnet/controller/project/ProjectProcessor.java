@@ -1,5 +1,6 @@
 package io.factnet.controller.project;
 
+import io.factnet.controller.RequestOutcomes;
 import io.factnet.controller.StoreNames;
 import io.factnet.controller.stage.Check;
 import io.factnet.controller.stage.PoolKeys;
@@ -54,6 +55,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -108,6 +110,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     private final long holdDownMillis;
     private final long retentionMillis;
+    private final RequestOutcomes outcomes;
     private final Duration purgeInterval;
     private final Tx tx = new Tx();
     private ProcessorContext<String, Object> context;
@@ -117,7 +120,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     /** The record of the project whose input is being processed (a copy; saved at the end). */
     private ProjectRecord current;
 
-    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention) {
+    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes) {
+        this.outcomes = outcomes;
         this.holdDownMillis = holdDown.toMillis();
         this.retentionMillis = idempotencyRetention.toMillis();
         this.purgeInterval = Duration.ofMillis(Math.max(1000, Math.min(retentionMillis / 10, 60_000)));
@@ -143,10 +147,20 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             } else {
                 throw new IllegalArgumentException("unexpected input " + record.value().getClass().getName());
             }
+            countResults();
             tx.commit(context, record.timestamp());
         } finally {
             tx.discard();
             current = null;
+        }
+    }
+
+    /** Counts the results about to be emitted (every request's one result passes here). */
+    private void countResults() {
+        for (Tx.Output output : tx.outputsSince(Tx.START)) {
+            if (output.value() instanceof Result result && Sinks.RESULTS.equals(output.child())) {
+                outcomes.record(result);
+            }
         }
     }
 
@@ -268,20 +282,29 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     // ------------------------------------------------------------------ acks
 
-    /** An applied ack has no result; a tunneling node's public key goes on to its node record. */
+    /**
+     * An applied ack has no result. It is kept as the node's last ack for its role (what the HTTP API and the
+     * offset-lag metric show), and a tunneling node's public key goes on to its node record.
+     */
     private void onAck(Request request, AppliedAck ack) {
         if (ack.getError() != null) {
-            log.warn("node {} ({}) failed to apply up to offset {}: {}", ack.getNodeId(), ack.getRole(),
+            log.warn("node {} ({}) failed to apply up to offset {}: {}", Check.quote(ack.getNodeId()), ack.getRole(),
                     ack.getAppliedOffset(), Check.quote(ack.getError()));
         }
+        try {
+            Check.name("nodeId", ack.getNodeId());
+        } catch (Rejected e) {
+            log.warn("ack ignored: {}", e.getMessage());
+            return;
+        }
+        stores.nodeAcks.put(NodeKeys.key(ack.getNodeId(), ack.getRole().name().toLowerCase(Locale.ROOT)), ack);
         if (ack.getRole() != NodeRole.TUNNELING || ack.getPublicKey() == null) {
             return;
         }
         try {
-            Check.name("nodeId", ack.getNodeId());
             Check.wireguardKey(ack.getPublicKey());
         } catch (Rejected e) {
-            log.warn("ack of {} ignored: {}", Check.quote(ack.getNodeId()), e.getMessage());
+            log.warn("public key of {} ignored: {}", ack.getNodeId(), e.getMessage());
             return;
         }
         Claim claim = Claim.newBuilder()

@@ -3,6 +3,7 @@ package io.factnet.controller.project;
 import io.factnet.controller.StoreNames;
 import io.factnet.controller.stage.Tx;
 import io.factnet.controller.stage.TxStore;
+import io.factnet.model.AppliedAck;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.GroupRecord;
@@ -27,6 +28,7 @@ final class ProjectStores {
     final TxStore<FloatingIp> floatingIps;
     final TxStore<String> floatingByFixed;
     final TxStore<VpnRecord> vpns;
+    final TxStore<AppliedAck> nodeAcks;
 
     ProjectStores(Tx tx, ProcessorContext<String, Object> context) {
         projects = tx.store(context.getStateStore(StoreNames.PROJECTS));
@@ -41,5 +43,6 @@ final class ProjectStores {
         floatingIps = tx.store(context.getStateStore(StoreNames.FLOATING_IPS));
         floatingByFixed = tx.store(context.getStateStore(StoreNames.FLOATING_BY_FIXED));
         vpns = tx.store(context.getStateStore(StoreNames.VPNS));
+        nodeAcks = tx.store(context.getStateStore(StoreNames.NODE_ACKS));
     }
 }

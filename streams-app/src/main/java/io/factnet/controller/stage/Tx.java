@@ -29,6 +29,9 @@ public final class Tx {
     public record Savepoint(int journalSize, int outboxSize) {
     }
 
+    /** The savepoint of an empty unit of work: {@code outputsSince(START)} is everything pending. */
+    public static final Savepoint START = new Savepoint(0, 0);
+
     public <V> TxStore<V> store(KeyValueStore<String, V> store) {
         TxStore<V> tx = new TxStore<>(this, store);
         stores.add(tx);

@@ -1,0 +1,181 @@
+package io.factnet.controller.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.factnet.controller.Controller;
+import io.factnet.controller.stage.Check;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's read-only HTTP API: parses the path and parameters, checks the state, and hands the
+ * query to {@link QueryRouter}. Every answer is JSON ({@code /metrics} excepted); errors are
+ * {@code {"error": "...", "status": N}}: 400 bad parameter, 404 unknown project or path, 405 not GET,
+ * 503 not RUNNING, a store moving, or a peer not answering (with Retry-After).
+ */
+final class ApiHandler implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+    private static final Pattern PROJECT = Pattern.compile("/v1/projects/([^/]+)");
+    private static final Pattern PROJECT_INSTANCES = Pattern.compile("/v1/projects/([^/]+)/instances");
+
+    private final Controller controller;
+    private final QueryRouter router;
+    private final ControllerMetrics metrics;
+
+    ApiHandler(Controller controller, QueryRouter router, ControllerMetrics metrics) {
+        this.controller = controller;
+        this.router = router;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        Reply reply;
+        try {
+            reply = answer(exchange);
+        } catch (ApiException e) {
+            reply = Reply.error(e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            reply = Reply.error(500, "internal error: " + e);
+        }
+        send(exchange, reply);
+    }
+
+    private Reply answer(HttpExchange exchange) {
+        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            throw new ApiException(405, "the API is read-only: GET only");
+        }
+        String path = exchange.getRequestURI().getRawPath();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        if (path.equals("/healthz")) {
+            params(query);
+            KafkaStreams.State state = controller.state();
+            return Reply.json(state == KafkaStreams.State.RUNNING ? 200 : 503, AvroJson.JSON.objectNode().put("state", state.name()));
+        }
+        if (path.equals("/metrics")) {
+            params(query);
+            return Reply.text(200, metrics.text(), PrometheusText.CONTENT_TYPE);
+        }
+        String pathAndQuery = exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
+        boolean forwarded = exchange.getRequestHeaders().containsKey(Peers.FORWARDED);
+        Matcher project = PROJECT.matcher(path);
+        Matcher instances = PROJECT_INSTANCES.matcher(path);
+        if (project.matches()) {
+            params(query);
+            String name = name("project", project.group(1));
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.project(name)));
+        } else if (instances.matches()) {
+            params(query);
+            String name = name("project", instances.group(1));
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.instances(name)));
+        }
+        return switch (path) {
+            case "/v1/projects" -> {
+                params(query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::projects));
+            }
+            case "/v1/instances" -> {
+                params(query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::allInstances));
+            }
+            case "/v1/floating-ips" -> {
+                params(query, "pool", "project");
+                String pool = query.containsKey("pool") ? name("pool", query.get("pool")) : null;
+                String owner = query.containsKey("project") ? name("project", query.get("project")) : null;
+                yield whenRunning(() -> owner != null
+                        ? router.byProject(owner, pathAndQuery, forwarded, local -> local.floatingIps(pool, owner))
+                        : router.gather(pathAndQuery, forwarded, () -> router.local().floatingIps(pool, null)));
+            }
+            case "/v1/pools" -> {
+                params(query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::pools));
+            }
+            case "/v1/nodes" -> {
+                params(query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::nodes));
+            }
+            default -> throw ApiException.notFound("no such path: " + path + " (see docs/api.md)");
+        };
+    }
+
+    private interface Query {
+        Reply run();
+    }
+
+    /** Stores answer only while the controller runs: before, and during a rebalance, they may be elsewhere. */
+    private Reply whenRunning(Query query) {
+        KafkaStreams.State state = controller.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            throw ApiException.unavailable("the controller is " + state + ", not RUNNING: its stores cannot be queried now; "
+                    + "retry shortly");
+        }
+        return query.run();
+    }
+
+    private static String name(String what, String value) {
+        if (!Check.NAME.matcher(value).matches()) {
+            throw ApiException.badRequest(what + " must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit: "
+                    + Check.quote(value));
+        }
+        return value;
+    }
+
+    private static void params(Map<String, String> query, String... allowed) {
+        Set<String> known = Set.of(allowed);
+        for (String name : query.keySet()) {
+            if (!known.contains(name)) {
+                throw ApiException.badRequest("unknown parameter " + Check.quote(name)
+                        + (known.isEmpty() ? ": this path takes none" : "; this path takes " + known));
+            }
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            try {
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                if (query.put(name, value) != null) {
+                    throw ApiException.badRequest("parameter " + Check.quote(name) + " is given twice");
+                }
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad query string: " + e.getMessage());
+            }
+        }
+        return query;
+    }
+
+    private static void send(HttpExchange exchange, Reply reply) throws IOException {
+        try (exchange) {
+            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+            if (reply.status() == 503) {
+                exchange.getResponseHeaders().set("Retry-After", "1");
+            }
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
+            if (!head) {
+                try (OutputStream body = exchange.getResponseBody()) {
+                    body.write(reply.body());
+                }
+            }
+        }
+    }
+}

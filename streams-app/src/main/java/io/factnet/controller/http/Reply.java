@@ -1,0 +1,29 @@
+package io.factnet.controller.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** One HTTP answer: status, body and content type (JSON unless said), ours or relayed from the owning controller. */
+record Reply(int status, byte[] body, String contentType) {
+    static final String JSON_TYPE = "application/json; charset=utf-8";
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    static Reply json(int status, JsonNode body) {
+        try {
+            return new Reply(status, MAPPER.writeValueAsBytes(body), JSON_TYPE);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Reply error(int status, String message) {
+        return json(status, AvroJson.JSON.objectNode().put("error", message).put("status", status));
+    }
+
+    static Reply text(int status, String body, String contentType) {
+        return new Reply(status, body.getBytes(StandardCharsets.UTF_8), contentType);
+    }
+}
