@@ -95,6 +95,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (baselineOnly && factnetOnly) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--baseline-only and --factnet-only exclude each other");
         }
+        if (guarantee != Guarantee.EXACTLY_ONCE && !baselineOnly && !agentRoles().isEmpty()) {
+            // --wait-applied's rule (and the tracker's) needs a result committed together with the request's node
+            // records; at-least-once writes them one by one, so "applied" cannot be told from "not yet written"
+            throw new CommandLine.ParameterException(spec.commandLine(), "--guarantee at-least-once cannot measure"
+                    + " request-to-applied: add --agents none (the controller alone) or --baseline-only");
+        }
         RequestMix mix = new RequestMix(instancesPerNetwork, floatingEvery);
         checkCapacity(mix);
         BenchSettings settings = new BenchSettings(count, partitions, guarantee, commitInterval, rate, pacedCount);

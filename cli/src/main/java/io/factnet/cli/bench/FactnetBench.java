@@ -131,9 +131,13 @@ public final class FactnetBench implements BenchRun {
                 double loadAfter = ProcStat.loadAverage().orElse(Double.NaN);
                 requireNoRefusals("full speed", full);
 
+                List<String> byCommand = new ArrayList<>();
+                byCommand.add(byCommand("full speed", full));
                 Map<String, LatencySummary> latencies = new LinkedHashMap<>();
                 latencies.put("to result, full speed", full.toResult());
-                latencies.put("to applied, full speed", full.toApplied());
+                if (!options.agents().isEmpty()) {
+                    latencies.put("to applied, full speed", full.toApplied());
+                }
                 if (settings.pacedRate() > 0 && settings.pacedCount() > 0) {
                     say("paced: %,d requests at %,d/s", settings.pacedCount(), settings.pacedRate());
                     List<Request> paced = options.mix().requests(settings.pacedCount(), options.mix().projectsFor(requests.size()), "paced");
@@ -141,7 +145,10 @@ public final class FactnetBench implements BenchRun {
                     requireNoRefusals("paced", phase);
                     String label = String.format(Locale.ROOT, "at %,d/s", settings.pacedRate());
                     latencies.put("to result, " + label, phase.toResult());
-                    latencies.put("to applied, " + label, phase.toApplied());
+                    if (!options.agents().isEmpty()) {
+                        latencies.put("to applied, " + label, phase.toApplied());
+                    }
+                    byCommand.add(byCommand(label, phase));
                 }
                 List<JvmUsage> jvms = new ArrayList<>();
                 jvms.add(withCpu(PeakMemory.since(self, "bench JVM (broker, load driver)"), cpuBefore, cpuAfter));
@@ -151,7 +158,8 @@ public final class FactnetBench implements BenchRun {
                 }
                 jvms.add(withCpu(new JvmUsage("schema registry (Apicurio)", OptionalLong.empty(),
                         ProcStat.peakRss(registry.pid()), OptionalDouble.empty()), cpuBefore, cpuAfter));
-                List<String> notes = List.of(
+                List<String> notes = new ArrayList<>(byCommand);
+                notes.addAll(List.of(
                         String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
                                 options.controllerProperties().isEmpty() ? "" : ", " + options.controllerProperties(),
@@ -160,7 +168,7 @@ public final class FactnetBench implements BenchRun {
                         String.format("CPU is of the full-speed phase (%.1f s of wall time, %.1f s of CPU on 2 cores); load average"
                                 + " %.1f before, %.1f after it", full.seconds(), 2 * full.seconds(), loadBefore, loadAfter),
                         "memory: peak RSS of each JVM over the whole run (the children's heaps are not readable from here;"
-                                + " -Xmx " + CONTROLLER_HEAP_MB + " MiB for a controller, " + NODE_HEAP_MB + " MiB for the node)");
+                                + " -Xmx " + CONTROLLER_HEAP_MB + " MiB for a controller, " + NODE_HEAP_MB + " MiB for the node)"));
                 return new BenchResult("factnet", full.requests(), BaselineBench.averageBytes(BaselineBench.serialize(requests)), full.seconds(), latencies,
                         jvms, notes);
             }
@@ -278,6 +286,14 @@ public final class FactnetBench implements BenchRun {
             }
             TimeUnit.MILLISECONDS.sleep(100); // polling with a deadline
         }
+    }
+
+    /** p50/p99 to result per command: where the sagas (pool stage round trips) show. */
+    private static String byCommand(String label, LoadDriver.Phase phase) {
+        return "to result by command, " + label + ": " + phase.toResultByCommand().entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%s %.0f/%.0f ms", e.getKey(), e.getValue().p50Micros() / 1000.0,
+                        e.getValue().p99Micros() / 1000.0))
+                .collect(Collectors.joining(", ")) + " (p50/p99)";
     }
 
     private static String roleNames(Set<NodeRole> roles, String separator) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 /**
  * Sends a list of requests to the controller, at full speed or paced, and measures each one from its
@@ -33,7 +34,7 @@ final class LoadDriver {
 
     /** What one phase measured. */
     record Phase(int requests, double seconds, LatencySummary toResult, LatencySummary toApplied,
-                 Map<Reason, Integer> refused, List<String> refusals) {
+                 Map<String, LatencySummary> toResultByCommand, Map<Reason, Integer> refused, List<String> refusals) {
 
         double requestsPerSecond() {
             return requests / seconds;
@@ -83,8 +84,13 @@ final class LoadDriver {
         long[] toResult = all.stream().mapToLong(t -> t.resultNanos() - t.sentNanos()).toArray();
         long[] toApplied = all.stream().filter(Tracked::touchedWatchedNodes)
                 .mapToLong(t -> t.appliedNanos() - t.sentNanos()).toArray();
+        Map<String, LatencySummary> byCommand = new TreeMap<>();
+        all.stream().collect(Collectors.groupingBy(t -> t.result().join().getCommand())).forEach((command, tracked) -> {
+            long[] nanos = tracked.stream().mapToLong(t -> t.resultNanos() - t.sentNanos()).toArray();
+            byCommand.put(command, LatencySummary.of(nanos, nanos.length));
+        });
         return new Phase(all.size(), (lastResult - start) / 1e9, LatencySummary.of(toResult, toResult.length),
-                LatencySummary.of(toApplied, toApplied.length), new TreeMap<>(sent.refused), List.copyOf(sent.refusals));
+                LatencySummary.of(toApplied, toApplied.length), byCommand, new TreeMap<>(sent.refused), List.copyOf(sent.refusals));
     }
 
     /** Called on the tracker's thread with the allocation's result: the association goes out now, with the real address. */

@@ -73,6 +73,8 @@ class BaselineBenchTest {
         assertThat(err.toString()).contains("exclude each other").doesNotContain("Exception");
         assertThat(cli.execute("bench", "--baseline-only", "--guarantee", "maybe-once")).isEqualTo(1);
         assertThat(err.toString()).contains("'maybe-once' is not exactly-once or at-least-once");
+        assertThat(cli.execute("bench", "--guarantee", "at-least-once")).isEqualTo(1);
+        assertThat(err.toString()).contains("at-least-once cannot measure request-to-applied");
         assertThat(cli.execute("bench", "--count", "300000")).isEqualTo(1);
         assertThat(err.toString()).contains("one run has room for 4,094");
         assertThat(cli.execute("bench", "--floating-every", "2")).isEqualTo(1);
