@@ -1,5 +1,8 @@
 package io.factnet.cli;
 
+import static io.factnet.cli.NodeSettingsOptions.enumOf;
+import static io.factnet.cli.NodeSettingsOptions.nonBlank;
+
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
 import io.factnet.cli.request.DurationConverter;
@@ -7,18 +10,10 @@ import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeMetrics;
 import io.factnet.node.NodeProcess;
-import io.factnet.node.bridging.BridgingConfig;
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
-import io.factnet.node.routing.RoutingConfig;
-import io.factnet.node.tunneling.TunnelingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,41 +62,8 @@ final class NodeCommand implements Callable<Integer> {
                     + "for linux, ./factnet-render/<node-id> for render).")
     Path stateDir;
 
-    @Option(names = "--public-address", defaultValue = "${env:FACTNET_PUBLIC_ADDRESS}",
-            description = "This node's public address: SNAT source, VPN endpoint, registration (env FACTNET_PUBLIC_ADDRESS).")
-    String publicAddress;
-
-    @Option(names = "--public-interface", defaultValue = "${env:FACTNET_PUBLIC_INTERFACE:-eth0}",
-            description = "Interface that answers for the floating addresses (env FACTNET_PUBLIC_INTERFACE).")
-    String publicInterface;
-
-    @Option(names = "--metadata-host", defaultValue = "${env:FACTNET_METADATA_HOST:-169.254.169.254}",
-            description = "Traffic to it is not SNATed (env FACTNET_METADATA_HOST).")
-    String metadataHost;
-
-    @Option(names = "--dmz-cidr", split = ",", defaultValue = "${env:FACTNET_DMZ_CIDRS}",
-            description = "Destinations reached without SNAT (comma-separated or repeated; env FACTNET_DMZ_CIDRS).")
-    List<String> dmzCidrs = new ArrayList<>();
-
-    @Option(names = "--firewall", defaultValue = "${env:FACTNET_FIREWALL:-nftables}",
-            description = "nftables (one table factnet) or iptables (chains factnet-*). Env FACTNET_FIREWALL.")
-    String firewall;
-
-    @Option(names = "--vlan-mode", defaultValue = "${env:FACTNET_VLAN_MODE:-tagged}",
-            description = "tagged (VLAN links, needs 802.1Q in the kernel) or untagged (env FACTNET_VLAN_MODE).")
-    String vlanMode;
-
-    @Option(names = "--physical-interface", split = ",", paramLabel = "[PHYSNET=]IFACE", defaultValue = "${env:FACTNET_PHYSICAL_INTERFACE}",
-            description = "Interface of a physical network, e.g. physnet1=eth1; a bare name is physnet1's (env FACTNET_PHYSICAL_INTERFACE).")
-    List<String> physicalInterfaces = new ArrayList<>();
-
-    @Option(names = "--wireguard", defaultValue = "${env:FACTNET_WIREGUARD:-auto}",
-            description = "auto, kernel or userspace (wireguard-go). Env FACTNET_WIREGUARD.")
-    String wireguard;
-
-    @Option(names = "--interface-prefix", defaultValue = "${env:FACTNET_INTERFACE_PREFIX:-}",
-            description = "Prefix of VPN interface names; wireguard-go's sockets are machine-wide (env FACTNET_INTERFACE_PREFIX).")
-    String interfacePrefix;
+    @Mixin
+    NodeSettingsOptions nodeSettings = new NodeSettingsOptions();
 
     @Option(names = "--vpn-port-first", defaultValue = "${env:FACTNET_VPN_PORT_FIRST:-51820}",
             description = "First UDP port for VPNs on this node (env FACTNET_VPN_PORT_FIRST).")
@@ -154,43 +116,19 @@ final class NodeCommand implements Callable<Integer> {
         if (roles.isEmpty()) {
             throw new IllegalArgumentException("--role (or FACTNET_ROLE) is needed: routing, addressing, bridging, tunneling");
         }
-        if (publicAddress == null || publicAddress.isBlank()) {
+        if (!nodeSettings.hasPublicAddress()) {
             throw new IllegalArgumentException("--public-address (or FACTNET_PUBLIC_ADDRESS) is needed");
         }
         List<NodeRole> running = roles(roles, "--role");
         NodeConfig.Driver parsedDriver = enumOf(NodeConfig.Driver.class, driver, "--driver");
         Path dir = stateDir != null ? stateDir
                 : parsedDriver == NodeConfig.Driver.LINUX ? Path.of("/var/lib/factnet", nodeId) : Path.of("factnet-render", nodeId);
-        RoutingConfig routing = new RoutingConfig(Ipv4Address.parse(publicAddress.strip()), new InterfaceName(publicInterface.strip()),
-                Ipv4Address.parse(metadataHost.strip()), nonBlank(dmzCidrs).stream().map(Ipv4Cidr::parseNetwork).toList(),
-                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"));
-        Map<String, InterfaceName> physical = new LinkedHashMap<>();
-        for (String mapping : nonBlank(physicalInterfaces)) {
-            String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
-            physical.put(parts[0].strip(), new InterfaceName(parts[1].strip()));
-        }
-        BridgingConfig bridging = new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical);
-        TunnelingConfig tunneling = new TunnelingConfig(interfacePrefix.strip(),
-                enumOf(TunnelingConfig.Implementation.class, wireguard, "--wireguard"));
         List<NodeRole> registered = nonBlank(registeredRoles).isEmpty() ? running : roles(registeredRoles, "--registered-roles");
         return new NodeConfig(nodeId.strip(), running, registered, parsedDriver, Optional.ofNullable(netns).filter(s -> !s.isBlank()),
-                dir, routing, bridging, tunneling, vpnPortFirst, vpnPortLast, debounce, resync);
+                dir, nodeSettings.routing(nodeSettings.publicAddress), nodeSettings.bridging(), nodeSettings.tunneling(), vpnPortFirst, vpnPortLast, debounce, resync);
     }
 
-    private static List<NodeRole> roles(List<String> names, String option) {
+    static List<NodeRole> roles(List<String> names, String option) {
         return nonBlank(names).stream().map(r -> enumOf(NodeRole.class, r, option)).distinct().toList();
-    }
-
-    private static List<String> nonBlank(List<String> values) {
-        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
-    }
-
-    static <E extends Enum<E>> E enumOf(Class<E> type, String value, String option) {
-        try {
-            return Enum.valueOf(type, value.strip().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            List<String> names = Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
-            throw new IllegalArgumentException(option + " " + value + " is not one of " + names);
-        }
     }
 }

@@ -59,15 +59,7 @@ public final class NodeProcess implements AutoCloseable {
                 ? Optional.of(simulatedKernel(config)) : Optional.empty();
         List<RoleReconciler<?>> reconcilers = new ArrayList<>();
         for (NodeRole role : config.roles()) {
-            Path folder = stateDir.resolve(role.name().toLowerCase(Locale.ROOT));
-            Host host = simulated.map(sim -> sim.host(new PlanRecorder(sim, StateFiles.sharedFolder(folder).resolve("commands.txt"))))
-                    .orElseGet(() -> Host.linux(config.netns()));
-            RoleReconciler<?> reconciler = switch (role) {
-                case ROUTING -> new RoutingReconciler(host, folder, config.routing());
-                case ADDRESSING -> new AddressingReconciler(host, folder, config.nodeId(), simulated.isEmpty());
-                case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
-                case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
-            };
+            RoleReconciler<?> reconciler = reconciler(config, role, stateDir, simulated);
             reconciler.preflight();
             reconcilers.add(reconciler);
         }
@@ -89,8 +81,24 @@ public final class NodeProcess implements AutoCloseable {
         return KafkaAgents.build(settings, topic, clientConfig, registry, reconciler, events, System::currentTimeMillis);
     }
 
+    /**
+     * A role's reconciler, in its folder {@code <stateDir>/<role>}: on the real kernel, or with the render
+     * driver on the simulated one, every command written to the folder's {@code commands.txt}.
+     */
+    public static RoleReconciler<?> reconciler(NodeConfig config, NodeRole role, Path stateDir, Optional<SimulatedHost> simulated) {
+        Path folder = stateDir.resolve(role.name().toLowerCase(Locale.ROOT));
+        Host host = simulated.map(sim -> sim.host(new PlanRecorder(sim, StateFiles.sharedFolder(folder).resolve("commands.txt"))))
+                .orElseGet(() -> Host.linux(config.netns()));
+        return switch (role) {
+            case ROUTING -> new RoutingReconciler(host, folder, config.routing());
+            case ADDRESSING -> new AddressingReconciler(host, folder, config.nodeId(), simulated.isEmpty());
+            case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
+            case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
+        };
+    }
+
     /** The render driver's kernel: the interfaces the configuration names exist, as they would on the node. */
-    private static SimulatedHost simulatedKernel(NodeConfig config) {
+    public static SimulatedHost simulatedKernel(NodeConfig config) {
         SimulatedHost sim = new SimulatedHost();
         sim.ip().addLink(config.routing().publicInterface().name(), "physical").addresses
                 .add(config.routing().publicAddress() + "/32");
@@ -101,7 +109,7 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /** The state root: others may pass through (dnsmasq reads its hosts file unprivileged), not list it. */
-    private static Path stateRoot(Path dir) {
+    public static Path stateRoot(Path dir) {
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));

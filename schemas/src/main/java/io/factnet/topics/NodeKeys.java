@@ -11,6 +11,12 @@ public final class NodeKeys {
     private NodeKeys() {
     }
 
+    /**
+     * Header on every node desired-state record, tombstones too: the request that wrote it (a tombstone
+     * has no value to carry the request id, and --wait-applied must find the record of its request).
+     */
+    public static final String REQUEST_ID_HEADER = "factnet.request-id";
+
     public static String key(String nodeId, String resource) {
         return nodeId + "/" + resource;
     }

@@ -1,6 +1,7 @@
 package io.factnet.cli.request;
 
 import io.factnet.cli.client.KafkaClientOptions;
+import io.factnet.client.RequestClient;
 import java.time.Duration;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +20,7 @@ final class RequestOptions {
     boolean waitApplied;
 
     @Option(names = "--timeout", paramLabel = "<duration>", defaultValue = "30s", converter = DurationConverter.class,
-            description = "How long to wait in all, e.g. 500ms, 10s, 2m or PT30S. Default: ${DEFAULT-VALUE}.")
+            description = "How long to wait for the answer once the request is sent, e.g. 500ms, 10s, 2m or PT30S (reaching Kafka has its own 5 s). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
     @Option(names = "--json", description = "Print one JSON object per result on stdout.")
@@ -28,10 +29,10 @@ final class RequestOptions {
     @Mixin
     KafkaClientOptions client = new KafkaClientOptions();
 
-    RequestExchange.Wait waitMode() {
+    RequestClient.Wait waitMode() {
         if (waitApplied) {
-            return RequestExchange.Wait.APPLIED;
+            return RequestClient.Wait.APPLIED;
         }
-        return waitForResult ? RequestExchange.Wait.RESULT : RequestExchange.Wait.NONE;
+        return waitForResult ? RequestClient.Wait.RESULT : RequestClient.Wait.NONE;
     }
 }

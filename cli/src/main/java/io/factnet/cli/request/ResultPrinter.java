@@ -2,6 +2,7 @@ package io.factnet.cli.request;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.client.Applied;
 import io.factnet.model.Allocation;
 import io.factnet.model.NodeRef;
 import io.factnet.model.Request;
@@ -51,7 +52,7 @@ final class ResultPrinter {
         out.flush();
     }
 
-    void accepted(Result result, List<AppliedWaiter.Applied> applied) {
+    void accepted(Result result, List<Applied> applied) {
         if (json) {
             Map<String, Object> object = resultObject(result);
             if (applied != null) {
@@ -66,7 +67,7 @@ final class ResultPrinter {
                 out.printf("  %-10s %s %s%n", "touched", node.getNodeId(), node.getRole());
             }
             if (applied != null) {
-                for (AppliedWaiter.Applied a : applied) {
+                for (Applied a : applied) {
                     out.printf("  %-10s %s %s (%s-%d@%d, acked up to %d, apply took %d ms)%n", "applied", a.nodeId(), a.role(),
                             a.topic(), a.partition(), a.offset(), a.appliedOffset(), a.applyMillis());
                 }
@@ -119,7 +120,7 @@ final class ResultPrinter {
         return fields;
     }
 
-    private static Map<String, Object> appliedObject(AppliedWaiter.Applied a) {
+    private static Map<String, Object> appliedObject(Applied a) {
         Map<String, Object> object = new LinkedHashMap<>();
         object.put("nodeId", a.nodeId());
         object.put("role", a.role());
@@ -128,6 +129,9 @@ final class ResultPrinter {
         object.put("offset", a.offset());
         object.put("appliedOffset", a.appliedOffset());
         object.put("applyMillis", a.applyMillis());
+        if (a.publicKey() != null) {
+            object.put("publicKey", a.publicKey());
+        }
         return object;
     }
 

@@ -17,6 +17,7 @@ import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,14 +123,14 @@ final class FakeController implements AutoCloseable {
                 return;
             }
             String address = "203.0.113." + nextAddress.getAndIncrement();
-            long offset = sendToNode(address, new RoutingEntry(request.getProject(), request.getRequestId(),
+            long offset = sendToNode(request.getRequestId(), address, new RoutingEntry(request.getProject(), request.getRequestId(),
                     new FloatingNat(address, "10.0.0.5")));
             send(Topics.RESULTS, request.getRequestId(), result.setMessage("allocated " + address)
                     .setAllocated(Allocation.newBuilder().setAddress(address).setPool(allocate.getPool()).build())
                     .setTouched(List.of(new NodeRef(NODE, NodeRole.ROUTING))).build());
             ack(offset, allocate.getPool().equals("broken") ? "nft: Error: syntax error, unexpected '}'" : null);
         } else if (request.getCommand() instanceof ReleaseFloatingIp release) {
-            long offset = sendToNode(release.getAddress(), null);
+            long offset = sendToNode(request.getRequestId(), release.getAddress(), null);
             send(Topics.RESULTS, request.getRequestId(), result.setTouched(List.of(new NodeRef(NODE, NodeRole.ROUTING))).build());
             ack(offset, null);
         } else {
@@ -137,10 +138,13 @@ final class FakeController implements AutoCloseable {
         }
     }
 
-    private long sendToNode(String address, RoutingEntry entry) throws ExecutionException, InterruptedException {
+    /** As the controller writes node records: every one, tombstones too, names its request in a header. */
+    private long sendToNode(String requestId, String address, RoutingEntry entry) throws ExecutionException, InterruptedException {
         byte[] value = entry == null ? null : Topics.NODE_ROUTING.valueSerde(registry).serializer().serialize(Topics.NODE_ROUTING.name(), entry);
-        return producer.send(new ProducerRecord<>(Topics.NODE_ROUTING.name(), NodeKeys.partition(NODE, PARTITIONS),
-                NodeKeys.key(NODE, "fip/" + address), value)).get().offset();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.NODE_ROUTING.name(), NodeKeys.partition(NODE, PARTITIONS),
+                NodeKeys.key(NODE, "fip/" + address), value);
+        record.headers().add(NodeKeys.REQUEST_ID_HEADER, requestId.getBytes(StandardCharsets.UTF_8));
+        return producer.send(record).get().offset();
     }
 
     private void ack(long offset, String error) throws ExecutionException, InterruptedException {

@@ -49,6 +49,7 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     @Override
     public void preflight() {
         Tools.require(host, "ip", "-V");
+        Tools.require(host, "sysctl", "--version");
         if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED && !host.features().vlan()) {
             throw new IllegalStateException("this kernel has no 802.1Q VLAN support (module 8021q): load it "
                     + "(modprobe 8021q) or run the bridging agent with --vlan-mode untagged");
@@ -69,6 +70,10 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 host.run("ip", "-batch", batch.toString());
                 changed = true;
             }
+            Set<String> foreign = new HashSet<>();
+            rejected.subList(built.rejected().size(), rejected.size()).forEach(r -> foreign.add(r.resource()));
+            changed |= proxyArp(built.model().bridges().stream().filter(b -> !foreign.contains(b.resource()))
+                    .map(BridgeModel.Bridge::name).toList());
             lastApplied = built.model();
             lastRejected = List.copyOf(rejected.subList(built.rejected().size(), rejected.size()));
         } else {
@@ -77,6 +82,38 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size(),
                 "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000);
+    }
+
+    /**
+     * Turns proxy ARP on where it is off, on our bridges. The gateway then answers for the block's
+     * addresses that this node routes through another interface: the project's VPN clients, whose
+     * subnet is the block's last group subnet behind the WireGuard interface. Instances see the whole
+     * block on-link (their mask is the block's), so without it they would ask for a VPN client's MAC
+     * on the bridge and get no answer; pppd's proxyarp does the same for dial-in clients. Addresses
+     * routed out of the bridge itself are never answered. The keys use '/' so that a dot in a name is
+     * part of the name.
+     */
+    private boolean proxyArp(List<InterfaceName> bridges) {
+        if (bridges.isEmpty()) {
+            return false;
+        }
+        List<String> keys = bridges.stream().map(b -> "net/ipv4/conf/" + b.name() + "/proxy_arp").toList();
+        List<String> argv = new ArrayList<>(List.of("sysctl", "-n"));
+        argv.addAll(keys);
+        List<String> values = host.run(argv.toArray(String[]::new)).stdout().lines().map(String::strip).toList();
+        List<String> off = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i >= values.size() || !values.get(i).equals("1")) {
+                off.add(keys.get(i) + "=1");
+            }
+        }
+        if (off.isEmpty()) {
+            return false;
+        }
+        List<String> set = new ArrayList<>(List.of("sysctl", "-q", "-w"));
+        set.addAll(off);
+        host.run(set.toArray(String[]::new));
+        return true;
     }
 
     /**

@@ -23,9 +23,16 @@ public final class KafkaAgents {
                                                                SchemaRegistryClient registry,
                                                                RoleReconciler<V> reconciler, NodeEventSink events,
                                                                LongSupplier clock) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG,
+        KafkaConsumer<String, byte[]> consumer = replayConsumer(clientConfig,
                 "factnet-node-" + settings.nodeId() + "-" + settings.role().name().toLowerCase(Locale.ROOT));
+        return new NodeAgent<>(settings, topic, consumer, new RecordDecoder<>(topic.valueDeserializer(registry)),
+                reconciler, events, clock);
+    }
+
+    /** A consumer that reads a node's partition by assignment: no group, nothing committed, committed records only. */
+    public static KafkaConsumer<String, byte[]> replayConsumer(Map<String, Object> clientConfig, String clientId) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // The controller writes transactionally: an aborted desired state must never reach the kernel.
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -35,9 +42,6 @@ public final class KafkaAgents {
         config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
         config.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer());
-        return new NodeAgent<>(settings, topic, consumer, new RecordDecoder<>(topic.valueDeserializer(registry)),
-                reconciler, events, clock);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -1,7 +1,6 @@
 package io.factnet.node.runtime;
 
 import io.factnet.model.NodeRole;
-import io.factnet.serde.BadRecordException;
 import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;
@@ -36,12 +35,10 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private final AgentSettings settings;
     private final Topic<String, V> topic;
     private final Consumer<String, byte[]> consumer;
-    private final RecordDecoder<V> decoder;
     private final RoleReconciler<V> reconciler;
     private final NodeEventSink events;
     private final LongSupplier clock;
-    private final String keyPrefix;
-    private final DesiredState<V> desired = new DesiredState<>();
+    private final NodeRecords<V> records;
     private final ApplySchedule schedule;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -49,14 +46,11 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private volatile Throwable crash;
     private Thread thread;
     private volatile AgentStatus status = new AgentStatus(false, 0, 0, 0, 0, 0, -1, null, -1, -1, null);
-    private long recordsRead;
     private boolean caughtUp;
     private long startedAt;
-    private long badRecords;
     private long syncs;
     private long applies;
     private long failures;
-    private long consumedOffset = -1;
     private long appliedOffset = -1;
     private boolean ownRecordSinceAck;
     private boolean lastSyncFailed;
@@ -73,11 +67,12 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         this.settings = settings;
         this.topic = topic;
         this.consumer = consumer;
-        this.decoder = decoder;
         this.reconciler = reconciler;
         this.events = events;
         this.clock = clock;
-        this.keyPrefix = settings.nodeId() + "/";
+        this.records = new NodeRecords<>(settings.nodeId(), decoder, (key, e) ->
+                // The resource keeps its last good entry: a record we cannot read must not delete a network.
+                log.error("{}: skipped {} (key {})", settings.nodeId(), e.getMessage(), io.factnet.node.net.Printable.quote(key)));
         this.schedule = settings.schedule();
     }
 
@@ -126,22 +121,20 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private void loop() {
         String name = settings.nodeId() + "/" + settings.role().name().toLowerCase(Locale.ROOT);
         TopicPartition partition = awaitPartition();
-        consumer.assign(List.of(partition));
-        consumer.seekToBeginning(List.of(partition));
-        long end = consumer.endOffsets(List.of(partition)).get(partition);
+        PartitionReplay replay = PartitionReplay.begin(consumer, partition);
         startedAt = clock.getAsLong();
         long start = startedAt;
-        log.info("{}: replaying {} from offset 0 to {}", name, partition, end);
+        log.info("{}: replaying {} from offset {} to {}", name, partition, replay.start(), replay.end());
         while (!closing) {
             long wait = caughtUp ? Math.min(POLL.toMillis(), schedule.millisUntilDue(clock.getAsLong())) : POLL.toMillis();
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(wait))) {
                 accept(record);
             }
-            if (!caughtUp && consumer.position(partition) >= end) {
+            if (!caughtUp && replay.caughtUp()) {
                 caughtUp = true;
                 replayMillis = clock.getAsLong() - start;
-                log.info("{}: replayed {} records ({} for this node, {} bad) in {} ms", name, recordsRead, desired.size(),
-                        badRecords, clock.getAsLong() - start);
+                log.info("{}: replayed {} records ({} for this node, {} bad) in {} ms", name, records.read(),
+                        records.desired().size(), records.bad(), clock.getAsLong() - start);
             }
             reconciler.pollEvents(events);
             if (caughtUp) {
@@ -151,7 +144,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                     sync(partition.partition(), due == ApplySchedule.Sync.FULL || lastSyncFailed);
                     if (first) {
                         log.info("{}: first apply done {} ms after start ({} entries)", name, firstSyncMillis,
-                                desired.size());
+                                records.desired().size());
                     }
                 }
             }
@@ -161,7 +154,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
 
     /** Publishes the counters to {@link #status()}; also before an ack goes out, so a reader of the ack sees them. */
     private void refreshStatus() {
-        status = new AgentStatus(caughtUp, recordsRead, badRecords, syncs, applies, failures, appliedOffset, lastError,
+        status = new AgentStatus(caughtUp, records.read(), records.bad(), syncs, applies, failures, appliedOffset, lastError,
                 replayMillis, firstSyncMillis, lastSync);
     }
 
@@ -187,32 +180,16 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     }
 
     private void accept(ConsumerRecord<String, byte[]> record) {
-        recordsRead++;
-        consumedOffset = record.offset();
-        String key = record.key();
-        if (key == null || !key.startsWith(keyPrefix)) {
-            return; // another node's key in the same partition
-        }
-        String resource = key.substring(keyPrefix.length());
-        ownRecordSinceAck = true;
-        schedule.changed(clock.getAsLong());
-        if (record.value() == null) {
-            desired.put(resource, null);
-            return;
-        }
-        try {
-            desired.put(resource, decoder.value(record));
-        } catch (BadRecordException e) {
-            // The resource keeps its last good entry: a record we cannot read must not delete a network.
-            badRecords++;
-            log.error("{}: skipped {} (key {})", settings.nodeId(), e.getMessage(), io.factnet.node.net.Printable.quote(key));
+        if (records.accept(record)) {
+            ownRecordSinceAck = true;
+            schedule.changed(clock.getAsLong());
         }
     }
 
     private void sync(int partition, boolean verify) {
-        long offset = consumedOffset;
+        long offset = records.lastOffset();
         long began = clock.getAsLong();
-        SortedMap<String, V> snapshot = desired.snapshot();
+        SortedMap<String, V> snapshot = records.desired().snapshot();
         syncs++;
         try {
             SyncReport report = reconciler.sync(snapshot, verify);

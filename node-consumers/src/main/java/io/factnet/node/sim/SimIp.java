@@ -25,7 +25,8 @@ public final class SimIp extends SimTool {
 
     private final KernelFeatures features;
     private final Map<String, Link> links = new LinkedHashMap<>();
-    private final List<Route> routes = new ArrayList<>();
+    /** By table and destination (one route each, as the kernel keeps them without metrics), in the order added. */
+    private final Map<String, Route> routes = new LinkedHashMap<>();
     private int nextIndex = 2;
 
     public static final class Link {
@@ -38,6 +39,8 @@ public final class SimIp extends SimTool {
         public String parent;
         public Integer vlanId;
         public final List<String> addresses = new ArrayList<>();
+        /** The link's net.ipv4.conf.&lt;name&gt;.* settings that differ from the kernel's default "0". */
+        public final Map<String, String> conf = new java.util.TreeMap<>();
 
         Link(String name, String kind, int index) {
             this.name = name;
@@ -58,8 +61,9 @@ public final class SimIp extends SimTool {
         return links;
     }
 
-    public List<Route> routes() {
-        return routes;
+    /** The routes, live: removing from this collection removes the route. */
+    public java.util.Collection<Route> routes() {
+        return routes.values();
     }
 
     /** A link that exists before the agents start (a physical or public interface). */
@@ -209,7 +213,7 @@ public final class SimIp extends SimTool {
     /** Removes a link: its ports leave it, its VLAN links go with their parent. */
     public void remove(String name) {
         links.remove(name);
-        routes.removeIf(r -> name.equals(r.dev()));
+        routes.values().removeIf(r -> name.equals(r.dev()));
         links.values().forEach(l -> {
             if (name.equals(l.master)) {
                 l.master = null;
@@ -264,7 +268,7 @@ public final class SimIp extends SimTool {
         String table = options.getOrDefault("table", "main");
         if (verb.equals("show")) {
             ArrayNode array = JSON.createArrayNode();
-            routes.stream().filter(r -> r.table().equals(table))
+            routes.values().stream().filter(r -> r.table().equals(table))
                     .filter(r -> !options.containsKey("proto") || r.proto().equals(options.get("proto")))
                     .filter(r -> !options.containsKey("dev") || r.dev().equals(options.get("dev")))
                     .forEach(r -> {
@@ -282,23 +286,24 @@ public final class SimIp extends SimTool {
         }
         existing(options.get("dev"));
         Route route = new Route(type, dst, options.get("dev"), table, options.getOrDefault("proto", "boot"));
-        String key = dst;
-        boolean present = routes.stream().anyMatch(r -> r.dst().equals(key) && r.table().equals(table));
+        String key = table + " " + dst;
+        Route present = routes.get(key);
         switch (verb) {
             case "add" -> {
-                if (present) {
+                if (present != null) {
                     throw new SimError(2, "RTNETLINK answers: File exists");
                 }
-                routes.add(route);
+                routes.put(key, route);
             }
             case "replace" -> {
-                routes.removeIf(r -> r.dst().equals(key) && r.table().equals(table));
-                routes.add(route);
+                routes.remove(key);
+                routes.put(key, route);
             }
             case "del", "delete" -> {
-                if (!routes.removeIf(r -> r.dst().equals(key) && r.table().equals(table) && r.type().equals(route.type()))) {
+                if (present == null || !present.type().equals(route.type())) {
                     throw new SimError(2, "RTNETLINK answers: No such process");
                 }
+                routes.remove(key);
             }
             default -> throw new SimError(255, "Command \"" + verb + "\" is unknown, try \"ip route help\".");
         }

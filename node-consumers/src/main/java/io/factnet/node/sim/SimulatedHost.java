@@ -108,19 +108,64 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
         }
     }
 
+    /** {@code sysctl --version}, {@code sysctl -n key...} and {@code sysctl -q -w key=value...}; keys with '.' or '/' separators. */
     private CommandResult sysctl(Command command) {
         List<String> args = command.argv();
-        if (args.size() == 3 && args.get(1).equals("-n")) {
-            String value = sysctl.get(args.get(2));
-            return value == null ? new CommandResult(command, 255, "", "sysctl: cannot stat " + args.get(2) + "\n")
-                    : new CommandResult(command, 0, value + "\n", "");
+        if (args.size() == 2 && args.get(1).equals("--version")) {
+            return new CommandResult(command, 0, "sysctl from procps-ng (simulated)\n", "");
         }
-        if (args.size() == 4 && args.get(1).equals("-q") && args.get(2).equals("-w") && args.get(3).contains("=")) {
-            String[] kv = args.get(3).split("=", 2);
-            sysctl.put(kv[0], kv[1]);
+        if (args.size() >= 3 && args.get(1).equals("-n")) {
+            StringBuilder out = new StringBuilder();
+            for (String key : args.subList(2, args.size())) {
+                String value = sysctlValue(key);
+                if (value == null) {
+                    return new CommandResult(command, 255, out.toString(), "sysctl: cannot stat /proc/sys/" + path(key) + "\n");
+                }
+                out.append(value).append('\n');
+            }
+            return new CommandResult(command, 0, out.toString(), "");
+        }
+        if (args.size() >= 4 && args.get(1).equals("-q") && args.get(2).equals("-w")
+                && args.subList(3, args.size()).stream().allMatch(a -> a.contains("="))) {
+            for (String setting : args.subList(3, args.size())) {
+                String[] kv = setting.split("=", 2);
+                if (!setSysctl(kv[0], kv[1])) {
+                    return new CommandResult(command, 255, "", "sysctl: cannot stat /proc/sys/" + path(kv[0]) + "\n");
+                }
+            }
             return new CommandResult(command, 0, "", "");
         }
         return new CommandResult(command, 255, "", "sysctl: unsupported by the simulation\n");
+    }
+
+    /** The key as a /proc/sys path: with '/' separators dots are part of names (an interface "br.1"), as sysctl reads it. */
+    private static String path(String key) {
+        return key.contains("/") ? key : key.replace('.', '/');
+    }
+
+    /** A link's own setting, net/ipv4/conf/&lt;link&gt;/&lt;name&gt;, or null when the link does not exist. */
+    private SimIp.Link confLink(String[] parts) {
+        return parts.length == 5 && parts[0].equals("net") && parts[1].equals("ipv4") && parts[2].equals("conf")
+                ? ip.links().get(parts[3]) : null;
+    }
+
+    private String sysctlValue(String key) {
+        String[] parts = path(key).split("/");
+        SimIp.Link link = confLink(parts);
+        return link != null ? link.conf.getOrDefault(parts[4], "0") : sysctl.get(String.join(".", parts));
+    }
+
+    private boolean setSysctl(String key, String value) {
+        String[] parts = path(key).split("/");
+        SimIp.Link link = confLink(parts);
+        if (link != null) {
+            link.conf.put(parts[4], value);
+        } else if (parts.length == 5 && parts[2].equals("conf")) {
+            return false;
+        } else {
+            sysctl.put(String.join(".", parts), value);
+        }
+        return true;
     }
 
     @Override

@@ -9,9 +9,12 @@ import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRole;
 import io.factnet.model.RoutingEntry;
 import io.factnet.node.Entries;
+import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeEventsReader;
+import io.factnet.node.NodeReplay;
 import io.factnet.node.NodeTopicsWriter;
 import io.factnet.node.addressing.AddressingReconciler;
+import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.linux.LinuxLab;
@@ -30,6 +33,7 @@ import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.runtime.KafkaNodeEvents;
 import io.factnet.node.runtime.NodeAgent;
 import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.tunneling.TunnelingConfig;
 import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.topics.TopicAdmin;
@@ -166,6 +170,28 @@ class NodeBenchmarks {
                 FIGURES.put("one association with " + FLOATING + " loaded: produce to ack (debounce 100 ms included)",
                         millis(changing) + " ms (sync " + ack.getApplyMillis() + " ms)");
                 agent.close();
+            }
+
+            // factnet replay of the same node: read, model and render to files with the render driver (no kernel).
+            NodeConfig replayed = new NodeConfig("bench", List.of(NodeRole.ROUTING), List.of(NodeRole.ROUTING),
+                    NodeConfig.Driver.RENDER, java.util.Optional.empty(), work.resolve("replay"), CONFIG,
+                    new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of()),
+                    new TunnelingConfig("", TunnelingConfig.Implementation.AUTO), 51820, 52819, Duration.ZERO, Duration.ZERO);
+            long replaying = System.nanoTime();
+            try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(clients,
+                    "bench-replay")) {
+                NodeReplay.Summary summary = NodeReplay.run(replayed, consumer, registry, new NodeReplay.Listener() {
+                    @Override
+                    public void progress(org.apache.kafka.common.TopicPartition partition, long done, long total) {
+                    }
+
+                    @Override
+                    public void badRecord(String key, String reason) {
+                        throw new AssertionError(key + ": " + reason);
+                    }
+                }, Duration.ofMinutes(5)).get(0);
+                FIGURES.put("factnet replay of that node: read " + summary.records() + " records, model, render to files",
+                        millis(replaying) + " ms (" + summary.keys() + " keys)");
             }
         }
     }

@@ -59,6 +59,22 @@ class BridgingReconcilerTest {
     }
 
     @Test
+    void theGatewayAnswersArpForTheBlocksAddressesBehindTheNodesTunnelsOnOurBridgesOnly() {
+        SimulatedHost sim = node(true);
+        sim.ip().addLink("br101", "bridge").addresses.add("172.16.0.1/24"); // not ours
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, TAGGED);
+        reconciler.sync(sample(), true);
+        assertThat(sim.ip().links().get("br100").conf).containsEntry("proxy_arp", "1");
+        assertThat(sim.ip().links().get("br101").conf).doesNotContainKey("proxy_arp");
+        assertThat(sim.ip().links().get("br999").conf).doesNotContainKey("proxy_arp");
+
+        sim.ip().links().get("br100").conf.put("proxy_arp", "0");
+        assertThat(reconciler.sync(sample(), false).changed()).as("trusts its memory between resyncs").isFalse();
+        assertThat(reconciler.sync(sample(), true).changed()).as("a resync repairs the drift").isTrue();
+        assertThat(sim.ip().links().get("br100").conf).containsEntry("proxy_arp", "1");
+    }
+
+    @Test
     void syncsNothingTwiceRepairsDriftAndRemovesOnlyItsOwn() {
         SimulatedHost sim = node(true);
         BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, TAGGED);

@@ -55,6 +55,7 @@ class LinuxBridgingTest {
         String links = lab.run(node, "ip", "-d", "-o", "address", "show", "dev", "br100").stdout();
         assertThat(links).contains("inet 10.0.0.1/20");
         assertThat(lab.run(node, "ip", "-d", "link", "show", "dev", "br100").stdout()).contains("alias factnet-bridging", "UP");
+        assertThat(lab.run(node, "sysctl", "-n", "net.ipv4.conf.br100.proxy_arp").stdout().strip()).as("proxy ARP").isEqualTo("1");
         assertThat(reconciler.sync(desired, true).changed()).isFalse();
 
         assertThat(reconciler.sync(new TreeMap<>(), false).changed()).isTrue();

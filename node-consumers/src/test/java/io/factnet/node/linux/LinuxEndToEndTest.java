@@ -5,12 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.factnet.embedded.EmbeddedKafka;
-import io.factnet.model.LeaseGranted;
+import io.factnet.model.AddRule;
+import io.factnet.model.AddVpnPeer;
+import io.factnet.model.AllocateFixedIp;
+import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.Allocation;
+import io.factnet.model.AssociateFloatingIp;
+import io.factnet.model.CreateNetwork;
+import io.factnet.model.CreateSecurityGroup;
+import io.factnet.model.CreateVpn;
+import io.factnet.model.DefineFloatingPool;
+import io.factnet.model.DefineSupernet;
+import io.factnet.model.DefineVlanRange;
+import io.factnet.model.DisassociateFloatingIp;
+import io.factnet.model.FixedIp;
 import io.factnet.model.NodeRole;
+import io.factnet.model.Protocol;
 import io.factnet.node.NodeConfig;
-import io.factnet.node.NodeEventsReader;
 import io.factnet.node.NodeProcess;
-import io.factnet.node.NodeTopicsWriter;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.net.InterfaceName;
@@ -18,50 +30,54 @@ import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.net.WireGuardKey;
 import io.factnet.node.routing.RoutingConfig;
-import io.factnet.node.runtime.AgentStatus;
 import io.factnet.node.runtime.NodeAgent;
 import io.factnet.node.tunneling.TunnelingConfig;
 import io.factnet.node.tunneling.WireGuardKeys;
 import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClient;
-import io.factnet.topics.TopicAdmin;
-import io.factnet.topics.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The four agents with the linux driver in a router namespace, fed through Kafka, proven with
- * packets: an instance namespace gets its address from dnsmasq by DHCP; a public namespace reaches
- * it through its floating address (ping, TCP 22) until the address is disassociated; a port the
- * security group does not open stays closed; a WireGuard client namespace completes a handshake
- * through the VPN port forward and reaches the instance's private address. Then the agents restart
- * and find the kernel as they left it.
+ * The whole system on a real network stack: the embedded broker, the NetworkController in process, and
+ * the four agents with the linux driver in a router namespace. Everything is asked for by requests, and
+ * every address the test uses comes from the controller's results. Proven with packets: an instance
+ * namespace gets its fixed address from dnsmasq by DHCP (and the lease reaches the controller); a public
+ * namespace reaches it through its floating address (ping, TCP 22) until the address is disassociated; a
+ * port the security group does not open stays closed; a WireGuard client namespace completes a handshake
+ * through the VPN's public port and reaches the instance's private address. Then the agents restart and
+ * find the kernel as they left it.
  *
  * <pre>
  *   ns C (wg client) --\
- *                       bridge "pubnet" in ns P (198.51.100.0/24) -- pub0 [ns R: router, all agents] br100 -- ns I (instance)
+ *                       bridge "pubnet" in ns P (198.51.100.0/24) -- pub0 [ns R: router, all agents] br&lt;vlan&gt; -- ns I (instance)
  * </pre>
  */
 class LinuxEndToEndTest {
+    static final String NODE = "router1";
     static final String PUBLIC = "198.51.100.1";
-    static final String FLOATING = "198.51.100.200";
+    static final String FLOATING_RANGE = "198.51.100.200-198.51.100.209";
+    static final String PROJECT = "p1";
     static final Duration WAIT = Duration.ofSeconds(20);
 
     LinuxLab lab;
     Path work;
     EmbeddedKafka kafka;
+    String registryScope;
+    ControllerCloud cloud;
+    NodeProcess agents;
     String router;
     String instance;
     String outside;
@@ -93,32 +109,28 @@ class LinuxEndToEndTest {
         lab.run(client, "ip", "link", "set", "eth0", "up");
         lab.veth(router, "inst0", instance, "eth0");
         kafka = EmbeddedKafka.start(work.resolve("kafka"));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
-        }
     }
 
+    /** Everything the test made goes, in order, also after a failure: agents, controller, broker, namespaces, files. */
     @AfterEach
     void cleanUp() throws Exception {
         if (lab == null) {
             return;
         }
-        try {
-            if (kafka != null) {
-                kafka.close();
-            }
+        try (LinuxLab namespaces = lab; EmbeddedKafka broker = kafka; ControllerCloud controller = cloud; NodeProcess node = agents) {
+            // closed in reverse order of the resources: agents first, the namespaces last
         } finally {
-            lab.close();
-            if (work != null) {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(StateFiles::delete);
-                }
+            if (registryScope != null) {
+                InMemorySchemaRegistryClient.dropScope(registryScope);
+            }
+            try (Stream<Path> walk = Files.walk(work)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(StateFiles::delete);
             }
         }
     }
 
     NodeConfig node() {
-        return new NodeConfig("router1", List.of(NodeRole.values()), List.of(NodeRole.values()), NodeConfig.Driver.LINUX, Optional.of(router),
+        return new NodeConfig(NODE, List.of(NodeRole.values()), List.of(NodeRole.values()), NodeConfig.Driver.LINUX, Optional.of(router),
                 work.resolve("state"), new RoutingConfig(Ipv4Address.parse(PUBLIC), InterfaceName.of("pub0"),
                 RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES),
                 new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of()),
@@ -127,81 +139,89 @@ class LinuxEndToEndTest {
     }
 
     @Test
-    void dhcpFloatingAddressSecurityGroupVpnAndReplayOnARealNetworkStack() throws Exception {
-        SchemaRegistryClient registry = InMemorySchemaRegistryClient.scope("linux-e2e-" + lab.id);
+    void requestsThroughTheControllerBecomeDhcpNatFirewallAndVpnOnARealNetworkStack() throws Exception {
+        registryScope = "linux-e2e-" + lab.id;
+        SchemaRegistryClient registry = InMemorySchemaRegistryClient.scope(registryScope);
         Map<String, Object> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
-        try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, 4, "e2e-" + lab.id);
-             NodeEventsReader events = new NodeEventsReader(kafka.bootstrapServers(), registry)) {
-            CloudUnderTest cloud = new DirectNodeState(writer, events, "router1", PUBLIC);
-            NodeProcess agents = NodeProcess.build(node(), clients, registry).start();
-            try {
-                CloudUnderTest.Network network = cloud.createNetwork("p1");
-                String mac = "fa:16:3e:00:00:05";
-                String fixed = cloud.allocateFixedIp("p1", "vm1", "web", mac);
-                cloud.allowTcp("p1", "web", 22);
-                cloud.allowIcmp("p1", "web");
-                cloud.awaitApplied();
+        cloud = ControllerCloud.start(kafka.bootstrapServers(), "mock://" + registryScope, registry, work.resolve("controller"),
+                2, lab.id);
+        cloud.admin(DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
+        cloud.admin(DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
+        cloud.admin(DefineFloatingPool.newBuilder().setPool("public").setRanges(List.of(FLOATING_RANGE)).build());
+        agents = NodeProcess.build(node(), clients, registry).start();
+        cloud.awaitStore(stores -> stores.node(NODE), "node " + NODE + " registered by its agents");
 
-                // The instance: its port on the bridge, its address from dnsmasq.
-                lab.run(router, "ip", "link", "set", "inst0", "master", network.bridge(), "up");
-                lab.run(instance, "ip", "link", "set", "eth0", "address", mac, "up");
-                Map<String, String> lease = dhcp();
-                assertThat(lease).containsEntry("ip", fixed).containsEntry("router", network.gateway())
-                        .containsEntry("subnet", "255.255.240.0");
-                int prefix = Ipv4Cidr.parseNetwork(network.cidr()).prefix();
-                lab.run(instance, "ip", "address", "add", fixed + "/" + prefix, "dev", "eth0");
-                lab.run(instance, "ip", "route", "add", "default", "via", lease.get("router"));
-                events.await(r -> r.getCommand() instanceof LeaseGranted g && g.getAddress().equals(fixed)
-                        && g.getMac().equals(mac) && r.getProject().equals("p1"), WAIT);
+        Allocation network = cloud.request(PROJECT, CreateNetwork.newBuilder().build()).result().getAllocated();
+        Ipv4Cidr block = Ipv4Cidr.parseNetwork(network.getCidr());
+        cloud.request(PROJECT, CreateSecurityGroup.newBuilder().setName("web").build());
+        String mac = "fa:16:3e:00:00:05";
+        Allocation vm = cloud.request(PROJECT, AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("web").setMac(mac).build())
+                .result().getAllocated();
+        String fixed = vm.getAddress();
+        assertThat(Ipv4Cidr.parseNetwork(vm.getCidr()).contains(Ipv4Address.parse(fixed))).as("fixed IP in its group's subnet").isTrue();
+        assertThat(block.contains(Ipv4Address.parse(fixed))).as("group subnet in the project's block").isTrue();
+        cloud.request(PROJECT, AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
+                .setSourceCidr("0.0.0.0/0").build());
+        cloud.request(PROJECT, AddRule.newBuilder().setGroup("web").setProtocol(Protocol.ICMP).setSourceCidr("0.0.0.0/0").build());
 
-                lab.spawn(instance, "nc", "-lk", "22");
-                lab.spawn(instance, "nc", "-lk", "8080");
-                assertThat(eventually(WAIT, () -> lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "8080").ok()
-                        && lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "22").ok())).isTrue();
+        // The instance: its port on the network's bridge, its address from dnsmasq, the lease back in the controller.
+        lab.run(router, "ip", "link", "set", "inst0", "master", network.getBridge(), "up");
+        lab.run(instance, "ip", "link", "set", "eth0", "address", mac, "up");
+        Map<String, String> lease = dhcp();
+        assertThat(lease).containsEntry("ip", fixed).containsEntry("router", network.getGateway())
+                .containsEntry("subnet", netmask(block.prefix()));
+        lab.run(instance, "ip", "address", "add", fixed + "/" + block.prefix(), "dev", "eth0");
+        lab.run(instance, "ip", "route", "add", "default", "via", lease.get("router"));
+        cloud.awaitStore(stores -> stores.fixedIp(PROJECT, "vm1").filter(FixedIp::getLeased), "the lease of vm1 (dnsmasq's callback)");
 
-                // Through the floating address: ping and TCP 22; 8080 is not opened by the group.
-                cloud.associateFloatingIp("p1", FLOATING, "vm1");
-                cloud.awaitApplied();
-                assertThat(eventually(WAIT, () -> ping(outside, FLOATING))).as("ping the floating address").isTrue();
-                assertThat(tcp(outside, FLOATING, 22)).as("TCP 22 through the floating address").isTrue();
-                assertThat(tcp(outside, FLOATING, 8080)).as("TCP 8080 is not in the group").isFalse();
-                assertThat(lab.tryRun(router, "nc", "-z", "-w", "2", fixed, "8080").ok())
-                        .as("8080 listens: the group closed it, not the instance").isTrue();
+        lab.spawn(instance, "nc", "-lk", "22");
+        lab.spawn(instance, "nc", "-lk", "8080");
+        assertThat(eventually(WAIT, () -> lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "8080").ok()
+                && lab.tryRun(instance, "nc", "-z", "-w", "1", fixed, "22").ok())).isTrue();
 
-                cloud.disassociateFloatingIp("p1", FLOATING);
-                cloud.awaitApplied();
-                assertThat(ping(outside, FLOATING)).as("no ping after disassociation").isFalse();
-                assertThat(tcp(outside, FLOATING, 22)).as("no TCP after disassociation").isFalse();
+        // Through the floating address: ping and TCP 22; 8080 is not opened by the group.
+        String floating = cloud.request(PROJECT, AllocateFloatingIp.newBuilder().setPool("public").build()).result()
+                .getAllocated().getAddress();
+        cloud.request(PROJECT, AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("vm1").build());
+        assertThat(eventually(WAIT, () -> ping(outside, floating))).as("ping the floating address").isTrue();
+        assertThat(tcp(outside, floating, 22)).as("TCP 22 through the floating address").isTrue();
+        assertThat(tcp(outside, floating, 8080)).as("TCP 8080 is not in the group").isFalse();
+        assertThat(lab.tryRun(router, "nc", "-z", "-w", "2", fixed, "8080").ok())
+                .as("8080 listens: the group closed it, not the instance").isTrue();
 
-                // A WireGuard client through the VPN's public port reaches the instance's private address.
-                String endpoint = cloud.createVpn("p1");
-                WireGuardKey clientKey = WireGuardKeys.generatePrivate();
-                String clientAddress = cloud.addVpnPeer("p1", WireGuardKeys.publicOf(clientKey).base64());
-                cloud.awaitApplied();
-                vpnClient(clientKey, cloud.vpnServerKey(), endpoint, clientAddress, network.cidr());
-                assertThat(eventually(WAIT, () -> ping(client, fixed))).as("ping the instance through the VPN").isTrue();
-                String handshakes = lab.run(client, "wg", "show", "wc" + lab.id, "latest-handshakes").stdout();
-                assertThat(Long.parseLong(handshakes.strip().split("\\s+")[1])).as("handshake time").isPositive();
+        cloud.request(PROJECT, DisassociateFloatingIp.newBuilder().setAddress(floating).build());
+        assertThat(ping(outside, floating)).as("no ping after disassociation").isFalse();
+        assertThat(tcp(outside, floating, 22)).as("no TCP after disassociation").isFalse();
 
-                // Replay: the agents stop and start again on the same state and kernel.
-                Map<String, String> before = kernelState();
-                agents.close();
-                agents = NodeProcess.build(node(), clients, registry).start();
-                long acksBefore = events.seen().size();
-                NodeProcess restarted = agents;
-                assertThat(eventually(WAIT, () -> restarted.agents().stream().allMatch(a -> a.status().syncs() >= 1
-                        && a.status().lastError() == null))).isTrue();
-                assertThat(kernelState()).isEqualTo(before);
-                Map<NodeRole, Long> applies = restarted.agents().stream().collect(
-                        Collectors.toMap(NodeAgent::role, a -> a.status().applies()));
-                assertThat(applies).as("after a restart only the nft table is written again, once").isEqualTo(Map.of(
-                        NodeRole.ROUTING, 1L, NodeRole.ADDRESSING, 0L, NodeRole.BRIDGING, 0L, NodeRole.TUNNELING, 0L));
-                assertThat(events.seen().size()).isGreaterThanOrEqualTo((int) acksBefore);
-                assertThat(ping(client, fixed)).as("the VPN still works").isTrue();
-            } finally {
-                agents.close();
-            }
-        }
+        // A WireGuard client through the VPN's public port reaches the instance's private address.
+        Allocation vpn = cloud.request(PROJECT, CreateVpn.newBuilder().build()).result().getAllocated();
+        // The routing node forwards the VPN's public port to the tunneling node: here the same node, so to itself.
+        assertThat(lab.run(router, "nft", "list", "map", "ip", "factnet", "vpn_forward").stdout())
+                .contains(vpn.getPort() + " : " + PUBLIC + " . " + vpn.getPort());
+        WireGuardKey clientKey = WireGuardKeys.generatePrivate();
+        ControllerCloud.Done peer = cloud.request(PROJECT, AddVpnPeer.newBuilder()
+                .setPublicKey(WireGuardKeys.publicOf(clientKey).base64()).build());
+        String clientAddress = peer.result().getAllocated().getAddress();
+        assertThat(Ipv4Cidr.parseNetwork(vpn.getCidr()).contains(Ipv4Address.parse(clientAddress))).as("peer in the VPN's client subnet").isTrue();
+        vpnClient(clientKey, peer.tunnelingKey(), PUBLIC + ":" + vpn.getPort(),
+                clientAddress + "/" + Ipv4Cidr.parseNetwork(vpn.getCidr()).prefix(), network.getCidr());
+        assertThat(eventually(WAIT, () -> ping(client, fixed))).as("ping the instance through the VPN").isTrue();
+        String handshakes = lab.run(client, "wg", "show", "wc" + lab.id, "latest-handshakes").stdout();
+        assertThat(Long.parseLong(handshakes.strip().split("\\s+")[1])).as("handshake time").isPositive();
+
+        // Replay: the agents stop and start again on the same state and kernel.
+        Map<String, String> before = kernelState();
+        agents.close();
+        agents = NodeProcess.build(node(), clients, registry).start();
+        NodeProcess restarted = agents;
+        assertThat(eventually(WAIT, () -> restarted.agents().stream().allMatch(a -> a.status().syncs() >= 1
+                && a.status().lastError() == null))).isTrue();
+        assertThat(kernelState()).isEqualTo(before);
+        Map<NodeRole, Long> applies = restarted.agents().stream().collect(
+                Collectors.toMap(NodeAgent::role, a -> a.status().applies()));
+        assertThat(applies).as("after a restart only the nft table is written again, once").isEqualTo(Map.of(
+                NodeRole.ROUTING, 1L, NodeRole.ADDRESSING, 0L, NodeRole.BRIDGING, 0L, NodeRole.TUNNELING, 0L));
+        assertThat(ping(client, fixed)).as("the VPN still works").isTrue();
     }
 
     /** udhcpc with our own script, which only writes down what it was told: it never touches /etc/resolv.conf. */
@@ -217,15 +237,20 @@ class LinuxEndToEndTest {
         return values;
     }
 
+    private static String netmask(int prefix) {
+        long mask = prefix == 0 ? 0 : 0xffffffffL << (32 - prefix) & 0xffffffffL;
+        return (mask >> 24 & 255) + "." + (mask >> 16 & 255) + "." + (mask >> 8 & 255) + "." + (mask & 255);
+    }
+
     private void vpnClient(WireGuardKey key, String serverKey, String endpoint, String address, String networkCidr)
             throws Exception {
         String device = "wc" + lab.id;
         Path conf = work.resolve("client.conf");
         StateFiles.write(conf, "[Interface]\nPrivateKey = " + key.base64() + "\n\n[Peer]\nPublicKey = " + serverKey
-                + "\nEndpoint = " + endpoint + "\nAllowedIPs = " + networkCidr + ", 172.16.100.0/24\n", StateFiles.PRIVATE);
+                + "\nEndpoint = " + endpoint + "\nAllowedIPs = " + networkCidr + "\n", StateFiles.PRIVATE);
         lab.run(client, "wireguard-go", device);
         lab.run(client, "wg", "setconf", device, conf.toString());
-        lab.run(client, "ip", "address", "add", address + "/24", "dev", device);
+        lab.run(client, "ip", "address", "add", address, "dev", device);
         lab.run(client, "ip", "link", "set", device, "up");
         lab.run(client, "ip", "route", "add", networkCidr, "dev", device);
     }
@@ -245,7 +270,7 @@ class LinuxEndToEndTest {
         state.put("addresses", lab.run(router, "ip", "-o", "-4", "address", "show").stdout());
         state.put("routes", lab.run(router, "ip", "route", "show", "table", "all").stdout());
         state.put("links", lab.run(router, "ip", "-o", "link", "show").stdout().replaceAll("state \\w+", ""));
-        state.put("wg", lab.run(router, "wg", "show", "w" + lab.id + "vpn100", "peers").stdout());
+        state.put("wg", lab.run(router, "wg", "show", "all", "peers").stdout());
         state.put("daemons", lab.pidsIn(router).toString());
         return state;
     }

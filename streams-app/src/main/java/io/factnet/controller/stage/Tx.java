@@ -1,5 +1,6 @@
 package io.factnet.controller.stage;
 
+import io.factnet.topics.NodeKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +16,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * exactly-once transaction then covers a consistent set of store writes and outputs.
  */
 public final class Tx {
-    /** Header on node desired-state records (tombstones too): the request that wrote them. */
-    public static final String REQUEST_ID_HEADER = "factnet.request-id";
-
     private final List<TxStore<?>> stores = new ArrayList<>();
     final List<TxStore.Undo> journal = new ArrayList<>();
     private final List<Output> outbox = new ArrayList<>();
@@ -71,7 +69,7 @@ public final class Tx {
         for (Output output : outbox) {
             RecordHeaders headers = new RecordHeaders();
             if (output.requestId() != null) {
-                headers.add(REQUEST_ID_HEADER, output.requestId().getBytes(StandardCharsets.UTF_8));
+                headers.add(NodeKeys.REQUEST_ID_HEADER, output.requestId().getBytes(StandardCharsets.UTF_8));
             }
             context.forward(new Record<>(output.key(), output.value(), timestamp, headers), output.child());
         }

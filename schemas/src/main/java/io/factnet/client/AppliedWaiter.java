@@ -1,4 +1,4 @@
-package io.factnet.cli.request;
+package io.factnet.client;
 
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRef;
@@ -9,6 +9,7 @@ import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,19 +21,17 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Waits until every node a request touched has applied it (OVN's nb_cfg/hv_cfg): first finds the offset
- * of the request's record in the node's partition of its role topic, then waits for an AppliedAck of
- * that node and role at or past that offset. Acks are monotonic per node, so an ack past the offset
- * means the request's change is live whatever else was applied with it.
+ * of the request's record in the node's partition of its role topic (by the request id in the record's
+ * {@value NodeKeys#REQUEST_ID_HEADER} header, which tombstones carry too, or in its value), then waits
+ * for an AppliedAck of that node and role at or past that offset, without an error. Acks are monotonic
+ * per node, so an ack past the offset means the request's change is live whatever else was applied with it.
  */
 final class AppliedWaiter {
     private static final Duration POLL = Duration.ofMillis(100);
-
-    /** A node applied the request: its record at {@code offset}, covered by an ack up to {@code appliedOffset}. */
-    record Applied(String nodeId, String role, String topic, int partition, long offset, long appliedOffset, long applyMillis) {
-    }
 
     /** Where a touched node's change sits in its role topic. */
     private record Target(NodeRef node, TopicPartition partition, long offset) {
@@ -44,6 +43,10 @@ final class AppliedWaiter {
     private final Deadline deadline;
     private final Consumer<String> warn;
 
+    /**
+     * @param before end offsets taken before the request was produced, of every node topic partition and
+     *               of factnet.node-events: the request's records and acks can only be at or after them
+     */
     AppliedWaiter(KafkaConsumer<String, byte[]> reader, SchemaRegistryClient registry, Map<TopicPartition, Long> before,
                   Deadline deadline, Consumer<String> warn) {
         this.reader = reader;
@@ -61,43 +64,40 @@ final class AppliedWaiter {
         return awaitAcks(requestId, targets);
     }
 
-    /**
-     * The offset to wait for in the node's partition: the last record written for this request. A
-     * deleted entry is a tombstone, which names no request; when the request left only tombstones, the
-     * last tombstone since the request was sent stands for it (waiting for it is never too early).
-     */
+    /** The offset to wait for in the node's partition: the last record written there for this request. */
     private Target findTarget(String requestId, NodeRef node) {
         Topic<String, ? extends SpecificRecord> topic = Topics.forRole(node.getRole());
-        int partitions = RequestExchange.partitions(reader, topic.name(), deadline).size();
+        int partitions = RequestClient.partitions(reader, topic.name(), deadline).size();
         TopicPartition partition = new TopicPartition(topic.name(), NodeKeys.partition(node.getNodeId(), partitions));
         RecordDecoder<? extends SpecificRecord> decoder = new RecordDecoder<>(topic.valueDeserializer(registry));
         // The result is committed, and with it (one transaction) the node records: all are below this end offset.
-        long end = reader.endOffsets(List.of(partition), deadline.remainingAtMost(RequestExchange.CONNECT_TIMEOUT)).get(partition);
+        long end = reader.endOffsets(List.of(partition), deadline.remainingAtMost(RequestClient.CONNECT_TIMEOUT)).get(partition);
         reader.assign(List.of(partition));
         reader.seek(partition, before.getOrDefault(partition, 0L));
         long ours = -1;
-        long lastTombstone = -1;
         while (!deadline.passed()) {
             for (ConsumerRecord<String, byte[]> record : reader.poll(deadline.remainingAtMost(POLL))) {
-                if (!node.getNodeId().equals(nodeIdOf(record.key()))) {
-                    continue;
-                }
-                if (record.value() == null) {
-                    lastTombstone = record.offset();
-                } else if (requestId.equals(requestIdOf(decoder, record))) {
+                if (node.getNodeId().equals(nodeIdOf(record.key())) && requestId.equals(requestIdOf(decoder, record))) {
                     ours = record.offset();
                 }
             }
-            boolean scannedToEnd = reader.position(partition) >= end;
-            if (scannedToEnd && (ours >= 0 || lastTombstone >= 0)) {
-                return new Target(node, partition, ours >= 0 ? ours : lastTombstone);
+            if (ours >= 0 && reader.position(partition) >= end) {
+                return new Target(node, partition, ours);
             }
         }
         throw new IllegalStateException("request " + requestId + " was accepted, but no record of it reached "
                 + partition + " for node " + node.getNodeId() + " within " + deadline.total().toMillis() + " ms");
     }
 
+    /** The request that wrote a node record: its header, else (a writer without headers) its value's requestId. */
     private String requestIdOf(RecordDecoder<? extends SpecificRecord> decoder, ConsumerRecord<String, byte[]> record) {
+        Header header = record.headers().lastHeader(NodeKeys.REQUEST_ID_HEADER);
+        if (header != null && header.value() != null) {
+            return new String(header.value(), StandardCharsets.UTF_8);
+        }
+        if (record.value() == null) {
+            return null;
+        }
         try {
             SpecificRecord value = decoder.value(record);
             Schema.Field field = value.getSchema().getField("requestId");
@@ -143,9 +143,9 @@ final class AppliedWaiter {
                                 + ack.getAppliedOffset() + ": " + ack.getError() + " (waiting for a retry)");
                         continue;
                     }
-                    applied.put(target, new Applied(target.node().getNodeId(), target.node().getRole().name(),
+                    applied.put(target, new Applied(target.node().getNodeId(), target.node().getRole(),
                             target.partition().topic(), target.partition().partition(), target.offset(),
-                            ack.getAppliedOffset(), ack.getApplyMillis()));
+                            ack.getAppliedOffset(), ack.getApplyMillis(), ack.getPublicKey()));
                 }
             }
         }

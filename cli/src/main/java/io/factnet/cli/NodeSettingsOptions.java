@@ -1,0 +1,97 @@
+package io.factnet.cli;
+
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.tunneling.TunnelingConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The node settings that shape what its agents render, shared by {@code factnet node} and
+ * {@code factnet replay} (same options, same environment variables): a replay run where the node runs
+ * renders the node's files, and the two can be compared line by line.
+ */
+final class NodeSettingsOptions {
+
+    @Option(names = "--public-address", defaultValue = "${env:FACTNET_PUBLIC_ADDRESS}",
+            description = "This node's public address: SNAT source, VPN endpoint, registration (env FACTNET_PUBLIC_ADDRESS; factnet replay "
+                    + "defaults to the address the node registered).")
+    String publicAddress;
+
+    @Option(names = "--public-interface", defaultValue = "${env:FACTNET_PUBLIC_INTERFACE:-eth0}",
+            description = "Interface that answers for the floating addresses (env FACTNET_PUBLIC_INTERFACE).")
+    String publicInterface;
+
+    @Option(names = "--metadata-host", defaultValue = "${env:FACTNET_METADATA_HOST:-169.254.169.254}",
+            description = "Traffic to it is not SNATed (env FACTNET_METADATA_HOST).")
+    String metadataHost;
+
+    @Option(names = "--dmz-cidr", split = ",", defaultValue = "${env:FACTNET_DMZ_CIDRS}",
+            description = "Destinations reached without SNAT (comma-separated or repeated; env FACTNET_DMZ_CIDRS).")
+    List<String> dmzCidrs = new ArrayList<>();
+
+    @Option(names = "--firewall", defaultValue = "${env:FACTNET_FIREWALL:-nftables}",
+            description = "nftables (one table factnet) or iptables (chains factnet-*). Env FACTNET_FIREWALL.")
+    String firewall;
+
+    @Option(names = "--vlan-mode", defaultValue = "${env:FACTNET_VLAN_MODE:-tagged}",
+            description = "tagged (VLAN links, needs 802.1Q in the kernel) or untagged (env FACTNET_VLAN_MODE).")
+    String vlanMode;
+
+    @Option(names = "--physical-interface", split = ",", paramLabel = "[PHYSNET=]IFACE", defaultValue = "${env:FACTNET_PHYSICAL_INTERFACE}",
+            description = "Interface of a physical network, e.g. physnet1=eth1; a bare name is physnet1's (env FACTNET_PHYSICAL_INTERFACE).")
+    List<String> physicalInterfaces = new ArrayList<>();
+
+    @Option(names = "--wireguard", defaultValue = "${env:FACTNET_WIREGUARD:-auto}",
+            description = "auto, kernel or userspace (wireguard-go). Env FACTNET_WIREGUARD.")
+    String wireguard;
+
+    @Option(names = "--interface-prefix", defaultValue = "${env:FACTNET_INTERFACE_PREFIX:-}",
+            description = "Prefix of VPN interface names; wireguard-go's sockets are machine-wide (env FACTNET_INTERFACE_PREFIX).")
+    String interfacePrefix;
+
+    /** The public address given, if any. */
+    boolean hasPublicAddress() {
+        return publicAddress != null && !publicAddress.isBlank();
+    }
+
+    RoutingConfig routing(String address) {
+        return new RoutingConfig(Ipv4Address.parse(address.strip()), new InterfaceName(publicInterface.strip()),
+                Ipv4Address.parse(metadataHost.strip()), nonBlank(dmzCidrs).stream().map(Ipv4Cidr::parseNetwork).toList(),
+                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"));
+    }
+
+    BridgingConfig bridging() {
+        Map<String, InterfaceName> physical = new LinkedHashMap<>();
+        for (String mapping : nonBlank(physicalInterfaces)) {
+            String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
+            physical.put(parts[0].strip(), new InterfaceName(parts[1].strip()));
+        }
+        return new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical);
+    }
+
+    TunnelingConfig tunneling() {
+        return new TunnelingConfig(interfacePrefix.strip(), enumOf(TunnelingConfig.Implementation.class, wireguard, "--wireguard"));
+    }
+
+    static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
+    }
+
+    static <E extends Enum<E>> E enumOf(Class<E> type, String value, String option) {
+        try {
+            return Enum.valueOf(type, value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> names = Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+            throw new IllegalArgumentException(option + " " + value + " is not one of " + names);
+        }
+    }
+}

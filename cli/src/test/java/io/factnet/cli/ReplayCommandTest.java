@@ -1,0 +1,242 @@
+package io.factnet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.client.RequestClient;
+import io.factnet.controller.Controller;
+import io.factnet.controller.ControllerConfig;
+import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.model.AddRule;
+import io.factnet.model.AllocateFixedIp;
+import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.Allocation;
+import io.factnet.model.AssociateFloatingIp;
+import io.factnet.model.CreateNetwork;
+import io.factnet.model.CreateSecurityGroup;
+import io.factnet.model.DefineFloatingPool;
+import io.factnet.model.DefineSupernet;
+import io.factnet.model.DefineVlanRange;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Protocol;
+import io.factnet.model.RegisterNode;
+import io.factnet.model.Request;
+import io.factnet.model.Result;
+import io.factnet.model.Status;
+import io.factnet.registry.InMemorySchemaRegistryClient;
+import io.factnet.topics.NodeKeys;
+import io.factnet.topics.RequestRoutes;
+import io.factnet.topics.Topics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code factnet replay} against the real controller on the embedded broker: the node's state the
+ * controller wrote, rendered into a folder; progress, summary, JSON; an unreadable record; an unknown
+ * node; the user's mistakes; the exit codes.
+ */
+class ReplayCommandTest {
+    private static final String SCOPE = "replay-command-test";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PARTITIONS = 2;
+
+    @TempDir
+    static Path dir;
+    static EmbeddedKafka kafka;
+    static Controller controller;
+    static String fixed;
+    static String floating;
+    static int requests;
+
+    @BeforeAll
+    static void cloud() throws Exception {
+        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        Properties props = new Properties();
+        props.setProperty("bootstrap.servers", kafka.bootstrapServers());
+        props.setProperty("schema.registry.url", "mock://" + SCOPE);
+        props.setProperty("application.id", "replay-command-test");
+        props.setProperty("state.dir", dir.resolve("streams").toString());
+        props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
+        props.setProperty(ControllerConfig.TOPIC_PARTITIONS, String.valueOf(PARTITIONS));
+        controller = Controller.start(props);
+        assertThat(controller.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        try (RequestClient client = new RequestClient(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                InMemorySchemaRegistryClient.scope(SCOPE), true, warning -> { })) {
+            send(client, RequestRoutes.ADMIN_PROJECT, DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
+            send(client, RequestRoutes.ADMIN_PROJECT, DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
+            send(client, RequestRoutes.ADMIN_PROJECT, DefineFloatingPool.newBuilder().setPool("public")
+                    .setRanges(List.of("203.0.113.10-203.0.113.20")).build());
+            send(client, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("n1").setRoles(List.of(NodeRole.values()))
+                    .setPublicAddress("198.51.100.1").build());
+            send(client, "p1", CreateNetwork.newBuilder().build());
+            send(client, "p1", CreateSecurityGroup.newBuilder().setName("web").build());
+            fixed = send(client, "p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("web").build()).getAddress();
+            send(client, "p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
+                    .setSourceCidr("0.0.0.0/0").build());
+            floating = send(client, "p1", AllocateFloatingIp.newBuilder().setPool("public").build()).getAddress();
+            send(client, "p1", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("vm1").build());
+        }
+    }
+
+    private static Allocation send(RequestClient client, String project, Object command) {
+        Request request = Request.newBuilder().setRequestId("replay-test-" + ++requests).setProject(project)
+                .setSubmittedAt(Instant.now()).setCommand(command).build();
+        Result result = client.send(request, RequestClient.Wait.RESULT, Duration.ofSeconds(30)).result();
+        assertThat(result.getStatus()).as(result.getMessage()).isEqualTo(Status.ACCEPTED);
+        return result.getAllocated();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (controller != null) {
+            controller.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        InMemorySchemaRegistryClient.dropScope(SCOPE);
+    }
+
+    record Run(int exit, String out, String err) {
+        List<JsonNode> json() throws Exception {
+            List<JsonNode> objects = new ArrayList<>();
+            for (String line : out.strip().split("\n")) {
+                objects.add(JSON.readTree(line));
+            }
+            return objects;
+        }
+    }
+
+    private static Run factnet(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (all.stream().noneMatch(a -> a.startsWith("--bootstrap-servers"))) {
+            all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
+        }
+        all.addAll(List.of("--schema-registry-url", "mock://" + SCOPE));
+        CommandLine cli = Factnet.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(all.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void rendersWhatTheControllerPlacedOnTheNodeWithProgressAndAJsonSummary() throws Exception {
+        Path to = dir.resolve("n1-json");
+        Run run = factnet("replay", "--role", "routing,addressing", "--node-id", "n1", "--to", to.toString(), "--progress", "--json");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<JsonNode> summaries = run.json();
+        assertThat(summaries).extracting(s -> s.get("role").asText()).containsExactly("ROUTING", "ADDRESSING");
+        JsonNode routing = summaries.get(0);
+        assertThat(routing.get("topic").asText()).isEqualTo(Topics.NODE_ROUTING.name());
+        assertThat(routing.get("partition").asInt()).isEqualTo(NodeKeys.partition("n1", PARTITIONS));
+        assertThat(routing.get("entries").get("FloatingNat").asLong()).isEqualTo(1);
+        assertThat(routing.get("entries").get("NetworkSnat").asLong()).isEqualTo(1);
+        assertThat(routing.get("entries").get("GroupFilter").asLong()).isEqualTo(1);
+        assertThat(routing.get("badRecords").asLong()).isZero();
+        assertThat(routing.get("files").toString()).contains("routing/factnet.nft", "routing/commands.txt");
+        assertThat(summaries.get(1).get("entries").get("DhcpHost").asLong()).isEqualTo(1);
+
+        assertThat(Files.readString(to.resolve("routing/factnet.nft"))).contains(floating + " : " + fixed, "tcp dport 22 accept",
+                "snat to 198.51.100.1");
+        assertThat(Files.readString(to.resolve("addressing/br100/hosts"))).contains("," + fixed + "\n");
+        assertThat(run.err()).containsPattern("replaying factnet\\.node\\.routing-\\d \\[#{30}\\] (\\d+)/\\1 offsets")
+                .containsPattern("replaying factnet\\.node\\.addressing-\\d \\[#{30}\\] (\\d+)/\\1 offsets");
+    }
+
+    @Test
+    void printsAHumanSummaryAndNoBarWhenStderrIsNotATerminal() {
+        Path to = dir.resolve("n1-human");
+        Run run = factnet("replay", "--role", "bridging", "--node-id", "n1", "--to", to.toString(), "--vlan-mode", "untagged");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("bridging of node n1 from factnet\\.node\\.bridging-\\d: \\d+ records read, 1 of this node "
+                + "\\(0 unreadable, skipped\\), 1 keys").contains("entries  BridgeNetwork 1", "bridging/links.batch");
+        assertThat(run.err()).isEmpty();
+
+        Run tagged = factnet("replay", "--role", "bridging", "--node-id", "n1", "--to", dir.resolve("n1-tagged").toString());
+        assertThat(tagged.exit()).as("a node set up as this one refuses the network too").isEqualTo(2);
+        assertThat(tagged.out()).contains("refused  \"bridge/p1\": ", "physnet1");
+        assertThat(tagged.err()).contains("1 entries were refused by the render");
+    }
+
+    @Test
+    void rendersTheIptablesModeOfANodeSetUpSo() throws Exception {
+        Path to = dir.resolve("n1-iptables");
+        Run run = factnet("replay", "--role", "routing", "--node-id", "n1", "--to", to.toString(), "--firewall", "iptables");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(Files.exists(to.resolve("routing/factnet.nft"))).isFalse();
+        assertThat(Files.readString(to.resolve("routing/factnet.iptables"))).contains("*nat", "-d " + floating, "--to-destination " + fixed);
+    }
+
+    @Test
+    void anUnreadableRecordIsReportedSkippedAndExitsTwo() throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.NODE_ROUTING.name(), NodeKeys.partition("n3", PARTITIONS), "n3/fip/x",
+                    new byte[] {0, 0, 0, 0, 99, 1})).get();
+        }
+        Run run = factnet("replay", "--role", "routing", "--node-id", "n3", "--to", dir.resolve("n3").toString());
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("skipped", "unknown schema id 99", "(key \"n3/fip/x\")",
+                "node n3 is not registered", "1 records could not be read").doesNotContain("Exception");
+        assertThat(run.out()).contains("1 of this node (1 unreadable, skipped), 0 keys");
+    }
+
+    @Test
+    void anUnknownNodeIsAnEmptyStateAClearMessageAndExitThree() throws Exception {
+        Path to = dir.resolve("ghost");
+        Run run = factnet("replay", "--role", "routing", "--node-id", "ghost", "--to", to.toString());
+
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.err()).contains("node ghost has no desired state in factnet.node.routing-", "unknown node");
+        assertThat(Files.readString(to.resolve("routing/factnet.nft"))).contains("table ip factnet").doesNotContain("elements");
+    }
+
+    @Test
+    void aFolderInUseOrNoBrokerIsOneClearLineAndExitOne() throws Exception {
+        Path used = dir.resolve("used");
+        Files.createDirectories(used.resolve("routing"));
+        Files.writeString(used.resolve("routing/factnet.nft"), "old");
+        Run inUse = factnet("replay", "--role", "routing", "--node-id", "n1", "--to", used.toString());
+        assertThat(inUse.exit()).isEqualTo(1);
+        assertThat(inUse.err().strip()).startsWith("factnet: ").contains("is not empty").doesNotContain("\n");
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Run noBroker = factnet("replay", "--role", "routing", "--node-id", "n1", "--to", dir.resolve("nb").toString(),
+                "--bootstrap-servers", "127.0.0.1:" + closedPort);
+        assertThat(noBroker.exit()).isEqualTo(1);
+        assertThat(noBroker.err().strip()).startsWith("factnet: no Kafka broker at 127.0.0.1:" + closedPort).doesNotContain("\n");
+
+        Run badRole = factnet("replay", "--role", "routeing", "--node-id", "n1", "--to", dir.resolve("br").toString());
+        assertThat(badRole.exit()).isEqualTo(1);
+        assertThat(badRole.err()).contains("--role routeing is not one of");
+    }
+}

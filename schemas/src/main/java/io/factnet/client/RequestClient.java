@@ -1,0 +1,222 @@
+package io.factnet.client;
+
+import io.factnet.model.NodeRole;
+import io.factnet.model.Request;
+import io.factnet.model.Result;
+import io.factnet.model.Status;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.serde.BadRecordException;
+import io.factnet.serde.RecordDecoder;
+import io.factnet.topics.RequestRoutes;
+import io.factnet.topics.Topic;
+import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Sends requests to the topic and key {@link RequestRoutes} gives, and waits for what the caller asks:
+ * nothing, the result, or the result and the node acks (see {@link AppliedWaiter}). End offsets are
+ * taken before producing, so the result (and the node records and acks) can only be at or after them:
+ * the reader never scans history and never misses an answer. It reads with {@code assign()}, never in
+ * a consumer group, so it needs no group ACL and leaves no offsets. Used by {@code factnet request} and
+ * by tests that drive the controller; one instance serves many requests, one at a time.
+ */
+public final class RequestClient implements AutoCloseable {
+    /** What to wait for after producing. */
+    public enum Wait { NONE, RESULT, APPLIED }
+
+    /** A broker that does not answer is reported after this long, even with a longer timeout. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    /**
+     * What came of one request.
+     *
+     * @param result  null when not waited for
+     * @param applied null unless waited for and the result was ACCEPTED: one entry per touched node
+     */
+    public record Exchange(Request request, RecordMetadata sent, Result result, List<Applied> applied) {
+    }
+
+    private final Map<String, Object> kafka;
+    private final SchemaRegistryClient registry;
+    private final boolean autoRegisterSchemas;
+    private final Consumer<String> warn;
+    private final KafkaConsumer<String, byte[]> reader;
+    private KafkaProducer<String, Request> producer;
+
+    /**
+     * @param kafka Kafka client properties (bootstrap servers, security); the client sets its own
+     *              producer and reader settings on top
+     * @param warn  where to say what the caller should know but does not end the wait (unreadable
+     *              records skipped, a node's failed apply that it will retry)
+     */
+    public RequestClient(Map<String, Object> kafka, SchemaRegistryClient registry, boolean autoRegisterSchemas,
+                         Consumer<String> warn) {
+        this.kafka = Map.copyOf(kafka);
+        this.registry = registry;
+        this.autoRegisterSchemas = autoRegisterSchemas;
+        this.warn = warn;
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "factnet-client-reader");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        // one reader waiting for one answer: do not let the broker hold an empty fetch for 500 ms
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.reader = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Produces the request and waits up to {@code timeout} for the answer; a REJECTED result ends the
+     * wait (the caller reads its reason). Getting ready and producing take at most
+     * {@link #CONNECT_TIMEOUT} each and do not count against the timeout: a short timeout on a busy
+     * machine must mean "no answer in time", not "no metadata in time". Throws
+     * {@link IllegalStateException} with one clear sentence when Kafka does not answer, a topic is
+     * missing, or the wait runs out.
+     */
+    public Exchange send(Request request, Wait wait, Duration timeout) {
+        Deadline connecting = Deadline.after(CONNECT_TIMEOUT);
+        Topic<String, Request> topic = RequestRoutes.topicOf(request);
+        partitions(reader, topic.name(), connecting);
+        Map<TopicPartition, Long> before = wait == Wait.NONE ? Map.of() : endOffsetsBefore(request, wait, connecting);
+        RecordMetadata sent = produce(topic, RequestRoutes.keyOf(request), request, Deadline.after(CONNECT_TIMEOUT));
+        if (wait == Wait.NONE) {
+            return new Exchange(request, sent, null, null);
+        }
+        Deadline deadline = Deadline.after(timeout);
+        Result result = awaitResult(request.getRequestId(), before, deadline);
+        if (wait == Wait.RESULT || result.getStatus() == Status.REJECTED) {
+            return new Exchange(request, sent, result, null);
+        }
+        List<Applied> applied = new AppliedWaiter(reader, registry, before, deadline, warn)
+                .await(request.getRequestId(), result.getTouched());
+        return new Exchange(request, sent, result, applied);
+    }
+
+    /** The partitions of a topic, or one clear line when the broker does not answer or the topic is missing. */
+    static List<TopicPartition> partitions(KafkaConsumer<?, ?> reader, String topic, Deadline deadline) {
+        List<PartitionInfo> infos;
+        try {
+            infos = reader.partitionsFor(topic, deadline.remainingAtMost(CONNECT_TIMEOUT));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within " + deadline.remainingAtMost(CONNECT_TIMEOUT).toMillis()
+                    + " ms (is the address a Kafka listener, and are security.protocol and SASL/TLS settings right?)");
+        }
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " does not exist (factnet's topics are created by the controller)");
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+        return partitions;
+    }
+
+    /** The partition of a key under Kafka's default partitioner, as the controller's producer places it. */
+    static int partitionOfKey(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private Map<TopicPartition, Long> endOffsetsBefore(Request request, Wait wait, Deadline deadline) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        List<TopicPartition> results = partitions(reader, Topics.RESULTS.name(), deadline);
+        partitions.add(new TopicPartition(Topics.RESULTS.name(), partitionOfKey(request.getRequestId(), results.size())));
+        if (wait == Wait.APPLIED) {
+            partitions.addAll(partitions(reader, Topics.NODE_EVENTS.name(), deadline));
+            for (NodeRole role : NodeRole.values()) {
+                partitions.addAll(partitions(reader, Topics.forRole(role).name(), deadline));
+            }
+        }
+        try {
+            return new HashMap<>(reader.endOffsets(partitions, deadline.remaining()));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IllegalStateException("Kafka did not give the end offsets of " + partitions.size() + " partitions within "
+                    + deadline.total().toMillis() + " ms");
+        }
+    }
+
+    private RecordMetadata produce(Topic<String, Request> topic, String key, Request request, Deadline deadline) {
+        try {
+            Duration left = deadline.remaining();
+            return producer(deadline).send(new ProducerRecord<>(topic.name(), key, request))
+                    .get(Math.max(1, left.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the request was not acknowledged by Kafka within " + deadline.total().toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot send the request to " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new IllegalStateException("cannot send the request to " + topic.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Made on the first request: how long a send may block for metadata follows that request's deadline. */
+    private KafkaProducer<String, Request> producer(Deadline deadline) {
+        if (producer == null) {
+            Map<String, Object> props = new HashMap<>(kafka);
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, "factnet-client");
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, deadline.remainingAtMost(CONNECT_TIMEOUT).toMillis());
+            producer = new KafkaProducer<>(props, new StringSerializer(),
+                    Topics.REQUESTS.valueSerde(registry, autoRegisterSchemas).serializer());
+        }
+        return producer;
+    }
+
+    private Result awaitResult(String requestId, Map<TopicPartition, Long> before, Deadline deadline) {
+        TopicPartition partition = before.keySet().stream()
+                .filter(tp -> tp.topic().equals(Topics.RESULTS.name())).findFirst().orElseThrow();
+        reader.assign(List.of(partition));
+        reader.seek(partition, before.get(partition));
+        RecordDecoder<Result> decoder = new RecordDecoder<>(Topics.RESULTS.valueDeserializer(registry));
+        while (!deadline.passed()) {
+            for (ConsumerRecord<String, byte[]> record : reader.poll(deadline.remainingAtMost(POLL))) {
+                if (!requestId.equals(record.key()) || record.value() == null) {
+                    continue;
+                }
+                try {
+                    Result result = decoder.value(record);
+                    if (requestId.equals(result.getRequestId())) {
+                        return result;
+                    }
+                } catch (BadRecordException e) {
+                    warn.accept("skipped an unreadable result: " + e.getMessage());
+                }
+            }
+        }
+        throw new IllegalStateException("no result for request " + requestId + " within " + deadline.total().toMillis()
+                + " ms (is the controller running?)");
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.close();
+        }
+        reader.close();
+    }
+}
