@@ -1,6 +1,5 @@
 package io.factnet.cli.flow;
 
-import io.factnet.controller.stage.Tx;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * markers reach the partitions one by one, and another controller's open transaction may hold it
  * back) lies past all of them. When the read_committed reader's position reaches that offset, every
  * transaction below it is decided, and the last offset carrying the request's id (header
- * {@value Tx#REQUEST_ID_HEADER}, tombstones too) is the one to wait for.
+ * {@value NodeKeys#REQUEST_ID_HEADER}, tombstones too) is the one to wait for.
  */
 public final class OutcomeTracker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeTracker.class);
@@ -239,7 +238,7 @@ public final class OutcomeTracker implements AutoCloseable {
     }
 
     private void onNodeRecord(ConsumerRecord<String, byte[]> record) {
-        Header header = record.headers().lastHeader(Tx.REQUEST_ID_HEADER);
+        Header header = record.headers().lastHeader(NodeKeys.REQUEST_ID_HEADER);
         String requestId = header != null ? new String(header.value(), StandardCharsets.UTF_8) : requestIdOfValue(record);
         Tracked request = requestId == null ? null : tracked.get(requestId);
         if (request == null || record.key() == null || record.key().indexOf('/') <= 0) {
