@@ -7,6 +7,7 @@ import io.factnet.node.exec.StateFiles;
 import io.factnet.node.exec.Tools;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.runtime.NodeEventSink;
+import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.io.IOException;
@@ -117,6 +118,10 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             stop(pid.get());
         } else if (Files.exists(files.pidFile())) {
             log.warn("dnsmasq of {} is not running (died?); starting it", network.bridge());
+        }
+        // dnsmasq binds to the bridge, which this node's bridging agent makes, maybe a moment later
+        if (!host.tryRun("ip", "link", "show", "dev", network.bridge().name()).ok()) {
+            throw new NotReadyException("bridge " + network.bridge() + " is not there yet (the bridging agent makes it)");
         }
         host.run(argv.toArray(String[]::new));
         if (ours(files).isEmpty()) {

@@ -3,12 +3,14 @@ package io.factnet.node.addressing;
 import static io.factnet.node.Entries.dhcpHost;
 import static io.factnet.node.Entries.dhcpNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.Request;
 import io.factnet.node.References;
+import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimProcesses;
 import io.factnet.node.sim.SimulatedHost;
@@ -61,6 +63,20 @@ class AddressingReconcilerTest {
         }
         out.append("# lease hook\n").append(new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/br100")).hookScript());
         References.assertMatches("addressing.txt", out.toString());
+    }
+
+    @Test
+    void aNetworkWhoseBridgeIsNotThereYetFailsTheSyncUntilTheBridgingAgentMadeIt() {
+        SortedMap<String, AddressingEntry> desired = sample();
+        desired.put("net/p3", dhcpNetwork("p3", "br102", "10.0.32.0/20", "10.0.32.1", List.of(), "novalocal", 3600));
+
+        assertThatThrownBy(() -> reconciler.sync(desired, true)).isInstanceOf(NotReadyException.class)
+                .hasMessage("bridge br102 is not there yet (the bridging agent makes it)");
+        assertThat(sim.processes().processes().values()).noneMatch(p -> p.argv.contains("--interface=br102"));
+
+        sim.ip().addLink("br102", "bridge"); // the bridging agent's work
+        assertThat(reconciler.sync(desired, true).counts()).containsEntry("networks", 3L);
+        assertThat(sim.processes().processes()).hasSize(3);
     }
 
     @Test
