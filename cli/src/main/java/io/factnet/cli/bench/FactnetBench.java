@@ -189,6 +189,9 @@ public final class FactnetBench implements BenchRun {
                 ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
         properties.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis()));
         properties.setProperty(ControllerConfig.TOPIC_PARTITIONS, String.valueOf(settings.partitions()));
+        // loopback and any free port: several controllers share this machine (and its port 8080 may be taken)
+        properties.setProperty(ControllerConfig.HTTP_HOST, "127.0.0.1");
+        properties.setProperty(ControllerConfig.HTTP_PORT, "0");
         properties.putAll(options.controllerProperties());
         Path file = work.resolve("controller-" + index + ".properties");
         try (OutputStream out = Files.newOutputStream(file)) {

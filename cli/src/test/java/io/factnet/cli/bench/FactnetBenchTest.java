@@ -29,9 +29,9 @@ class FactnetBenchTest {
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
 
-        // two projects at full speed (64 requests each, the last cut short), one paced
+        // two projects at full speed (64 requests each, the last cut short), one paced; two controllers on one machine
         int exit = cli.execute("bench", "--count", "100", "--partitions", "2", "--rate", "200", "--paced-count", "64",
-                "--commit-interval", "50ms", "--dir", dir.toString());
+                "--commit-interval", "50ms", "--controllers", "2", "--dir", dir.toString());
 
         String printed = out.toString();
         assertThat(exit).as(printed + err).isZero();
@@ -39,6 +39,7 @@ class FactnetBenchTest {
                 .containsPattern("latency to result, full speed +p50 [\\d.]+ ms, p99 [\\d.]+ ms, max [\\d.]+ ms \\(100 samples\\)")
                 .containsPattern("latency to result, at 200/s +p50 .* \\(64 samples\\)")
                 .containsPattern("memory, CPU +controller-1: peak RSS [\\d,]+ MiB, CPU [\\d.]+ s")
+                .containsPattern("memory, CPU +controller-2: peak RSS [\\d,]+ MiB, CPU [\\d.]+ s")
                 .containsPattern("memory, CPU +node \\(routing,addressing,bridging\\): peak RSS")
                 .containsPattern("ratio factnet/baseline: [\\d.]+");
         // every request that changed the node is measured to its ack: networks, fixed IPs, associations (groups and
