@@ -1123,7 +1123,9 @@ public final class ReferenceModel {
         if (leastLoaded(NodeRole.TUNNELING, false) == null) {
             throw refused(Reason.NO_NODE);
         }
-        NodeState node = leastLoaded(NodeRole.TUNNELING, true);
+        NodeState bridging = nodes.get(p.network.bridging);
+        NodeState node = bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
+                ? bridging : leastLoaded(NodeRole.TUNNELING, true);
         if (node == null) {
             throw refused(Reason.POOL_EXHAUSTED);
         }
