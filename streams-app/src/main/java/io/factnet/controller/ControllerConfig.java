@@ -56,7 +56,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
      * commit.interval.ms unless set (Streams' exactly-once default: 100). With exactly-once a result, a
      * claim or a grant is visible only once its transaction commits, and a pool saga (a floating IP, a
      * new network) is three to five such hops in a row, with the project's later requests waiting
-     * behind it: 20 ms cut a floating allocation at low load from about 430 ms to 90 ms, for about 15 %
+     * behind it: 20 ms cut a floating allocation at low load from about 430 ms to 90 ms, for about 10 %
      * more CPU per request at full speed (more transactions). docs/adr/0016, docs/BENCHMARKS.md.
      */
     public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
