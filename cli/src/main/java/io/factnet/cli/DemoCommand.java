@@ -1,51 +1,39 @@
 package io.factnet.cli;
 
-import io.factnet.embedded.ApicurioRegistry;
-import io.factnet.embedded.EmbeddedKafka;
-import io.factnet.model.AllocateFloatingIp;
-import io.factnet.model.DefineFloatingPool;
-import io.factnet.model.DefineSupernet;
-import io.factnet.model.Request;
-import io.factnet.registry.HttpSchemaRegistryClient;
-import io.factnet.registry.SchemaRegistryClient;
-import io.factnet.registry.SchemaRegistryConfig;
-import io.factnet.serde.BadRecordException;
-import io.factnet.serde.RecordDecoder;
-import io.factnet.topics.Topic;
-import io.factnet.topics.TopicAdmin;
-import io.factnet.topics.Topics;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.factnet.cli.demo.Demo;
+import io.factnet.cli.demo.DemoCloud;
+import io.factnet.cli.demo.Scenario;
+import io.factnet.model.NodeRole;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** The embedded default: a broker in process, Apicurio as a child process, requests produced and read back. */
+/**
+ * The embedded default: Kafka, the schema registry, the controller and one render-driver agent per
+ * role on this machine; a scenario of three projects played through them; a summary of what was built.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start an embedded Kafka broker and schema registry, produce requests through the serde and read them back.")
+        description = {"Run factnet on this machine: an embedded Kafka broker, the schema registry, the controller and one agent"
+                + " per role (render driver), play three projects with 50 instances through them, and print what was built.",
+                "--keep-running leaves it all up for factnet request."})
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--dir", description = "Folder for the broker's data and the registry's log (default: a new temporary folder).")
+    @Option(names = "--dir", description = "An empty or new folder for the broker's data, the registry's log and the nodes' files"
+            + " (default: a new temporary folder).")
     Path dir;
 
-    @Option(names = "--keep-running", description = "Leave the broker and registry up until Ctrl-C.")
+    @Option(names = "--keep-running", description = "Leave everything up until Ctrl-C, to drive it with factnet request.")
     boolean keepRunning;
 
     @Spec
@@ -53,88 +41,93 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long began = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("factnet-demo-");
+        Path work = workFolder();
+        Level logLevel = quietLogs();
+        try {
+            return run(work, out, began);
+        } finally {
+            restoreLogs(logLevel);
+        }
+    }
+
+    private int run(Path work, PrintWriter out, long began) throws Exception {
         out.println("factnet demo: working folder " + work);
-        try (UntilStopped untilStopped = new UntilStopped();
-             ApicurioRegistry apicurio = ApicurioRegistry.start(work.resolve("registry"));
-             EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
-            out.println("  bootstrap servers:   " + kafka.bootstrapServers());
-            out.println("  schema registry url: " + apicurio.confluentUrl());
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                List<String> created = TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
-                out.println("  topics created:      " + created.size());
-            }
-            SchemaRegistryClient registry = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(apicurio.confluentUrl()));
-            List<Sent> sent = produce(kafka.bootstrapServers(), registry);
-            out.println();
-            out.println("produced " + sent.size() + " requests:");
-            sent.forEach(s -> out.println("  -> " + s.topic() + " [" + s.key() + "] " + s.request()));
-            out.println("consumed back:");
-            for (Topic<String, Request> topic : List.of(Topics.ADMIN_REQUESTS, Topics.REQUESTS)) {
-                long expected = sent.stream().filter(s -> s.topic().equals(topic.name())).count();
-                for (String line : consume(kafka.bootstrapServers(), registry, topic, expected)) {
-                    out.println("  <- " + line);
-                }
-            }
+        out.println("  starting Kafka (KRaft, in this JVM), Apicurio Registry (a child process) and the controller...");
+        out.flush();
+        try (UntilStopped untilStopped = new UntilStopped(); DemoCloud cloud = DemoCloud.start(work)) {
+            out.println("  bootstrap servers:   " + cloud.bootstrapServers());
+            out.println("  schema registry url: " + cloud.registryUrl());
+            out.println("  controller:          " + cloud.controller().config().applicationId() + ", "
+                    + cloud.controller().state() + " (in this JVM), HTTP API " + cloud.controllerUrl());
+            out.println("  node files:          " + cloud.nodesFolder() + "/<node>/<role>/");
+            out.flush();
+            Demo.play(cloud, out);
+            out.printf("%nfactnet demo: done in %.1f s%n", (System.nanoTime() - began) / 1e9);
             out.flush();
             if (keepRunning) {
-                out.println("running; Ctrl-C stops the broker and the registry");
-                out.flush();
-                untilStopped.await();
+                printUsage(out, cloud);
+                while (!untilStopped.await(Duration.ofSeconds(1))) {
+                    if (cloud.crash().isPresent()) {
+                        throw new IllegalStateException("a node agent stopped", cloud.crash().get());
+                    }
+                    cloud.writeKernelRuleset(); // keeps ruleset.nft current while requests come in
+                }
             }
         }
         return 0;
     }
 
-    record Sent(String topic, String key, Request request) {
-    }
-
-    private static List<Sent> produce(String bootstrap, SchemaRegistryClient registry) throws Exception {
-        Instant now = Instant.now();
-        List<Sent> sent = List.of(
-                new Sent(Topics.ADMIN_REQUESTS.name(), "_admin", request("demo-1", "_admin", now,
-                        DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build())),
-                new Sent(Topics.ADMIN_REQUESTS.name(), "_admin", request("demo-2", "_admin", now,
-                        DefineFloatingPool.newBuilder().setPool("public").setCidrs(List.of("203.0.113.0/24")).build())),
-                new Sent(Topics.REQUESTS.name(), "p1", request("demo-3", "p1", now,
-                        AllocateFloatingIp.newBuilder().setPool("public").build())));
-        try (KafkaProducer<String, Request> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-                Topics.REQUESTS.keySerde().serializer(), Topics.REQUESTS.valueSerde(registry).serializer())) {
-            for (Sent s : sent) {
-                producer.send(new ProducerRecord<>(s.topic(), s.key(), s.request())).get();
+    /** A new temporary folder, or the one given if it is empty: the scenario's projects exist once per broker. */
+    private Path workFolder() throws IOException {
+        if (dir == null) {
+            return Files.createTempDirectory("factnet-demo-").toAbsolutePath();
+        }
+        Files.createDirectories(dir);
+        try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException("--dir " + dir + " is not empty: the demo plays its scenario on a new cloud;"
+                        + " give an empty or new folder");
             }
         }
-        return sent;
+        return dir.toAbsolutePath();
     }
 
-    static Request request(String id, String project, Instant at, Object command) {
-        return Request.newBuilder().setRequestId(id).setProject(project).setSubmittedAt(at).setCommand(command).build();
-    }
-
-    private static List<String> consume(String bootstrap, SchemaRegistryClient registry, Topic<String, Request> topic,
-                                        long expected) {
-        RecordDecoder<Request> decoder = new RecordDecoder<>(topic.valueDeserializer(registry));
-        List<String> lines = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.GROUP_ID_CONFIG, "factnet-demo-reader"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic.name()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (lines.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        lines.add(topic.name() + "-" + record.partition() + "@" + record.offset()
-                                + " [" + record.key() + "] " + decoder.value(record));
-                    } catch (BadRecordException e) {
-                        lines.add("skipped: " + e.getMessage());
-                    }
-                }
-            }
+    /**
+     * The story goes to stdout; the parts' own INFO logs would bury it (FACTNET_LOG_LEVEL=INFO brings
+     * them back). Returns the level to restore (when run from a test, the JVM goes on).
+     */
+    private static Level quietLogs() {
+        if (System.getenv("FACTNET_LOG_LEVEL") == null && LoggerFactory.getLogger("io.factnet") instanceof Logger logger) {
+            Level before = logger.getLevel();
+            logger.setLevel(Level.WARN);
+            return before;
         }
-        return lines;
+        return null;
+    }
+
+    private static void restoreLogs(Level level) {
+        if (level != null && LoggerFactory.getLogger("io.factnet") instanceof Logger logger) {
+            logger.setLevel(level);
+        }
+    }
+
+    private static void printUsage(PrintWriter out, DemoCloud cloud) {
+        out.println();
+        out.println("factnet keeps running; Ctrl-C stops it. In another terminal:");
+        out.println("  export FACTNET_BOOTSTRAP_SERVERS=" + cloud.bootstrapServers());
+        out.println("  export FACTNET_SCHEMA_REGISTRY_URL=" + cloud.registryUrl());
+        out.println("  export FACTNET_CONTROLLER_URL=" + cloud.controllerUrl());
+        out.println("  ./factnet request allocate-fixed-ip --project acme --instance web-15 --group web --wait-applied");
+        out.println("  ./factnet request allocate-floating-ip --project acme --pool public --wait --json");
+        out.println("  ./factnet request add-rule --project globex --group app --protocol TCP --from-port 22 --to-port 22"
+                + " --source-cidr 192.0.2.0/24 --wait-applied");
+        out.println("  ./factnet show instances --project acme");
+        out.println("  ./factnet show floating-ips --json");
+        out.println("  curl -s " + cloud.controllerUrl() + "/metrics | grep factnet_");
+        out.println("  cat " + cloud.roleFolder(Scenario.nodeOf(NodeRole.ADDRESSING).nodeId(), NodeRole.ADDRESSING) + "/br*/hosts");
+        out.println("  cat " + cloud.kernelRulesetFile() + "    # rewritten every second");
+        out.flush();
     }
 }

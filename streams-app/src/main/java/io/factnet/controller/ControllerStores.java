@@ -31,6 +31,15 @@ public final class ControllerStores {
         return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
+    /**
+     * Throws {@link org.apache.kafka.streams.errors.InvalidStateStoreException} unless this instance's store
+     * of that partition answers queries: a task just taken over is active here while it still restores,
+     * and the store across all partitions would simply not find its keys.
+     */
+    public void requireQueryable(String name, int partition) {
+        streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+    }
+
     /** Where a key lives: by the project for project-stage stores, by the pool id for pool-stage stores. */
     public KeyQueryMetadata ownerOf(String store, String partitionKey) {
         return streams.queryMetadataForKey(store, partitionKey, Serdes.String().serializer());

@@ -73,6 +73,27 @@ class VpnCommandsTest extends TopologyTestBase {
     }
 
     @Test
+    void aVpnGoesToItsNetworksBridgingNodeWhenThatNodeTunnelsAndHasAFreePort() {
+        accepted(d.admin(ADMIN, io.factnet.model.DefineVlanRange.newBuilder().setFirst(5).setLast(6).build()));
+        accepted(d.admin(ADMIN, io.factnet.model.DefineSupernet.newBuilder().setCidr("10.0.0.0/19").build()));
+        accepted(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("t1")
+                .setRoles(java.util.List.of(NodeRole.TUNNELING)).setPublicAddress("198.51.100.4")
+                .setVpnPortFirst(51820).setVpnPortLast(51829).build()));
+        // "z1" carries every role and sorts after "t1": the least loaded rule alone would pick t1
+        accepted(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("z1")
+                .setRoles(java.util.List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING, NodeRole.TUNNELING))
+                .setPublicAddress("198.51.100.5").setVpnPortFirst(52000).setVpnPortLast(52000).build()));
+        accepted(d.submit("p1", CreateNetwork.newBuilder().build()));
+        accepted(d.submit("p2", CreateNetwork.newBuilder().build()));
+
+        Result first = accepted(d.submit("p1", new CreateVpn()));
+        assertThat(first.getAllocated().getNodeId()).as("on the bridge of p1's network").isEqualTo("z1");
+        assertThat(first.getAllocated().getPort()).isEqualTo(52000);
+        Result second = accepted(d.submit("p2", new CreateVpn()));
+        assertThat(second.getAllocated().getNodeId()).as("z1 has no free port left").isEqualTo("t1");
+    }
+
+    @Test
     void noTunnelingNodeMeansNoVpn() {
         accepted(d.admin(ADMIN, io.factnet.model.DefineVlanRange.newBuilder().setFirst(5).setLast(5).build()));
         accepted(d.admin(ADMIN, io.factnet.model.DefineSupernet.newBuilder().setCidr("10.0.0.0/20").build()));

@@ -52,9 +52,8 @@ public final class BaselineBench implements BenchRun {
     public BenchResult run(BenchSettings settings, String bootstrapServers, List<Request> requests) throws Exception {
         List<byte[]> values = serialize(requests);
         List<String> keys = requests.stream().map(Request::getProject).toList();
-        double averageBytes = values.stream().mapToInt(v -> v.length).average().orElse(0);
 
-        PeakMemory.reset();
+        PeakMemory.Mark mark = PeakMemory.reset();
         Phase full = phase(settings, bootstrapServers, keys, values, requests.size(), 0);
         if (full.received() != requests.size() || full.duplicates() != 0) {
             throw new IllegalStateException("the baseline lost or duplicated records: received " + full.received()
@@ -66,7 +65,13 @@ public final class BaselineBench implements BenchRun {
             Phase paced = phase(settings, bootstrapServers, keys, values, settings.pacedCount(), settings.pacedRate());
             latencies.put(String.format("at %,d/s", settings.pacedRate()), paced.latency());
         }
-        return new BenchResult("raw Kafka baseline", requests.size(), averageBytes, full.seconds(), latencies, PeakMemory.peak());
+        return new BenchResult("raw Kafka baseline", requests.size(), averageBytes(values), full.seconds(), latencies,
+                List.of(PeakMemory.since(mark, "bench JVM (broker and clients)")), List.of());
+    }
+
+    /** Average size of the requests on the wire. */
+    static double averageBytes(List<byte[]> values) {
+        return values.stream().mapToInt(v -> v.length).average().orElse(0);
     }
 
     /** The requests as the CLI and the controller put them on the wire: Confluent framing and Avro. */

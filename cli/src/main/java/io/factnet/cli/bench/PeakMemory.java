@@ -6,29 +6,26 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * Peak memory of this JVM over a measurement: the heap (sum of the heap pools' peaks, an upper bound)
- * and the resident set's high-water mark from /proc (Linux; reset at the start where the kernel allows).
+ * Peak memory and CPU of this JVM over a measurement: the heap (sum of the heap pools' peaks, an upper
+ * bound), the resident set's high-water mark from /proc (Linux; reset at the start where the kernel
+ * allows) and the CPU time used since the start.
  */
 public final class PeakMemory {
-    private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+    private static final long SELF = ProcessHandle.current().pid();
 
-    /** Bytes; rss is empty where /proc is not there. */
-    public record Usage(long heapBytes, OptionalLong rssBytes) {
-        @Override
-        public String toString() {
-            return String.format("peak heap %,d MiB%s", heapBytes >> 20,
-                    rssBytes.isPresent() ? String.format(", peak RSS %,d MiB", rssBytes.getAsLong() >> 20) : "");
-        }
+    /** The start of a measurement: the CPU time used until then. */
+    public record Mark(OptionalDouble cpuSeconds) {
     }
 
     private PeakMemory() {
     }
 
-    static void reset() {
+    static Mark reset() {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();
         }
@@ -37,28 +34,20 @@ public final class PeakMemory {
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             // not Linux, or not allowed: the high-water mark then counts from the JVM's start
         }
+        return new Mark(ProcStat.cpuSeconds(SELF));
     }
 
-    static Usage peak() {
+    static JvmUsage since(Mark mark, String name) {
         long heap = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
                 heap += pool.getPeakUsage().getUsed();
             }
         }
-        return new Usage(heap, rssHighWaterMark());
+        return new JvmUsage(name, OptionalLong.of(heap), ProcStat.peakRss(SELF), minus(ProcStat.cpuSeconds(SELF), mark.cpuSeconds()));
     }
 
-    private static OptionalLong rssHighWaterMark() {
-        try {
-            for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith("VmHWM:")) {
-                    return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")) * 1024);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return OptionalLong.empty();
+    static OptionalDouble minus(OptionalDouble now, OptionalDouble before) {
+        return now.isPresent() && before.isPresent() ? OptionalDouble.of(now.getAsDouble() - before.getAsDouble()) : OptionalDouble.empty();
     }
 }

@@ -23,6 +23,8 @@ import java.util.Locale;
 public record RequestMix(int instancesPerNetwork, int floatingEvery) {
 
     public static final RequestMix DEFAULT = new RequestMix(50, 10);
+    /** The floating pool the mix allocates from. */
+    public static final String POOL = "public";
 
     public RequestMix {
         if (instancesPerNetwork < 1 || floatingEvery < 1) {
@@ -32,15 +34,23 @@ public record RequestMix(int instancesPerNetwork, int floatingEvery) {
 
     /** The first {@code count} requests of the mix. */
     public List<Request> requests(int count) {
+        return requests(count, 0, "bench");
+    }
+
+    /**
+     * {@code count} requests of the mix for projects {@code firstProject} on, with ids
+     * {@code <idPrefix>-00000000} on (a second phase on the same controller takes new projects and ids).
+     */
+    public List<Request> requests(int count, int firstProject, String idPrefix) {
         List<Request> requests = new ArrayList<>(count);
         Instant now = Instant.now();
-        for (int project = 0; requests.size() < count; project++) {
+        for (int project = firstProject; requests.size() < count; project++) {
             for (Object command : projectCommands(project)) {
                 if (requests.size() == count) {
                     break;
                 }
                 requests.add(Request.newBuilder()
-                        .setRequestId(String.format(Locale.ROOT, "bench-%08d", requests.size()))
+                        .setRequestId(String.format(Locale.ROOT, "%s-%08d", idPrefix, requests.size()))
                         .setProject(projectName(project))
                         .setSubmittedAt(now)
                         .setCommand(command)
@@ -48,6 +58,21 @@ public record RequestMix(int instancesPerNetwork, int floatingEvery) {
             }
         }
         return requests;
+    }
+
+    /** Floating IPs per project: every {@code floatingEvery}-th instance, the first included. */
+    public int floatingPerProject() {
+        return (instancesPerNetwork + floatingEvery - 1) / floatingEvery;
+    }
+
+    /** Network, group, two rules, the fixed IPs, and an allocation and an association per floating IP. */
+    public int requestsPerProject() {
+        return 4 + instancesPerNetwork + 2 * floatingPerProject();
+    }
+
+    /** Projects (networks) that {@code count} requests reach into. */
+    public int projectsFor(int count) {
+        return (count + requestsPerProject() - 1) / requestsPerProject();
     }
 
     static String projectName(int project) {
@@ -66,7 +91,7 @@ public record RequestMix(int instancesPerNetwork, int floatingEvery) {
             String instance = String.format(Locale.ROOT, "vm-%05d-%03d", project, i);
             commands.add(AllocateFixedIp.newBuilder().setInstance(instance).setGroup("web").build());
             if (i % floatingEvery == 0) {
-                commands.add(AllocateFloatingIp.newBuilder().setPool("public").build());
+                commands.add(AllocateFloatingIp.newBuilder().setPool(POOL).build());
                 // the real address comes from the allocation's result; this one has the same size on the wire
                 commands.add(AssociateFloatingIp.newBuilder()
                         .setAddress(String.format(Locale.ROOT, "203.0.%d.%d", (project / 250) % 256, 1 + project % 250))

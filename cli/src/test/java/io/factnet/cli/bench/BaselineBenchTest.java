@@ -48,7 +48,7 @@ class BaselineBenchTest {
         assertThat(full.p50Micros()).isPositive().isLessThanOrEqualTo(full.p99Micros());
         assertThat(full.p99Micros()).isLessThanOrEqualTo(full.maxMicros());
         assertThat(result.recordsPerSecond()).isPositive();
-        assertThat(result.memory().heapBytes()).isPositive();
+        assertThat(result.jvms()).singleElement().satisfies(jvm -> assertThat(jvm.peakHeapBytes().orElseThrow()).isPositive());
     }
 
     @Test
@@ -65,14 +65,20 @@ class BaselineBenchTest {
     }
 
     @Test
-    void theCommandNeedsBaselineOnlyUntilTheControllerIsThere() {
+    void badOptionsAreOneLineAndNonZero() {
         CommandLine cli = Factnet.commandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
-        assertThat(cli.execute("bench")).isEqualTo(1);
-        assertThat(err.toString()).contains("--baseline-only").doesNotContain("Exception");
+        assertThat(cli.execute("bench", "--baseline-only", "--factnet-only")).isEqualTo(1);
+        assertThat(err.toString()).contains("exclude each other").doesNotContain("Exception");
         assertThat(cli.execute("bench", "--baseline-only", "--guarantee", "maybe-once")).isEqualTo(1);
         assertThat(err.toString()).contains("'maybe-once' is not exactly-once or at-least-once");
+        assertThat(cli.execute("bench", "--guarantee", "at-least-once")).isEqualTo(1);
+        assertThat(err.toString()).contains("at-least-once cannot measure request-to-applied");
+        assertThat(cli.execute("bench", "--count", "300000")).isEqualTo(1);
+        assertThat(err.toString()).contains("one run has room for 4,094");
+        assertThat(cli.execute("bench", "--floating-every", "2")).isEqualTo(1);
+        assertThat(err.toString()).contains("over the default quota of 10");
     }
 
     @Test
@@ -84,9 +90,9 @@ class BaselineBenchTest {
                 "--paced-count", "100", "--guarantee", "at-least-once", "--dir", dir.resolve("bench").toString());
         assertThat(exit).as(out.toString()).isZero();
         assertThat(out.toString()).contains("1,000 requests, 2 partitions, at-least-once")
-                .containsPattern("throughput +[\\d,]+ records/s")
+                .containsPattern("throughput +[\\d,]+ requests/s")
                 .containsPattern("latency full speed +p50 [\\d.]+ ms, p99 [\\d.]+ ms, max [\\d.]+ ms \\(1,000 samples\\)")
                 .containsPattern("latency at 500/s +p50 .* \\(100 samples\\)")
-                .containsPattern("memory +peak heap [\\d,]+ MiB");
+                .containsPattern("memory, CPU +bench JVM \\(broker and clients\\): peak heap [\\d,]+ MiB");
     }
 }

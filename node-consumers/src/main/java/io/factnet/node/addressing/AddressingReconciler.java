@@ -7,6 +7,7 @@ import io.factnet.node.exec.StateFiles;
 import io.factnet.node.exec.Tools;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.runtime.NodeEventSink;
+import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.io.IOException;
@@ -44,19 +45,33 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
     private final Map<InterfaceName, Served> served = new LinkedHashMap<>();
 
     /**
-     * Per bridge, the dnsmasq (pid) that is known to have loaded the hosts file's current text: it read it at
-     * its start, or got the SIGHUP after it was written. Writing the file and sending SIGHUP are two steps:
-     * a SIGHUP that failed (a broken tool), or an agent that died in between, left a file newer than what
+     * Per bridge, the dnsmasq (pid) known to have loaded which hosts text (its digest): it read it at its
+     * start, or got the SIGHUP after it was written. Writing the file and sending SIGHUP are two steps: a
+     * SIGHUP that failed (a broken tool), or an agent that died in between, left a file newer than what
      * dnsmasq serves, and the next sync, finding the file unchanged, never sent it again (a released
-     * address's MAC kept its static lease; the chaos campaign's check 4 found it). Empty after a start: the
-     * agent cannot know what the running dnsmasqs loaded, so each gets one SIGHUP.
+     * address's MAC kept its static lease; the chaos campaign's check 4 found it). Kept in the network's
+     * folder too ({@code hosts-loaded}), for the agent's next start.
      */
     private final Map<InterfaceName, Loaded> loaded = new HashMap<>();
 
     private record Served(String project, LeaseEvents events) {
     }
 
-    private record Loaded(long pid, String hosts) {
+    private record Loaded(long pid, String digest) {
+        static Loaded of(long pid, String hosts) {
+            try {
+                byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(hosts.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return new Loaded(pid, java.util.HexFormat.of().formatHex(hash));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static Optional<Loaded> parse(String text) {
+            String[] parts = text.strip().split(" ");
+            return parts.length == 2 && parts[0].matches("[0-9]{1,10}") && parts[1].matches("[0-9a-f]{64}")
+                    ? Optional.of(new Loaded(Long.parseLong(parts[0]), parts[1])) : Optional.empty();
+        }
     }
 
     /**
@@ -121,11 +136,11 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         List<String> argv = files.argv(network);
         Optional<Long> pid = ours(files);
         if (pid.isPresent() && host.processes().commandLine(pid.get()).orElseThrow().equals(argv)) {
-            Loaded wanted = new Loaded(pid.get(), hosts);
-            if (!wanted.equals(loaded.get(network.bridge()))) {
+            Loaded wanted = Loaded.of(pid.get(), hosts);
+            if (!wanted.equals(loadedBy(files, network.bridge()))) {
                 loaded.remove(network.bridge());
                 host.run("kill", "-HUP", pid.get().toString());
-                loaded.put(network.bridge(), wanted);
+                markLoaded(files, network.bridge(), wanted);
                 return true;
             }
             return false;
@@ -137,13 +152,27 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         } else if (Files.exists(files.pidFile())) {
             log.warn("dnsmasq of {} is not running (died?); starting it", network.bridge());
         }
+        // dnsmasq binds to the bridge, which this node's bridging agent makes, maybe a moment later
+        if (!host.tryRun("ip", "link", "show", "dev", network.bridge().name()).ok()) {
+            throw new NotReadyException("bridge " + network.bridge() + " is not there yet (the bridging agent makes it)");
+        }
         host.run(argv.toArray(String[]::new));
         Optional<Long> started = ours(files);
         if (started.isEmpty()) {
             throw new IllegalStateException("dnsmasq of " + network.bridge() + " started but is not running");
         }
-        loaded.put(network.bridge(), new Loaded(started.get(), hosts));
+        markLoaded(files, network.bridge(), Loaded.of(started.get(), hosts));
         return true;
+    }
+
+    /** What this network's dnsmasq is known to have loaded: remembered, or after a start, from its folder. */
+    private Loaded loadedBy(DnsmasqFiles files, InterfaceName bridge) {
+        return loaded.computeIfAbsent(bridge, b -> StateFiles.read(files.loaded()).flatMap(Loaded::parse).orElse(null));
+    }
+
+    private void markLoaded(DnsmasqFiles files, InterfaceName bridge, Loaded what) {
+        StateFiles.write(files.loaded(), what.pid() + " " + what.digest() + "\n", StateFiles.READABLE);
+        loaded.put(bridge, what);
     }
 
     /** The pid of our dnsmasq for this folder, if one runs: its command line names our pid file. */

@@ -22,9 +22,12 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Turns the node's routing entries into a {@link RoutingModel}: every value parsed, every entry
@@ -38,7 +41,9 @@ public final class RoutingModelBuilder {
     }
 
     private final List<Rejection> rejected = new ArrayList<>();
-    private final List<Block> blocks = new ArrayList<>();
+    /** By network address: blocks never overlap, so an address lies in the floor entry's block or in none. */
+    private final NavigableMap<Ipv4Address, Block> blocks = new TreeMap<>();
+    private final Set<String> projectsWithBlocks = new HashSet<>();
 
     private record Block(Ipv4Cidr cidr, String project) {
     }
@@ -60,6 +65,7 @@ public final class RoutingModelBuilder {
         List<RoutingModel.FloatingMapping> floating = new ArrayList<>();
         List<RoutingModel.PortForward> forwards = new ArrayList<>();
         List<RoutingModel.GroupChain> groups = new ArrayList<>();
+        NavigableMap<Ipv4Address, RoutingModel.GroupChain> groupsBySubnet = new TreeMap<>();
         Set<Ipv4Address> floatingSeen = new HashSet<>();
         Set<Ipv4Address> snatSeen = new HashSet<>();
         Set<Integer> portsSeen = new HashSet<>();
@@ -87,31 +93,48 @@ public final class RoutingModelBuilder {
                 }
                 forwards.add(new RoutingModel.PortForward(port, target, targetPort));
             } else if (value instanceof GroupFilter filter) {
-                groups.add(group(resource, project, filter, groups));
+                RoutingModel.GroupChain group = group(resource, project, filter, groupsBySubnet);
+                groupsBySubnet.put(group.subnet().network(), group);
+                groups.add(group);
             }
         }));
         floating.sort(Comparator.comparing(RoutingModel.FloatingMapping::floating));
         forwards.sort(Comparator.comparingInt(RoutingModel.PortForward::publicPort));
         groups.sort(Comparator.comparing(g -> g.subnet().network()));
-        List<Ipv4Cidr> blockCidrs = blocks.stream().map(Block::cidr).sorted(Comparator.comparing(Ipv4Cidr::network)).toList();
+        List<Ipv4Cidr> blockCidrs = blocks.values().stream().map(Block::cidr).toList();
         return new Built(new RoutingModel(floating, blockCidrs, forwards, groups), rejected);
     }
 
     private void addBlock(String project, Ipv4Cidr cidr) {
-        for (Block block : blocks) {
+        Optional<Block> overlapping = overlapping(blocks, cidr, Block::cidr);
+        if (overlapping.isPresent()) {
+            Block block = overlapping.get();
             if (block.cidr().equals(cidr) && block.project().equals(project)) {
                 return;
             }
-            if (block.cidr().overlaps(cidr)) {
-                throw new InvalidValueException("network block", cidr.toString(), "overlaps " + block.cidr()
-                        + (block.project().equals(project) ? "" : " of another project"));
-            }
+            throw new InvalidValueException("network block", cidr.toString(), "overlaps " + block.cidr()
+                    + (block.project().equals(project) ? "" : " of another project"));
         }
-        blocks.add(new Block(cidr, project));
+        blocks.put(cidr.network(), new Block(cidr, project));
+        projectsWithBlocks.add(project);
+    }
+
+    /**
+     * The entry of a map of non-overlapping CIDRs (keyed by network address) that overlaps {@code cidr}:
+     * the one starting at or below its network address, or the first one starting inside it.
+     * A lookup of log n, where a scan of all blocks made a node's model quadratic in its networks.
+     */
+    private static <T> Optional<T> overlapping(NavigableMap<Ipv4Address, T> map, Ipv4Cidr cidr, Function<T, Ipv4Cidr> cidrOf) {
+        Map.Entry<Ipv4Address, T> below = map.floorEntry(cidr.network());
+        if (below != null && cidrOf.apply(below.getValue()).overlaps(cidr)) {
+            return Optional.of(below.getValue());
+        }
+        Map.Entry<Ipv4Address, T> above = map.higherEntry(cidr.network());
+        return above != null && cidrOf.apply(above.getValue()).overlaps(cidr) ? Optional.of(above.getValue()) : Optional.empty();
     }
 
     private Optional<Block> blockOf(Ipv4Address address) {
-        return blocks.stream().filter(b -> b.cidr().contains(address)).findFirst();
+        return overlapping(blocks, Ipv4Cidr.host(address), Block::cidr);
     }
 
     /** An address of the project must lie in the project's own block, never in another project's. */
@@ -120,21 +143,19 @@ public final class RoutingModelBuilder {
         if (block.isPresent() && !block.get().project().equals(project)) {
             throw new InvalidValueException(what, address.toString(), "is in another project's block");
         }
-        boolean projectHasBlock = blocks.stream().anyMatch(b -> b.project().equals(project));
-        if (block.isEmpty() && projectHasBlock) {
+        if (block.isEmpty() && projectsWithBlocks.contains(project)) {
             throw new InvalidValueException(what, address.toString(), "is outside the project's block");
         }
     }
 
     private RoutingModel.GroupChain group(String resource, String project, GroupFilter filter,
-                                          List<RoutingModel.GroupChain> earlier) {
+                                          NavigableMap<Ipv4Address, RoutingModel.GroupChain> earlier) {
         Ipv4Cidr subnet = Ipv4Cidr.parseNetwork(filter.getSubnet());
         checkOwnAddress(project, subnet.network(), "group subnet");
         checkOwnAddress(project, subnet.last(), "group subnet");
-        for (RoutingModel.GroupChain other : earlier) {
-            if (other.subnet().overlaps(subnet)) {
-                throw new InvalidValueException("group subnet", subnet.toString(), "overlaps another group's " + other.subnet());
-            }
+        Optional<RoutingModel.GroupChain> other = overlapping(earlier, subnet, RoutingModel.GroupChain::subnet);
+        if (other.isPresent()) {
+            throw new InvalidValueException("group subnet", subnet.toString(), "overlaps another group's " + other.get().subnet());
         }
         // A bad rule is left out and reported; the group keeps its other rules and still ends in drop (fails closed).
         List<RoutingModel.AllowRule> rules = new ArrayList<>();

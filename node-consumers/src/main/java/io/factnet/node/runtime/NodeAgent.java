@@ -223,8 +223,12 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             lastSyncFailed = true;
             long retryIn = schedule.failed(clock.getAsLong());
             lastError = "apply failed: " + e.getMessage();
-            log.error("{}/{}: {} (keeping the last good state; full retry in {} ms)", settings.nodeId(), roleName(),
-                    lastError, retryIn, e);
+            if (e instanceof NotReadyException) {
+                log.warn("{}/{}: {} (full retry in {} ms)", settings.nodeId(), roleName(), lastError, retryIn);
+            } else {
+                log.error("{}/{}: {} (keeping the last good state; full retry in {} ms)", settings.nodeId(), roleName(),
+                        lastError, retryIn, e);
+            }
             publishAck(partition, Map.of(), clock.getAsLong() - began, truncate(lastError));
         }
     }

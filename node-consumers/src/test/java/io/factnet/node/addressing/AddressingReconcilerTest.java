@@ -10,6 +10,7 @@ import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.Request;
 import io.factnet.node.References;
+import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.SimProcesses;
@@ -63,6 +64,20 @@ class AddressingReconcilerTest {
         }
         out.append("# lease hook\n").append(new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/br100")).hookScript());
         References.assertMatches("addressing.txt", out.toString());
+    }
+
+    @Test
+    void aNetworkWhoseBridgeIsNotThereYetFailsTheSyncUntilTheBridgingAgentMadeIt() {
+        SortedMap<String, AddressingEntry> desired = sample();
+        desired.put("net/p3", dhcpNetwork("p3", "br102", "10.0.32.0/20", "10.0.32.1", List.of(), "novalocal", 3600));
+
+        assertThatThrownBy(() -> reconciler.sync(desired, true)).isInstanceOf(NotReadyException.class)
+                .hasMessage("bridge br102 is not there yet (the bridging agent makes it)");
+        assertThat(sim.processes().processes().values()).noneMatch(p -> p.argv.contains("--interface=br102"));
+
+        sim.ip().addLink("br102", "bridge"); // the bridging agent's work
+        assertThat(reconciler.sync(desired, true).counts()).containsEntry("networks", 3L);
+        assertThat(sim.processes().processes()).hasSize(3);
     }
 
     @Test
@@ -130,14 +145,29 @@ class AddressingReconcilerTest {
     }
 
     @Test
-    void anAgentStartedAgainReloadsEachRunningDnsmasqOnce() {
+    void anAgentStartedAgainReloadsOnlyTheDnsmasqsThatMissedTheirHosts() throws Exception {
         reconciler.sync(sample(), true);
         long p1 = pidOf("br100");
+        sim.clearCommands();
         AddressingReconciler again = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
-        assertThat(again.sync(sample(), true).changed()).as("it cannot know what they loaded").isTrue();
+        assertThat(again.sync(sample(), true).changed()).as("what each dnsmasq loaded is in its folder").isFalse();
+        assertThat(sim.commands()).noneMatch(c -> c.program().equals("kill"));
+
+        // the agent dies between writing the hosts file and the SIGHUP (here: the SIGHUP fails, then it is gone)
+        Path failFile = folder.resolve("fail");
+        AddressingReconciler dying = new AddressingReconciler(sim.host(new FailureSwitch(sim, failFile)),
+                folder.resolve("addressing"), "a1", false);
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("host/p1/vm2");
+        Files.createFile(failFile);
+        assertThatThrownBy(() -> dying.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        Files.delete(failFile);
+        AddressingReconciler restarted = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+        assertThat(restarted.sync(fewer, true).changed()).isTrue();
         assertThat(pidOf("br100")).as("a SIGHUP, not a restart").isEqualTo(p1);
-        assertThat(sim.processes().processes().get(p1).hostsReads).isEqualTo(2);
-        assertThat(again.sync(sample(), true).changed()).isFalse();
+        assertThat(sim.processes().processes().get(p1).hosts).containsExactly("fa:16:3e:00:00:05,vm-one,10.0.1.5");
+        assertThat(sim.commands()).filteredOn(c -> c.program().equals("kill")).as("one SIGHUP: only br100's dnsmasq missed its hosts")
+                .singleElement().extracting(c -> c.argv()).isEqualTo(java.util.List.of("kill", "-HUP", Long.toString(p1)));
     }
 
     @Test

@@ -250,12 +250,16 @@ public class RoutingReconcilerTest {
         // of two overlapping groups the first by resource name stays
         desired.put("group/p1/zz-overlap", group("p1", "overlap", "10.0.1.128/25", any("0.0.0.0/0")));
         desired.put("group/p1/badrule", group("p1", "badrule", "10.0.3.0/24", tcp(90, 80, "0.0.0.0/0"), tcp(443, 443, "0.0.0.0/0")));
+        desired.put("snat/p1-again", snat("p1", "10.0.0.0/20")); // the same block again: fine
+        desired.put("snat/p3", snat("p3", "10.0.8.0/21")); // inside p1's block
+        desired.put("snat/p4", snat("p4", "8.0.0.0/6")); // around both blocks, starting below them
 
         RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, CONFIG);
 
         assertThat(built.rejected()).extracting(SyncReport.Rejection::resource).containsExactlyInAnyOrder(
                 "floating/198.51.100.20", "floating/198.51.100.21", "floating/198.51.100.10-again",
-                "group/p2/steal", "group/p1/zz-overlap", "group/p1/badrule#rule0");
+                "group/p2/steal", "group/p1/zz-overlap", "group/p1/badrule#rule0", "snat/p3", "snat/p4");
+        assertThat(built.model().blocks()).extracting(Object::toString).containsExactly("10.0.0.0/20", "10.0.16.0/20");
         assertThat(built.model().floating()).hasSize(2);
         RoutingModel.GroupChain badrule = built.model().groups().stream()
                 .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();

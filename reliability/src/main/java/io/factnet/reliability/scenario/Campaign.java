@@ -78,7 +78,7 @@ public final class Campaign {
                        Duration longestToolFailure, ChaosCluster.Failover failover, List<Phase> phases) {
         /**
          * Short form: a few thousand requests per single-fault scenario and twice that mixed (tens of thousands in
-         * all); long form: ten times the load and more faults.
+         * all); long form: fifteen times the load and more faults.
          */
         public static Plan of(ChaosSettings settings) {
             int unit = settings.pick(2_000, 30_000);

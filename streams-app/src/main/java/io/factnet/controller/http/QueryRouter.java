@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -58,6 +59,12 @@ final class QueryRouter {
                     + "(partitions are being assigned); retry shortly");
         }
         if (owner.activeHost().equals(self)) {
+            try {
+                stores.requireQueryable(StoreNames.PROJECTS, owner.partition());
+            } catch (InvalidStateStoreException e) {
+                throw ApiException.unavailable("project " + project + " is moving between controllers (its stores are being"
+                        + " restored here); retry shortly");
+            }
             return Reply.json(200, finish(answer.apply(local)));
         }
         if (forwarded) {

@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Registered nodes (pool key "nodes"): placement of networks on the least loaded node per role (ties:
@@ -97,7 +98,7 @@ final class NodePool {
     }
 
     /** The least loaded node of the role (ties: the smallest node id) among those the filter accepts. */
-    static Optional<NodeRecord> leastLoaded(PoolContext ctx, NodeRole role, java.util.function.Predicate<NodeRecord> filter) {
+    static Optional<NodeRecord> leastLoaded(PoolContext ctx, NodeRole role, Predicate<NodeRecord> filter) {
         return ctx.nodes().scan("").values().stream()
                 .filter(r -> r.getNode().getRoles().contains(role))
                 .filter(filter)
@@ -119,12 +120,21 @@ final class NodePool {
         grant.setNodes(NodePlacement.newBuilder().setRouting(chosen[0]).setAddressing(chosen[1]).setBridging(chosen[2]).build());
     }
 
-    static void placeVpn(PoolContext ctx, Grant grant) {
+    /**
+     * On {@code preferNode} (the network's bridging node) when it tunnels and has a free port: a VPN elsewhere
+     * has no way onto the network's bridge, where its clients reach the instances (ADR 0018). Else the least
+     * loaded tunneling node with a free port.
+     */
+    static void placeVpn(PoolContext ctx, Grant grant, String preferNode) {
         if (leastLoaded(ctx, NodeRole.TUNNELING, r -> true).isEmpty()) {
             throw new Rejected(Reason.NO_NODE, "no node is registered with role TUNNELING");
         }
-        NodeRecord record = leastLoaded(ctx, NodeRole.TUNNELING, r -> r.getPorts().getUsed() < r.getPorts().getSize())
-                .orElseThrow(() -> new Rejected(Reason.POOL_EXHAUSTED, "every VPN port of every tunneling node is given"));
+        Predicate<NodeRecord> freePort = r -> r.getPorts().getUsed() < r.getPorts().getSize();
+        NodeRecord preferred = preferNode == null ? null : ctx.nodes().get(preferNode);
+        NodeRecord record = preferred != null && preferred.getNode().getRoles().contains(NodeRole.TUNNELING) && freePort.test(preferred)
+                ? preferred
+                : leastLoaded(ctx, NodeRole.TUNNELING, freePort)
+                        .orElseThrow(() -> new Rejected(Reason.POOL_EXHAUSTED, "every VPN port of every tunneling node is given"));
         int port = takePort(record);
         save(ctx, record);
         addLoad(ctx, record.getNode().getNodeId(), NodeRole.TUNNELING, 1);

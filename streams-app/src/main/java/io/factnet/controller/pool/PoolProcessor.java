@@ -153,8 +153,8 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
             return FloatingPools.define(pools, define);
         } else if (op instanceof PlaceNetwork) {
             NodePool.placeNetwork(pools, grant);
-        } else if (op instanceof PlaceVpn) {
-            NodePool.placeVpn(pools, grant);
+        } else if (op instanceof PlaceVpn place) {
+            NodePool.placeVpn(pools, grant, place.getPreferNode());
         } else if (op instanceof MoveRole move) {
             NodePool.move(pools, move, grant);
         } else if (op instanceof ReleasePlacement release) {

@@ -60,11 +60,11 @@ final class VpnHandlers {
     static final class Create implements Handler<CreateVpn> {
         @Override
         public Outcome handle(ProjectContext ctx, CreateVpn command) {
-            ctx.requireNetwork();
+            Network network = ctx.requireNetwork();
             if (ctx.record.getHasVpn()) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a VPN");
             }
-            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, new PlaceVpn()));
+            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging()).build()));
         }
 
         @Override

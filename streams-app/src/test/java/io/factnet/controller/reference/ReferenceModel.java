@@ -1255,7 +1255,12 @@ public final class ReferenceModel {
         if (leastLoaded(NodeRole.TUNNELING, false) == null) {
             throw refused(Reason.NO_NODE);
         }
-        NodeState node = observed == null ? leastLoaded(NodeRole.TUNNELING, true)
+        // The pool stage's choice: the network's bridging node when it tunnels and has a free port (ADR 0018),
+        // else the least loaded; taken from the result when the model is given one (shared pools, ADR 0015).
+        NodeState bridging = nodes.get(p.network.bridging);
+        NodeState node = observed == null
+                ? (bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
+                        ? bridging : leastLoaded(NodeRole.TUNNELING, true))
                 : observed.allocated().get("nodeId") instanceof String id ? nodes.get(id) : null;
         if (node == null) {
             throw refused(Reason.POOL_EXHAUSTED);

@@ -1,0 +1,344 @@
+package io.factnet.cli.flow;
+
+import io.factnet.model.AppliedAck;
+import io.factnet.model.NodeRef;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Request;
+import io.factnet.model.Result;
+import io.factnet.model.Status;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.serde.BadRecordException;
+import io.factnet.serde.RecordDecoder;
+import io.factnet.topics.NodeKeys;
+import io.factnet.topics.Topic;
+import io.factnet.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows what became of many requests at once, by the rule of {@code factnet request --wait-applied}:
+ * a request is applied on a node when an {@link AppliedAck} of that node and role covers the last
+ * record the request wrote to the node's partition of the role topic. One consumer on its own thread
+ * reads {@code factnet.results}, {@code factnet.node-events} and the watched roles' topics with
+ * {@code assign()} (no group, no offsets left behind) and read_committed, from their end at start.
+ *
+ * <p>A result is committed in the same transaction as the request's node records, and a producer
+ * writes a transaction's records before its commit markers: once the result is seen, the node
+ * partition's log end offset (read_uncommitted: its last stable offset may still lag, since the
+ * markers reach the partitions one by one, and another controller's open transaction may hold it
+ * back) lies past all of them. When the read_committed reader's position reaches that offset, every
+ * transaction below it is decided, and the last offset carrying the request's id (header
+ * {@value NodeKeys#REQUEST_ID_HEADER}, tombstones too) is the one to wait for.
+ */
+public final class OutcomeTracker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OutcomeTracker.class);
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final Comparator<Waiting> BY_OFFSET = Comparator.comparingLong(Waiting::offset);
+
+    /** A request's wait on one node: first for the reader to pass {@code offset} (the log end), then for an ack of {@code offset} (its last record). */
+    private record Waiting(Tracked request, NodeTarget node, long offset) {
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    /** Only asked for log end offsets (read_uncommitted); never assigned. */
+    private final KafkaConsumer<String, byte[]> logEnds;
+    private final Set<NodeRole> watched;
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Map<NodeTarget, AppliedAck> lastAcks = new ConcurrentHashMap<>();
+    private final Map<NodeRole, Integer> partitionCounts = new EnumMap<>(NodeRole.class);
+    private final RecordDecoder<Result> results;
+    private final RecordDecoder<Request> events;
+    private final Map<NodeRole, RecordDecoder<?>> entries = new EnumMap<>(NodeRole.class);
+    private final Thread thread;
+    // tracker thread only
+    private final List<Tracked> newlyAccepted = new ArrayList<>();
+    private final Map<NodeTarget, PriorityQueue<Waiting>> readerBehind = new HashMap<>();
+    private final Map<NodeTarget, PriorityQueue<Waiting>> ackBehind = new HashMap<>();
+    private final Map<NodeTarget, Long> acked = new HashMap<>();
+    private volatile boolean closing;
+    private volatile Throwable failure;
+
+    /**
+     * Starts following from the current end of the topics (they must exist: the controller makes them).
+     *
+     * @param kafka   connection settings (bootstrap servers, security); group and offsets are not used
+     * @param watched the roles whose agents run: a result's touched nodes of other roles are not waited for
+     */
+    public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched) {
+        this.watched = Set.copyOf(watched);
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "factnet-outcome-tracker");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10); // a waiting client: answer as soon as anything is there
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "factnet-outcome-tracker-log-ends");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        this.logEnds = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.results = new RecordDecoder<>(Topics.RESULTS.valueDeserializer(registry));
+        this.events = new RecordDecoder<>(Topics.NODE_EVENTS.valueDeserializer(registry));
+        List<TopicPartition> partitions = new ArrayList<>(partitionsOf(Topics.RESULTS));
+        partitions.addAll(partitionsOf(Topics.NODE_EVENTS));
+        for (NodeRole role : this.watched) {
+            Topic<String, ?> topic = Topics.forRole(role);
+            List<TopicPartition> rolePartitions = partitionsOf(topic);
+            partitionCounts.put(role, rolePartitions.size());
+            partitions.addAll(rolePartitions);
+            entries.put(role, new RecordDecoder<>(Topics.forRole(role).valueDeserializer(registry)));
+        }
+        consumer.assign(partitions);
+        consumer.endOffsets(partitions).forEach(consumer::seek);
+        partitions.forEach(consumer::position); // fixes the start now, before the first request is sent
+        this.thread = new Thread(this::run, "factnet-outcome-tracker");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private List<TopicPartition> partitionsOf(Topic<String, ?> topic) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic.name() + " does not exist (the controller creates factnet's topics)");
+        }
+        return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    }
+
+    /** Follows a request: call before sending it. */
+    public Tracked track(String requestId, long sentNanos) {
+        Throwable failed = failure;
+        if (failed != null) {
+            throw new IllegalStateException("the outcome tracker stopped: " + failed.getMessage(), failed);
+        }
+        Tracked request = new Tracked(requestId, sentNanos);
+        if (tracked.putIfAbsent(requestId, request) != null) {
+            throw new IllegalArgumentException("request id " + requestId + " is tracked already");
+        }
+        return request;
+    }
+
+    /** The last ack of every agent seen since the start (errors included). */
+    public Map<NodeTarget, AppliedAck> lastAcks() {
+        return Map.copyOf(lastAcks);
+    }
+
+    private void run() {
+        try {
+            while (!closing) {
+                var records = consumer.poll(POLL);
+                long now = System.nanoTime();
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    String topic = record.topic();
+                    if (topic.equals(Topics.RESULTS.name())) {
+                        onResult(record, now);
+                    } else if (topic.equals(Topics.NODE_EVENTS.name())) {
+                        onEvent(record, now);
+                    } else {
+                        onNodeRecord(record);
+                    }
+                }
+                resolve(now);
+            }
+        } catch (WakeupException e) {
+            if (!closing) {
+                fail(e);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("the outcome tracker stopped", e);
+            fail(e);
+        } finally {
+            consumer.close();
+            logEnds.close();
+        }
+    }
+
+    private void fail(Throwable e) {
+        failure = e;
+        tracked.values().forEach(t -> t.failed(new IllegalStateException("the outcome tracker stopped: " + e.getMessage(), e)));
+    }
+
+    private void onResult(ConsumerRecord<String, byte[]> record, long now) {
+        Tracked request = record.key() == null ? null : tracked.get(record.key());
+        if (request == null || record.value() == null || request.result().isDone()) {
+            return;
+        }
+        Result result;
+        try {
+            result = results.value(record);
+        } catch (BadRecordException e) {
+            log.warn("skipped an unreadable result: {}", e.getMessage());
+            return;
+        }
+        Set<NodeTarget> nodes = new HashSet<>();
+        if (result.getStatus() == Status.ACCEPTED) {
+            for (NodeRef ref : result.getTouched()) {
+                if (watched.contains(ref.getRole())) {
+                    nodes.add(NodeTarget.of(ref));
+                }
+            }
+        }
+        nodes.forEach(node -> request.waitingFor.put(node, "the end of its records"));
+        request.resultSeen(result, now, !nodes.isEmpty());
+        if (nodes.isEmpty()) {
+            request.appliedAt(now);
+            tracked.remove(request.requestId());
+        } else {
+            newlyAccepted.add(request);
+        }
+    }
+
+    private void onEvent(ConsumerRecord<String, byte[]> record, long now) {
+        if (record.value() == null || record.key() == null || record.key().indexOf('/') < 0) {
+            return; // acks are keyed node/role; leases and registrations by project
+        }
+        AppliedAck ack;
+        try {
+            if (!(events.value(record).getCommand() instanceof AppliedAck a)) {
+                return;
+            }
+            ack = a;
+        } catch (BadRecordException e) {
+            log.warn("skipped an unreadable node event: {}", e.getMessage());
+            return;
+        }
+        NodeTarget node = new NodeTarget(ack.getNodeId(), ack.getRole());
+        lastAcks.put(node, ack);
+        Integer partitions = partitionCounts.get(ack.getRole());
+        if (ack.getError() != null || partitions == null
+                || ack.getPartition() != NodeKeys.partition(ack.getNodeId(), partitions)) {
+            return; // a failed apply covers nothing; it is kept in lastAcks for the messages
+        }
+        acked.merge(node, ack.getAppliedOffset(), Math::max);
+        release(node, now);
+    }
+
+    private void onNodeRecord(ConsumerRecord<String, byte[]> record) {
+        Header header = record.headers().lastHeader(NodeKeys.REQUEST_ID_HEADER);
+        String requestId = header != null ? new String(header.value(), StandardCharsets.UTF_8) : requestIdOfValue(record);
+        Tracked request = requestId == null ? null : tracked.get(requestId);
+        if (request == null || record.key() == null || record.key().indexOf('/') <= 0) {
+            return;
+        }
+        NodeRole role = roleOf(record.topic());
+        request.lastOffsets.put(new NodeTarget(NodeKeys.nodeIdOf(record.key()), role), record.offset());
+    }
+
+    /** Records of older controllers may lack the header: the entry's own requestId field then. */
+    private String requestIdOfValue(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            Object value = entries.get(roleOf(record.topic())).value(record);
+            SpecificRecord entry = (SpecificRecord) value;
+            Schema.Field field = entry.getSchema().getField("requestId");
+            return field == null ? null : String.valueOf(entry.get(field.pos()));
+        } catch (BadRecordException e) {
+            return null;
+        }
+    }
+
+    private NodeRole roleOf(String topic) {
+        for (NodeRole role : watched) {
+            if (Topics.forRole(role).name().equals(topic)) {
+                return role;
+            }
+        }
+        throw new IllegalStateException("not a watched role topic: " + topic);
+    }
+
+    private TopicPartition partitionOf(NodeTarget node) {
+        return new TopicPartition(Topics.forRole(node.role()).name(), NodeKeys.partition(node.nodeId(), partitionCounts.get(node.role())));
+    }
+
+    /** Gives new results their end offsets, finds the last records of those the reader has passed, releases what is acked. */
+    private void resolve(long now) {
+        if (!newlyAccepted.isEmpty()) {
+            Map<NodeTarget, TopicPartition> partitions = new LinkedHashMap<>();
+            for (Tracked request : newlyAccepted) {
+                request.waitingFor.keySet().forEach(node -> partitions.computeIfAbsent(node, this::partitionOf));
+            }
+            Map<TopicPartition, Long> ends = logEnds.endOffsets(new HashSet<>(partitions.values()));
+            for (Tracked request : newlyAccepted) {
+                for (NodeTarget node : request.waitingFor.keySet()) {
+                    long end = ends.get(partitions.get(node));
+                    readerBehind.computeIfAbsent(node, n -> new PriorityQueue<>(BY_OFFSET)).add(new Waiting(request, node, end));
+                }
+            }
+            newlyAccepted.clear();
+        }
+        for (Map.Entry<NodeTarget, PriorityQueue<Waiting>> entry : readerBehind.entrySet()) {
+            PriorityQueue<Waiting> queue = entry.getValue();
+            if (queue.isEmpty()) {
+                continue;
+            }
+            NodeTarget node = entry.getKey();
+            long position = consumer.position(partitionOf(node));
+            while (!queue.isEmpty() && queue.peek().offset() <= position) {
+                Tracked request = queue.poll().request();
+                Long last = request.lastOffsets.get(node);
+                if (last == null) {
+                    request.failed(new IllegalStateException("request " + request.requestId() + " was accepted and touched "
+                            + node + ", but wrote no record to " + partitionOf(node)));
+                    tracked.remove(request.requestId());
+                    continue;
+                }
+                request.waitingFor.put(node, "an ack of offset " + last + " of " + partitionOf(node));
+                ackBehind.computeIfAbsent(node, n -> new PriorityQueue<>(BY_OFFSET)).add(new Waiting(request, node, last));
+            }
+            release(node, now);
+        }
+    }
+
+    private void release(NodeTarget node, long now) {
+        PriorityQueue<Waiting> queue = ackBehind.get(node);
+        Long upTo = acked.get(node);
+        if (queue == null || upTo == null) {
+            return;
+        }
+        while (!queue.isEmpty() && queue.peek().offset() <= upTo) {
+            Tracked request = queue.poll().request();
+            request.waitingFor.remove(node);
+            if (request.waitingFor.isEmpty() && !request.applied().isDone()) {
+                request.appliedAt(now);
+                tracked.remove(request.requestId());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
