@@ -81,6 +81,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Full resync period: repairs drift (env FACTNET_RESYNC).")
     Duration resync;
 
+    @Option(names = "--fail-apply-while", paramLabel = "FILE", defaultValue = "${env:FACTNET_FAIL_APPLY_WHILE}",
+            description = "Fault injection, render driver only: while FILE exists every command fails like a broken tool "
+                    + "(the chaos tests' failing agent; env FACTNET_FAIL_APPLY_WHILE).")
+    Path failApplyWhile;
+
     @Option(names = "--metrics-port", defaultValue = "${env:FACTNET_METRICS_PORT:-0}",
             description = "Serve the agents' Prometheus metrics on this port (0: off; env FACTNET_METRICS_PORT).")
     int metricsPort;
@@ -125,7 +130,8 @@ final class NodeCommand implements Callable<Integer> {
                 : parsedDriver == NodeConfig.Driver.LINUX ? Path.of("/var/lib/factnet", nodeId) : Path.of("factnet-render", nodeId);
         List<NodeRole> registered = nonBlank(registeredRoles).isEmpty() ? running : roles(registeredRoles, "--registered-roles");
         return new NodeConfig(nodeId.strip(), running, registered, parsedDriver, Optional.ofNullable(netns).filter(s -> !s.isBlank()),
-                dir, nodeSettings.routing(nodeSettings.publicAddress), nodeSettings.bridging(), nodeSettings.tunneling(), vpnPortFirst, vpnPortLast, debounce, resync);
+                dir, nodeSettings.routing(nodeSettings.publicAddress), nodeSettings.bridging(), nodeSettings.tunneling(), vpnPortFirst,
+                vpnPortLast, debounce, resync, Optional.ofNullable(failApplyWhile));
     }
 
     static List<NodeRole> roles(List<String> names, String option) {

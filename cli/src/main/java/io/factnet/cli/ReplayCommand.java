@@ -9,8 +9,10 @@ import io.factnet.cli.request.DurationConverter;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeProcess;
 import io.factnet.node.NodeReplay;
 import io.factnet.node.net.Printable;
+import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.registry.SchemaRegistryClient;
@@ -54,6 +56,8 @@ final class ReplayCommand implements Callable<Integer> {
     static final int EXIT_UNKNOWN_NODE = 3;
     /** Stands in for the public address of a node that is not registered and was given none. */
     static final String NO_ADDRESS = "0.0.0.0";
+    /** The simulated kernel after the render, as canonical text, in the --to folder. */
+    static final String KERNEL_FILE = "kernel.txt";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--role", split = ",", paramLabel = "ROLE", defaultValue = "${env:FACTNET_ROLE}",
@@ -112,6 +116,7 @@ final class ReplayCommand implements Callable<Integer> {
             NodeConfig config = new NodeConfig(nodeId.strip(), chosen, chosen, NodeConfig.Driver.RENDER, Optional.empty(), to,
                     nodeSettings.routing(address), nodeSettings.bridging(), nodeSettings.tunneling(),
                     51820, 52819, Duration.ZERO, Duration.ZERO);
+            SimulatedHost kernel = NodeProcess.simulatedKernel(config);
             List<NodeReplay.Summary> summaries = NodeReplay.run(config, consumer, registry, new NodeReplay.Listener() {
                 @Override
                 public void progress(TopicPartition partition, long done, long total) {
@@ -122,7 +127,9 @@ final class ReplayCommand implements Callable<Integer> {
                 public void badRecord(String key, String reason) {
                     bar.message("factnet: skipped " + reason + " (key " + Printable.quote(key) + ")");
                 }
-            }, timeout);
+            }, timeout, kernel);
+            // What the render's simulated kernel holds: the same text a render node serves at /kernel.
+            Files.writeString(to.resolve(KERNEL_FILE), kernel.snapshot(NodeProcess.stateRoot(to).toString()));
             summaries.forEach(summary -> print(out, summary));
             out.flush();
             return exitCode(registered.isPresent(), summaries, err);

@@ -9,6 +9,7 @@ import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.tunneling.TunnelingConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,23 @@ class NodeCommandTest {
         assertThat(config.tunneling()).isEqualTo(new TunnelingConfig("t9", TunnelingConfig.Implementation.USERSPACE));
         assertThat(List.of(config.vpnPortFirst(), config.vpnPortLast())).containsExactly(50000, 50099);
         assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));
+        assertThat(config.failApplyWhile()).isEmpty();
+    }
+
+    @Test
+    void theFaultInjectionSwitchIsForTheRenderDriverOnly() {
+        NodeCommand render = new NodeCommand();
+        new CommandLine(render).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--fail-apply-while", "/tmp/chaos/n1.fail");
+        assertThat(render.config().failApplyWhile()).contains(Path.of("/tmp/chaos/n1.fail"));
+
+        CommandLine cli = Factnet.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("node", "--driver", "linux", "--role", "routing", "--node-id", "n1",
+                "--public-address", "198.51.100.1", "--fail-apply-while", "/tmp/chaos/n1.fail");
+        assertThat(exit).isNotZero();
+        assertThat(err.toString().strip()).startsWith("factnet: --fail-apply-while is for the render driver");
     }
 
     @Test

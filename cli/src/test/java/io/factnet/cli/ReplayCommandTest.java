@@ -162,6 +162,8 @@ class ReplayCommandTest {
         assertThat(Files.readString(to.resolve("routing/factnet.nft"))).contains(floating + " : " + fixed, "tcp dport 22 accept",
                 "snat to 198.51.100.1");
         assertThat(Files.readString(to.resolve("addressing/br100/hosts"))).contains("," + fixed + "\n");
+        assertThat(Files.readString(to.resolve(ReplayCommand.KERNEL_FILE))).as("what a render node serves at /kernel")
+                .contains("# nftables", floating + " : " + fixed, "# processes", "--dhcp-hostsfile=<state>/addressing/br100/hosts");
         assertThat(run.err()).containsPattern("replaying factnet\\.node\\.routing-\\d \\[#{30}\\] (\\d+)/\\1 offsets")
                 .containsPattern("replaying factnet\\.node\\.addressing-\\d \\[#{30}\\] (\\d+)/\\1 offsets");
     }

@@ -18,10 +18,12 @@ import java.util.Optional;
  * @param driver   LINUX runs the real tools (as root; inside {@code netns} if given); RENDER writes
  *                 the files and a command plan under {@code stateDir} against a simulated kernel
  * @param stateDir one folder per role below it: rule files, hosts files, keys, plans
+ * @param failApplyWhile render driver only, fault injection: while this file exists every command fails
+ *                 like a broken tool ({@link io.factnet.node.sim.FailureSwitch})
  */
 public record NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> registeredRoles, Driver driver, Optional<String> netns, Path stateDir,
                          RoutingConfig routing, BridgingConfig bridging, TunnelingConfig tunneling, int vpnPortFirst,
-                         int vpnPortLast, Duration debounce, Duration resync) {
+                         int vpnPortLast, Duration debounce, Duration resync, Optional<Path> failApplyWhile) {
 
     public enum Driver { LINUX, RENDER }
 
@@ -43,5 +45,16 @@ public record NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> reg
         if (driver == Driver.RENDER && netns.isPresent()) {
             throw new IllegalArgumentException("--netns needs the linux driver");
         }
+        if (driver != Driver.RENDER && failApplyWhile.isPresent()) {
+            throw new IllegalArgumentException("--fail-apply-while is for the render driver (with linux, put a failing tool on the PATH)");
+        }
+    }
+
+    /** A node without fault injection. */
+    public NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> registeredRoles, Driver driver, Optional<String> netns,
+                      Path stateDir, RoutingConfig routing, BridgingConfig bridging, TunnelingConfig tunneling, int vpnPortFirst,
+                      int vpnPortLast, Duration debounce, Duration resync) {
+        this(nodeId, roles, registeredRoles, driver, netns, stateDir, routing, bridging, tunneling, vpnPortFirst, vpnPortLast,
+                debounce, resync, Optional.empty());
     }
 }

@@ -36,6 +36,10 @@ public final class NodeMetrics implements AutoCloseable {
                 boolean healthy = node.crash().isEmpty() && node.agents().stream().allMatch(a -> a.status().caughtUp());
                 respond(exchange, healthy ? 200 : 503, healthy ? "ok\n" : "not ready\n");
             });
+            // The render driver's simulated kernel: what a render node holds (its files show the last full
+            // script and the last delta, not their sum). factnet replay writes the same text for its render.
+            server.createContext("/kernel", exchange -> respond(exchange, node.simulated().isPresent() ? 200 : 404,
+                    node.kernelSnapshot().orElse("the linux driver's kernel is the node's own: ask nft, ip and wg\n")));
             server.start();
             return new NodeMetrics(server);
         } catch (IOException e) {

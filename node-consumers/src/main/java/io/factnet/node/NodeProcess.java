@@ -3,6 +3,7 @@ package io.factnet.node;
 import io.factnet.model.NodeRole;
 import io.factnet.node.addressing.AddressingReconciler;
 import io.factnet.node.bridging.BridgingReconciler;
+import io.factnet.node.exec.CommandRunner;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.routing.RoutingReconciler;
@@ -12,6 +13,7 @@ import io.factnet.node.runtime.KafkaNodeEvents;
 import io.factnet.node.runtime.NodeAgent;
 import io.factnet.node.runtime.NodeEvents;
 import io.factnet.node.runtime.RoleReconciler;
+import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.PlanRecorder;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.tunneling.TunnelingReconciler;
@@ -83,11 +85,13 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * A role's reconciler, in its folder {@code <stateDir>/<role>}: on the real kernel, or with the render
-     * driver on the simulated one, every command written to the folder's {@code commands.txt}.
+     * driver on the simulated one (behind the fault-injection switch when one is configured), every command
+     * written to the folder's {@code commands.txt}.
      */
     public static RoleReconciler<?> reconciler(NodeConfig config, NodeRole role, Path stateDir, Optional<SimulatedHost> simulated) {
         Path folder = stateDir.resolve(role.name().toLowerCase(Locale.ROOT));
-        Host host = simulated.map(sim -> sim.host(new PlanRecorder(sim, StateFiles.sharedFolder(folder).resolve("commands.txt"))))
+        Host host = simulated.map(sim -> sim.host(new PlanRecorder(faultInjected(sim, config),
+                        StateFiles.sharedFolder(folder).resolve("commands.txt"))))
                 .orElseGet(() -> Host.linux(config.netns()));
         return switch (role) {
             case ROUTING -> new RoutingReconciler(host, folder, config.routing());
@@ -95,6 +99,11 @@ public final class NodeProcess implements AutoCloseable {
             case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
             case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
         };
+    }
+
+    /** The simulated kernel, behind the fault-injection switch when one is configured. */
+    private static CommandRunner faultInjected(SimulatedHost sim, NodeConfig config) {
+        return config.failApplyWhile().<CommandRunner>map(file -> new FailureSwitch(sim, file)).orElse(sim);
     }
 
     /** The render driver's kernel: the interfaces the configuration names exist, as they would on the node. */
@@ -141,6 +150,11 @@ public final class NodeProcess implements AutoCloseable {
     /** The render driver's simulated kernel (what the plans did), empty with the linux driver. */
     public Optional<SimulatedHost> simulated() {
         return simulated;
+    }
+
+    /** The render driver's simulated kernel as canonical text (see {@link SimulatedHost#snapshot}); empty with the linux driver. */
+    public Optional<String> kernelSnapshot() {
+        return simulated.map(sim -> sim.snapshot(stateRoot(config.stateDir()).toString()));
     }
 
     /** The first agent that stopped with an error, if one did. */

@@ -85,7 +85,12 @@ public final class NodeReplay {
      */
     public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
                                     Listener listener, Duration timeout) throws Exception {
-        SimulatedHost kernel = NodeProcess.simulatedKernel(config);
+        return run(config, consumer, registry, listener, timeout, NodeProcess.simulatedKernel(config));
+    }
+
+    /** The same, on the given simulated kernel (made by {@link NodeProcess#simulatedKernel}): the caller may look at it after. */
+    public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
+                                    Listener listener, Duration timeout, SimulatedHost kernel) throws Exception {
         List<NodeRole> order = new ArrayList<>(config.roles());
         order.sort(Comparator.comparing(role -> role != NodeRole.BRIDGING));
         Map<NodeRole, Summary> summaries = new java.util.EnumMap<>(NodeRole.class);

@@ -19,6 +19,7 @@ import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.routing.RoutingReconcilerTest;
 import io.factnet.node.runtime.KafkaAgents;
+import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.tunneling.TunnelingConfig;
 import io.factnet.node.tunneling.WireGuardKeys;
 import io.factnet.registry.InMemorySchemaRegistryClient;
@@ -143,6 +144,41 @@ class NodeReplayTest {
                 .doesNotContain("198.51.100.11").doesNotContain("198.51.100.77");
         assertThat(routing.files()).contains(Path.of("routing/factnet.nft"), Path.of("routing/commands.txt"));
         assertThat(summaries.get(NodeRole.ADDRESSING).entries()).containsExactlyInAnyOrderEntriesOf(Map.of("DhcpNetwork", 1L, "DhcpHost", 2L));
+    }
+
+    /**
+     * A node that applied its state change by change (deltas: its factnet.nft is its last full script and
+     * factnet-delta.nft its last delta) holds the same kernel as a replay that applies it in one go.
+     */
+    @Test
+    void aNodeThatAppliedChangeByChangeHoldsTheSameKernelAsAReplay() throws Exception {
+        Path agentDir = dir.resolve("delta-agent");
+        String nodeKernel;
+        try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, PARTITIONS, "delta-writer");
+             NodeEventsReader events = new NodeEventsReader(kafka.bootstrapServers(), registry);
+             NodeProcess node = NodeProcess.build(config("n3", agentDir), Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                     registry).start()) {
+            long offset = writer.write(List.of(change(Topics.NODE_ROUTING, "n3", "snat/p1", snat("p1", "10.0.0.0/20"))));
+            events.awaitAck("n3", NodeRole.ROUTING, offset, WAIT);
+            for (int i = 10; i < 15; i++) {
+                offset = writer.write(List.of(change(Topics.NODE_ROUTING, "n3", "fip/198.51.100." + i,
+                        floating("p1", "198.51.100." + i, "10.0.1." + i))));
+                events.awaitAck("n3", NodeRole.ROUTING, offset, WAIT);
+            }
+            offset = writer.write(List.of(change(Topics.NODE_ROUTING, "n3", "fip/198.51.100.11", null)));
+            assertThat(events.awaitAck("n3", NodeRole.ROUTING, offset, WAIT).getError()).isNull();
+            nodeKernel = node.kernelSnapshot().orElseThrow();
+        }
+        assertThat(Files.readString(agentDir.resolve("routing/factnet.nft"))).as("the last full script, not the state")
+                .doesNotContain("198.51.100.14");
+        Path replayDir = dir.resolve("delta-replay");
+        SimulatedHost kernel = NodeProcess.simulatedKernel(config("n3", replayDir, NodeRole.ROUTING));
+        try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                "replay-test")) {
+            NodeReplay.run(config("n3", replayDir, NodeRole.ROUTING), consumer, registry, listener(new ArrayList<>()), WAIT, kernel);
+        }
+        String replayKernel = kernel.snapshot(NodeProcess.stateRoot(replayDir).toString());
+        assertThat(nodeKernel).isEqualTo(replayKernel).contains("198.51.100.14").doesNotContain("198.51.100.11 ");
     }
 
     @Test

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running NetworkController: creates factnet's missing topics, checks that the project stage's inputs
- * are co-partitioned, and runs the topology in one {@link KafkaStreams}. Several controllers with the
+ * are co-partitioned and that no other controller group uses the cluster ({@link OneControllerGroup}), and
+ * runs the topology in one {@link KafkaStreams}. Several controllers with the
  * same application id share the work (and take it over when one stops).
  * <pre>
  * try (Controller controller = Controller.start(properties)) { ... controller.stores() ... }
@@ -53,6 +54,7 @@ public final class Controller implements AutoCloseable {
                 log.info("created topics {}", created);
             }
             checkCoPartitioned(admin);
+            OneControllerGroup.require(admin, config.applicationId());
         }
         RequestOutcomes outcomes = new RequestOutcomes();
         KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, outcomes), config.streamsProperties());

@@ -55,6 +55,23 @@ class EnvelopeTest extends TopologyTestBase {
     }
 
     @Test
+    void aProjectsResultsAreNumberedInTheOrderTheyWereDecided() {
+        standardPools();
+        assertThat(d.allResults.stream().map(Result::getSequence).toList()).as("the admin project's decisions")
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        Request allocate = request("first", "p1", AllocateFloatingIp.newBuilder().setPool("public").build());
+        assertThat(accepted(d.submit(Topics.REQUESTS, allocate)).getSequence()).as("decided after the pools' grant").isEqualTo(1L);
+        assertThat(rejected(d.submit("p1", new InstanceGone("vm-9")), Reason.UNAUTHORIZED).getSequence())
+                .as("refused before it reached the project").isNull();
+        assertThat(accepted(d.submit("p1", CreateSecurityGroup.newBuilder().setName("web").build())).getSequence()).isEqualTo(2L);
+        assertThat(rejected(d.submit("p1", CreateSecurityGroup.newBuilder().setName("web").build()), Reason.ALREADY_EXISTS)
+                .getSequence()).as("a refusal is a decision too").isEqualTo(3L);
+        assertThat(d.submit(Topics.REQUESTS, allocate).getSequence()).as("a repeated id: its first result").isEqualTo(1L);
+        assertThat(accepted(floatingIp("p2")).getSequence()).as("numbered per project").isEqualTo(1L);
+        assertThat(accepted(floatingIp("p1")).getSequence()).isEqualTo(4L);
+    }
+
+    @Test
     void requestIdsAreForgottenAfterTheRetention() {
         d.close();
         d = new ControllerDriver(Map.of(ControllerConfig.RETENTION_MS, String.valueOf(Duration.ofHours(1).toMillis())));

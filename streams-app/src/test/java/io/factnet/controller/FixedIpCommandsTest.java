@@ -119,7 +119,10 @@ class FixedIpCommandsTest extends TopologyTestBase {
         accepted(d.submit("p1", new ReleaseFixedIp("vm1")));
         d.advance(Duration.ofMinutes(10));
         String newMac = accepted(fixedIp("p1", "vm2")).getAllocated().getMac();
-        accepted(d.nodeEvent("p1", new LeaseGranted("a1", address, newMac.toUpperCase(), "whatever; the client's")));
+        rejected(d.nodeEvent("p1", new LeaseGranted("a1", address, newMac, "whatever; the client's")), Reason.INVALID_ARGUMENT);
+        rejected(d.nodeEvent("p1", new LeaseGranted("a1", address, newMac, "x\n$(reboot)")), Reason.INVALID_ARGUMENT);
+        assertThat(d.fact(Topics.STATE_FIXED_IPS, address).getLeased()).as("a refused lease changes nothing").isFalse();
+        accepted(d.nodeEvent("p1", new LeaseGranted("a1", address, newMac.toUpperCase(), "client-vm2")));
         // dnsmasq's late "del" for the old instance must not release the new one's address.
         rejected(d.nodeEvent("p1", new LeaseReleased("a1", address, oldMac)), Reason.CONFLICT);
         assertThat(d.fact(Topics.STATE_FIXED_IPS, address).getLeased()).isTrue();

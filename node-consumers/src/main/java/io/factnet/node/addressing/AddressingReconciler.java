@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +44,34 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
     private final boolean checkFolderAccess;
     private final Map<InterfaceName, Served> served = new LinkedHashMap<>();
 
+    /**
+     * Per bridge, the dnsmasq (pid) known to have loaded which hosts text (its digest): it read it at its
+     * start, or got the SIGHUP after it was written. Writing the file and sending SIGHUP are two steps: a
+     * SIGHUP that failed (a broken tool), or an agent that died in between, left a file newer than what
+     * dnsmasq serves, and the next sync, finding the file unchanged, never sent it again (a released
+     * address's MAC kept its static lease; the chaos campaign's check 4 found it). Kept in the network's
+     * folder too ({@code hosts-loaded}), for the agent's next start.
+     */
+    private final Map<InterfaceName, Loaded> loaded = new HashMap<>();
+
     private record Served(String project, LeaseEvents events) {
+    }
+
+    private record Loaded(long pid, String digest) {
+        static Loaded of(long pid, String hosts) {
+            try {
+                byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(hosts.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return new Loaded(pid, java.util.HexFormat.of().formatHex(hash));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static Optional<Loaded> parse(String text) {
+            String[] parts = text.strip().split(" ");
+            return parts.length == 2 && parts[0].matches("[0-9]{1,10}") && parts[1].matches("[0-9a-f]{64}")
+                    ? Optional.of(new Loaded(Long.parseLong(parts[0]), parts[1])) : Optional.empty();
+        }
     }
 
     /**
@@ -103,16 +131,21 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             served.put(network.bridge(), new Served(network.project(), new LeaseEvents(files.events())));
         }
         StateFiles.writeIfChanged(files.hook(), files.hookScript(), StateFiles.EXECUTABLE);
-        boolean hostsChanged = StateFiles.writeIfChanged(files.hosts(), DnsmasqFiles.hostsFile(network), StateFiles.READABLE);
+        String hosts = DnsmasqFiles.hostsFile(network);
+        StateFiles.writeIfChanged(files.hosts(), hosts, StateFiles.READABLE);
         List<String> argv = files.argv(network);
         Optional<Long> pid = ours(files);
         if (pid.isPresent() && host.processes().commandLine(pid.get()).orElseThrow().equals(argv)) {
-            if (hostsChanged) {
+            Loaded wanted = Loaded.of(pid.get(), hosts);
+            if (!wanted.equals(loadedBy(files, network.bridge()))) {
+                loaded.remove(network.bridge());
                 host.run("kill", "-HUP", pid.get().toString());
+                markLoaded(files, network.bridge(), wanted);
                 return true;
             }
             return false;
         }
+        loaded.remove(network.bridge());
         if (pid.isPresent()) {
             log.info("dnsmasq of {} runs with other options; restarting it", network.bridge());
             stop(pid.get());
@@ -124,10 +157,22 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             throw new NotReadyException("bridge " + network.bridge() + " is not there yet (the bridging agent makes it)");
         }
         host.run(argv.toArray(String[]::new));
-        if (ours(files).isEmpty()) {
+        Optional<Long> started = ours(files);
+        if (started.isEmpty()) {
             throw new IllegalStateException("dnsmasq of " + network.bridge() + " started but is not running");
         }
+        markLoaded(files, network.bridge(), Loaded.of(started.get(), hosts));
         return true;
+    }
+
+    /** What this network's dnsmasq is known to have loaded: remembered, or after a start, from its folder. */
+    private Loaded loadedBy(DnsmasqFiles files, InterfaceName bridge) {
+        return loaded.computeIfAbsent(bridge, b -> StateFiles.read(files.loaded()).flatMap(Loaded::parse).orElse(null));
+    }
+
+    private void markLoaded(DnsmasqFiles files, InterfaceName bridge, Loaded what) {
+        StateFiles.write(files.loaded(), what.pid() + " " + what.digest() + "\n", StateFiles.READABLE);
+        loaded.put(bridge, what);
     }
 
     /** The pid of our dnsmasq for this folder, if one runs: its command line names our pid file. */
@@ -171,6 +216,7 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             }
             deleteTree(folder);
             served.keySet().removeIf(b -> b.name().equals(folder.getFileName().toString()));
+            loaded.keySet().removeIf(b -> b.name().equals(folder.getFileName().toString()));
             log.info("removed the DHCP network of {}", folder.getFileName());
             changed = true;
         }

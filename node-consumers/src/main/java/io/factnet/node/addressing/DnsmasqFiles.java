@@ -21,6 +21,11 @@ record DnsmasqFiles(Path folder) {
         return folder.resolve("pid");
     }
 
+    /** Which dnsmasq (pid) loaded which hosts text (SHA-256), written by the agent after a start or SIGHUP. */
+    Path loaded() {
+        return folder.resolve("hosts-loaded");
+    }
+
     Path leases() {
         return folder.resolve("leases");
     }

@@ -18,14 +18,24 @@ import java.util.Set;
  * a chain still referenced cannot be deleted.
  */
 public final class SimIptables extends SimTool {
-    private static final Map<String, List<String>> BUILTIN = Map.of(
-            "nat", List.of("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
-            "filter", List.of("INPUT", "FORWARD", "OUTPUT"));
+    /**
+     * The tables and their built-in chains, in the order iptables-save lists them. An ordered map: Map.of
+     * iterates in an order drawn per JVM, and two simulated kernels of equal state (a node agent's and the
+     * replay's, in two JVMs) listed their tables in different orders.
+     */
+    private static final Map<String, List<String>> BUILTIN = builtin();
     private static final Set<String> TARGETS = Set.of("ACCEPT", "DROP", "RETURN", "REJECT", "DNAT", "SNAT",
             "MASQUERADE", "LOG");
 
     /** table -> chain -> rules (the text after "-A chain"). */
     private final Map<String, Map<String, List<String>>> tables = new LinkedHashMap<>();
+
+    private static Map<String, List<String>> builtin() {
+        Map<String, List<String>> builtin = new LinkedHashMap<>();
+        builtin.put("filter", List.of("INPUT", "FORWARD", "OUTPUT"));
+        builtin.put("nat", List.of("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"));
+        return java.util.Collections.unmodifiableMap(builtin);
+    }
 
     public SimIptables() {
         BUILTIN.forEach((table, chains) -> {
@@ -230,9 +240,13 @@ public final class SimIptables extends SimTool {
         for (String name : names) {
             Map<String, List<String>> table = tables.get(name);
             out.append('*').append(name).append('\n');
-            table.keySet().forEach(chain -> out.append(':').append(chain)
+            // Built-in chains first, then ours by name (as iptables-legacy keeps them): the order chains were
+            // made in is no state, and a node that made them over time would otherwise list differently from a replay.
+            List<String> chains = new ArrayList<>(BUILTIN.get(name));
+            table.keySet().stream().filter(chain -> !BUILTIN.get(name).contains(chain)).sorted().forEach(chains::add);
+            chains.forEach(chain -> out.append(':').append(chain)
                     .append(BUILTIN.get(name).contains(chain) ? " ACCEPT [0:0]\n" : " - [0:0]\n"));
-            table.forEach((chain, rules) -> rules.forEach(rule -> out.append("-A ").append(chain).append(' ').append(rule).append('\n')));
+            chains.forEach(chain -> table.get(chain).forEach(rule -> out.append("-A ").append(chain).append(' ').append(rule).append('\n')));
             out.append("COMMIT\n");
         }
         return out.toString();

@@ -138,11 +138,22 @@ public final class SimNft extends SimTool {
     }
 
     static String list(Table table, boolean terse) {
+        return list(table, terse, false);
+    }
+
+    /**
+     * The table as {@code nft list} prints it; {@code byName}: its sets and chains by name rather than in the
+     * order they were made (which is no state: a node that added a chain by a delta made it after those a
+     * replay's one full script declares after it). Rules keep their order, which is state.
+     */
+    static String list(Table table, boolean terse, boolean byName) {
+        Map<String, NamedSet> tableSets = byName ? new java.util.TreeMap<>(table.sets) : table.sets;
+        Map<String, Chain> tableChains = byName ? new java.util.TreeMap<>(table.chains) : table.chains;
         StringBuilder out = new StringBuilder("table " + table.family + " " + table.name + " {\n");
         if (table.comment != null) {
             out.append("\tcomment ").append(table.comment).append('\n');
         }
-        table.sets.forEach((name, set) -> {
+        tableSets.forEach((name, set) -> {
             out.append('\t').append(set.kind).append(' ').append(name).append(" {\n\t\ttype ").append(set.type).append('\n');
             if (!set.flags.isEmpty()) {
                 out.append("\t\tflags ").append(set.flags).append('\n');
@@ -153,7 +164,7 @@ public final class SimNft extends SimTool {
             }
             out.append("\t}\n");
         });
-        table.chains.forEach((name, chain) -> {
+        tableChains.forEach((name, chain) -> {
             out.append("\tchain ").append(name).append(" {\n");
             if (chain.header != null) {
                 out.append("\t\t").append(chain.header).append('\n');

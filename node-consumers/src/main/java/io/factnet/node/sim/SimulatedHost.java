@@ -84,6 +84,14 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
         }
     }
 
+    /**
+     * What this kernel holds, as canonical text (see {@link KernelSnapshot}): equal state prints equal text,
+     * whatever order it was built in; {@code stateRoot}, the agents' folder, prints as {@code <state>}.
+     */
+    public synchronized String snapshot(String stateRoot) {
+        return KernelSnapshot.of(this, stateRoot);
+    }
+
     public void clearCommands() {
         log.clear();
     }

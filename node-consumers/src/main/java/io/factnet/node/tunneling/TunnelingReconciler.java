@@ -108,6 +108,7 @@ public final class TunnelingReconciler implements RoleReconciler<TunnelingEntry>
                     changed = true;
                 }
             }
+            changed |= removeStaleConfigurations(built.model());
             lastApplied = built.model();
         }
         rejected.addAll(lastForeign);
@@ -115,6 +116,31 @@ public final class TunnelingReconciler implements RoleReconciler<TunnelingEntry>
         return new SyncReport(changed, Map.of("tunnels", (long) built.model().tunnels().size(), "peers", peers,
                 "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000);
+    }
+
+    /**
+     * Deletes the configuration files of tunnels that are no longer this node's. Deleting an interface
+     * deletes its file, but an interface can go without the agent: a reboot (or, with the render driver,
+     * a restart of the agent, whose simulated kernel starts empty) while a VPN was deleted or moved left
+     * its file, private key included, for good (the chaos campaign's check 4 found them after an agent kill).
+     */
+    private boolean removeStaleConfigurations(TunnelModel model) {
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        model.tunnels().forEach(t -> wanted.add(t.name().name() + ".conf"));
+        List<Path> stale;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+            stale = files.filter(java.nio.file.Files::isRegularFile).filter(f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith(config.interfacePrefix()) && name.endsWith(".conf") && !wanted.contains(name);
+            }).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + folder, e);
+        }
+        stale.forEach(file -> {
+            StateFiles.delete(file);
+            log.info("removed {}: its tunnel is no longer this node's", file.getFileName());
+        });
+        return !stale.isEmpty();
     }
 
     private boolean ensure(TunnelModel.Tunnel tunnel, IpLinks.Link link) {

@@ -12,6 +12,7 @@ import io.factnet.model.Request;
 import io.factnet.node.References;
 import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.SimProcesses;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
@@ -120,6 +121,53 @@ class AddressingReconcilerTest {
         assertThat(reconciler.sync(fewer, false).changed()).isTrue();
         assertThat(sim.processes().processes()).hasSize(1);
         assertThat(folder.resolve("addressing/br101")).doesNotExist();
+    }
+
+    @Test
+    void aSighupThatFailedIsSentAgainThoughTheHostsFileIsAlreadyWritten() throws Exception {
+        Path failFile = folder.resolve("fail");
+        AddressingReconciler failing = new AddressingReconciler(sim.host(new FailureSwitch(sim, failFile)),
+                folder.resolve("addressing"), "a1", false);
+        failing.sync(sample(), true);
+        long p1 = pidOf("br100");
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("host/p1/vm2");
+
+        Files.createFile(failFile);
+        assertThatThrownBy(() -> failing.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        assertThat(Files.readString(folder.resolve("addressing/br100/hosts"))).as("written before the SIGHUP failed")
+                .doesNotContain("vm-two");
+        Files.delete(failFile);
+        assertThat(failing.sync(fewer, false).changed()).isTrue();
+        assertThat(sim.processes().processes().get(p1).hosts).as("what dnsmasq serves")
+                .containsExactly("fa:16:3e:00:00:05,vm-one,10.0.1.5");
+        assertThat(failing.sync(fewer, true).changed()).isFalse();
+    }
+
+    @Test
+    void anAgentStartedAgainReloadsOnlyTheDnsmasqsThatMissedTheirHosts() throws Exception {
+        reconciler.sync(sample(), true);
+        long p1 = pidOf("br100");
+        sim.clearCommands();
+        AddressingReconciler again = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+        assertThat(again.sync(sample(), true).changed()).as("what each dnsmasq loaded is in its folder").isFalse();
+        assertThat(sim.commands()).noneMatch(c -> c.program().equals("kill"));
+
+        // the agent dies between writing the hosts file and the SIGHUP (here: the SIGHUP fails, then it is gone)
+        Path failFile = folder.resolve("fail");
+        AddressingReconciler dying = new AddressingReconciler(sim.host(new FailureSwitch(sim, failFile)),
+                folder.resolve("addressing"), "a1", false);
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("host/p1/vm2");
+        Files.createFile(failFile);
+        assertThatThrownBy(() -> dying.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        Files.delete(failFile);
+        AddressingReconciler restarted = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+        assertThat(restarted.sync(fewer, true).changed()).isTrue();
+        assertThat(pidOf("br100")).as("a SIGHUP, not a restart").isEqualTo(p1);
+        assertThat(sim.processes().processes().get(p1).hosts).containsExactly("fa:16:3e:00:00:05,vm-one,10.0.1.5");
+        assertThat(sim.commands()).filteredOn(c -> c.program().equals("kill")).as("one SIGHUP: only br100's dnsmasq missed its hosts")
+                .singleElement().extracting(c -> c.argv()).isEqualTo(java.util.List.of("kill", "-HUP", Long.toString(p1)));
     }
 
     @Test

@@ -93,6 +93,28 @@ class TunnelingReconcilerTest {
     }
 
     @Test
+    void aTunnelThatWentWhileTheNodeWasDownLeavesNoConfiguration() throws Exception {
+        SortedMap<String, TunnelingEntry> two = sample(PEER_A);
+        two.put("vpn/p2", tunnel("p2", "vpn101", 51821, "172.16.101.1/24", "10.0.16.0/20"));
+        TunnelingReconciler reconciler = new TunnelingReconciler(new SimulatedHost().host(), folder, CONFIG);
+        reconciler.preflight();
+        reconciler.sync(two, true);
+        assertThat(folder.resolve("t1vpn101.conf")).exists();
+        Files.writeString(folder.resolve("notes.conf"), "not ours\n");
+
+        // the node comes back (its kernel empty, its folder kept) and p2's VPN went meanwhile
+        SimulatedHost rebooted = new SimulatedHost();
+        TunnelingReconciler again = new TunnelingReconciler(rebooted.host(), folder, CONFIG);
+        again.preflight();
+        assertThat(again.sync(sample(PEER_A), true).changed()).isTrue();
+        assertThat(folder.resolve("t1vpn100.conf")).exists();
+        assertThat(folder.resolve("t1vpn101.conf")).doesNotExist();
+        assertThat(folder.resolve("notes.conf")).as("only our interfaces' files").exists();
+        assertThat(folder.resolve("private.key")).exists();
+        assertThat(again.sync(sample(PEER_A), true).changed()).isFalse();
+    }
+
+    @Test
     void aPeerClaimingMoreThanItsAddressIsLeftOut() {
         SortedMap<String, TunnelingEntry> desired = new TreeMap<>();
         desired.put("vpn/p1", tunnel("p1", "vpn100", 51820, "172.16.100.1/24", "10.0.0.0/20",

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Check 1: every request sent has exactly one result on {@code factnet.results}, none missing, none
@@ -52,6 +53,14 @@ public final class ResultsCheck {
     }
 
     public static Report check(List<Sent> committed, List<Decoded<Result>> results) {
+        return check(committed, results, Set.of());
+    }
+
+    /**
+     * @param sentByOthers requests that others sent (the node agents register their node): their results
+     *                     are expected, not counted as unexpected
+     */
+    public static Report check(List<Sent> committed, List<Decoded<Result>> results, Set<RequestKey> sentByOthers) {
         Map<RequestKey, Integer> sends = new LinkedHashMap<>();
         for (Sent sent : committed) {
             if (sent.request() != null && !(sent.request().getCommand() instanceof AppliedAck)) {
@@ -87,7 +96,8 @@ public final class ResultsCheck {
             }
         });
         List<String> unexpected = new ArrayList<>();
-        answers.keySet().stream().filter(key -> !sends.containsKey(key)).forEach(key -> unexpected.add(key.toString()));
+        answers.keySet().stream().filter(key -> !sends.containsKey(key) && !sentByOthers.contains(key))
+                .forEach(key -> unexpected.add(key.toString()));
         return new Report(sends.values().stream().mapToInt(Integer::intValue).sum(), count, missing, doubled, unexpected,
                 differing, unreadable);
     }

@@ -46,9 +46,15 @@ public final class BrokerProcess {
      * evidence after a crash: recovery, truncation, stray partitions).
      */
     public static BrokerProcess start(Children children, Path dir, int partitions) {
+        return start(children, dir, partitions, List.of());
+    }
+
+    /** The same, with more broker settings ({@code key=value}). */
+    public static BrokerProcess start(Children children, Path dir, int partitions, List<String> settings) {
         List<String> args = new java.util.ArrayList<>(
                 List.of("broker", "--dir", dir.toString(), "--partitions", String.valueOf(partitions)));
         args.addAll(FAST_SESSION_EXPIRY);
+        settings.forEach(setting -> args.addAll(List.of("-X", setting)));
         ChildJvm.Spec spec = new ChildJvm.Spec("broker", args, dir.resolve("broker.log"), 512, Map.of("KAFKA_LOG_LEVEL", "INFO"));
         BrokerProcess broker = new BrokerProcess(children.start(spec), dir);
         broker.awaitReady();

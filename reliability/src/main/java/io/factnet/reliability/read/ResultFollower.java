@@ -21,6 +21,8 @@ public final class ResultFollower implements CorpusPlayer.Answers, AutoCloseable
     private final SchemaRegistryClient registry;
     private final Map<RequestKey, List<Result>> results = new HashMap<>();
     private final List<Decoded<Result>> all = new ArrayList<>();
+    /** How many results were read: other threads watch it (a fault is injected after so many results). */
+    private final java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
 
     public ResultFollower(String bootstrapServers, SchemaRegistryClient registry) {
         this.reader = new TopicReader(bootstrapServers, List.of(Topics.RESULTS.name()));
@@ -50,10 +52,16 @@ public final class ResultFollower implements CorpusPlayer.Answers, AutoCloseable
     public void pollOnce(Duration timeout) {
         for (Decoded<Result> result : TopicSnapshot.decode(Topics.RESULTS, registry, reader.poll(timeout))) {
             all.add(result);
+            read.incrementAndGet();
             if (result.readable() && result.value() != null) {
                 results.computeIfAbsent(RequestKey.of(result.value()), k -> new ArrayList<>()).add(result.value());
             }
         }
+    }
+
+    /** How many results were read so far; safe to call from any thread. */
+    public int readCount() {
+        return read.get();
     }
 
     /** Every result read so far, readable or not, in the order read. */

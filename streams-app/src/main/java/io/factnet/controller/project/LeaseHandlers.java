@@ -45,7 +45,12 @@ final class LeaseHandlers {
     static final class Granted implements Handler<LeaseGranted> {
         @Override
         public Outcome handle(ProjectContext ctx, LeaseGranted command) {
-            // The hostname is what the instance's DHCP client sent: not ours to refuse a lease over, and not stored.
+            // The hostname is what the instance's DHCP client sent and is not stored; the agent passes on only a
+            // valid DNS label (it sanitizes the client's), so anything else is a broken or forged event: refused
+            // like every other field that is not what it must be.
+            if (command.getHostname() != null) {
+                Check.hostname(command.getHostname());
+            }
             return setLeased(ctx, ownedBy(ctx, command.getNodeId(), command.getAddress(), command.getMac()), true);
         }
     }

@@ -353,6 +353,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         Result result = result(request.getRequestId(), request.getProject(), commandName(request.getCommand()),
                 done.reason(), done.message(), done.allocation(), new ArrayList<>(touched));
+        current.setDecided(current.getDecided() + 1);
+        result.setSequence(current.getDecided());
         tx.emit(Sinks.RESULTS, request.getRequestId(), result);
         if (done.reason() != Reason.INTERNAL) { // a bug's refusal is not the answer forever: a retry may succeed
             String key = seenKey(request);

@@ -4,6 +4,7 @@ import io.factnet.model.AddRule;
 import io.factnet.model.AddVpnPeer;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.Allocation;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.AssociateFloatingIp;
 import io.factnet.model.CreateNetwork;
@@ -20,6 +21,7 @@ import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.MoveNetwork;
+import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Protocol;
 import io.factnet.model.Reason;
@@ -29,6 +31,7 @@ import io.factnet.model.ReleaseFloatingIp;
 import io.factnet.model.RemoveRule;
 import io.factnet.model.RemoveVpnPeer;
 import io.factnet.model.Request;
+import io.factnet.model.Result;
 import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
 import io.factnet.topics.Topics;
@@ -49,6 +52,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.apache.avro.Schema;
 
 /**
  * A plain, sequential model of what the NetworkController answers, written from docs/commands.md and
@@ -65,6 +69,25 @@ public final class ReferenceModel {
 
     /** The part of a result that must match: status, reason, the allocation's non-null fields, the nodes touched ("node/ROLE"). */
     public record Outcome(String requestId, Status status, Reason reason, Map<String, Object> allocated, Set<String> touched) {
+
+        /** The comparable part of a controller's result. */
+        public static Outcome of(Result result) {
+            Map<String, Object> allocated = new LinkedHashMap<>();
+            Allocation allocation = result.getAllocated();
+            if (allocation != null) {
+                for (Schema.Field field : allocation.getSchema().getFields()) {
+                    Object value = allocation.get(field.pos());
+                    if (value != null) {
+                        allocated.put(field.name(), value);
+                    }
+                }
+            }
+            Set<String> touched = new LinkedHashSet<>();
+            for (NodeRef ref : result.getTouched()) {
+                touched.add(ref.getNodeId() + "/" + ref.getRole());
+            }
+            return new Outcome(result.getRequestId(), result.getStatus(), result.getReason(), allocated, touched);
+        }
     }
 
     public static final String ADMIN_PROJECT = "_admin";
@@ -86,6 +109,10 @@ public final class ReferenceModel {
     // ---------------------------------------------------------------- projects
     private final Map<String, ProjectState> projects = new TreeMap<>();
     private final Map<String, Outcome> seen = new LinkedHashMap<>();
+    // ---------------------------------------------------------------- following the controller's shared pools
+    /** The controller's answer to the request being applied, when its shared pools' decisions are to be followed. */
+    private Outcome observed;
+    private final List<String> conflicts = new ArrayList<>();
 
     public ReferenceModel(Duration holdDown) {
         this.holdDownMillis = holdDown.toMillis();
@@ -187,6 +214,9 @@ public final class ReferenceModel {
         String bridging;
         String tunneling;
         Slots groupSlots;
+        List<String> dnsServers = List.of();
+        String domain = "novalocal";
+        int leaseSeconds = 3600;
 
         String cidr() {
             return ip(block) + "/" + blockPrefix;
@@ -220,6 +250,9 @@ public final class ReferenceModel {
     }
 
     static final class GroupState {
+        /** What the controller publishes on factnet.state.groups; "default" once the network or a rule made it real. */
+        boolean published;
+        String description = "default";
         final List<RuleState> rules = new ArrayList<>();
         int nextRule = 1;
         int slot = -1;
@@ -233,6 +266,7 @@ public final class ReferenceModel {
         String group;
         long address;
         String mac;
+        String hostname;
         boolean leased;
     }
 
@@ -244,6 +278,7 @@ public final class ReferenceModel {
 
     static final class VpnState {
         String node;
+        String publicAddress;
         int port;
         final Map<String, Long> peers = new LinkedHashMap<>();
         Slots peerSlots;
@@ -324,6 +359,72 @@ public final class ReferenceModel {
 
     /** Applies one request as the controller would; null when the controller gives no result (applied acks). */
     public Outcome apply(String topic, String key, Request request, long timestamp) {
+        return apply(topic, key, request, timestamp, null);
+    }
+
+    /**
+     * Applies one request, taking the shared pools' decisions from the controller's answer to it: the VLAN,
+     * block and nodes of a new network, a floating address, a VPN's node and port, and the pools' refusals that
+     * depend on the order of all projects' requests (POOL_EXHAUSTED, NO_NODE). Everything else (validation,
+     * project state, group subnets, fixed addresses, MACs, rule ids, peers, quotas) the model decides itself.
+     * For requests of many projects in an order that is not the one the pools saw (each project's requests
+     * are in order, the projects interleaved), where the model's own next-fit choices would differ. A
+     * decision taken from the answer that the model holds as given already is kept in {@link #conflicts()}.
+     *
+     * @param answer the controller's result, or null to decide everything here (requests in one total order)
+     */
+    public Outcome apply(String topic, String key, Request request, long timestamp, Outcome answer) {
+        observed = answer;
+        try {
+            return decide(topic, key, request, timestamp);
+        } finally {
+            observed = null;
+        }
+    }
+
+    /** Shared-pool decisions taken from the controller's answers that the model held as given already: each a double allocation. */
+    public List<String> conflicts() {
+        return List.copyOf(conflicts);
+    }
+
+    private static final Set<Reason> ORDER_DEPENDENT = Set.of(Reason.POOL_EXHAUSTED, Reason.NO_NODE);
+
+    /** Following the answer, the pools' order-dependent refusal comes from it (when nothing was granted). */
+    private void followPoolRefusal() {
+        if (observed != null && observed.status() == Status.REJECTED && ORDER_DEPENDENT.contains(observed.reason())
+                && !observed.allocated().containsKey("vlan")) {
+            throw refused(observed.reason());
+        }
+    }
+
+    private int observedInt(String field) {
+        Object value = observed.allocated().get(field);
+        if (!(value instanceof Integer number)) {
+            conflicts.add(observed.requestId() + ": the answer has no " + field + " to follow: " + observed);
+            throw refused(Reason.INTERNAL);
+        }
+        return number;
+    }
+
+    private String observedNode(NodeRole role) {
+        return observed.touched().stream().filter(t -> t.endsWith("/" + role)).map(t -> t.substring(0, t.lastIndexOf('/')))
+                .findFirst().orElse(null);
+    }
+
+    /** Takes the index the controller chose; a conflict when the model holds it already. -1 when it is outside the pool. */
+    private int takeObserved(Slots slots, long index, String what) {
+        if (index < 0 || index >= slots.taken.length) {
+            conflicts.add(observed.requestId() + ": " + what + " is outside its pool");
+            return -1;
+        }
+        if (slots.taken[(int) index]) {
+            conflicts.add(observed.requestId() + ": " + what + " was given while the model still held it");
+        }
+        slots.taken[(int) index] = true;
+        return (int) index;
+    }
+
+    private Outcome decide(String topic, String key, Request request, long timestamp) {
         Object command = request.getCommand();
         if (command instanceof AppliedAck ack && topic.equals(Topics.NODE_EVENTS.name())) {
             if (ack.getRole() == NodeRole.TUNNELING && ack.getPublicKey() != null && validKey(ack.getPublicKey())
@@ -434,6 +535,7 @@ public final class ReferenceModel {
         } else if (command instanceof RemoveVpnPeer c) {
             removePeer(c, e);
         } else if (command instanceof LeaseGranted c) {
+            check(c.getHostname() == null || LABEL.matcher(c.getHostname()).matches());
             lease(c.getNodeId(), c.getAddress(), c.getMac(), true, e);
         } else if (command instanceof LeaseReleased c) {
             lease(c.getNodeId(), c.getAddress(), c.getMac(), false, e);
@@ -701,7 +803,9 @@ public final class ReferenceModel {
             throw refused(Reason.CONFLICT);
         }
         if (role == NodeRole.TUNNELING) {
-            int index = to.ports.take();
+            followPoolRefusal();
+            int index = observed == null ? to.ports.take()
+                    : takeObserved(to.ports, observedInt("port") - to.portFirst, "VPN port " + to.id + ":" + observed.allocated().get("port"));
             if (index < 0) {
                 throw refused(Reason.POOL_EXHAUSTED);
             }
@@ -710,6 +814,7 @@ public final class ReferenceModel {
                 old.ports.taken[p.vpn.port - old.portFirst] = false;
             }
             p.vpn.node = target;
+            p.vpn.publicAddress = to.publicAddress;
             p.vpn.port = to.portFirst + index;
             e.put("port", p.vpn.port);
             e.touchNetwork(NodeRole.ROUTING);
@@ -734,18 +839,22 @@ public final class ReferenceModel {
         if (range == null) {
             throw refused(Reason.NOT_CONFIGURED);
         }
-        int vlanIndex = range.slots.take();
+        followPoolRefusal();
+        int vlanIndex = observed == null ? range.slots.take()
+                : takeObserved(range.slots, observedInt("vlan") - range.first, "VLAN " + observed.allocated().get("vlan"));
         if (vlanIndex < 0) {
             throw refused(Reason.POOL_EXHAUSTED);
         }
-        int blockIndex = supernet == null ? -2 : supernet.slots.take();
+        int blockIndex = supernet == null ? -2 : observed == null ? supernet.slots.take() : takeObserved(supernet.slots,
+                (address((String) observed.allocated().get("gateway")) - 1 - supernet.network) >> (32 - supernet.blockPrefix),
+                "the block of gateway " + observed.allocated().get("gateway"));
         if (blockIndex < 0) {
             range.slots.taken[vlanIndex] = false;
             throw refused(blockIndex == -2 ? Reason.NOT_CONFIGURED : Reason.POOL_EXHAUSTED);
         }
-        NodeState routing = leastLoaded(NodeRole.ROUTING, false);
-        NodeState addressing = leastLoaded(NodeRole.ADDRESSING, false);
-        NodeState bridging = leastLoaded(NodeRole.BRIDGING, false);
+        NodeState routing = placed(NodeRole.ROUTING);
+        NodeState addressing = placed(NodeRole.ADDRESSING);
+        NodeState bridging = placed(NodeRole.BRIDGING);
         if (routing == null || addressing == null || bridging == null) {
             range.slots.taken[vlanIndex] = false;
             supernet.slots.taken[blockIndex] = false;
@@ -769,8 +878,18 @@ public final class ReferenceModel {
         return n;
     }
 
+    /** The node a new network's role goes to: the least loaded, or the one the controller chose. */
+    private NodeState placed(NodeRole role) {
+        if (observed == null) {
+            return leastLoaded(role, false);
+        }
+        String id = observedNode(role);
+        return id == null ? null : nodes.get(id);
+    }
+
     private void setUpNetwork(Effect e, String physnet) {
         e.project.network = newNetwork(physnet);
+        e.project.group("default").published = true;
         e.touchNetwork(NodeRole.ROUTING);
         e.touchNetwork(NodeRole.ADDRESSING);
         e.touchNetwork(NodeRole.BRIDGING);
@@ -786,6 +905,9 @@ public final class ReferenceModel {
             throw refused(Reason.ALREADY_EXISTS);
         }
         setUpNetwork(e, c.getPhysicalNetwork());
+        e.project.network.dnsServers = List.copyOf(c.getDnsServers());
+        e.project.network.domain = c.getDomain();
+        e.project.network.leaseSeconds = c.getLeaseSeconds();
         networkAllocation(e);
     }
 
@@ -831,7 +953,10 @@ public final class ReferenceModel {
         if (e.project.explicitGroups >= e.project.groupQuota) {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
-        e.project.groups.put(name, new GroupState());
+        GroupState group = new GroupState();
+        group.published = true;
+        group.description = c.getDescription();
+        e.project.groups.put(name, group);
         e.project.explicitGroups++;
         e.put("group", name);
     }
@@ -913,6 +1038,7 @@ public final class ReferenceModel {
         String id = "r" + g.nextRule++;
         g.rules.add(new RuleState(id, rule.protocol(), rule.from(), rule.to(), rule.icmpType(), rule.icmpCode(),
                 rule.sourceCidr(), rule.sourceGroup()));
+        g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);
         }
@@ -926,6 +1052,7 @@ public final class ReferenceModel {
         if (g == null || !g.rules.removeIf(r -> r.id().equals(c.getRuleId()))) {
             throw refused(Reason.NOT_FOUND);
         }
+        g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);
         }
@@ -994,6 +1121,7 @@ public final class ReferenceModel {
         f.mac = chosen;
         String hostname = c.getHostname() != null ? c.getHostname()
                 : LABEL.matcher(instance).matches() ? instance : "host-" + ip(f.address).replace('.', '-');
+        f.hostname = hostname;
         p.fixed.put(instance, f);
         g.instances++;
         e.touchNetwork(NodeRole.ADDRESSING);
@@ -1057,7 +1185,10 @@ public final class ReferenceModel {
         if (pool == null) {
             throw refused(Reason.NOT_FOUND);
         }
-        int index = pool.slots.take();
+        followPoolRefusal();
+        int index = observed == null ? pool.slots.take() : takeObserved(pool.slots,
+                pool.addresses.indexOf(address((String) observed.allocated().get("address"))),
+                "floating IP " + observed.allocated().get("address"));
         if (index < 0) {
             throw refused(Reason.POOL_EXHAUSTED);
         }
@@ -1120,18 +1251,25 @@ public final class ReferenceModel {
         if (p.vpn != null) {
             throw refused(Reason.ALREADY_EXISTS);
         }
+        followPoolRefusal();
         if (leastLoaded(NodeRole.TUNNELING, false) == null) {
             throw refused(Reason.NO_NODE);
         }
+        // The pool stage's choice: the network's bridging node when it tunnels and has a free port (ADR 0018),
+        // else the least loaded; taken from the result when the model is given one (shared pools, ADR 0015).
         NodeState bridging = nodes.get(p.network.bridging);
-        NodeState node = bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
-                ? bridging : leastLoaded(NodeRole.TUNNELING, true);
+        NodeState node = observed == null
+                ? (bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
+                        ? bridging : leastLoaded(NodeRole.TUNNELING, true))
+                : observed.allocated().get("nodeId") instanceof String id ? nodes.get(id) : null;
         if (node == null) {
             throw refused(Reason.POOL_EXHAUSTED);
         }
         VpnState vpn = new VpnState();
         vpn.node = node.id;
-        vpn.port = node.portFirst + node.ports.take();
+        vpn.publicAddress = node.publicAddress;
+        vpn.port = node.portFirst + (observed == null ? node.ports.take()
+                : takeObserved(node.ports, observedInt("port") - node.portFirst, "VPN port " + node.id + ":" + observed.allocated().get("port")));
         addLoad(node.id, NodeRole.TUNNELING, 1);
         int size = 1 << (32 - p.network.groupPrefix);
         vpn.peerSlots = new Slots(size);
@@ -1193,6 +1331,11 @@ public final class ReferenceModel {
     }
 
     // ================================================================ what a generator may look at
+
+    /** The facts the controller must have published by now on its state topics. */
+    public ModelFacts facts() {
+        return ModelFacts.of(projects, nodes);
+    }
 
     public Set<String> projects() {
         return Collections.unmodifiableSet(projects.keySet());
