@@ -37,7 +37,9 @@ public final class ControllerStores {
      * and the store across all partitions would simply not find its keys.
      */
     public void requireQueryable(String name, int partition) {
-        streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()).withPartition(partition));
+        // store() only builds a view: the partition's store is looked up (and found missing) on first use
+        streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()).withPartition(partition))
+                .approximateNumEntries();
     }
 
     /** Where a key lives: by the project for project-stage stores, by the pool id for pool-stage stores. */

@@ -1,9 +1,11 @@
 package io.factnet.controller.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
 import io.factnet.controller.StoreNames;
@@ -63,6 +65,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,7 +176,14 @@ class ControllerHttpTest {
     void eitherInstanceAnswersAProjectWithItsOwnersData() throws Exception {
         Set<String> owners = new HashSet<>();
         for (String project : PROJECTS) {
-            HostInfo owner = a.controller().stores().ownerOf(StoreNames.PROJECTS, project).activeHost();
+            KeyQueryMetadata metadata = a.controller().stores().ownerOf(StoreNames.PROJECTS, project);
+            Controller owning = metadata.activeHost().port() == a.address().getPort() ? a.controller() : b.controller();
+            Controller other = owning == a.controller() ? b.controller() : a.controller();
+            owning.stores().requireQueryable(StoreNames.PROJECTS, metadata.partition());
+            // what tells "moving here" from "not here": a partition this instance holds no store of
+            assertThatThrownBy(() -> other.stores().requireQueryable(StoreNames.PROJECTS, metadata.partition()))
+                    .isInstanceOf(InvalidStateStoreException.class);
+            HostInfo owner = metadata.activeHost();
             owners.add(owner.host() + ":" + owner.port());
             JsonNode fromA = ok(a, "/v1/projects/" + project);
             assertThat(ok(b, "/v1/projects/" + project)).isEqualTo(fromA);
