@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,11 +115,19 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         long rendered = System.nanoTime();
         boolean changed = false;
         Set<String> wanted = new HashSet<>();
+        List<String> notReady = new ArrayList<>();
         for (DhcpModel.Network network : built.model().networks()) {
             wanted.add(network.bridge().name());
-            changed |= ensure(network);
+            try {
+                changed |= ensure(network);
+            } catch (NotReadyException e) {
+                notReady.add(e.getMessage()); // the other networks' DHCP must not wait for this one's bridge
+            }
         }
         changed |= removeOthers(wanted);
+        if (!notReady.isEmpty()) {
+            throw new NotReadyException(String.join("; ", notReady));
+        }
         Map<String, Long> counts = DhcpModelBuilder.counts(built.model(), built.rejected().size());
         return new SyncReport(changed, counts, built.rejected(), (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000);

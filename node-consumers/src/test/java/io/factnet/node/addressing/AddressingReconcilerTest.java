@@ -67,15 +67,18 @@ class AddressingReconcilerTest {
     }
 
     @Test
-    void aNetworkWhoseBridgeIsNotThereYetFailsTheSyncUntilTheBridgingAgentMadeIt() {
+    void aNetworkWhoseBridgeIsNotThereYetFailsTheSyncUntilTheBridgingAgentMadeItAndHoldsNoOtherNetworkBack() {
         SortedMap<String, AddressingEntry> desired = sample();
-        desired.put("net/p3", dhcpNetwork("p3", "br102", "10.0.32.0/20", "10.0.32.1", List.of(), "novalocal", 3600));
+        // first in every order (key and bridge name): the networks after it are served all the same
+        desired.put("net/p0", dhcpNetwork("p0", "br10", "10.0.32.0/20", "10.0.32.1", List.of(), "novalocal", 3600));
 
         assertThatThrownBy(() -> reconciler.sync(desired, true)).isInstanceOf(NotReadyException.class)
-                .hasMessage("bridge br102 is not there yet (the bridging agent makes it)");
-        assertThat(sim.processes().processes().values()).noneMatch(p -> p.argv.contains("--interface=br102"));
+                .hasMessage("bridge br10 is not there yet (the bridging agent makes it)");
+        assertThat(sim.processes().processes().values()).noneMatch(p -> p.argv.contains("--interface=br10"));
+        assertThat(sim.processes().processes().values()).hasSize(2)
+                .anyMatch(p -> p.argv.contains("--interface=br100")).anyMatch(p -> p.argv.contains("--interface=br101"));
 
-        sim.ip().addLink("br102", "bridge"); // the bridging agent's work
+        sim.ip().addLink("br10", "bridge"); // the bridging agent's work
         assertThat(reconciler.sync(desired, true).counts()).containsEntry("networks", 3L);
         assertThat(sim.processes().processes()).hasSize(3);
     }
