@@ -39,7 +39,7 @@ public final class Fleet {
             RegisterNode.newBuilder().setNodeId("node-2").setPublicAddress("198.18.0.2")
                     .setRoles(List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING)).build(),
             RegisterNode.newBuilder().setNodeId("node-3").setPublicAddress("198.18.0.3")
-                    .setRoles(List.of(NodeRole.TUNNELING)).setVpnPortFirst(52000).setVpnPortLast(52999).build());
+                    .setRoles(List.of(NodeRole.TUNNELING)).setVpnPortFirst(53000).setVpnPortLast(53999).build());
 
     /** The admin commands that set the fleet up, in order. */
     public static List<Object> setupCommands() {

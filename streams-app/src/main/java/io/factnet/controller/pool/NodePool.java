@@ -52,6 +52,19 @@ final class NodePool {
         String id = command.getNodeId();
         int first = command.getVpnPortFirst();
         int last = command.getVpnPortLast();
+        if (command.getRoles().contains(NodeRole.TUNNELING)) {
+            // a routing node forwards each VPN's port from its own public address (its vpn_forward map): two
+            // tunneling nodes handing out the same port number would make two VPNs claim one port there
+            for (NodeRecord other : ctx.nodes().scan("").values()) {
+                Node node = other.getNode();
+                if (!node.getNodeId().equals(id) && node.getRoles().contains(NodeRole.TUNNELING)
+                        && first <= node.getVpnPortLast() && node.getVpnPortFirst() <= last) {
+                    throw new Rejected(Reason.CONFLICT, "VPN ports " + first + "-" + last + " overlap those of tunneling node "
+                            + node.getNodeId() + " (" + node.getVpnPortFirst() + "-" + node.getVpnPortLast()
+                            + "); every tunneling node needs a range of its own");
+                }
+            }
+        }
         NodeRecord existing = ctx.nodes().get(id);
         Bitmap ports = Bitmap.empty(last - first + 1);
         Map<String, Integer> load = new TreeMap<>();

@@ -716,6 +716,14 @@ public final class ReferenceModel {
         between(c.getVpnPortLast(), 1, 65535);
         check(c.getVpnPortFirst() <= c.getVpnPortLast());
         e.put("nodeId", c.getNodeId());
+        if (c.getRoles().contains(NodeRole.TUNNELING)) {
+            for (NodeState other : nodes.values()) {
+                if (!other.id.equals(c.getNodeId()) && other.roles.contains(NodeRole.TUNNELING)
+                        && c.getVpnPortFirst() <= other.portLast && other.portFirst <= c.getVpnPortLast()) {
+                    throw refused(Reason.CONFLICT);
+                }
+            }
+        }
         NodeState old = nodes.get(c.getNodeId());
         NodeState node = new NodeState();
         node.id = c.getNodeId();

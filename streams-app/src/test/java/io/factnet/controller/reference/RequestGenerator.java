@@ -292,8 +292,10 @@ public final class RequestGenerator {
             case "n9" -> List.of(NodeRole.BRIDGING, NodeRole.TUNNELING);
             default -> List.of(NodeRole.TUNNELING);
         };
-        int first = id.equals("t2") ? 6000 : 51820;
-        int last = id.equals("t1") ? 51820 + random.nextInt(3) : id.equals("t2") ? 6000 + random.nextInt(2) : 52819;
+        // tunneling nodes have ranges of their own (n9: 7000-7999) but now and then try one that overlaps t1's
+        int first = id.equals("t2") ? 6000 : id.equals("n9") && !chance(10) ? 7000 : 51820;
+        int last = id.equals("t1") ? 51820 + random.nextInt(3) : id.equals("t2") ? 6000 + random.nextInt(2)
+                : first == 7000 ? 7999 : 52819;
         String address = chance(90) ? ADDRESSES.getOrDefault(id, "192.0.2.9") : "192.0.2.250";
         Step step = node(id, roles, address, first, last);
         return chance(50) ? step : step(Topics.ADMIN_REQUESTS.name(), ADMIN, step.request().getCommand());
