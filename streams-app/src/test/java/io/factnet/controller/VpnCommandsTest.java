@@ -94,6 +94,25 @@ class VpnCommandsTest extends TopologyTestBase {
     }
 
     @Test
+    void tunnelingNodesMayNotShareVpnPortsSinceARoutingNodeForwardsEachPortFromItsOneAddress() {
+        standardPools(); // t1: 51820-51821
+        Result overlap = rejected(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("t9")
+                .setRoles(java.util.List.of(NodeRole.TUNNELING)).setPublicAddress("198.51.100.9")
+                .setVpnPortFirst(51821).setVpnPortLast(51830).build()), Reason.CONFLICT);
+        assertThat(overlap.getMessage()).contains("overlap those of tunneling node t1 (51820-51821)");
+        accepted(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("t9")
+                .setRoles(java.util.List.of(NodeRole.TUNNELING)).setPublicAddress("198.51.100.9")
+                .setVpnPortFirst(51822).setVpnPortLast(51830).build()));
+        // ranges of nodes without the tunneling role are never used
+        accepted(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("r9")
+                .setRoles(java.util.List.of(NodeRole.ROUTING)).setPublicAddress("198.51.100.10")
+                .setVpnPortFirst(51820).setVpnPortLast(51830).build()));
+        // t1 registering again with its own range is not an overlap with itself
+        accepted(d.admin(ADMIN, io.factnet.model.RegisterNode.newBuilder().setNodeId("t1").setRoles(java.util.List.of(NodeRole.TUNNELING))
+                .setPublicAddress("198.51.100.4").setVpnPortFirst(51820).setVpnPortLast(51821).build()));
+    }
+
+    @Test
     void noTunnelingNodeMeansNoVpn() {
         accepted(d.admin(ADMIN, io.factnet.model.DefineVlanRange.newBuilder().setFirst(5).setLast(5).build()));
         accepted(d.admin(ADMIN, io.factnet.model.DefineSupernet.newBuilder().setCidr("10.0.0.0/20").build()));
