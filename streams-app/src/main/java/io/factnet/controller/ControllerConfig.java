@@ -72,6 +72,14 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
      * 10 s (Kafka's default before 3.0) still rides out a long GC pause; a clean stop leaves at once.
      */
     public static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+    /**
+     * max.poll.interval.ms unless set (Kafka's default: 300 s), which is also how long a rebalance waits for
+     * a member to rejoin. The long chaos run saw a stream thread stuck in its producer after a broker kill -9
+     * while the other controller had rejoined: every project waited the full 300 s. A controller thread
+     * polls every few milliseconds when healthy (restoration runs on its own thread), so one minute only
+     * cuts a stuck one out sooner; docs/RELIABILITY.md.
+     */
+    public static final int DEFAULT_MAX_POLL_INTERVAL_MS = 60_000;
 
     private static final Set<String> REGISTRY_KEYS = Set.of(SchemaRegistryConfig.URL, SchemaRegistryConfig.CREDENTIALS_SOURCE,
             SchemaRegistryConfig.USER_INFO, SchemaRegistryConfig.TIMEOUT_MS, SchemaRegistryConfig.AUTO_REGISTER);
@@ -114,6 +122,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         streams.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_POLL_MS);
         streams.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
+        streams.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, DEFAULT_MAX_POLL_INTERVAL_MS);
         Map<String, Object> registry = new HashMap<>();
         for (String key : properties.stringPropertyNames()) {
             String value = properties.getProperty(key);
