@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,9 +47,7 @@ final class BrokerCommand implements Callable<Integer> {
         try (UntilStopped untilStopped = new UntilStopped();
              EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"), brokerProperties);
              ApicurioRegistry registry = withRegistry ? ApicurioRegistry.start(dir.resolve("registry")) : null) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                TopicAdmin.ensure(admin, Topics.all(), partitions, (short) 1);
-            }
+            TopicAdmin.ensureAll(kafka.bootstrapServers(), partitions);
             // "ready" also means safe to kill -9: no new partition left without its topic id on disk
             kafka.awaitPartitionMetadata(Topics.all().stream().map(Topic::name).toList(), Duration.ofSeconds(30));
             // Machine-readable lines: the harness and scripts wait for "ready".

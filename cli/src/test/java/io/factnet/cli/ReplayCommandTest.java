@@ -28,8 +28,6 @@ import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topics;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +45,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code factnet replay} against the real controller on the embedded broker: the node's state the
@@ -132,13 +129,8 @@ class ReplayCommandTest {
             all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
         }
         all.addAll(List.of("--schema-registry-url", "mock://" + SCOPE));
-        CommandLine cli = Factnet.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        CliCapture run = CliCapture.run(all);
+        return new Run(run.exit(), run.out(), run.err());
     }
 
     @Test

@@ -40,7 +40,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -61,9 +60,7 @@ class NodeReplayTest {
     @BeforeAll
     static void broker() {
         kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, Topics.all(), PARTITIONS, (short) 1);
-        }
+        TopicAdmin.ensureAll(kafka.bootstrapServers(), PARTITIONS);
     }
 
     @AfterAll

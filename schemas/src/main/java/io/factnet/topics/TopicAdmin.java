@@ -3,11 +3,13 @@ package io.factnet.topics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -15,6 +17,13 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /** Creates factnet's topics that do not exist yet, with their compaction settings. */
 public final class TopicAdmin {
     private TopicAdmin() {
+    }
+
+    /** Every factnet topic on a single broker (replication 1, as the embedded one), through its own admin client. */
+    public static List<String> ensureAll(String bootstrapServers, int partitions) {
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return ensure(admin, Topics.all(), partitions, (short) 1);
+        }
     }
 
     /** Creates the missing topics among {@code topics}; returns the names it created. */

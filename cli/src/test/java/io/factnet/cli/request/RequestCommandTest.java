@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.cli.CliCapture;
 import io.factnet.cli.Factnet;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.DefineSupernet;
@@ -19,9 +20,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,9 +44,7 @@ class RequestCommandTest {
     @BeforeAll
     static void start() {
         kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, Topics.all(), FakeController.PARTITIONS, (short) 1);
-        }
+        TopicAdmin.ensureAll(kafka.bootstrapServers(), FakeController.PARTITIONS);
         controller = new FakeController(kafka.bootstrapServers(), InMemorySchemaRegistryClient.scope("request-command-test"));
     }
 
@@ -76,13 +73,8 @@ class RequestCommandTest {
             all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
         }
         all.addAll(List.of("--schema-registry-url", REGISTRY));
-        CommandLine cli = Factnet.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        CliCapture run = CliCapture.run(all);
+        return new Run(run.exit(), run.out(), run.err());
     }
 
     private static String id() {

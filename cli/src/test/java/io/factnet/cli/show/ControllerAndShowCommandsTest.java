@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.cli.CliCapture;
 import io.factnet.cli.Factnet;
 import io.factnet.embedded.ApicurioRegistry;
 import io.factnet.embedded.EmbeddedKafka;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * What an operator does: {@code factnet controller} runs as its own process (as in the image) against the
@@ -243,12 +241,8 @@ class ControllerAndShowCommandsTest {
         if (args[0].equals("request")) {
             all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--schema-registry-url", registry.confluentUrl()));
         }
-        CommandLine cli = Factnet.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        Run run = new Run(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+        CliCapture captured = CliCapture.run(all);
+        Run run = new Run(captured.exit(), captured.out(), captured.err());
         if (args[0].equals("request")) {
             assertThat(run.exit()).as(String.join(" ", args) + ": " + run.err()).isZero();
         }

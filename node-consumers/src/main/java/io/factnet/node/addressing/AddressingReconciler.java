@@ -12,13 +12,17 @@ import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,9 +65,9 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
     private record Loaded(long pid, String digest) {
         static Loaded of(long pid, String hosts) {
             try {
-                byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(hosts.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                return new Loaded(pid, java.util.HexFormat.of().formatHex(hash));
-            } catch (java.security.NoSuchAlgorithmException e) {
+                byte[] hash = MessageDigest.getInstance("SHA-256").digest(hosts.getBytes(StandardCharsets.UTF_8));
+                return new Loaded(pid, HexFormat.of().formatHex(hash));
+            } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
         }

@@ -52,7 +52,6 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,9 +123,7 @@ class NodeBenchmarks {
         String ns = routerNamespace("rb");
         SchemaRegistryClient registry = InMemorySchemaRegistryClient.scope("bench-" + lab.id);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
-            }
+            TopicAdmin.ensureAll(kafka.bootstrapServers(), 4);
             long last = -1;
             long producing = System.nanoTime();
             try (NodeTopicsWriter writer = new NodeTopicsWriter(kafka.bootstrapServers(), registry, 4, "bench")) {

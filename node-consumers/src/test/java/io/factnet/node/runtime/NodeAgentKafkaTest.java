@@ -44,7 +44,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,9 +62,7 @@ class NodeAgentKafkaTest {
     @BeforeAll
     static void broker() {
         kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, Topics.all(), PARTITIONS, (short) 1);
-        }
+        TopicAdmin.ensureAll(kafka.bootstrapServers(), PARTITIONS);
     }
 
     @AfterAll

@@ -33,7 +33,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,9 +162,7 @@ class CorpusTest {
     @Test
     void thePlayerDeliversEveryEntryOnceBetweenValidRequests(@TempDir Path dir) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir)) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                TopicAdmin.ensure(admin, Topics.all(), 4, (short) 1);
-            }
+            TopicAdmin.ensureAll(kafka.bootstrapServers(), 4);
             SentLog sent = new SentLog();
             Map<String, String> refs = new HashMap<>(CORPUS.constants());
             refs.putAll(LEARNED);

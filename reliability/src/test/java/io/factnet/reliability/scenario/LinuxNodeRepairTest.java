@@ -36,7 +36,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,9 +76,7 @@ class LinuxNodeRepairTest {
         lab.run(ns, "ip", "address", "add", PUBLIC + "/24", "dev", "pub0");
         lab.run(ns, "ip", "link", "set", "pub0", "up");
         kafka = EmbeddedKafka.start(work.resolve("kafka"));
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, Topics.all(), ChaosCluster.PARTITIONS, (short) 1);
-        }
+        TopicAdmin.ensureAll(kafka.bootstrapServers(), ChaosCluster.PARTITIONS);
     }
 
     @AfterEach
