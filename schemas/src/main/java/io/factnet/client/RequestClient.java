@@ -119,10 +119,12 @@ public final class RequestClient implements AutoCloseable {
     /** The partitions of a topic, or one clear line when the broker does not answer or the topic is missing. */
     static List<TopicPartition> partitions(KafkaConsumer<?, ?> reader, String topic, Deadline deadline) {
         List<PartitionInfo> infos;
+        // Say the wait this call was given: what is left after it has run out is nothing (it once said "1 ms").
+        Duration budget = deadline.remainingAtMost(CONNECT_TIMEOUT);
         try {
-            infos = reader.partitionsFor(topic, deadline.remainingAtMost(CONNECT_TIMEOUT));
+            infos = reader.partitionsFor(topic, budget);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + deadline.remainingAtMost(CONNECT_TIMEOUT).toMillis()
+            throw new IllegalStateException("Kafka did not answer within " + budget.toMillis()
                     + " ms (is the address a Kafka listener, and are security.protocol and SASL/TLS settings right?)");
         }
         if (infos == null || infos.isEmpty()) {
