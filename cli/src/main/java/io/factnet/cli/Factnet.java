@@ -3,6 +3,7 @@ package io.factnet.cli;
 import io.factnet.cli.bench.BenchCommand;
 import io.factnet.cli.request.RequestCommand;
 import io.factnet.cli.show.ShowCommand;
+import io.factnet.text.SafeText;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,11 @@ public final class Factnet {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with factnet's error handling: a user's mistake is one clear line and exit 1, not a stack trace. */
+    /**
+     * The command line with factnet's error handling: a user's mistake is one clear line and exit 1, not a
+     * stack trace. The line is escaped and cut ({@link SafeText#line}): picocli's messages echo the raw
+     * argument, which may hold a newline, a terminal escape sequence or a megabyte.
+     */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Factnet());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -27,7 +32,7 @@ public final class Factnet {
         });
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            failed.getErr().println("factnet: " + e.getMessage());
+            failed.getErr().println("factnet: " + SafeText.line(e.getMessage()));
             failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
             return 1;
         });

@@ -1,7 +1,5 @@
 package io.factnet.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
@@ -11,11 +9,11 @@ import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeProcess;
 import io.factnet.node.NodeReplay;
-import io.factnet.node.net.Printable;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.text.SafeText;
 import io.factnet.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -58,7 +56,6 @@ final class ReplayCommand implements Callable<Integer> {
     static final String NO_ADDRESS = "0.0.0.0";
     /** The simulated kernel after the render, as canonical text, in the --to folder. */
     static final String KERNEL_FILE = "kernel.txt";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--role", split = ",", paramLabel = "ROLE", defaultValue = "${env:FACTNET_ROLE}",
             description = "Roles to replay: routing, addressing, bridging, tunneling (comma-separated or repeated; env FACTNET_ROLE).")
@@ -125,7 +122,7 @@ final class ReplayCommand implements Callable<Integer> {
 
                 @Override
                 public void badRecord(String key, String reason) {
-                    bar.message("factnet: skipped " + reason + " (key " + Printable.quote(key) + ")");
+                    bar.message("factnet: skipped " + SafeText.line(reason) + " (key " + SafeText.quote(key) + ")");
                 }
             }, timeout, kernel);
             // What the render's simulated kernel holds: the same text a render node serves at /kernel.
@@ -144,7 +141,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (registered.isPresent()) {
             return registered.get().getPublicAddress();
         }
-        bar.message("factnet: node " + nodeId + " is not registered (no record in " + Topics.STATE_NODES.name()
+        bar.message("factnet: node " + SafeText.field(nodeId) + " is not registered (no record in " + Topics.STATE_NODES.name()
                 + "); rendering with public address " + NO_ADDRESS + " (give --public-address for the node's)");
         return NO_ADDRESS;
     }
@@ -152,7 +149,7 @@ final class ReplayCommand implements Callable<Integer> {
     private int exitCode(boolean registered, List<NodeReplay.Summary> summaries, PrintWriter err) {
         if (summaries.stream().allMatch(s -> s.nodeRecords() == 0)) {
             List<String> partitions = summaries.stream().map(s -> s.partition().toString()).toList();
-            err.println("factnet: node " + nodeId + " has no desired state in " + String.join(", ", partitions)
+            err.println("factnet: node " + SafeText.field(nodeId) + " has no desired state in " + String.join(", ", partitions)
                     + (registered ? " (registered, but nothing is placed on it for these roles)"
                     : " and is not registered: an unknown node (is the node id right?); rendered the empty state"));
             err.flush();
@@ -185,20 +182,16 @@ final class ReplayCommand implements Callable<Integer> {
                     .map(r -> Map.of("resource", r.resource(), "reason", r.reason())).toList());
             object.put("dir", to.toAbsolutePath().toString());
             object.put("files", summary.files().stream().map(Path::toString).toList());
-            try {
-                out.println(JSON.writeValueAsString(object));
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
+            JsonLines.println(out, object);
             return;
         }
         out.printf("%s of node %s from %s: %d records read, %d of this node (%d unreadable, skipped), %d keys%n",
-                summary.role().name().toLowerCase(Locale.ROOT), nodeId, summary.partition(), summary.records(),
+                summary.role().name().toLowerCase(Locale.ROOT), SafeText.field(nodeId), summary.partition(), summary.records(),
                 summary.nodeRecords(), summary.badRecords(), summary.keys());
         out.printf("  entries  %s%n", summary.entries().isEmpty() ? "none"
                 : summary.entries().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         for (SyncReport.Rejection rejection : summary.sync().rejected()) {
-            out.printf("  refused  %s%n", rejection);
+            out.printf("  refused  %s%n", SafeText.line(rejection.toString()));
         }
         out.printf("  files    %d under %s%n", summary.files().size(), to.toAbsolutePath());
         summary.files().forEach(file -> out.printf("           %s%n", file));

@@ -1,11 +1,17 @@
 package io.factnet.cli;
 
-/** Turns an exception into the one line a user needs: the deepest cause's message. */
+import io.factnet.text.SafeText;
+
+/** Turns an exception into the one line a user needs: the deepest cause's message, escaped and cut ({@link SafeText#line}). */
 final class UserErrors {
     private UserErrors() {
     }
 
     static String describe(Throwable e) {
+        return SafeText.line(message(e));
+    }
+
+    private static String message(Throwable e) {
         Throwable cause = e;
         while (cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();

@@ -1,14 +1,13 @@
 package io.factnet.cli.request;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.cli.JsonLines;
 import io.factnet.client.Applied;
 import io.factnet.model.Allocation;
 import io.factnet.model.NodeRef;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
+import io.factnet.text.SafeText;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +19,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * Prints what came of a request: a short human summary by default, or with {@code --json} one JSON
  * object per result on stdout (requestId, status, reason, message, the allocation's fields flattened,
  * touched nodes, and with --wait-applied what each node applied). A rejection's reason also goes to stderr.
+ * The human lines show each value escaped and cut ({@link SafeText#field}): a request id, a project or a
+ * message may hold what a terminal would run. JSON keeps the values whole ({@link JsonLines}).
  */
 final class ResultPrinter {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final PrintWriter out;
     private final PrintWriter err;
     private final boolean json;
@@ -46,8 +45,8 @@ final class ResultPrinter {
             object.put("offset", sent.offset());
             print(object);
         } else {
-            out.printf("submitted %s %s for project %s to %s-%d@%d%n", command, request.getRequestId(),
-                    request.getProject(), sent.topic(), sent.partition(), sent.offset());
+            out.printf("submitted %s %s for project %s to %s-%d@%d%n", command, SafeText.field(request.getRequestId()),
+                    SafeText.field(request.getProject()), sent.topic(), sent.partition(), sent.offset());
         }
         out.flush();
     }
@@ -60,15 +59,14 @@ final class ResultPrinter {
             }
             print(object);
         } else {
-            out.printf("%s %s %s (project %s): %s%n", result.getStatus(), result.getCommand(), result.getRequestId(),
-                    result.getProject(), result.getMessage());
-            allocationFields(result.getAllocated()).forEach((name, value) -> out.printf("  %-10s %s%n", name, value));
+            out.printf("%s %s%n", headline(result), SafeText.line(String.valueOf(result.getMessage())));
+            allocationFields(result.getAllocated()).forEach((name, value) -> out.printf("  %-10s %s%n", name, SafeText.field(value)));
             for (NodeRef node : result.getTouched()) {
-                out.printf("  %-10s %s %s%n", "touched", node.getNodeId(), node.getRole());
+                out.printf("  %-10s %s %s%n", "touched", SafeText.field(node.getNodeId()), node.getRole());
             }
             if (applied != null) {
                 for (Applied a : applied) {
-                    out.printf("  %-10s %s %s (%s-%d@%d, acked up to %d, apply took %d ms)%n", "applied", a.nodeId(), a.role(),
+                    out.printf("  %-10s %s %s (%s-%d@%d, acked up to %d, apply took %d ms)%n", "applied", SafeText.field(a.nodeId()), a.role(),
                             a.topic(), a.partition(), a.offset(), a.appliedOffset(), a.applyMillis());
                 }
             }
@@ -81,14 +79,19 @@ final class ResultPrinter {
             print(resultObject(result));
             out.flush();
         }
-        err.printf("%s %s %s (project %s): %s: %s%n", result.getStatus(), result.getCommand(), result.getRequestId(),
-                result.getProject(), result.getReason(), result.getMessage());
+        err.printf("%s %s: %s%n", headline(result), result.getReason(), SafeText.line(String.valueOf(result.getMessage())));
         err.flush();
     }
 
     void warn(String message) {
-        err.println("factnet: " + message);
+        err.println("factnet: " + SafeText.line(message));
         err.flush();
+    }
+
+    /** {@code ACCEPTED AllocateFloatingIp <request id> (project <project>):}, each value escaped and cut. */
+    private static String headline(Result result) {
+        return result.getStatus() + " " + SafeText.field(result.getCommand()) + " " + SafeText.field(result.getRequestId())
+                + " (project " + SafeText.field(result.getProject()) + "):";
     }
 
     static Map<String, Object> resultObject(Result result) {
@@ -140,10 +143,6 @@ final class ResultPrinter {
     }
 
     private void print(Map<String, Object> object) {
-        try {
-            out.println(JSON.writeValueAsString(object));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        JsonLines.println(out, object);
     }
 }

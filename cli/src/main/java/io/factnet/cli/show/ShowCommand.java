@@ -2,10 +2,11 @@ package io.factnet.cli.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factnet.cli.JsonLines;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.stage.Check;
+import io.factnet.text.SafeText;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -65,7 +66,7 @@ public final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!WHAT.contains(what)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "cannot show " + Check.quote(what) + ": one of " + WHAT);
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot show " + SafeText.quote(what) + ": one of " + WHAT);
         }
         checkName("--project", project, List.of("networks", "instances", "floating-ips", "groups", "vpns"));
         checkName("--pool", pool, List.of("floating-ips"));
@@ -92,7 +93,7 @@ public final class ShowCommand implements Callable<Integer> {
         }
         if (!Check.NAME.matcher(value).matches()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    option + " must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit: " + Check.quote(value));
+                    option + " must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit: " + SafeText.quote(value));
         }
     }
 
@@ -255,13 +256,7 @@ public final class ShowCommand implements Callable<Integer> {
     private void print(Listing listing) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            for (JsonNode item : listing.items()) {
-                try {
-                    out.println(JSON.writeValueAsString(item));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+            listing.items().forEach(item -> JsonLines.println(out, item));
         } else if (listing.table().isEmpty()) {
             out.println("no " + what + (project != null ? " in project " + project : ""));
         } else {

@@ -1,10 +1,14 @@
 package io.factnet.cli.show;
 
+import io.factnet.text.SafeText;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain text table: columns padded to their widest cell, two spaces apart, "-" for an empty cell. */
+/**
+ * A plain text table: columns padded to their widest cell, two spaces apart, "-" for an empty cell. Cells
+ * are escaped and cut ({@link SafeText#field}): they hold what clients wrote, which a terminal would run.
+ */
 final class Table {
     private final List<String> headers;
     private final List<List<String>> rows = new ArrayList<>();
@@ -16,7 +20,7 @@ final class Table {
     Table row(Object... cells) {
         List<String> row = new ArrayList<>();
         for (Object cell : cells) {
-            String text = cell == null ? "" : cell.toString();
+            String text = SafeText.field(cell);
             row.add(text.isEmpty() ? "-" : text);
         }
         rows.add(row);

@@ -2,6 +2,7 @@ package io.factnet.controller.stage;
 
 import io.factnet.controller.alloc.Cidr;
 import io.factnet.controller.alloc.Ipv4;
+import io.factnet.text.SafeText;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -111,14 +112,6 @@ public final class Check {
 
     /** A value for a message: quoted, shortened, control characters escaped (it may be hostile). */
     public static String quote(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder out = new StringBuilder("\"");
-        for (int i = 0; i < Math.min(value.length(), 80); i++) {
-            char c = value.charAt(i);
-            out.append(c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-        }
-        return out.append(value.length() > 80 ? "...\"" : "\"").toString();
+        return SafeText.quote(value);
     }
 }
