@@ -46,6 +46,8 @@ class NamedUnionWriter(avro.io.DatumWriter):
             name, value = datum
             for index, branch in enumerate(writers_schema.schemas):
                 if getattr(branch, "fullname", branch.type) == name:
+                    # a field left out takes its schema default, as in Java (this library fills none)
+                    value = {**{f.name: f.default for f in branch.fields if f.has_default}, **value}
                     avro.io.validate(branch, value, raise_on_error=True)
                     encoder.write_long(index)
                     return self.write_data(branch, value, encoder)
