@@ -1,6 +1,7 @@
 package io.factnet.controller;
 
 import io.factnet.controller.stage.Check;
+import io.factnet.controller.stage.PoisonRecords;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -49,7 +50,8 @@ public final class ThreadReplacements {
             return;
         }
         recent.addLast(now);
-        lastCause = cause.getClass().getName() + ": " + Check.quote(String.valueOf(cause.getMessage()));
+        Throwable root = PoisonRecords.root(cause);
+        lastCause = root.getClass().getName() + ": " + Check.quote(String.valueOf(root.getMessage()));
     }
 
     public synchronized Health health() {

@@ -20,7 +20,8 @@ final class Healthz {
         ObjectNode body = AvroJson.JSON.objectNode().put("state", state.name()).put("threadReplacements", threads.total());
         boolean healthy = state == KafkaStreams.State.RUNNING && threads.healthy();
         if (!healthy) {
-            body.put("reason", state != KafkaStreams.State.RUNNING ? "the controller is " + state + ", not RUNNING" : threads.reason());
+            String notRunning = state != KafkaStreams.State.RUNNING ? "the controller is " + state + ", not RUNNING" : "";
+            body.put("reason", threads.healthy() ? notRunning : notRunning.isEmpty() ? threads.reason() : notRunning + "; " + threads.reason());
         }
         return Reply.json(healthy ? 200 : 503, body);
     }

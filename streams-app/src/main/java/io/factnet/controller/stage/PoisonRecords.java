@@ -145,7 +145,7 @@ public final class PoisonRecords {
     }
 
     /** The failure under Kafka Streams' wrappers (a processing handler wraps what a processor threw). */
-    static Throwable root(Throwable failure) {
+    public static Throwable root(Throwable failure) {
         Throwable t = failure;
         while (t instanceof StreamsException && t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
