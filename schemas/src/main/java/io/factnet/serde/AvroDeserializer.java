@@ -92,6 +92,10 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         if (cached != null) {
             return cached;
         }
+        if (id < 0) {
+            // No registry gives negative ids; not asking keeps a registry that errs on them from stalling the record.
+            throw new SerializationException("topic " + topic + ": unknown schema id " + id + ": registries give no negative ids");
+        }
         Schema writer;
         try {
             writer = registry.schemaById(id);

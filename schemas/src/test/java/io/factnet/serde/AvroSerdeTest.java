@@ -108,6 +108,10 @@ class AvroSerdeTest {
                 .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.retriable()).isTrue())
                 .hasMessageContaining("the schema registry gave no answer for schema id")
                 .hasMessageNotContaining("unknown schema id");
+        ByteBuffer.wrap(bytes).putInt(1, -7);
+        assertThatThrownBy(() -> unavailable.decode(topic, 0, 6, bytes)).as("not asked: no registry gives negative ids")
+                .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.retriable()).isFalse())
+                .hasMessageContaining("unknown schema id -7");
         ByteBuffer.wrap(bytes).putInt(1, 4242);
         RecordDecoder<Request> answered = new RecordDecoder<>(serde.deserializer());
         assertThatThrownBy(() -> answered.decode(topic, 0, 6, bytes))
