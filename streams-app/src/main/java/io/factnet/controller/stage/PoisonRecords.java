@@ -6,10 +6,8 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.TaskCorruptedException;
 import org.apache.kafka.streams.errors.TaskMigratedException;
@@ -24,8 +22,8 @@ import org.apache.kafka.streams.errors.TaskMigratedException;
  * skipped after one confirmation, a one-off one is retried. The dead letter is written in the transaction
  * that commits the offset, so it is neither lost nor doubled.
  * <p>
- * Failures that say nothing about the record are not counted: the registry giving no answer, Kafka's own
- * retriable errors, a task that moved or was fenced, an interrupt. Such a record is retried however often
+ * Failures that say nothing about the record are not counted: the registry giving no answer, errors a broker
+ * or the producer reported (possibly for an earlier record's send), a task that moved or was fenced, an interrupt. Such a record is retried however often
  * it fails. One instance per controller, shared by its threads and kept across thread replacements; it
  * remembers the last {@value #CAPACITY} failed records (a record seen again after a restart may fail twice more).
  */
@@ -129,14 +127,17 @@ public final class PoisonRecords {
         return skipped.sum();
     }
 
-    /** A registry without an answer, Kafka's retriable errors, a moved or fenced task, an interrupt: retry, never skip. */
+    /**
+     * A registry without an answer, an error a broker or the producer reported (Kafka's {@link ApiException}s: they
+     * may be about an earlier record's send, reported while this one is processed), a moved or fenced task, an
+     * interrupt: retry, never skip.
+     */
     static boolean saysNothingAboutTheRecord(Throwable failure) {
         if (SchemaRegistryException.unavailableIn(failure)) {
             return true;
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RetriableException || t instanceof TaskMigratedException || t instanceof TaskCorruptedException
-                    || t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
+            if (t instanceof ApiException || t instanceof TaskMigratedException || t instanceof TaskCorruptedException
                     || t instanceof InterruptedException || t instanceof InterruptException) {
                 return true;
             }

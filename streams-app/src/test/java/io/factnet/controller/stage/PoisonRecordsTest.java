@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.factnet.registry.SchemaRegistryException;
 import io.factnet.serde.BadRecordException;
 import java.net.ConnectException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -53,7 +54,8 @@ class PoisonRecordsTest {
         Throwable registryDown = new BadRecordException("factnet.requests", 2, 41, new SerializationException("no answer",
                 new SchemaRegistryException("unreachable", new ConnectException("refused"))));
         for (Throwable failure : new Throwable[] {registryDown, new StreamsException(registryDown),
-                new TaskMigratedException("moved"), new StreamsException(new TimeoutException("broker"))}) {
+                new TaskMigratedException("moved"), new StreamsException(new TimeoutException("broker")),
+                new StreamsException("Error encountered sending record to topic factnet.results", new RecordTooLargeException("big"))}) {
             poison.failed(at, failure);
             poison.failed(at, failure);
             assertThat(poison.toSkip(at)).as(failure.toString()).isNull();
