@@ -109,9 +109,13 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return URLEncoder.encode(subject, StandardCharsets.UTF_8);
     }
 
-    /** Calls each configured URL in turn until one answers; an HTTP error answer is final. */
+    /**
+     * Calls each configured URL in turn until one answers. An answer (2xx, or an error about the request such as
+     * 404 unknown id) is final; a URL that gives none (I/O error, timeout, 5xx, 401/403/408/429) passes the call
+     * to the next, and when none answers the exception says the registry is {@link SchemaRegistryException#unavailable()}.
+     */
     private JsonNode call(String method, String path, String body) {
-        IOException last = null;
+        Exception last = null;
         for (String base : config.urls()) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(config.timeout())
@@ -127,6 +131,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             try {
                 HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 return parse(method, base + path, response);
+            } catch (SchemaRegistryException e) {
+                if (!e.unavailable()) {
+                    throw e;
+                }
+                last = e;
             } catch (IOException e) {
                 last = e;
             } catch (InterruptedException e) {
@@ -139,14 +148,43 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private static JsonNode parse(String method, String url, HttpResponse<String> response) throws IOException {
-        JsonNode json = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
-        if (response.statusCode() / 100 != 2) {
-            int code = json.path("error_code").asInt(response.statusCode());
-            String message = json.path("message").asText(response.body());
-            throw new SchemaRegistryException(code, method + " " + url + " failed (" + response.statusCode()
-                    + ", error " + code + "): " + message);
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+            return response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
         }
-        return json;
+        JsonNode json = errorBody(response.body());
+        int code = json.path("error_code").asInt(status);
+        String message = json.path("message").asText(shorten(response.body()));
+        throw new SchemaRegistryException(code, method + " " + url + " failed (" + status + ", error " + code + "): " + message,
+                !answered(status, code));
+    }
+
+    /**
+     * Whether an error status answers the question asked. A 404 does only with the registry's own error code
+     * (40401 subject, 40402 version, 40403 schema not found): a 404 from a proxy or a wrong base URL is not the
+     * registry saying that an id is unknown, and must not send records to the dead letters.
+     */
+    static boolean answered(int status, int code) {
+        return switch (status) {
+            case 404 -> code / 100 == 404;
+            case 400, 409, 422 -> true;
+            default -> false;
+        };
+    }
+
+    /** An error's body as the registry's JSON, or an empty object when it is not JSON (an HTML page from a proxy). */
+    private static JsonNode errorBody(String body) {
+        try {
+            JsonNode json = body.isBlank() ? null : JSON.readTree(body);
+            return json != null && json.isObject() ? json : JSON.createObjectNode();
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static String shorten(String body) {
+        String oneLine = body.replaceAll("\\s+", " ").strip();
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "..." : oneLine;
     }
 
     /** For tests: what this client has cached. */

@@ -21,6 +21,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * Null stays null: it is a tombstone on a compacted topic.
  */
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
+    static {
+        AvroLimits.apply(); // before Avro's first read or write: it reads its limits once
+    }
 
     private SchemaRegistryClient registry;
     private boolean autoRegister = true;

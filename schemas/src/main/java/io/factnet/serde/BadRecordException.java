@@ -1,6 +1,11 @@
 package io.factnet.serde;
 
-/** A record that could not be read, with where it is: topic, partition and offset. */
+import io.factnet.registry.SchemaRegistryException;
+
+/**
+ * A record that could not be read, with where it is: topic, partition and offset. {@link #retriable()}: it was
+ * not read because the schema registry gave no answer, which says nothing about the record; read it again later.
+ */
 public final class BadRecordException extends RuntimeException {
     private final String topic;
     private final int partition;
@@ -23,5 +28,10 @@ public final class BadRecordException extends RuntimeException {
 
     public long offset() {
         return offset;
+    }
+
+    /** True when the registry could not be asked: the record is not at fault and must not go to the dead letters. */
+    public boolean retriable() {
+        return SchemaRegistryException.unavailableIn(getCause());
     }
 }

@@ -32,7 +32,26 @@ class HttpSchemaRegistryClientTest {
             String path = exchange.getRequestURI().getRawPath();
             String body;
             int status = 200;
-            if (path.startsWith("/schemas/ids/7")) {
+            if (path.startsWith("/schemas/ids/500")) {
+                status = 500;
+                body = "{\"error_code\":50001,\"message\":\"Error in the backend datastore\"}";
+            } else if (path.startsWith("/schemas/ids/503")) {
+                status = 503;
+                body = "<html><body>proxy: no upstream</body></html>";
+            } else if (path.startsWith("/schemas/ids/404")) {
+                status = 404; // a 404 that is not the registry's: a proxy, or a wrong base path
+                body = "<html><body>Not Found</body></html>";
+            } else if (path.startsWith("/schemas/ids/401")) {
+                status = 401;
+                body = "{\"error_code\":401,\"message\":\"Unauthorized\"}";
+            } else if (path.startsWith("/schemas/ids/408")) {
+                try {
+                    Thread.sleep(3_000); // longer than the client's timeout: the server does not answer in time
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                body = "{}";
+            } else if (path.startsWith("/schemas/ids/7")) {
                 body = "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"A\\\",\\\"fields\\\":[]}\"}";
             } else if (path.startsWith("/schemas/ids/")) {
                 status = 404;
@@ -92,6 +111,30 @@ class HttpSchemaRegistryClientTest {
                     assertThat(e).hasMessageContaining("Schema not found");
                 });
         assertThat(authorizations).containsOnly("null");
+    }
+
+    /** Only the registry's own 404 says an id is unknown (dead letter); no answer at all must be retried. */
+    @Test
+    void aRealNotFoundIsAnAnswerAndEverythingElseIsUnavailable() throws IOException {
+        SchemaRegistryClient client = new HttpSchemaRegistryClient(SchemaRegistryConfig.from(Map.of(
+                "schema.registry.url", url(), "schema.registry.request.timeout.ms", "500")));
+        assertThatThrownBy(() -> client.schemaById(99)).isInstanceOfSatisfying(SchemaRegistryException.class,
+                e -> assertThat(e.unavailable()).as("40403: the registry answered").isFalse());
+        for (int id : new int[] {500, 503, 404, 401, 408}) {
+            assertThatThrownBy(() -> client.schemaById(id)).as("schema id %d", id)
+                    .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.unavailable()).isTrue());
+        }
+        SchemaRegistryClient closed = new HttpSchemaRegistryClient(SchemaRegistryConfig.of("http://127.0.0.1:" + closedPort()));
+        assertThatThrownBy(() -> closed.schemaById(7)).as("connection refused")
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.unavailable()).isTrue());
+    }
+
+    @Test
+    void aUrlThatGivesNoAnswerPassesTheCallToTheNext() {
+        // The first "registry" answers every path with 503 from a proxy; the second is this test's server.
+        HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(url() + "/schemas/ids/503," + url()));
+        assertThat(client.schemaById(7).getName()).isEqualTo("A");
+        assertThat(calls).containsExactly("GET /schemas/ids/503/schemas/ids/7", "GET /schemas/ids/7");
     }
 
     @Test

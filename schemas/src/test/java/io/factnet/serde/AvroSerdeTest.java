@@ -8,6 +8,7 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.registry.SchemaRegistryException;
 import io.factnet.topics.Topics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -69,6 +70,53 @@ class AvroSerdeTest {
         assertThatThrownBy(() -> serde.deserializer().deserialize(topic, bytes))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining(topic).hasMessageContaining("unknown schema id 4242");
+    }
+
+    /** A registry that gives no answer is not an unknown id: the record is retriable, not a dead letter. */
+    @Test
+    void aRegistryWithoutAnAnswerMakesTheRecordRetriableNotBad() {
+        byte[] bytes = serde.serializer().serialize(topic, request("r1"));
+        SchemaRegistryClient down = new SchemaRegistryClient() {
+            @Override
+            public int register(String subject, org.apache.avro.Schema schema) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int idOf(String subject, org.apache.avro.Schema schema) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public org.apache.avro.Schema schemaById(int id) {
+                throw new SchemaRegistryException("schema registry unreachable at http://127.0.0.1:1",
+                        new java.net.ConnectException("Connection refused"));
+            }
+
+            @Override
+            public boolean isCompatible(String subject, org.apache.avro.Schema schema) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void setCompatibility(String subject, String level) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        RecordDecoder<Request> unavailable = new RecordDecoder<>(Topics.REQUESTS.valueDeserializer(down));
+        assertThatThrownBy(() -> unavailable.decode(topic, 0, 5, bytes))
+                .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.retriable()).isTrue())
+                .hasMessageContaining("the schema registry gave no answer for schema id")
+                .hasMessageNotContaining("unknown schema id");
+        ByteBuffer.wrap(bytes).putInt(1, -7);
+        assertThatThrownBy(() -> unavailable.decode(topic, 0, 6, bytes)).as("not asked: no registry gives negative ids")
+                .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.retriable()).isFalse())
+                .hasMessageContaining("unknown schema id -7");
+        ByteBuffer.wrap(bytes).putInt(1, 4242);
+        RecordDecoder<Request> answered = new RecordDecoder<>(serde.deserializer());
+        assertThatThrownBy(() -> answered.decode(topic, 0, 6, bytes))
+                .isInstanceOfSatisfying(BadRecordException.class, e -> assertThat(e.retriable()).isFalse())
+                .hasMessageContaining("unknown schema id 4242");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.PoisonRecords;
+import io.factnet.registry.SchemaRegistryClient;
+import io.factnet.registry.SchemaRegistryClients;
 import io.factnet.topics.TopicAdmin;
 import io.factnet.topics.Topics;
 import java.time.Duration;
@@ -35,11 +38,16 @@ public final class Controller implements AutoCloseable {
     private final ControllerConfig config;
     private final KafkaStreams streams;
     private final RequestOutcomes outcomes;
+    private final PoisonRecords poison;
+    private final ThreadReplacements replacements;
 
-    private Controller(ControllerConfig config, KafkaStreams streams, RequestOutcomes outcomes) {
+    private Controller(ControllerConfig config, KafkaStreams streams, RequestOutcomes outcomes, PoisonRecords poison,
+                       ThreadReplacements replacements) {
         this.config = config;
         this.streams = streams;
         this.outcomes = outcomes;
+        this.poison = poison;
+        this.replacements = replacements;
     }
 
     /** Starts a controller from properties (see {@link ControllerConfig#from}). */
@@ -48,6 +56,11 @@ public final class Controller implements AutoCloseable {
     }
 
     public static Controller start(ControllerConfig config) {
+        return start(config, SchemaRegistryClients.create(config.registry()));
+    }
+
+    /** Starts a controller with this registry client (tests give one that fails on purpose). */
+    public static Controller start(ControllerConfig config, SchemaRegistryClient registry) {
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication());
             if (!created.isEmpty()) {
@@ -57,14 +70,33 @@ public final class Controller implements AutoCloseable {
             OneControllerGroup.require(admin, config.applicationId());
         }
         RequestOutcomes outcomes = new RequestOutcomes();
-        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, outcomes), config.streamsProperties());
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("stream thread failed; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        PoisonRecords poison = new PoisonRecords();
+        ThreadReplacements replacements = new ThreadReplacements();
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, registry, outcomes, poison),
+                config.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> replace(replacements, poison, e));
         streams.start();
         log.info("controller {} started", config.applicationId());
-        return new Controller(config, streams, outcomes);
+        return new Controller(config, streams, outcomes, poison, replacements);
+    }
+
+    /**
+     * A stream thread died: replace it, after a pause that grows while threads keep dying (a registry without an
+     * answer, a failure no record is blamed for). The new thread reads the uncommitted records again; a record that
+     * failed twice the same way is skipped then ({@link PoisonRecords}). Runs on the dying thread.
+     */
+    private static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse replace(ThreadReplacements replacements,
+                                                                                         PoisonRecords poison, Throwable failure) {
+        boolean blamed = poison.blamesARecord(failure);
+        Duration pause = blamed ? Duration.ZERO : replacements.pauseBeforeReplacing();
+        replacements.record(failure, blamed);
+        log.error("stream thread failed; replacing it in {} ms", pause.toMillis(), failure);
+        try {
+            Thread.sleep(pause.toMillis()); // backoff: a thread that dies at once again must not spin
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
     /** The project stage reads requests, admin requests, node events and grants together: same partition counts. */
@@ -126,6 +158,16 @@ public final class Controller implements AutoCloseable {
     /** Results emitted by this instance, by command and outcome (for {@code /metrics}). */
     public RequestOutcomes outcomes() {
         return outcomes;
+    }
+
+    /** Records skipped after failing twice the same way (for {@code /metrics}). */
+    public PoisonRecords poisonRecords() {
+        return poison;
+    }
+
+    /** Stream threads replaced after they died (for {@code /healthz} and {@code /metrics}). */
+    public ThreadReplacements threadReplacements() {
+        return replacements;
     }
 
     /** Kafka Streams' own metrics of this instance (threads, tasks, stores, and its clients'). */

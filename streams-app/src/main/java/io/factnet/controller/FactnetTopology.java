@@ -4,6 +4,7 @@ import io.factnet.controller.pool.PoolProcessor;
 import io.factnet.controller.project.ProjectProcessor;
 import io.factnet.controller.stage.DecodeProcessor;
 import io.factnet.controller.stage.NodePartitioner;
+import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.controller.stage.Sinks;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.BlockPoolRecord;
@@ -31,7 +32,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -45,7 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  *                                                               (13 stores)       internal.claims, dead-letters
  * internal.claims --decode-claims--> pool-stage (4 stores) --> internal.grants, internal.claims, state.nodes, dead-letters
  * </pre>
- * Sources read raw bytes; the decode processors turn unreadable records into dead letters.
+ * Sources read raw bytes; the decode processors turn unreadable records into dead letters, and records whose
+ * processing failed twice the same way too ({@link PoisonRecords}; a skipped request gets a REJECTED INTERNAL result).
  */
 public final class FactnetTopology {
     private FactnetTopology() {
@@ -68,7 +72,7 @@ public final class FactnetTopology {
 
     /** The topology with the registry the config names; results are counted into {@code outcomes}. */
     public static Topology build(ControllerConfig config, RequestOutcomes outcomes) {
-        return build(config, SchemaRegistryClients.create(config.registry()), outcomes);
+        return build(config, SchemaRegistryClients.create(config.registry()), outcomes, new PoisonRecords());
     }
 
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry) {
@@ -76,11 +80,21 @@ public final class FactnetTopology {
     }
 
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes) {
+        return build(config, registry, outcomes, new PoisonRecords());
+    }
+
+    /**
+     * The topology. {@code poison} outlives the stream threads (a replaced thread reads the failed record again), so
+     * the controller makes it once. The topology gets the streams config, so that a {@code processor.wrapper.class}
+     * (Kafka Streams' hook to wrap every processor, e.g. for tracing) applies.
+     */
+    public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes,
+                                 PoisonRecords poison) {
         boolean register = config.autoRegisterSchemas();
         boolean persistent = !config.inMemoryStores();
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
         StringSerializer keys = new StringSerializer();
-        Topology topology = new Topology();
+        Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streams())));
 
         // ---------------------------------------------------------------- project stage (key = project)
         topology.addSource(REQUESTS_SOURCE, bytes, bytes, Topics.REQUESTS.name());
@@ -88,9 +102,10 @@ public final class FactnetTopology {
         topology.addSource(NODE_EVENTS_SOURCE, bytes, bytes, Topics.NODE_EVENTS.name());
         topology.addSource(GRANTS_SOURCE, bytes, bytes, Topics.INTERNAL_GRANTS.name());
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(Topics.REQUESTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS), REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison).answeringSkippedRequests(Sinks.RESULTS, outcomes),
+                REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS), GRANTS_SOURCE);
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison), GRANTS_SOURCE);
         topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes),
                 DECODE_REQUESTS, DECODE_GRANTS);
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
@@ -107,7 +122,7 @@ public final class FactnetTopology {
         topology.addStateStore(store(StoreNames.VPNS, avro(registry, VpnRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.NODE_ACKS, avro(registry, AppliedAck.class, register), persistent), PROJECT_STAGE);
 
-        sink(topology, Sinks.RESULTS, Topics.RESULTS, registry, register, PROJECT_STAGE);
+        sink(topology, Sinks.RESULTS, Topics.RESULTS, registry, register, PROJECT_STAGE, DECODE_REQUESTS);
         for (Topic<String, ?> state : PROJECT_STATE_TOPICS) {
             sink(topology, Sinks.of(state), state, registry, register, PROJECT_STAGE);
         }
@@ -122,7 +137,7 @@ public final class FactnetTopology {
         // ---------------------------------------------------------------- pool stage (key = pool id)
         topology.addSource(CLAIMS_SOURCE, bytes, bytes, Topics.INTERNAL_CLAIMS.name());
         topology.addProcessor(DECODE_CLAIMS, () -> new DecodeProcessor<>(Topics.INTERNAL_CLAIMS.valueDeserializer(registry),
-                POOL_STAGE, Sinks.POOL_DEAD_LETTERS), CLAIMS_SOURCE);
+                POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison), CLAIMS_SOURCE);
         topology.addProcessor(POOL_STAGE, PoolProcessor::new, DECODE_CLAIMS);
         topology.addStateStore(store(StoreNames.VLAN_POOLS, avro(registry, VlanPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.BLOCK_POOLS, avro(registry, BlockPoolRecord.class, register), persistent), POOL_STAGE);

@@ -64,6 +64,11 @@ final class ControllerDriver implements AutoCloseable {
     }
 
     ControllerDriver(Map<String, String> overrides) {
+        this(overrides, registry -> registry);
+    }
+
+    /** With the topology's registry client wrapped (the test's own serdes use the plain one). */
+    ControllerDriver(Map<String, String> overrides, java.util.function.UnaryOperator<SchemaRegistryClient> topologyRegistry) {
         try {
             stateDir = Files.createTempDirectory("factnet-ttd-");
         } catch (java.io.IOException e) {
@@ -76,7 +81,7 @@ final class ControllerDriver implements AutoCloseable {
         props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
         props.putAll(overrides);
         ControllerConfig config = ControllerConfig.from(props);
-        driver = new TopologyTestDriver(FactnetTopology.build(config, registry, outcomes), config.streamsProperties(), START);
+        driver = new TopologyTestDriver(FactnetTopology.build(config, topologyRegistry.apply(registry), outcomes), config.streamsProperties(), START);
         StringSerializer keys = new StringSerializer();
         for (Topic<String, Request> topic : List.of(Topics.REQUESTS, Topics.ADMIN_REQUESTS, Topics.NODE_EVENTS)) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), keys, topic.valueSerde(registry).serializer()));

@@ -6,6 +6,7 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
 import io.factnet.serde.AvroSerializer;
+import io.factnet.serde.OversizedValues;
 import io.factnet.serde.WireFormat;
 import io.factnet.topics.Topics;
 import java.nio.ByteBuffer;
@@ -36,7 +37,17 @@ public enum RawKind {
     /** A null value: a tombstone where only requests belong. */
     TOMBSTONE,
     /** A valid request under a key that is not UTF-8. */
-    KEY_NOT_UTF8;
+    KEY_NOT_UTF8,
+    /** Issue 16's 13 bytes: the header, then a requestId declaring 2^31-9 bytes (Avro allocated 2 GiB for it). */
+    OVERSIZED_STRING,
+    /** A request whose array (DefineFloatingPool.cidrs) declares 2^31-9 items. */
+    OVERSIZED_ARRAY,
+    /** A request whose map (AppliedAck.counts) declares 2^31-9 entries. */
+    OVERSIZED_MAP,
+    /** A request whose array holds one string declaring 2^31-9 bytes. */
+    OVERSIZED_NESTED_STRING,
+    /** A request whose array comes in a sized block (negative count) declaring 2^31-9 bytes. */
+    OVERSIZED_BLOCK;
 
     /** An id no registry gave (Apicurio and the in-memory registry count up from 1). */
     static final int UNKNOWN_ID = Integer.MAX_VALUE - 7;
@@ -81,6 +92,11 @@ public enum RawKind {
                     .setCompletedAt(Instant.EPOCH).build());
             case TOMBSTONE -> null;
             case KEY_NOT_UTF8 -> valid;
+            case OVERSIZED_STRING -> OversizedValues.string(WireFormat.schemaId(valid));
+            case OVERSIZED_ARRAY -> OversizedValues.array(WireFormat.schemaId(valid));
+            case OVERSIZED_MAP -> OversizedValues.map(WireFormat.schemaId(valid));
+            case OVERSIZED_NESTED_STRING -> OversizedValues.nestedString(WireFormat.schemaId(valid));
+            case OVERSIZED_BLOCK -> OversizedValues.sizedBlock(WireFormat.schemaId(valid));
         };
     }
 

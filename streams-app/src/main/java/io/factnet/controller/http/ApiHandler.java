@@ -61,8 +61,7 @@ final class ApiHandler implements HttpHandler {
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         if (path.equals("/healthz")) {
             params(query);
-            KafkaStreams.State state = controller.state();
-            return Reply.json(state == KafkaStreams.State.RUNNING ? 200 : 503, AvroJson.JSON.objectNode().put("state", state.name()));
+            return Healthz.reply(controller);
         }
         if (path.equals("/metrics")) {
             params(query);

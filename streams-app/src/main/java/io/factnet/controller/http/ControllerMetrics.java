@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>{@code kafka_streams_<group>_<name>}: Kafka Streams' own metrics and its clients' (KafkaStreams.metrics())</li>
  * <li>{@code factnet_controller_requests_total{command,status,reason}}: results emitted</li>
+ * <li>{@code factnet_controller_stream_thread_replacements_total}, {@code factnet_controller_records_skipped_total}:
+ * stream threads that died and were replaced, records dead-lettered after failing twice</li>
  * <li>{@code factnet_controller_pool_size/used{kind,pool}}: VLAN ranges, the supernet's blocks, floating pools, nodes' VPN ports</li>
  * <li>{@code factnet_controller_node_applied_offset / end_offset / offset_lag{node,role}}: how far each node's agent is behind</li>
  * </ul>
@@ -61,6 +63,12 @@ final class ControllerMetrics {
         KafkaStreams.State state = controller.state();
         out.family("factnet_controller_running", "gauge", "1 while the controller's Kafka Streams state is RUNNING, else 0.")
                 .sample(Map.of("state", state.name()), state == KafkaStreams.State.RUNNING ? 1 : 0);
+        out.family("factnet_controller_stream_thread_replacements_total", "counter",
+                "Stream threads that died and were replaced (/healthz says 503 from the 3rd in a minute not blamed on a record, "
+                        + "which the controller cannot skip).").sample(Map.of(), controller.threadReplacements().health().total());
+        out.family("factnet_controller_records_skipped_total", "counter",
+                "Input records dead-lettered after their processing failed twice the same way.")
+                .sample(Map.of(), controller.poisonRecords().skippedCount());
         Families families = Families.declare(out);
         controller.outcomes().snapshot().forEach((outcome, count) -> families.requests().sample(Map.of("command", outcome.command(),
                 "status", outcome.status().name(), "reason", outcome.reason().name()), count));

@@ -5,6 +5,7 @@ import io.factnet.controller.StoreNames;
 import io.factnet.controller.stage.Check;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
+import io.factnet.controller.stage.Results;
 import io.factnet.controller.stage.Sinks;
 import io.factnet.controller.stage.Tx;
 import io.factnet.model.AddRule;
@@ -45,7 +46,6 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.SeenRequest;
 import io.factnet.model.SetProjectQuota;
-import io.factnet.model.Status;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.RequestRoutes.Scope;
@@ -58,7 +58,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -365,14 +364,12 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     private Result result(String requestId, String project, String command, Reason reason, String message,
                           io.factnet.model.Allocation allocation, List<NodeRef> touched) {
-        return Result.newBuilder().setRequestId(requestId).setProject(project).setCommand(command)
-                .setStatus(reason == Reason.OK ? Status.ACCEPTED : Status.REJECTED).setReason(reason)
-                .setMessage(message).setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setAllocated(allocation).setTouched(touched).build();
+        return Results.of(requestId, project, command, reason, message, allocation, touched,
+                Instant.ofEpochMilli(context.currentSystemTimeMs()));
     }
 
     static String commandName(Object command) {
-        return command instanceof SpecificRecord record ? record.getSchema().getName() : String.valueOf(command);
+        return Results.commandName(command);
     }
 
     private ProjectRecord loadProject(String project) {
