@@ -65,7 +65,7 @@ public final class HttpService implements AutoCloseable {
         /** The controller's API: lists gathered from peers hold a thread while they wait (up to 10 s each). */
         public static final Limits API = new Limits(16, 512, Duration.ofSeconds(10), 8192);
         /** An agent's metrics: one scraper and a health check. */
-        public static final Limits METRICS = new Limits(2, 64, Duration.ofSeconds(10), 8192);
+        public static final Limits METRICS = new Limits(2, 128, Duration.ofSeconds(10), 8192);
 
         public Limits {
             if (threads < 1 || connections < 1 || idleTimeout.isNegative() || idleTimeout.isZero() || headerBytes < 1024) {

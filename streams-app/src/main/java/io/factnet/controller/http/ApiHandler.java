@@ -1,11 +1,10 @@
 package io.factnet.controller.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.factnet.controller.Controller;
 import io.factnet.controller.stage.Check;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.factnet.http.Call;
+import io.factnet.http.Reply;
+import io.factnet.http.Route;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -14,17 +13,15 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The controller's read-only HTTP API: parses the path and parameters, checks the state, and hands the
  * query to {@link QueryRouter}. Every answer is JSON ({@code /metrics} excepted); errors are
  * {@code {"error": "...", "status": N}}: 400 bad parameter, 404 unknown project or path, 405 not GET,
- * 503 not RUNNING, a store moving, or a peer not answering (with Retry-After).
+ * 503 not RUNNING, a store moving, or a peer not answering (with Retry-After); 500 an error id, the exception
+ * only in the log ({@link io.factnet.http.HttpService}).
  */
-final class ApiHandler implements HttpHandler {
-    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+final class ApiHandler implements Route {
     private static final Pattern PROJECT = Pattern.compile("/v1/projects/([^/]+)");
     private static final Pattern PROJECT_INSTANCES = Pattern.compile("/v1/projects/([^/]+)/instances");
 
@@ -39,26 +36,20 @@ final class ApiHandler implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        Reply reply;
+    public Reply answer(Call call) {
         try {
-            reply = answer(exchange);
+            return route(call);
         } catch (ApiException e) {
-            reply = Reply.error(e.status(), e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            reply = Reply.error(500, "internal error: " + e);
+            return Reply.error(e.status(), e.getMessage());
         }
-        send(exchange, reply);
     }
 
-    private Reply answer(HttpExchange exchange) {
-        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+    private Reply route(Call call) {
+        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
             throw new ApiException(405, "the API is read-only: GET only");
         }
-        String path = exchange.getRequestURI().getRawPath();
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        String path = call.rawPath();
+        Map<String, String> query = query(call.rawQuery());
         if (path.equals("/healthz")) {
             params(query);
             KafkaStreams.State state = controller.state();
@@ -68,9 +59,8 @@ final class ApiHandler implements HttpHandler {
             params(query);
             return Reply.text(200, metrics.text(), PrometheusText.CONTENT_TYPE);
         }
-        String pathAndQuery = exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
-        boolean forwarded = exchange.getRequestHeaders().containsKey(Peers.FORWARDED);
+        String pathAndQuery = call.pathAndQuery();
+        boolean forwarded = call.hasHeader(Peers.FORWARDED);
         Matcher project = PROJECT.matcher(path);
         Matcher instances = PROJECT_INSTANCES.matcher(path);
         if (project.matches()) {
@@ -161,21 +151,5 @@ final class ApiHandler implements HttpHandler {
             }
         }
         return query;
-    }
-
-    private static void send(HttpExchange exchange, Reply reply) throws IOException {
-        try (exchange) {
-            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
-            if (reply.status() == 503) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
-            }
-            boolean head = exchange.getRequestMethod().equals("HEAD");
-            exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
-            if (!head) {
-                try (OutputStream body = exchange.getResponseBody()) {
-                    body.write(reply.body());
-                }
-            }
-        }
     }
 }
