@@ -66,36 +66,42 @@ final class ApiHandler implements Route {
         if (project.matches()) {
             params(query);
             String name = name("project", project.group(1));
-            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.project(name)));
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, null, local -> local.project(name)));
         } else if (instances.matches()) {
-            params(query);
+            params(query, Page.LIMIT, Page.CURSOR);
             String name = name("project", instances.group(1));
-            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.instances(name)));
+            Page page = Page.of(Listing.INSTANCES, query);
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, page, local -> local.instances(name)));
         }
         return switch (path) {
             case "/v1/projects" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::projects));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.PROJECTS, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::projects));
             }
             case "/v1/instances" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::allInstances));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.INSTANCES, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::allInstances));
             }
             case "/v1/floating-ips" -> {
-                params(query, "pool", "project");
+                params(query, "pool", "project", Page.LIMIT, Page.CURSOR);
                 String pool = query.containsKey("pool") ? name("pool", query.get("pool")) : null;
                 String owner = query.containsKey("project") ? name("project", query.get("project")) : null;
+                Page page = Page.of(Listing.FLOATING_IPS, query);
                 yield whenRunning(() -> owner != null
-                        ? router.byProject(owner, pathAndQuery, forwarded, local -> local.floatingIps(pool, owner))
-                        : router.gather(pathAndQuery, forwarded, () -> router.local().floatingIps(pool, null)));
+                        ? router.byProject(owner, pathAndQuery, forwarded, page, local -> local.floatingIps(pool, owner))
+                        : router.gather(pathAndQuery, forwarded, page, () -> router.local().floatingIps(pool, null)));
             }
             case "/v1/pools" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::pools));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.POOLS, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::pools));
             }
             case "/v1/nodes" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::nodes));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.NODES, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::nodes));
             }
             default -> throw ApiException.notFound("no such path: " + path + " (see docs/api.md)");
         };
