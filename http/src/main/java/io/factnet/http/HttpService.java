@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * <li>Requests are read without a thread (Jetty parses on its selector), so connections that stall in
  *     their request line, headers or body hold no thread: they hold a connection until the idle timeout
  *     closes it. Only a complete request reaches a handler thread.</li>
+ * <li>One request per connection, which must arrive whole within the request timeout of the connection's
+ *     opening: a client that drips a byte now and then (never idle) is closed all the same.</li>
  * <li>Threads are bounded, and so are the open connections (and with them the work queued for the threads):
  *     at the limit new ones wait in the accept backlog and idle ones are shed after {@link #SHED_AFTER}.</li>
  * <li>A route's {@link RuntimeException} is a 500 with an error id; the log has the exception under that
@@ -59,23 +61,20 @@ public final class HttpService implements AutoCloseable {
      * @param connections connections open at once; they also bound the work queue in front of the threads, which holds at
      *                    most one read or request per connection (a bounded queue would drop connections in a burst)
      * @param idleTimeout a connection that sends nothing for this long is closed, whether it stalled in a request or between two
+     * @param requestTimeout a connection whose request (line, headers, body) is not complete this long after it opened is closed
      * @param headerBytes the request line and headers at most (else 431, or 414 for the line)
      */
-    public record Limits(int threads, int connections, Duration idleTimeout, int headerBytes) {
+    public record Limits(int threads, int connections, Duration idleTimeout, Duration requestTimeout, int headerBytes) {
         /** The controller's API: lists gathered from peers hold a thread while they wait (up to 10 s each). */
-        public static final Limits API = new Limits(16, 512, Duration.ofSeconds(10), 8192);
+        public static final Limits API = new Limits(16, 512, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192);
         /** An agent's metrics: one scraper and a health check. */
-        public static final Limits METRICS = new Limits(2, 128, Duration.ofSeconds(10), 8192);
+        public static final Limits METRICS = new Limits(2, 128, Duration.ofSeconds(10), Duration.ofSeconds(10), 8192);
 
         public Limits {
-            if (threads < 1 || connections < 1 || idleTimeout.isNegative() || idleTimeout.isZero() || headerBytes < 1024) {
+            if (threads < 1 || connections < 1 || idleTimeout.toMillis() < 1 || requestTimeout.toMillis() < 1 || headerBytes < 1024) {
                 throw new IllegalArgumentException("bad HTTP limits " + threads + "/" + connections + "/" + idleTimeout
-                        + "/" + headerBytes);
+                        + "/" + requestTimeout + "/" + headerBytes);
             }
-        }
-
-        public Limits withIdleTimeout(Duration timeout) {
-            return new Limits(threads, connections, timeout, headerBytes);
         }
     }
 
@@ -101,6 +100,8 @@ public final class HttpService implements AutoCloseable {
         config.setRequestHeaderSize(limits.headerBytes());
         config.setSendServerVersion(false);
         config.setSendXPoweredBy(false);
+        // one request per connection: the request timeout then bounds the whole life of a connection's reading
+        config.setPersistentConnectionsEnabled(false);
         ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
         connector.setHost(host);
         connector.setPort(port);
@@ -110,6 +111,7 @@ public final class HttpService implements AutoCloseable {
         NetworkConnectionLimit connections = new NetworkConnectionLimit(limits.connections(), connector);
         connections.setEndPointIdleTimeout(SHED_AFTER.toMillis());
         server.addBean(connections);
+        connector.addBean(new RequestDeadline(connector, limits.requestTimeout()));
         server.setErrorHandler(HttpService::jettyError);
         try {
             connector.open();

@@ -7,11 +7,15 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,8 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /** The shared server against half-open requests, failing routes and Jetty's own refusals. */
 class HttpServiceTest {
-    /** Fewer threads than stalled connections, and a short idle timeout so the test sees them closed. */
-    static final HttpService.Limits LIMITS = new HttpService.Limits(4, 256, Duration.ofSeconds(1), 8192);
+    /**
+     * Fewer threads than stalled connections, and timeouts short enough that the test sees the stalled
+     * connections closed, long enough that an answer within 2 s was not waiting for that.
+     */
+    static final HttpService.Limits LIMITS = new HttpService.Limits(4, 256, Duration.ofSeconds(3), Duration.ofSeconds(4), 8192);
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     HttpService http;
@@ -47,10 +54,10 @@ class HttpServiceTest {
     void stalledRequestLinesAndHeadersHoldNoThreadAndAreClosedWhenIdle() throws Exception {
         for (String partial : new String[] {"GET /ok HT", "GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: 1"}) {
             try (Slowloris slow = Slowloris.open(address, 64, partial)) {
-                assertThat(Slowloris.get(address, "/ok", Duration.ofSeconds(2))).isEqualTo(200);
                 long start = System.nanoTime();
+                assertThat(Slowloris.get(address, "/ok", Duration.ofSeconds(2))).isEqualTo(200);
                 assertThat(slow.closedBy(start + Duration.ofSeconds(10).toNanos())).as(partial).isEqualTo(64);
-                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(2900), Duration.ofSeconds(6));
             }
         }
     }
@@ -60,6 +67,30 @@ class HttpServiceTest {
         try (Slowloris slow = Slowloris.open(address, 64, "POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"a\":")) {
             assertThat(Slowloris.get(address, "/ok", Duration.ofSeconds(2))).isEqualTo(200);
             assertThat(slow.closedBy(System.nanoTime() + Duration.ofSeconds(10).toNanos())).isEqualTo(64);
+        }
+    }
+
+    @Test
+    void aClientThatDripsItsHeadersIsClosedAtTheRequestTimeout() throws Exception {
+        try (Socket drip = new Socket("127.0.0.1", address.getPort())) {
+            long start = System.nanoTime();
+            drip.getOutputStream().write("GET /ok HTTP/1.1\r\nHost: x\r\nX-Drip: ".getBytes(StandardCharsets.US_ASCII));
+            // a byte every 300 ms: never idle for the 3 s idle timeout
+            drip.setSoTimeout(300);
+            boolean closed = false;
+            while (!closed && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+                try {
+                    drip.getOutputStream().write('a');
+                    closed = drip.getInputStream().read() < 0;
+                } catch (SocketTimeoutException e) {
+                    // still open: the next byte
+                } catch (IOException e) {
+                    closed = true;
+                }
+            }
+            Duration open = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(closed).as("closed within 10 s").isTrue();
+            assertThat(open).isBetween(Duration.ofMillis(3900), Duration.ofSeconds(7));
         }
     }
 

@@ -16,6 +16,8 @@ import java.util.List;
 
 /** Half-open requests: sockets that send part of a request and then nothing. */
 public final class Slowloris implements AutoCloseable {
+    /** Made once, before the sockets stall: a JDK client's first use loads its TLS classes, seconds on a loaded machine. */
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Socket> sockets = new ArrayList<>();
 
     public static Slowloris open(InetSocketAddress server, int count, String partial) throws IOException {
@@ -32,8 +34,7 @@ public final class Slowloris implements AutoCloseable {
 
     /** The status of a GET that must answer within {@code within}. */
     public static int get(InetSocketAddress server, String path, Duration within) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(within).build();
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getPort() + path)).timeout(within).build(),
+        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getPort() + path)).timeout(within).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
