@@ -8,6 +8,8 @@ import io.factnet.http.Route;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -130,7 +132,7 @@ final class ApiHandler implements Route {
     }
 
     private static void params(Map<String, String> query, String... allowed) {
-        Set<String> known = Set.of(allowed);
+        Set<String> known = new LinkedHashSet<>(List.of(allowed)); // in the order given: a stable message
         for (String name : query.keySet()) {
             if (!known.contains(name)) {
                 throw ApiException.badRequest("unknown parameter " + Check.quote(name)
