@@ -22,8 +22,8 @@ import java.util.TreeSet;
  * controller answers it and however the partitions moved since the last page: each controller gives its
  * first {@code limit} items after the cursor, and the controller asked merges them and keeps the first
  * {@code limit}. An item that exists during the whole walk is seen exactly once; one added or removed
- * meanwhile is seen once or not at all. The cursor is the last item's key, opaque to clients (base64url of
- * a JSON array).
+ * meanwhile is seen once or not at all. The cursor is the list's name and the last item's key, opaque to
+ * clients (base64url of a JSON array), so a cursor of another list is refused.
  */
 record Page(Listing listing, int limit, List<String> after) {
     static final int DEFAULT_LIMIT = 100;
@@ -106,12 +106,12 @@ record Page(Listing listing, int limit, List<String> after) {
      * Sets {@code next} on the answer: null on the last page, else the cursor and the link of the next
      * page (this request's path and query with the new cursor).
      */
-    static void next(ObjectNode answer, Cut cut, String pathAndQuery) {
+    void next(ObjectNode answer, Cut cut, String pathAndQuery) {
         if (!cut.more()) {
             answer.putNull("next");
             return;
         }
-        String cursor = encode(cut.last());
+        String cursor = encode(listing, cut.last());
         int question = pathAndQuery.indexOf('?');
         StringBuilder href = new StringBuilder(question < 0 ? pathAndQuery : pathAndQuery.substring(0, question)).append('?');
         if (question >= 0) {
@@ -125,9 +125,12 @@ record Page(Listing listing, int limit, List<String> after) {
         answer.putObject("next").put("cursor", cursor).put("href", href.toString());
     }
 
-    static String encode(List<String> key) {
+    static String encode(Listing listing, List<String> key) {
+        List<String> named = new ArrayList<>(key.size() + 1);
+        named.add(listing.name());
+        named.addAll(key);
         try {
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(Reply.MAPPER.writeValueAsBytes(key));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Reply.MAPPER.writeValueAsBytes(named));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -138,8 +141,8 @@ record Page(Listing listing, int limit, List<String> after) {
             JsonNode key = Reply.MAPPER.readTree(Base64.getUrlDecoder().decode(cursor.getBytes(StandardCharsets.US_ASCII)));
             List<String> after = new ArrayList<>();
             key.forEach(part -> after.add(part.isTextual() ? part.asText() : null));
-            if (key.isArray() && after.size() == listing.keySize() && !after.contains(null)) {
-                return after;
+            if (key.isArray() && after.size() == listing.keySize() + 1 && !after.contains(null) && after.get(0).equals(listing.name())) {
+                return after.subList(1, after.size());
             }
         } catch (IllegalArgumentException | java.io.IOException e) {
             // the same answer as a well-formed cursor of another list

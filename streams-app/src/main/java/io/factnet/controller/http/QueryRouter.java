@@ -61,7 +61,7 @@ final class QueryRouter {
             }
             ObjectNode owned = finish(answer.apply(local));
             if (page != null) {
-                Page.next(owned, page.cut(owned), pathAndQuery);
+                page.next(owned, page.cut(owned), pathAndQuery);
             }
             return Reply.json(200, owned);
         }
@@ -91,7 +91,7 @@ final class QueryRouter {
 
     /** One instance's share of a page: its own first page, with its {@code next}. */
     static ObjectNode share(Page page, String pathAndQuery, ObjectNode share) {
-        Page.next(share, page.cut(share), pathAndQuery);
+        page.next(share, page.cut(share), pathAndQuery);
         return share;
     }
 
@@ -104,7 +104,7 @@ final class QueryRouter {
         }
         ObjectNode merged = finish(merge(shares));
         Page.Cut cut = page.cut(merged);
-        Page.next(merged, new Page.Cut(cut.last(), cut.more() || more), pathAndQuery);
+        page.next(merged, new Page.Cut(cut.last(), cut.more() || more), pathAndQuery);
         return merged;
     }
 

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.http.Reply;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +142,7 @@ class PageTest {
         assertThat(first.path("floatingIps").get(0).path("address").asText()).isEqualTo("203.0.113.9");
         assertThat(first.path("next").path("href").asText()).isEqualTo("/v1/floating-ips?pool=public&limit=1&cursor=" + cursor);
         assertThat(Page.of(Listing.FLOATING_IPS, Map.of("cursor", cursor)).after()).containsExactly("", "203.0.113.9");
+        assertThat(Page.of(Listing.PROJECTS, Map.of()).after()).isNull();
     }
 
     @Test
@@ -148,8 +151,13 @@ class PageTest {
             assertThatThrownBy(() -> Page.of(Listing.PROJECTS, Map.of("limit", limit))).isInstanceOf(ApiException.class)
                     .hasMessageStartingWith("limit must be 1 to 1000").extracting(e -> ((ApiException) e).status()).isEqualTo(400);
         }
-        String otherList = Page.encode(List.of("", "p1", "vm-1", "10.0.0.2"));
-        for (String cursor : List.of("%%%", "bm90IGpzb24", otherList, Page.encode(List.of()), "WzEsMl0")) {
+        String otherShape = Page.encode(Listing.INSTANCES, List.of("", "p1", "vm-1", "10.0.0.2"));
+        String sameShape = Page.encode(Listing.NODES, List.of("", "p1")); // a node's key looks like a project's
+        String unnamed = Base64.getUrlEncoder().encodeToString("[\"\",\"p1\"]".getBytes(StandardCharsets.UTF_8));
+        assertThat(Page.of(Listing.PROJECTS, Map.of("cursor", Page.encode(Listing.PROJECTS, List.of("", "p1")))).after())
+                .containsExactly("", "p1");
+        for (String cursor : List.of("%%%", "bm90IGpzb24", otherShape, sameShape, unnamed, Page.encode(Listing.PROJECTS, List.of()),
+                "WzEsMl0")) {
             assertThatThrownBy(() -> Page.of(Listing.PROJECTS, Map.of("cursor", cursor))).isInstanceOf(ApiException.class)
                     .hasMessageStartingWith("cursor is not one this list gave");
         }
