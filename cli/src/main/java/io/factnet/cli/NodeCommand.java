@@ -90,6 +90,11 @@ final class NodeCommand implements Callable<Integer> {
             description = "Serve the agents' Prometheus metrics on this port (0: off; env FACTNET_METRICS_PORT).")
     int metricsPort;
 
+    @Option(names = "--metrics-host", defaultValue = "${env:FACTNET_METRICS_HOST:-" + NodeMetrics.DEFAULT_HOST + "}",
+            description = "Address the metrics listen on (env FACTNET_METRICS_HOST; default 127.0.0.1, this host only; "
+                    + "0.0.0.0 for a scraper elsewhere, e.g. in another container).")
+    String metricsHost;
+
     @Spec
     CommandSpec spec;
 
@@ -100,10 +105,10 @@ final class NodeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (UntilStopped untilStopped = new UntilStopped();
              NodeProcess node = NodeProcess.build(config, settings.kafkaWith(Map.of()), settings.registryClient()).start();
-             NodeMetrics metrics = NodeMetrics.serve(metricsPort, node)) {
+             NodeMetrics metrics = NodeMetrics.serve(metricsHost, metricsPort, node)) {
             out.println("factnet node " + config.nodeId() + ": " + config.roles() + " with the "
                     + config.driver().name().toLowerCase(Locale.ROOT) + " driver, state in " + config.stateDir()
-                    + (metricsPort > 0 ? ", metrics on :" + metricsPort : "") + "; Ctrl-C stops");
+                    + (metricsPort > 0 ? ", metrics on " + metricsHost + ":" + metricsPort : "") + "; Ctrl-C stops");
             out.flush();
             while (!untilStopped.await(Duration.ofSeconds(1))) {
                 if (node.crash().isPresent()) {

@@ -143,6 +143,59 @@ class DockerComposeTest {
         assertThat(nodeRoles).containsExactlyInAnyOrderElementsOf(Arrays.stream(NodeRole.values()).map(Enum::name).toList());
     }
 
+    /** One published port as {@code docker-compose config} resolves it (short string or long form). */
+    record Published(String hostIp, String published, int target, String protocol) {
+        static Published of(JsonNode port) {
+            if (port.isTextual()) {
+                // [host_ip:]published:target[/protocol]
+                String text = port.asText();
+                String protocol = text.contains("/") ? text.substring(text.indexOf('/') + 1) : "tcp";
+                String[] parts = text.replaceAll("/.*$", "").split(":");
+                return new Published(parts.length == 3 ? parts[0] : "", parts[parts.length - 2], Integer.parseInt(parts[parts.length - 1]),
+                        protocol);
+            }
+            return new Published(port.path("host_ip").asText(""), port.path("published").asText(), port.path("target").asInt(),
+                    port.path("protocol").asText("tcp"));
+        }
+    }
+
+    @Test
+    void everythingButTheVpnPortsIsPublishedOnLoopbackAndOnlyTheAgentsRunAsRoot() throws Exception {
+        JsonNode services = resolvedCompose().get("services");
+        List<String> published = new ArrayList<>();
+        services.fieldNames().forEachRemaining(name -> {
+            JsonNode service = services.get(name);
+            for (JsonNode port : service.path("ports")) {
+                Published p = Published.of(port);
+                published.add(name + " " + p);
+                boolean vpn = name.equals("node-1-routing") && p.protocol().equals("udp") && p.target() >= 51820 && p.target() <= 51829;
+                assertThat(p.hostIp()).as(name + " " + port).isEqualTo(vpn ? "" : "127.0.0.1");
+            }
+            // no capabilities but the agents' network ones, none to gain through setuid binaries
+            assertThat(service.path("cap_drop").toString()).as(name).contains("ALL");
+            assertThat(service.path("security_opt").toString()).as(name).contains("no-new-privileges:true");
+            List<String> added = new ArrayList<>();
+            service.path("cap_add").forEach(c -> added.add(c.asText()));
+            if (name.startsWith("node-")) {
+                assertThat(service.path("user").asText()).as(name).isEqualTo("0:0");
+                assertThat(added).as(name).containsExactlyInAnyOrder("NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID",
+                        "CHOWN", "KILL");
+            } else {
+                assertThat(added).as(name).isEmpty();
+                assertThat(service.path("user").asText("")).as(name + " runs as its image's user").isEmpty();
+            }
+        });
+        assertThat(published).as("Kafka, the registry, both controllers, four agents' metrics, ten VPN ports").hasSize(18);
+        // the image's user, for the controllers and the cli
+        assertThat(Files.readString(root.resolve("docker/Dockerfile"))).contains("useradd --system --uid 10001")
+                .containsPattern("(?m)^USER factnet$");
+
+        // an operator who means it opens them up
+        Ran open = run(Map.of("FACTNET_PUBLISH_ADDRESS", "0.0.0.0"), "docker-compose", "-f", "docker/compose.yaml", "config");
+        assertThat(open.exit()).as(open.out()).isZero();
+        assertThat(YAML.readTree(open.out()).get("services").get("controller-1").get("ports").get(0).toString()).contains("0.0.0.0");
+    }
+
     @Test
     void theCommandsOfTheServicesParseWhereTheLauncherHasThem() throws Exception {
         JsonNode services = resolvedCompose().get("services");

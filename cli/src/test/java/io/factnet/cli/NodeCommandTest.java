@@ -43,6 +43,15 @@ class NodeCommandTest {
         assertThat(List.of(config.vpnPortFirst(), config.vpnPortLast())).containsExactly(50000, 50099);
         assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));
         assertThat(config.failApplyWhile()).isEmpty();
+        assertThat(command.metricsHost).as("the agents' metrics: this host only unless told").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void theMetricsListenWhereTold() {
+        NodeCommand command = new NodeCommand();
+        new CommandLine(command).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--metrics-port", "9401", "--metrics-host", "0.0.0.0");
+        assertThat(List.of(command.metricsHost, String.valueOf(command.metricsPort))).containsExactly("0.0.0.0", "9401");
     }
 
     @Test

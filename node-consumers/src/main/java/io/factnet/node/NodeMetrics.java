@@ -1,50 +1,54 @@
 package io.factnet.node;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.factnet.http.HttpService;
+import io.factnet.http.Reply;
 import io.factnet.node.runtime.AgentStatus;
 import io.factnet.node.runtime.NodeAgent;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.ToLongFunction;
 
 /**
  * The agents' state over HTTP: {@code /metrics} in Prometheus' text format (syncs, applies,
  * failures, applied offset, what each role holds), {@code /health} 200 once every agent caught up
- * and none stopped, 503 otherwise.
+ * and none stopped, 503 otherwise. It listens on 127.0.0.1 unless told otherwise ({@code --metrics-host}),
+ * with the bounds of {@link HttpService.Limits#METRICS}.
  */
 public final class NodeMetrics implements AutoCloseable {
-    private final HttpServer server;
+    /** Where the agents' metrics listen by default: this host only (the kernel view and the counts are the node's business). */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private NodeMetrics(HttpServer server) {
+    private final HttpService server;
+
+    private NodeMetrics(HttpService server) {
         this.server = server;
     }
 
-    /** Serves on {@code port}; a port of 0 or less serves nothing. */
-    public static NodeMetrics serve(int port, NodeProcess node) {
+    /** Serves on {@code host:port}; a port of 0 or less serves nothing. */
+    public static NodeMetrics serve(String host, int port, NodeProcess node) {
         if (port <= 0) {
             return new NodeMetrics(null);
         }
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-            server.createContext("/metrics", exchange -> respond(exchange, 200, text(node)));
-            server.createContext("/health", exchange -> {
+        HttpService server = HttpService.bind("the agents' metrics", host, port, HttpService.Limits.METRICS);
+        return new NodeMetrics(server.serve(call -> switch (call.rawPath()) {
+            case "/metrics" -> Reply.text(200, text(node), TEXT);
+            case "/health" -> {
                 boolean healthy = node.crash().isEmpty() && node.agents().stream().allMatch(a -> a.status().caughtUp());
-                respond(exchange, healthy ? 200 : 503, healthy ? "ok\n" : "not ready\n");
-            });
+                yield Reply.text(healthy ? 200 : 503, healthy ? "ok\n" : "not ready\n", TEXT);
+            }
             // The render driver's simulated kernel: what a render node holds (its files show the last full
             // script and the last delta, not their sum). factnet replay writes the same text for its render.
-            server.createContext("/kernel", exchange -> respond(exchange, node.simulated().isPresent() ? 200 : 404,
-                    node.kernelSnapshot().orElse("the linux driver's kernel is the node's own: ask nft, ip and wg\n")));
-            server.start();
-            return new NodeMetrics(server);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
-        }
+            case "/kernel" -> Reply.text(node.simulated().isPresent() ? 200 : 404,
+                    node.kernelSnapshot().orElse("the linux driver's kernel is the node's own: ask nft, ip and wg\n"), TEXT);
+            default -> Reply.text(404, "no such path: /metrics, /health and /kernel are served\n", TEXT);
+        }));
+    }
+
+    /** The bound address (the port picked for port 0); empty when nothing is served. */
+    public Optional<InetSocketAddress> address() {
+        return Optional.ofNullable(server).map(HttpService::address);
     }
 
     public static String text(NodeProcess node) {
@@ -80,19 +84,10 @@ public final class NodeMetrics implements AutoCloseable {
         return "node=\"" + node.nodeId() + "\",role=\"" + agent.role().name().toLowerCase(Locale.ROOT) + "\"";
     }
 
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     @Override
     public void close() {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
     }
 }

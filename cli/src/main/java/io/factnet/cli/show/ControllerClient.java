@@ -2,6 +2,8 @@ package io.factnet.cli.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -11,6 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
 
 /** Reads the controller's HTTP API; every failure is one line a user can act on. */
 final class ControllerClient {
@@ -31,6 +37,37 @@ final class ControllerClient {
             throw new ShowException("--controller " + url + " is not a URL like http://127.0.0.1:8080");
         }
         this.base = trimmed;
+    }
+
+    /**
+     * Every page of a list ({@code next.href} followed until null), as one answer: the pages' arrays
+     * concatenated (they come in order), other fields from the first page, no {@code next}.
+     */
+    JsonNode all(String pathAndQuery) {
+        // the API's largest page: fewest round trips
+        String next = pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "limit=1000";
+        ObjectNode all = null;
+        Set<String> asked = new HashSet<>();
+        while (next != null) {
+            if (!asked.add(next)) {
+                throw new ShowException("the controller at " + base + " gave the same page twice: " + next);
+            }
+            JsonNode page = get(next);
+            JsonNode link = page.path("next");
+            next = link.isObject() ? link.path("href").asText(null) : null;
+            if (all == null) {
+                all = ((ObjectNode) page).deepCopy();
+                all.remove("next");
+                continue;
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> fields = page.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (field.getValue().isArray() && all.get(field.getKey()) instanceof ArrayNode items) {
+                    items.addAll((ArrayNode) field.getValue());
+                }
+            }
+        }
+        return all;
     }
 
     JsonNode get(String pathAndQuery) {

@@ -75,10 +75,10 @@ public final class ShowCommand implements Callable<Integer> {
             case "networks" -> networks(projects(client));
             case "groups" -> groups(projects(client));
             case "vpns" -> vpns(projects(client));
-            case "instances" -> instances(client.get(project != null ? "/v1/projects/" + project + "/instances" : "/v1/instances"));
-            case "floating-ips" -> floatingIps(client.get("/v1/floating-ips" + query()));
-            case "nodes" -> nodes(client.get("/v1/nodes"));
-            default -> pools(client.get("/v1/pools"));
+            case "instances" -> instances(client.all(project != null ? "/v1/projects/" + project + "/instances" : "/v1/instances"));
+            case "floating-ips" -> floatingIps(client.all("/v1/floating-ips" + query()));
+            case "nodes" -> nodes(client.all("/v1/nodes"));
+            default -> pools(client.all("/v1/pools"));
         };
         print(listing);
         return 0;
@@ -113,7 +113,7 @@ public final class ShowCommand implements Callable<Integer> {
         if (project != null) {
             projects.add(client.get("/v1/projects/" + project));
         } else {
-            client.get("/v1/projects").path("projects").forEach(projects::add);
+            client.all("/v1/projects").path("projects").forEach(projects::add);
         }
         return projects;
     }

@@ -189,7 +189,7 @@ class NodeAgentKafkaTest {
                 try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
                     port = free.getLocalPort();
                 }
-                try (NodeMetrics metrics = NodeMetrics.serve(port, node)) {
+                try (NodeMetrics metrics = NodeMetrics.serve(NodeMetrics.DEFAULT_HOST, port, node)) {
                     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
                     String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString()).body();

@@ -1,30 +1,29 @@
 package io.factnet.controller.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.factnet.controller.Controller;
 import io.factnet.controller.stage.Check;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.factnet.http.Call;
+import io.factnet.http.Reply;
+import io.factnet.http.Route;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.KafkaStreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The controller's read-only HTTP API: parses the path and parameters, checks the state, and hands the
  * query to {@link QueryRouter}. Every answer is JSON ({@code /metrics} excepted); errors are
  * {@code {"error": "...", "status": N}}: 400 bad parameter, 404 unknown project or path, 405 not GET,
- * 503 not RUNNING, a store moving, or a peer not answering (with Retry-After).
+ * 503 not RUNNING, a store moving, or a peer not answering (with Retry-After); 500 an error id, the exception
+ * only in the log ({@link io.factnet.http.HttpService}).
  */
-final class ApiHandler implements HttpHandler {
-    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+final class ApiHandler implements Route {
     private static final Pattern PROJECT = Pattern.compile("/v1/projects/([^/]+)");
     private static final Pattern PROJECT_INSTANCES = Pattern.compile("/v1/projects/([^/]+)/instances");
 
@@ -39,26 +38,20 @@ final class ApiHandler implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        Reply reply;
+    public Reply answer(Call call) {
         try {
-            reply = answer(exchange);
+            return route(call);
         } catch (ApiException e) {
-            reply = Reply.error(e.status(), e.getMessage());
-        } catch (RuntimeException e) {
-            log.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            reply = Reply.error(500, "internal error: " + e);
+            return Reply.error(e.status(), e.getMessage());
         }
-        send(exchange, reply);
     }
 
-    private Reply answer(HttpExchange exchange) {
-        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+    private Reply route(Call call) {
+        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
             throw new ApiException(405, "the API is read-only: GET only");
         }
-        String path = exchange.getRequestURI().getRawPath();
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        String path = call.rawPath();
+        Map<String, String> query = query(call.rawQuery());
         if (path.equals("/healthz")) {
             params(query);
             return Healthz.reply(controller);
@@ -67,44 +60,49 @@ final class ApiHandler implements HttpHandler {
             params(query);
             return Reply.text(200, metrics.text(), PrometheusText.CONTENT_TYPE);
         }
-        String pathAndQuery = exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
-        boolean forwarded = exchange.getRequestHeaders().containsKey(Peers.FORWARDED);
+        String pathAndQuery = call.pathAndQuery();
+        boolean forwarded = call.hasHeader(Peers.FORWARDED);
         Matcher project = PROJECT.matcher(path);
         Matcher instances = PROJECT_INSTANCES.matcher(path);
         if (project.matches()) {
             params(query);
             String name = name("project", project.group(1));
-            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.project(name)));
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, null, local -> local.project(name)));
         } else if (instances.matches()) {
-            params(query);
+            params(query, Page.LIMIT, Page.CURSOR);
             String name = name("project", instances.group(1));
-            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, local -> local.instances(name)));
+            Page page = Page.of(Listing.INSTANCES, query);
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, page, local -> local.instances(name)));
         }
         return switch (path) {
             case "/v1/projects" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::projects));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.PROJECTS, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::projects));
             }
             case "/v1/instances" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::allInstances));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.INSTANCES, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::allInstances));
             }
             case "/v1/floating-ips" -> {
-                params(query, "pool", "project");
+                params(query, "pool", "project", Page.LIMIT, Page.CURSOR);
                 String pool = query.containsKey("pool") ? name("pool", query.get("pool")) : null;
                 String owner = query.containsKey("project") ? name("project", query.get("project")) : null;
+                Page page = Page.of(Listing.FLOATING_IPS, query);
                 yield whenRunning(() -> owner != null
-                        ? router.byProject(owner, pathAndQuery, forwarded, local -> local.floatingIps(pool, owner))
-                        : router.gather(pathAndQuery, forwarded, () -> router.local().floatingIps(pool, null)));
+                        ? router.byProject(owner, pathAndQuery, forwarded, page, local -> local.floatingIps(pool, owner))
+                        : router.gather(pathAndQuery, forwarded, page, () -> router.local().floatingIps(pool, null)));
             }
             case "/v1/pools" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::pools));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.POOLS, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::pools));
             }
             case "/v1/nodes" -> {
-                params(query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, router.local()::nodes));
+                params(query, Page.LIMIT, Page.CURSOR);
+                Page page = Page.of(Listing.NODES, query);
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::nodes));
             }
             default -> throw ApiException.notFound("no such path: " + path + " (see docs/api.md)");
         };
@@ -133,7 +131,7 @@ final class ApiHandler implements HttpHandler {
     }
 
     private static void params(Map<String, String> query, String... allowed) {
-        Set<String> known = Set.of(allowed);
+        Set<String> known = new LinkedHashSet<>(List.of(allowed)); // in the order given: a stable message
         for (String name : query.keySet()) {
             if (!known.contains(name)) {
                 throw ApiException.badRequest("unknown parameter " + Check.quote(name)
@@ -160,21 +158,5 @@ final class ApiHandler implements HttpHandler {
             }
         }
         return query;
-    }
-
-    private static void send(HttpExchange exchange, Reply reply) throws IOException {
-        try (exchange) {
-            exchange.getResponseHeaders().set("Content-Type", reply.contentType());
-            if (reply.status() == 503) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
-            }
-            boolean head = exchange.getRequestMethod().equals("HEAD");
-            exchange.sendResponseHeaders(reply.status(), head ? -1 : reply.body().length);
-            if (!head) {
-                try (OutputStream body = exchange.getResponseBody()) {
-                    body.write(reply.body());
-                }
-            }
-        }
     }
 }

@@ -1,15 +1,11 @@
 package io.factnet.controller.http;
 
-import com.sun.net.httpserver.HttpServer;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
-import java.io.IOException;
+import io.factnet.http.HttpService;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -24,40 +20,33 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerServer.class);
-    /** Enough that lists gathered from peers (each holding a thread while it waits) do not starve each other. */
-    private static final int THREADS = 16;
 
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final HttpService http;
     private final Controller controller;
     private final NodeOffsets offsets;
     private final String advertised;
 
-    private ControllerServer(HttpServer http, ExecutorService executor, Controller controller, NodeOffsets offsets,
-                             String advertised) {
+    private ControllerServer(HttpService http, Controller controller, NodeOffsets offsets, String advertised) {
         this.http = http;
-        this.executor = executor;
         this.controller = controller;
         this.offsets = offsets;
         this.advertised = advertised;
     }
 
     public static ControllerServer start(ControllerConfig config) {
-        HttpServer http = bind(config.http());
+        // the API's bounds (threads, connections, idle timeout): HttpService.Limits.API, ADR 0023
+        HttpService http = HttpService.bind("the controller's HTTP API", config.http().host(), config.http().port(), HttpService.Limits.API);
         try {
-            String advertised = advertised(config, http.getAddress());
+            String advertised = advertised(config, http.address());
             Controller controller = Controller.start(config.withApplicationServer(advertised));
             NodeOffsets offsets = null;
             try {
                 offsets = new NodeOffsets(config.adminProperties());
                 QueryRouter router = new QueryRouter(controller.stores(), HostInfo.buildFromEndpoint(advertised));
-                ExecutorService executor = Executors.newFixedThreadPool(THREADS, daemonThreads());
-                http.createContext("/", new ApiHandler(controller, router, new ControllerMetrics(controller, router.local(), offsets)));
-                http.setExecutor(executor);
-                http.start();
+                http.serve(new ApiHandler(controller, router, new ControllerMetrics(controller, router.local(), offsets)));
                 log.info("controller {} serves its HTTP API on {}:{} (others reach it at {})", config.applicationId(),
-                        config.http().host(), http.getAddress().getPort(), advertised);
-                return new ControllerServer(http, executor, controller, offsets, advertised);
+                        config.http().host(), http.address().getPort(), advertised);
+                return new ControllerServer(http, controller, offsets, advertised);
             } catch (RuntimeException e) {
                 if (offsets != null) {
                     offsets.close();
@@ -66,17 +55,8 @@ public final class ControllerServer implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            http.stop(0);
+            http.close();
             throw e;
-        }
-    }
-
-    private static HttpServer bind(ControllerConfig.Http settings) {
-        try {
-            return HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-        } catch (IOException e) {
-            // no cause: the message is the whole story for the operator ("Address already in use")
-            throw new IllegalStateException("the HTTP API cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage());
         }
     }
 
@@ -100,22 +80,13 @@ public final class ControllerServer implements AutoCloseable {
         return host + ":" + bound.getPort();
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, "factnet-http-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
     public Controller controller() {
         return controller;
     }
 
     /** The bound address, e.g. to build a URL when port 0 picked a free port. */
     public InetSocketAddress address() {
-        return http.getAddress();
+        return http.address();
     }
 
     /** The {@code host:port} other instances route queries to. */
@@ -126,8 +97,7 @@ public final class ControllerServer implements AutoCloseable {
     /** Stops serving, then stops the controller (which leaves the group, so its tasks move at once). */
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        http.close();
         offsets.close();
         controller.close();
     }

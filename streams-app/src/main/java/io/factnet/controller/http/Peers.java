@@ -1,5 +1,6 @@
 package io.factnet.controller.http;
 
+import io.factnet.http.Reply;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.ControllerStores;
 import io.factnet.controller.StoreNames;
+import io.factnet.http.Reply;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,18 +22,12 @@ import org.apache.kafka.streams.state.HostInfo;
  * Sends each query where its data is. A project lives in one partition, so its owner (the instance
  * running that partition's active task, {@code queryMetadataForKey}) answers and any other instance
  * relays the owner's answer. Lists span every partition: each instance gives its share from its own
- * stores, and the instance asked merges them (arrays concatenated and sorted, nodes joined with their
- * agents' acks). A request forwarded by a peer is answered from local stores only, never forwarded again.
+ * stores, and the instance asked merges them (arrays concatenated, nodes joined with their agents' acks).
+ * Lists come in pages ({@link Page}): each share is the instance's first page, and the merge keeps the
+ * first page of their union. A request forwarded by a peer is answered from local stores only, never
+ * forwarded again.
  */
 final class QueryRouter {
-    /** How the items of each list are ordered (natural order: vm-2 before vm-10, 10.0.0.9 before 10.0.0.10). */
-    private static final Map<String, List<String>> SORT_KEYS = Map.of(
-            "projects", List.of("project"),
-            "instances", List.of("project", "instance"),
-            "floatingIps", List.of("address"),
-            "vlanRanges", List.of("physicalNetwork"),
-            "floatingPools", List.of("pool"),
-            "nodes", List.of("nodeId"));
 
     private final ControllerStores stores;
     private final LocalState local;
@@ -51,8 +45,8 @@ final class QueryRouter {
         return local;
     }
 
-    /** The answer of the project's owner: from here, or relayed. */
-    Reply byProject(String project, String pathAndQuery, boolean forwarded, Function<LocalState, ObjectNode> answer) {
+    /** The answer of the project's owner: from here, or relayed; {@code page}: null for one object, else the page of a list. */
+    Reply byProject(String project, String pathAndQuery, boolean forwarded, Page page, Function<LocalState, ObjectNode> answer) {
         KeyQueryMetadata owner = stores.ownerOf(StoreNames.PROJECTS, project);
         if (owner == null || owner.activeHost() == null || owner.activeHost().port() < 0) {
             throw ApiException.unavailable("the controller that owns project " + project + " is not known right now "
@@ -65,7 +59,11 @@ final class QueryRouter {
                 throw ApiException.unavailable("project " + project + " is moving between controllers (its stores are being"
                         + " restored here); retry shortly");
             }
-            return Reply.json(200, finish(answer.apply(local)));
+            ObjectNode owned = finish(answer.apply(local));
+            if (page != null) {
+                page.next(owned, page.cut(owned), pathAndQuery);
+            }
+            return Reply.json(200, owned);
         }
         if (forwarded) {
             throw ApiException.unavailable("project " + project + " is moving between controllers; retry shortly");
@@ -73,9 +71,12 @@ final class QueryRouter {
         return peers.get(owner.activeHost(), pathAndQuery);
     }
 
-    /** A list: this instance's share, merged with every other instance's unless this request came from a peer. */
-    Reply gather(String pathAndQuery, boolean forwarded, Supplier<ObjectNode> share) {
-        ObjectNode mine = share.get();
+    /**
+     * A page of a list: this instance's share, merged with every other instance's unless this request came
+     * from a peer. A share that had more than the page says so with its {@code next}; then so does the page.
+     */
+    Reply gather(String pathAndQuery, boolean forwarded, Page page, Supplier<ObjectNode> share) {
+        ObjectNode mine = share(page, pathAndQuery, share.get());
         if (forwarded) {
             return Reply.json(200, mine);
         }
@@ -85,7 +86,26 @@ final class QueryRouter {
                 shares.add(shareOf(peer, pathAndQuery));
             }
         }
-        return Reply.json(200, finish(merge(shares)));
+        return Reply.json(200, merged(page, pathAndQuery, shares));
+    }
+
+    /** One instance's share of a page: its own first page, with its {@code next}. */
+    static ObjectNode share(Page page, String pathAndQuery, ObjectNode share) {
+        page.next(share, page.cut(share), pathAndQuery);
+        return share;
+    }
+
+    /** The page of the union of the instances' shares; more follow when the union had more, or a share did. */
+    static ObjectNode merged(Page page, String pathAndQuery, List<ObjectNode> shares) {
+        boolean more = false;
+        for (ObjectNode share : shares) {
+            more |= share.path("next").isObject();
+            share.remove("next");
+        }
+        ObjectNode merged = finish(merge(shares));
+        Page.Cut cut = page.cut(merged);
+        page.next(merged, new Page.Cut(cut.last(), cut.more() || more), pathAndQuery);
+        return merged;
     }
 
     private ObjectNode shareOf(HostInfo peer, String pathAndQuery) {
@@ -119,20 +139,11 @@ final class QueryRouter {
         return merged;
     }
 
-    /** Joins nodes with their acks, and sorts every list. */
+    /** Joins nodes with their acks (a page then sorts them). */
     static ObjectNode finish(ObjectNode answer) {
         if (answer.has("acks")) {
             joinAcks(answer);
         }
-        SORT_KEYS.forEach((field, keys) -> {
-            if (answer.get(field) instanceof ArrayNode items) {
-                List<JsonNode> sorted = new ArrayList<>();
-                items.forEach(sorted::add);
-                sorted.sort(byFields(keys));
-                items.removeAll();
-                items.addAll(sorted);
-            }
-        });
         return answer;
     }
 
@@ -150,14 +161,6 @@ final class QueryRouter {
         answer.remove("acks");
         ArrayNode all = answer.putArray("nodes");
         nodes.values().forEach(all::add);
-    }
-
-    private static Comparator<JsonNode> byFields(List<String> fields) {
-        Comparator<JsonNode> order = (a, b) -> 0;
-        for (String field : fields) {
-            order = order.thenComparing(item -> item.path(field).asText(""), QueryRouter::natural);
-        }
-        return order;
     }
 
     /** Compares digit runs as numbers: 10.0.0.9 before 10.0.0.10, vm-2 before vm-10. */

@@ -10,6 +10,7 @@ import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
 import io.factnet.controller.StoreNames;
 import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.http.Slowloris;
 import io.factnet.model.AddRule;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
@@ -33,6 +34,7 @@ import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topics;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -310,6 +312,9 @@ class ControllerHttpTest {
             assertError(server, "/v1/projects/bad%20name", 400, "project must be");
             assertError(server, "/v1/floating-ips?pool=", 400, "pool must be");
             assertError(server, "/v1/pools?verbose=1", 400, "unknown parameter");
+            assertError(server, "/v1/projects?limit=0", 400, "limit must be 1 to 1000");
+            assertError(server, "/v1/nodes?cursor=bm9wZQ", 400, "cursor is not one this list gave");
+            assertError(server, "/v1/projects/p1?limit=1", 400, "unknown parameter");
             assertError(server, "/v1/nothing", 404, "no such path");
         }
         HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri(a, "/v1/pools")).POST(HttpRequest.BodyPublishers.noBody())
@@ -355,6 +360,56 @@ class ControllerHttpTest {
         double counted = metrics.entrySet().stream().filter(e -> e.getKey().startsWith("factnet_controller_requests_total{"))
                 .mapToDouble(Map.Entry::getValue).sum();
         assertThat(counted).as("every result counted once over both instances").isEqualTo(requests);
+    }
+
+    @Test
+    @Order(6)
+    void listsComeInPagesWhicheverInstanceAnswersEachPage() throws Exception {
+        List<String> projects = new ArrayList<>();
+        String path = "/v1/projects?limit=3";
+        int pages = 0;
+        while (path != null) {
+            JsonNode page = ok(pages % 2 == 0 ? a : b, path); // a cursor of a answered by b, and back
+            assertThat(page.get("projects").size()).isLessThanOrEqualTo(3);
+            page.get("projects").forEach(p -> projects.add(p.get("project").asText()));
+            path = page.get("next").isNull() ? null : page.get("next").get("href").asText();
+            pages++;
+        }
+        List<String> expected = new ArrayList<>(List.of("_admin")); // the operator's requests' project
+        expected.addAll(PROJECTS);
+        assertThat(projects).isEqualTo(expected);
+        assertThat(pages).isEqualTo(3);
+
+        JsonNode all = ok(b, "/v1/instances?limit=1000");
+        assertThat(all.get("next").isNull()).isTrue();
+        List<JsonNode> walked = new ArrayList<>();
+        path = "/v1/instances?limit=5";
+        while (path != null) {
+            JsonNode page = ok(a, path);
+            page.get("instances").forEach(walked::add);
+            path = page.get("next").isNull() ? null : page.get("next").get("href").asText();
+        }
+        assertThat(walked).hasSize(2 * PROJECTS.size()).containsExactlyElementsOf(all.get("instances"));
+        JsonNode first = ok(b, "/v1/projects/p3/instances?limit=1");
+        assertThat(first.get("instances")).singleElement().satisfies(i -> assertThat(i.get("instance").asText()).isEqualTo("vm-1"));
+        JsonNode second = ok(a, first.get("next").get("href").asText());
+        assertThat(second.get("instances")).singleElement().satisfies(i -> assertThat(i.get("instance").asText()).isEqualTo("vm-2"));
+        assertThat(second.get("next").isNull()).isTrue();
+    }
+
+    @Test
+    @Order(6)
+    void halfOpenRequestsHangNeitherTheApiNorItsHealthAndAreClosed() throws Exception {
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", a.address().getPort());
+        try (Slowloris headers = Slowloris.open(address, 64, "GET /v1/projects HTTP/1.1\r\nHost: a\r\nX-Slow: ");
+             Slowloris body = Slowloris.open(address, 16, "POST /v1/projects HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n{")) {
+            for (String path : List.of("/healthz", "/metrics", "/v1/projects")) {
+                assertThat(Slowloris.get(address, path, Duration.ofSeconds(5))).as(path).isEqualTo(200);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            assertThat(body.closedBy(deadline)).isEqualTo(16);
+            assertThat(headers.closedBy(deadline)).isEqualTo(64);
+        }
     }
 
     @Test
