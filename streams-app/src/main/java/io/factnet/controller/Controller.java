@@ -1,5 +1,6 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.topics.TopicAdmin;
 import io.factnet.topics.Topics;
 import java.time.Duration;
@@ -48,16 +49,17 @@ public final class Controller implements AutoCloseable {
     }
 
     public static Controller start(ControllerConfig config) {
+        KeyPartitions partitions;
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication());
             if (!created.isEmpty()) {
                 log.info("created topics {}", created);
             }
-            checkCoPartitioned(admin);
+            partitions = checkCoPartitioned(admin);
             OneControllerGroup.require(admin, config.applicationId());
         }
         RequestOutcomes outcomes = new RequestOutcomes();
-        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, outcomes), config.streamsProperties());
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, outcomes, partitions), config.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -67,8 +69,12 @@ public final class Controller implements AutoCloseable {
         return new Controller(config, streams, outcomes);
     }
 
-    /** The project stage reads requests, admin requests, node events and grants together: same partition counts. */
-    static void checkCoPartitioned(Admin admin) {
+    /**
+     * The project stage reads requests, admin requests, node events and grants together: same partition counts.
+     * Returns the stages' partition counts, by which they check that each record is in its key's partition (the
+     * counts are read once: adding partitions to factnet's topics moves keys between tasks, so never do it).
+     */
+    static KeyPartitions checkCoPartitioned(Admin admin) {
         List<String> names = List.of(Topics.REQUESTS.name(), Topics.ADMIN_REQUESTS.name(), Topics.NODE_EVENTS.name(),
                 Topics.INTERNAL_GRANTS.name());
         Map<String, Integer> partitions = new TreeMap<>();
@@ -79,6 +85,8 @@ public final class Controller implements AutoCloseable {
             throw new IllegalStateException("these topics must have the same number of partitions (they are read "
                     + "together, by project): " + partitions);
         }
+        int claims = describe(admin, List.of(Topics.INTERNAL_CLAIMS.name())).get(Topics.INTERNAL_CLAIMS.name()).partitions().size();
+        return new KeyPartitions(partitions.get(Topics.REQUESTS.name()), claims);
     }
 
     /** Describes topics, waiting (up to 30 s) for topics just created to show in the metadata. */
