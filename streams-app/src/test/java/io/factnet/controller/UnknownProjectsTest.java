@@ -92,11 +92,15 @@ class UnknownProjectsTest extends TopologyTestBase {
                 .as("it holds nothing, but it existed: its record numbers its decisions").isEqualTo(3L);
         accepted(d.admin("p2", SetProjectQuota.newBuilder().setFixedIps(3).build())); // quotas of its own: kept
         accepted(fixedIp("p3", "vm1"));
-        assertThat(storedProjects()).contains("p1", "p2", "p3");
+        // What a refused request left before issue 16: a record that holds nothing, with its decisions counted.
+        d.driver.<String, ProjectRecord>getKeyValueStore(StoreNames.PROJECTS).put("legacy", ProjectRecord.newBuilder()
+                .setProject("legacy").setQuotas(io.factnet.model.Quotas.newBuilder().build()).setDecided(3)
+                .setClock(ControllerDriver.START.toEpochMilli()).build());
+        assertThat(storedProjects()).contains("p1", "p2", "p3", "legacy");
 
         d.advance(Duration.ofMinutes(61));
         accepted(d.submit("p4", CreateSecurityGroup.newBuilder().setName("web").build())); // stream time moves on: the purge runs
-        assertThat(storedProjects()).as("p1 held nothing and decided nothing for the retention").doesNotContain("p1")
+        assertThat(storedProjects()).as("p1 held nothing and decided nothing for the retention").doesNotContain("p1", "legacy")
                 .contains(ADMIN, "p2", "p3", "p4");
         assertThat(accepted(d.submit("p1", CreateSecurityGroup.newBuilder().setName("web").build())).getSequence()).isEqualTo(1L);
     }

@@ -13,7 +13,7 @@ import io.factnet.model.Quotas;
  * <p>A project that existed keeps its record while it holds nothing, because its record numbers its decisions
  * ({@code Result.sequence}, ADR 0015): forgetting it would give the next decision a number already given. It is
  * purged once its request ids are forgotten too (no decision for the idempotency retention, as long as the results
- * topic keeps its results), when no result left on the topic shows its old numbers.
+ * topic keeps its results), when no result left on the topic shows its old numbers (ADR 0021).
  */
 final class EmptyProjects {
     private EmptyProjects() {

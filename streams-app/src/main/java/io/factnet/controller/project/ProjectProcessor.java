@@ -61,7 +61,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -131,6 +130,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private ProjectRecord current;
     /** Whether the last {@link #guarded} step was rolled back (refused or failed). */
     private boolean rolledBack;
+    /** Where the next sweep of empty project records starts. */
+    private String sweepFrom = "";
+    private static final int SWEEP_BATCH = 1000;
 
     public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions) {
         this.outcomes = outcomes;
@@ -480,13 +482,12 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     }
 
     /**
-     * Forgets request ids older than the retention (by event time): the first results of very old requests. A project
-     * whose ids are all forgotten now and that holds nothing is purged ({@link EmptyProjects}).
+     * Forgets request ids older than the retention (by event time): the first results of very old requests. Then
+     * sweeps on through the project records ({@link #sweepEmptyProjects}).
      */
     private void forgetOldRequests(long streamTime) {
         long cutoff = streamTime - retentionMillis;
         List<KeyValue<String, String>> expired = new ArrayList<>();
-        Set<String> projects = new TreeSet<>();
         try (KeyValueIterator<String, String> it = seenByTimeStore.all()) {
             while (it.hasNext()) {
                 KeyValue<String, String> entry = it.next();
@@ -497,22 +498,39 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             }
         }
         for (KeyValue<String, String> entry : expired) {
-            String seenKey = entry.key.substring(17);
-            seenStore.delete(seenKey);
+            seenStore.delete(entry.key.substring(17));
             seenByTimeStore.delete(entry.key);
-            projects.add(seenKey.substring(0, seenKey.indexOf('/')));
-        }
-        for (String project : projects) {
-            ProjectRecord record = projectStore.get(project);
-            // Its clock is its latest decision's time: below the cutoff, every id of it has been forgotten.
-            if (record != null && record.getClock() < cutoff && EmptyProjects.idle(record)
-                    && EmptyProjects.holdsNothing(record, hasGroups(groupStore, project))) {
-                projectStore.delete(project);
-                log.debug("purged project {}: it holds nothing and decided nothing since {}", project, record.getClock());
-            }
         }
         if (!expired.isEmpty()) {
             log.debug("forgot {} request ids older than {}", expired.size(), cutoff);
+        }
+        sweepEmptyProjects(cutoff);
+    }
+
+    /**
+     * Purges the project records that hold nothing and whose request ids are all forgotten ({@link EmptyProjects}):
+     * a project's clock is its latest decision's time, so below the cutoff none of its ids is remembered. A sweep
+     * looks at {@value #SWEEP_BATCH} records per run, from where the last one stopped, so it also finds the records
+     * that refused requests left before issue 16, whose ids were forgotten long ago.
+     */
+    private void sweepEmptyProjects(long cutoff) {
+        List<String> purge = new ArrayList<>();
+        try (KeyValueIterator<String, ProjectRecord> it = projectStore.range(sweepFrom, null)) {
+            String last = null;
+            for (int i = 0; i < SWEEP_BATCH && it.hasNext(); i++) {
+                KeyValue<String, ProjectRecord> entry = it.next();
+                last = entry.key;
+                ProjectRecord record = entry.value;
+                if (record.getClock() < cutoff && EmptyProjects.idle(record)
+                        && EmptyProjects.holdsNothing(record, hasGroups(groupStore, entry.key))) {
+                    purge.add(entry.key);
+                }
+            }
+            sweepFrom = last != null && it.hasNext() ? last + "\0" : ""; // the next key after the last one seen
+        }
+        purge.forEach(projectStore::delete);
+        if (!purge.isEmpty()) {
+            log.debug("purged {} project records that hold nothing and decided nothing since {}", purge.size(), cutoff);
         }
     }
 }
