@@ -78,7 +78,7 @@ class MisplacedInputTest extends TopologyTestBase {
         KeyValueStore<String, ProjectRecord> projects = d.driver.getKeyValueStore(StoreNames.PROJECTS);
         assertThat(projects.get("p6")).as("no second state of p6 in partition 0's task").isNull();
         assertThat(d.view(Topics.STATE_FLOATING_IPS)).hasSize(1);
-        // The request is not remembered: sent again to the right partition it is decided (here: refused again).
+        // The refusal is not remembered (it came from a task that does not own p6): the same id is checked again.
         assertThat(d.submit(Topics.REQUESTS, request("wrong-partition", "p6", AllocateFloatingIp.newBuilder().setPool("public").build()))
                 .getMessage()).contains("belongs in partition 1");
     }
