@@ -5,6 +5,7 @@ import io.factnet.model.Grant;
 import io.factnet.model.NodePlacement;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
+import io.factnet.model.Reason;
 import io.factnet.model.ReleaseBlock;
 import io.factnet.model.ReleasePlacement;
 import io.factnet.model.ReleaseVlan;
@@ -31,7 +32,7 @@ public final class GrantHoldings {
      */
     public static List<Claim> releases(Grant grant) {
         List<Claim> claims = new ArrayList<>();
-        if (grant.getReason() != io.factnet.model.Reason.OK) {
+        if (grant.getReason() != Reason.OK) {
             return claims;
         }
         if (grant.getVlan() != null && grant.getPhysicalNetwork() != null) {
