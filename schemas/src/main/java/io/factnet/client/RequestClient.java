@@ -10,7 +10,6 @@ import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Sends requests to the topic and key {@link RequestRoutes} gives, and waits for what the caller asks:
@@ -95,9 +93,14 @@ public final class RequestClient implements AutoCloseable {
      * {@link #CONNECT_TIMEOUT} each and do not count against the timeout: a short timeout on a busy
      * machine must mean "no answer in time", not "no metadata in time". Throws
      * {@link IllegalStateException} with one clear sentence when Kafka does not answer, a topic is
-     * missing, or the wait runs out.
+     * missing, the wait runs out, or the request id is too long to be answered under.
      */
     public Exchange send(Request request, Wait wait, Duration timeout) {
+        if (request.getRequestId().length() > RequestRoutes.MAX_ANSWERED_REQUEST_ID) {
+            // The controller would answer under the id's first characters, where this wait would never look.
+            throw new IllegalStateException("the request id has " + request.getRequestId().length() + " characters; ids have "
+                    + "1-128 (the controller answers none longer than " + RequestRoutes.MAX_ANSWERED_REQUEST_ID + ")");
+        }
         Deadline connecting = Deadline.after(CONNECT_TIMEOUT);
         Topic<String, Request> topic = RequestRoutes.topicOf(request);
         partitions(reader, topic.name(), connecting);
@@ -137,7 +140,7 @@ public final class RequestClient implements AutoCloseable {
 
     /** The partition of a key under Kafka's default partitioner, as the controller's producer places it. */
     static int partitionOfKey(String key, int partitions) {
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return RequestRoutes.partitionOf(key, partitions);
     }
 
     private Map<TopicPartition, Long> endOffsetsBefore(Request request, Wait wait, Deadline deadline) {

@@ -1,8 +1,5 @@
 package io.factnet.topics;
 
-import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.utils.Utils;
-
 /**
  * Keys of the node desired-state topics: {@code <node-id>/<resource>}. The partition depends on the
  * node id only, so that one node reads one partition from the beginning to rebuild its state.
@@ -35,6 +32,6 @@ public final class NodeKeys {
 
     /** The partition of every key of this node: murmur2 of the node id, as Kafka's default partitioner would place it. */
     public static int partition(String nodeId, int partitions) {
-        return Utils.toPositive(Utils.murmur2(nodeId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return RequestRoutes.partitionOf(nodeId, partitions);
     }
 }

@@ -11,9 +11,11 @@ import io.factnet.model.MoveNetwork;
 import io.factnet.model.RegisterNode;
 import io.factnet.model.Request;
 import io.factnet.model.SetProjectQuota;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Which topic each command of {@link Request#getCommand()} travels on, and under which key. Admin
@@ -27,6 +29,13 @@ public final class RequestRoutes {
 
     /** The project of pool-wide admin commands, which belong to no project. */
     public static final String ADMIN_PROJECT = "_admin";
+
+    /**
+     * The longest request id the controller answers under the id as sent. Valid ids have 1-128 characters; a longer
+     * one is refused, keyed by the whole id up to this bound (so the sender finds the refusal) and by its first
+     * characters beyond it, which keeps the result a small record. The client libraries refuse to send longer ids.
+     */
+    public static final int MAX_ANSWERED_REQUEST_ID = 1024;
 
     public enum Scope {
         /** Pool-wide admin command: factnet.admin-requests, project {@value #ADMIN_PROJECT} unless given. */
@@ -91,5 +100,15 @@ public final class RequestRoutes {
             return NodeKeys.key(ack.getNodeId(), ack.getRole().name().toLowerCase(Locale.ROOT));
         }
         return request.getProject();
+    }
+
+    /**
+     * The partition a record with this key must be in: murmur2 of the key's UTF-8 bytes, made positive, modulo
+     * the partition count, as Java's default partitioner places a keyed record (librdkafka: {@code
+     * partitioner=murmur2_random}). The controller keeps each project's state in the task of this partition and
+     * refuses a request found in another one; producers of other languages must place their records this way.
+     */
+    public static int partitionOf(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 }

@@ -55,4 +55,15 @@ class RequestRoutesTest {
                 .containsEntry(RequestRoutes.Scope.NODE_EVENT, 3L)
                 .containsEntry(RequestRoutes.Scope.NODE_ACK, 1L);
     }
+
+    @Test
+    void aKeysPartitionIsTheOneJavasDefaultPartitionerGivesIt() {
+        for (String key : new String[] {"p1", "_admin", "acme", "n1/routing", "projekt-ä", "x".repeat(200)}) {
+            for (int partitions : new int[] {1, 2, 3, 4, 12, 50}) {
+                assertThat(RequestRoutes.partitionOf(key, partitions)).as(key + " of " + partitions).isEqualTo(
+                        org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+                                key.getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions));
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClients;
@@ -61,18 +62,19 @@ public final class Controller implements AutoCloseable {
 
     /** Starts a controller with this registry client (tests give one that fails on purpose). */
     public static Controller start(ControllerConfig config, SchemaRegistryClient registry) {
+        KeyPartitions partitions;
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication());
             if (!created.isEmpty()) {
                 log.info("created topics {}", created);
             }
-            checkCoPartitioned(admin);
+            partitions = checkCoPartitioned(admin);
             OneControllerGroup.require(admin, config.applicationId());
         }
         RequestOutcomes outcomes = new RequestOutcomes();
         PoisonRecords poison = new PoisonRecords();
         ThreadReplacements replacements = new ThreadReplacements();
-        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, registry, outcomes, poison),
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, registry, outcomes, poison, partitions),
                 config.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> replace(replacements, poison, e));
         streams.start();
@@ -99,8 +101,12 @@ public final class Controller implements AutoCloseable {
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     }
 
-    /** The project stage reads requests, admin requests, node events and grants together: same partition counts. */
-    static void checkCoPartitioned(Admin admin) {
+    /**
+     * The project stage reads requests, admin requests, node events and grants together: same partition counts.
+     * Returns the stages' partition counts, by which they check that each record is in its key's partition (the
+     * counts are read once: adding partitions to factnet's topics moves keys between tasks, so never do it).
+     */
+    static KeyPartitions checkCoPartitioned(Admin admin) {
         List<String> names = List.of(Topics.REQUESTS.name(), Topics.ADMIN_REQUESTS.name(), Topics.NODE_EVENTS.name(),
                 Topics.INTERNAL_GRANTS.name());
         Map<String, Integer> partitions = new TreeMap<>();
@@ -111,6 +117,8 @@ public final class Controller implements AutoCloseable {
             throw new IllegalStateException("these topics must have the same number of partitions (they are read "
                     + "together, by project): " + partitions);
         }
+        int claims = describe(admin, List.of(Topics.INTERNAL_CLAIMS.name())).get(Topics.INTERNAL_CLAIMS.name()).partitions().size();
+        return new KeyPartitions(partitions.get(Topics.REQUESTS.name()), claims);
     }
 
     /** Describes topics, waiting (up to 30 s) for topics just created to show in the metadata. */

@@ -3,6 +3,7 @@ package io.factnet.controller;
 import io.factnet.controller.pool.PoolProcessor;
 import io.factnet.controller.project.ProjectProcessor;
 import io.factnet.controller.stage.DecodeProcessor;
+import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.NodePartitioner;
 import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.controller.stage.Sinks;
@@ -70,26 +71,32 @@ public final class FactnetTopology {
             Topics.STATE_GROUP_SUBNETS, Topics.STATE_GROUPS, Topics.STATE_FIXED_IPS, Topics.STATE_FLOATING_IPS,
             Topics.STATE_VPNS);
 
-    /** The topology with the registry the config names; results are counted into {@code outcomes}. */
-    public static Topology build(ControllerConfig config, RequestOutcomes outcomes) {
-        return build(config, SchemaRegistryClients.create(config.registry()), outcomes, new PoisonRecords());
+    /**
+     * The topology with the registry the config names, for inputs with these partition counts (the stages refuse
+     * a record that is not in its key's partition); results are counted into {@code outcomes}.
+     */
+    public static Topology build(ControllerConfig config, RequestOutcomes outcomes, KeyPartitions partitions) {
+        return build(config, SchemaRegistryClients.create(config.registry()), outcomes, new PoisonRecords(), partitions);
     }
 
+    /** For a topology test driver: one partition per input topic. */
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry) {
         return build(config, registry, new RequestOutcomes());
     }
 
+    /** For a topology test driver: one partition per input topic. */
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes) {
-        return build(config, registry, outcomes, new PoisonRecords());
+        return build(config, registry, outcomes, new PoisonRecords(), KeyPartitions.ONE);
     }
 
     /**
-     * The topology. {@code poison} outlives the stream threads (a replaced thread reads the failed record again), so
+     * The topology, for inputs with these partition counts (the stages refuse a record that is not in its key's
+     * partition). {@code poison} outlives the stream threads (a replaced thread reads the failed record again), so
      * the controller makes it once. The topology gets the streams config, so that a {@code processor.wrapper.class}
      * (Kafka Streams' hook to wrap every processor, e.g. for tracing) applies.
      */
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes,
-                                 PoisonRecords poison) {
+                                 PoisonRecords poison, KeyPartitions partitions) {
         boolean register = config.autoRegisterSchemas();
         boolean persistent = !config.inMemoryStores();
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -106,7 +113,8 @@ public final class FactnetTopology {
                 REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
                 PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison), GRANTS_SOURCE);
-        topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes),
+        topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes,
+                partitions.projectStage()),
                 DECODE_REQUESTS, DECODE_GRANTS);
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_QUEUE, avro(registry, QueuedRequest.class, register), persistent), PROJECT_STAGE);
@@ -138,7 +146,7 @@ public final class FactnetTopology {
         topology.addSource(CLAIMS_SOURCE, bytes, bytes, Topics.INTERNAL_CLAIMS.name());
         topology.addProcessor(DECODE_CLAIMS, () -> new DecodeProcessor<>(Topics.INTERNAL_CLAIMS.valueDeserializer(registry),
                 POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison), CLAIMS_SOURCE);
-        topology.addProcessor(POOL_STAGE, PoolProcessor::new, DECODE_CLAIMS);
+        topology.addProcessor(POOL_STAGE, () -> new PoolProcessor(partitions.poolStage()), DECODE_CLAIMS);
         topology.addStateStore(store(StoreNames.VLAN_POOLS, avro(registry, VlanPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.BLOCK_POOLS, avro(registry, BlockPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.FLOATING_POOLS, avro(registry, FloatingPoolRecord.class, register), persistent), POOL_STAGE);

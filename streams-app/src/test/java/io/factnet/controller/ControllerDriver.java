@@ -1,5 +1,7 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.KeyPartitions;
+import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.BridgingEntry;
 import io.factnet.model.DeadLetter;
@@ -53,6 +55,8 @@ final class ControllerDriver implements AutoCloseable {
     /** Every record each state and node topic got, in order (tombstones as null values). */
     final Map<Topic<String, ?>, List<TestRecord<String, ? extends SpecificRecord>>> history = new LinkedHashMap<>();
     final List<Result> allResults = new ArrayList<>();
+    /** The record key of each of {@link #allResults}. */
+    final List<String> allResultKeys = new ArrayList<>();
     final List<DeadLetter> allDeadLetters = new ArrayList<>();
     /** What the topology counted for /metrics: every result it emitted, by command and outcome. */
     final RequestOutcomes outcomes = new RequestOutcomes();
@@ -64,11 +68,24 @@ final class ControllerDriver implements AutoCloseable {
     }
 
     ControllerDriver(Map<String, String> overrides) {
-        this(overrides, registry -> registry);
+        this(overrides, KeyPartitions.ONE, registry -> registry);
+    }
+
+    /**
+     * With the partition counts the stages believe their inputs have. The driver puts every record in partition 0,
+     * so a key that maps to another partition of that count arrives where it does not belong.
+     */
+    ControllerDriver(Map<String, String> overrides, KeyPartitions partitions) {
+        this(overrides, partitions, registry -> registry);
     }
 
     /** With the topology's registry client wrapped (the test's own serdes use the plain one). */
     ControllerDriver(Map<String, String> overrides, java.util.function.UnaryOperator<SchemaRegistryClient> topologyRegistry) {
+        this(overrides, KeyPartitions.ONE, topologyRegistry);
+    }
+
+    private ControllerDriver(Map<String, String> overrides, KeyPartitions partitions,
+                             java.util.function.UnaryOperator<SchemaRegistryClient> topologyRegistry) {
         try {
             stateDir = Files.createTempDirectory("factnet-ttd-");
         } catch (java.io.IOException e) {
@@ -81,7 +98,8 @@ final class ControllerDriver implements AutoCloseable {
         props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
         props.putAll(overrides);
         ControllerConfig config = ControllerConfig.from(props);
-        driver = new TopologyTestDriver(FactnetTopology.build(config, topologyRegistry.apply(registry), outcomes), config.streamsProperties(), START);
+        driver = new TopologyTestDriver(FactnetTopology.build(config, topologyRegistry.apply(registry), outcomes,
+                new PoisonRecords(), partitions), config.streamsProperties(), START);
         StringSerializer keys = new StringSerializer();
         for (Topic<String, Request> topic : List.of(Topics.REQUESTS, Topics.ADMIN_REQUESTS, Topics.NODE_EVENTS)) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), keys, topic.valueSerde(registry).serializer()));
@@ -148,7 +166,11 @@ final class ControllerDriver implements AutoCloseable {
     }
 
     private List<Result> drain() {
-        List<Result> produced = new ArrayList<>(results.readValuesToList());
+        List<Result> produced = new ArrayList<>();
+        for (TestRecord<String, Result> record : results.readRecordsToList()) {
+            produced.add(record.value());
+            allResultKeys.add(record.key());
+        }
         allResults.addAll(produced);
         allDeadLetters.addAll(deadLetters.readValuesToList());
         for (Map.Entry<Topic<String, ?>, TestOutputTopic<String, ? extends SpecificRecord>> entry : facts.entrySet()) {

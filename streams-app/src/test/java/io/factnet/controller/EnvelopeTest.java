@@ -15,6 +15,7 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
+import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -117,6 +118,27 @@ class EnvelopeTest extends TopologyTestBase {
         assertThat(result.getCompletedAt()).isNotNull();
         // The same id, refused before for its envelope, was not remembered.
         assertThat(d.pipe(Topics.REQUESTS, "p1", wrongKey)).singleElement().satisfies(r -> rejected(r, Reason.ALREADY_EXISTS));
+    }
+
+    @Test
+    void aTooLongRequestIdIsRefusedUnderTheIdItWasSentWith() {
+        standardPools();
+        String longId = "x".repeat(300); // issue 16: refused under its first 128 characters, so its sender never saw it
+        Result refused = rejected(d.submit(Topics.REQUESTS, request(longId, "p1", CreateNetwork.newBuilder().build())),
+                Reason.INVALID_ARGUMENT);
+        assertThat(refused.getMessage()).startsWith("requestId must be 1-128 characters");
+        assertThat(d.allResultKeys.get(d.allResultKeys.size() - 1)).isEqualTo(longId);
+
+        // Beyond the bound the result stays a small record: answered under the id's start (the client refuses to send it).
+        String tooLong = "y".repeat(RequestRoutes.MAX_ANSWERED_REQUEST_ID + 1000);
+        assertThat(d.pipe(Topics.REQUESTS, "p1", request(tooLong, "p1", CreateNetwork.newBuilder().build()))).singleElement()
+                .satisfies(r -> {
+                    rejected(r, Reason.INVALID_ARGUMENT);
+                    assertThat(r.getRequestId()).isEqualTo(tooLong.substring(0, RequestRoutes.MAX_ANSWERED_REQUEST_ID));
+                    assertThat(r.getMessage()).contains("this one has " + tooLong.length() + " characters");
+                });
+        assertThat(d.allResultKeys.get(d.allResultKeys.size() - 1)).hasSize(RequestRoutes.MAX_ANSWERED_REQUEST_ID);
+        assertThat(d.view(Topics.STATE_NETWORKS)).isEmpty();
     }
 
     @Test

@@ -42,8 +42,9 @@ public record Corpus(Map<String, String> constants, List<SetupStep> setup, List<
                     Map<String, String> learn) {
     }
 
+    /** {@code requestId}: only where the id itself is the bad input (else the entry's name makes it). */
     record EntryForm(String name, String raw, String route, String project, String command, Map<String, Object> fields,
-                     String reuseIdOf, ExpectForm expect) {
+                     String reuseIdOf, String requestId, ExpectForm expect) {
     }
 
     record ExpectForm(Boolean accepted, String rejected, String deadLetter, Boolean firstResultAgain) {
@@ -129,7 +130,10 @@ public record Corpus(Map<String, String> constants, List<SetupStep> setup, List<
         }
         CommandTemplate request = new CommandTemplate(form.project(), form.command(), form.fields(), route(form.route()));
         requireRefs(where, request, known);
-        return new CorpusEntry(form.name(), family, request, null, null, form.reuseIdOf(), expect);
+        if (form.requestId() != null && form.reuseIdOf() != null) {
+            throw new IllegalArgumentException(where + ": a request id of its own or a reused one, not both");
+        }
+        return new CorpusEntry(form.name(), family, request, null, form.requestId(), form.reuseIdOf(), expect);
     }
 
     private static RequestRoutes.Scope route(String name) {

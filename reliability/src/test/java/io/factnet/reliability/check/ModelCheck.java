@@ -149,7 +149,7 @@ public final class ModelCheck {
         for (Decoded<Result> decoded : results) {
             Result result = decoded.value();
             if (!decoded.readable() || result == null || result.getSequence() == null) {
-                continue; // refused before it reached a project: it changed nothing
+                continue; // refused at the envelope, or of a project that does not exist (ADR 0021): it changed nothing
             }
             Result before = numbered.computeIfAbsent(result.getProject(), p -> new TreeMap<>()).putIfAbsent(result.getSequence(), result);
             if (before != null && !before.getRequestId().equals(result.getRequestId())) {

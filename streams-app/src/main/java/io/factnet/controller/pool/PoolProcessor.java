@@ -1,6 +1,8 @@
 package io.factnet.controller.pool;
 
 import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.GrantHoldings;
+import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.controller.stage.Sinks;
@@ -12,10 +14,7 @@ import io.factnet.model.DefineSupernet;
 import io.factnet.model.DefineVlanRange;
 import io.factnet.model.Grant;
 import io.factnet.model.MoveRole;
-import io.factnet.model.NodePlacement;
 import io.factnet.model.NodePublicKey;
-import io.factnet.model.NodeRef;
-import io.factnet.model.NodeRole;
 import io.factnet.model.PlaceNetwork;
 import io.factnet.model.PlaceVpn;
 import io.factnet.model.Reason;
@@ -28,6 +27,7 @@ import io.factnet.model.ReturnFloatingIp;
 import io.factnet.model.TakeBlock;
 import io.factnet.model.TakeFloatingIp;
 import io.factnet.model.TakeVlan;
+import io.factnet.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -46,8 +46,14 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
     private static final Logger log = LoggerFactory.getLogger(PoolProcessor.class);
 
     private final Tx tx = new Tx();
+    /** Partitions of factnet.internal.claims. */
+    private final int partitions;
     private ProcessorContext<String, Object> context;
     private PoolContext pools;
+
+    public PoolProcessor(int partitions) {
+        this.partitions = partitions;
+    }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
@@ -62,19 +68,26 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
     public void process(Record<String, Object> record) {
         Claim claim = (Claim) record.value();
         try {
-            handle(claim, record.key());
+            handle(claim, record.key(), context.recordMetadata().orElseThrow().partition());
             tx.commit(context, record.timestamp());
         } finally {
             tx.discard();
         }
     }
 
-    private void handle(Claim claim, String key) {
+    private void handle(Claim claim, String key, int partition) {
         List<ClaimHop> hops = claim.getHops();
         Grant grant = Grant.newBuilder(claim.getGrant()).build();
         if (hops.isEmpty() || !hops.get(0).getPool().equals(key)) {
             log.error("claim of {} arrived under key {} but is for {}; dropped", grant.getRequestId(), key,
                     hops.isEmpty() ? "no pool" : hops.get(0).getPool());
+            return;
+        }
+        // A pool's state lives in the task of its key's partition: a claim done elsewhere would give from a second copy.
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_CLAIMS.name(), key, partition, partitions);
+        if (misplaced != null) {
+            log.error("claim of {} refused: {}", grant.getRequestId(), misplaced);
+            refuse(claim, grant, Reason.INTERNAL, "claim refused at pool " + key + ": " + misplaced);
             return;
         }
         ClaimHop hop = hops.get(0);
@@ -104,16 +117,8 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
 
     /** Releases what the earlier hops of the slip took, and tells the project why its claim was refused. */
     private void refuse(Claim claim, Grant taken, Reason reason, String message) {
-        if (taken.getVlan() != null) {
-            release(taken, PoolKeys.vlan(taken.getPhysicalNetwork()), new ReleaseVlan(taken.getVlan()));
-        }
-        if (taken.getBlock() != null) {
-            release(taken, PoolKeys.BLOCKS, new ReleaseBlock(taken.getBlock()));
-        }
-        NodePlacement nodes = taken.getNodes();
-        if (nodes != null) {
-            release(taken, PoolKeys.NODES, new ReleasePlacement(List.of(new NodeRef(nodes.getRouting(), NodeRole.ROUTING),
-                    new NodeRef(nodes.getAddressing(), NodeRole.ADDRESSING), new NodeRef(nodes.getBridging(), NodeRole.BRIDGING))));
+        for (Claim release : GrantHoldings.releases(taken)) {
+            tx.emit(Sinks.POOL_CLAIMS, release.getHops().get(0).getPool(), release);
         }
         if (claim.getReply()) {
             tx.emit(Sinks.GRANTS, taken.getProject(), Grant.newBuilder().setRequestId(taken.getRequestId())
@@ -121,12 +126,6 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
         } else {
             log.warn("release for {} of {} refused: {}", taken.getRequestId(), taken.getProject(), message);
         }
-    }
-
-    private void release(Grant taken, String pool, Object op) {
-        Grant grant = Grant.newBuilder().setRequestId(taken.getRequestId()).setProject(taken.getProject()).build();
-        tx.emit(Sinks.POOL_CLAIMS, pool, Claim.newBuilder().setHops(List.of(PoolKeys.hop(pool, op)))
-                .setGrant(grant).setReply(false).build());
     }
 
     /** Does one hop; returns a message for pool-wide admin commands, null otherwise. */

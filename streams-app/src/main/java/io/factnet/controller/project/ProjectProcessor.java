@@ -3,6 +3,8 @@ package io.factnet.controller.project;
 import io.factnet.controller.RequestOutcomes;
 import io.factnet.controller.StoreNames;
 import io.factnet.controller.stage.Check;
+import io.factnet.controller.stage.GrantHoldings;
+import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.controller.stage.Results;
@@ -26,6 +28,7 @@ import io.factnet.model.DeleteSecurityGroup;
 import io.factnet.model.DeleteVpn;
 import io.factnet.model.DisassociateFloatingIp;
 import io.factnet.model.Grant;
+import io.factnet.model.GroupRecord;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -58,11 +61,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -111,16 +116,26 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private final long retentionMillis;
     private final RequestOutcomes outcomes;
     private final Duration purgeInterval;
+    /** Partitions of the project stage's inputs (co-partitioned): a record must be in its key's. */
+    private final int partitions;
     private final Tx tx = new Tx();
     private ProcessorContext<String, Object> context;
     private ProjectStores stores;
     private KeyValueStore<String, SeenRequest> seenStore;
     private KeyValueStore<String, String> seenByTimeStore;
+    private KeyValueStore<String, ProjectRecord> projectStore;
+    private KeyValueStore<String, GroupRecord> groupStore;
     /** The record of the project whose input is being processed (a copy; saved at the end). */
     private ProjectRecord current;
+    /** Whether the last {@link #guarded} step was rolled back (refused or failed). */
+    private boolean rolledBack;
+    /** Where the next sweep of empty project records starts. */
+    private String sweepFrom = "";
+    private static final int SWEEP_BATCH = 1000;
 
-    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes) {
+    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions) {
         this.outcomes = outcomes;
+        this.partitions = partitions;
         this.holdDownMillis = holdDown.toMillis();
         this.retentionMillis = idempotencyRetention.toMillis();
         this.purgeInterval = Duration.ofMillis(Math.max(1000, Math.min(retentionMillis / 10, 60_000)));
@@ -132,17 +147,19 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         this.stores = new ProjectStores(tx, context);
         this.seenStore = context.getStateStore(StoreNames.REQUESTS_SEEN);
         this.seenByTimeStore = context.getStateStore(StoreNames.REQUESTS_SEEN_BY_TIME);
+        this.projectStore = context.getStateStore(StoreNames.PROJECTS);
+        this.groupStore = context.getStateStore(StoreNames.GROUPS);
         context.schedule(purgeInterval, PunctuationType.STREAM_TIME, this::forgetOldRequests);
     }
 
     @Override
     public void process(Record<String, Object> record) {
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
+        RecordMetadata where = context.recordMetadata().orElseThrow();
         try {
             if (record.value() instanceof Grant grant) {
-                onGrant(grant);
+                onGrant(grant, record.key(), where.partition());
             } else if (record.value() instanceof Request request) {
-                onRequest(request, record.key(), topic, record.timestamp());
+                onRequest(request, record.key(), where.topic(), where.partition(), record.timestamp());
             } else {
                 throw new IllegalArgumentException("unexpected input " + record.value().getClass().getName());
             }
@@ -165,19 +182,31 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     // ------------------------------------------------------------------ requests
 
-    private void onRequest(Request request, String key, String topic, long timestamp) {
+    private void onRequest(Request request, String key, String topic, int partition, long timestamp) {
         Object command = request.getCommand();
+        String misplaced = KeyPartitions.misplaced(topic, key, partition, partitions);
         if (command instanceof AppliedAck ack && Topics.NODE_EVENTS.name().equals(topic)) {
+            if (misplaced != null) { // no result to refuse it with; one node's acks in two tasks would show two "last" acks
+                log.warn("applied ack ignored: {}", misplaced);
+                return;
+            }
             onAck(request, ack);
             return;
         }
         Rejected refused = envelope(request, key, topic);
+        if (refused == null && misplaced != null) {
+            refused = Rejected.invalid(misplaced); // run here, it would start a second state of the project in this task
+        }
         if (refused != null) {
-            // Not stored and not queued: the record may not even be in its project's partition.
-            String id = request.getRequestId().length() > 128 ? request.getRequestId().substring(0, 128) : request.getRequestId();
+            // Not stored and not queued: the record may not even be in its project's partition. The result is keyed
+            // by the request id as sent (results are found by it), up to a bound that keeps the result a small record.
+            String id = answerableId(request.getRequestId());
             String project = request.getProject().length() > 128 ? request.getProject().substring(0, 128) : request.getProject();
-            tx.emit(Sinks.RESULTS, id, result(id, project, commandName(command), refused.reason(), refused.getMessage(),
-                    null, List.of()));
+            String message = id.length() < request.getRequestId().length()
+                    ? refused.getMessage() + " (this one has " + request.getRequestId().length() + " characters; answered under its first "
+                    + RequestRoutes.MAX_ANSWERED_REQUEST_ID + ")"
+                    : refused.getMessage();
+            tx.emit(Sinks.RESULTS, id, result(id, project, commandName(command), refused.reason(), message, null, List.of()));
             return;
         }
         current = loadProject(request.getProject());
@@ -188,7 +217,31 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         } else {
             run(queued, false);
         }
-        stores.projects.put(current.getProject(), current);
+        saveProject();
+    }
+
+    /**
+     * The id a refused request is answered under: the id as sent, which its sender waits for, unless it is longer
+     * than {@link RequestRoutes#MAX_ANSWERED_REQUEST_ID} (the client libraries refuse to send such an id): then its
+     * start, so that the result stays a small record whatever the request carried.
+     */
+    static String answerableId(String requestId) {
+        return requestId.length() > RequestRoutes.MAX_ANSWERED_REQUEST_ID
+                ? requestId.substring(0, RequestRoutes.MAX_ANSWERED_REQUEST_ID) : requestId;
+    }
+
+    /**
+     * Stores the project's record, unless it never held anything ({@link EmptyProjects}): then the decisions of
+     * this input were refusals of a project nobody made, and nothing of it is stored but their request ids.
+     */
+    private void saveProject() {
+        if (current.getDecided() == 0 && EmptyProjects.idle(current) && !ADMIN_PROJECT.equals(current.getProject())) {
+            if (stores.projects.get(current.getProject()) != null) {
+                stores.projects.delete(current.getProject());
+            }
+        } else {
+            stores.projects.put(current.getProject(), current);
+        }
     }
 
     /** Checks that need no state: the request id, which topic may carry the command, the project and the key. */
@@ -255,11 +308,14 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     // ------------------------------------------------------------------ grants
 
-    private void onGrant(Grant grant) {
-        current = stores.projects.get(grant.getProject());
+    private void onGrant(Grant grant, String key, int partition) {
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
         QueuedRequest head = current == null || !current.getBusy() ? null : stores.queue.get(queueKey(current.getQueueHead()));
         if (head == null || !head.getRequest().getRequestId().equals(grant.getRequestId())) {
-            log.warn("grant for {} of {} matches no waiting request; ignored", grant.getRequestId(), grant.getProject());
+            log.warn("grant for {} of {} matches no waiting request{}; what it holds goes back to the pools",
+                    Check.quote(grant.getRequestId()), Check.quote(grant.getProject()), misplaced == null ? "" : " (" + misplaced + ")");
+            giveBack(grant);
             current = null;
             return;
         }
@@ -269,6 +325,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         Outcome.Done done = grant.getReason() != Reason.OK
                 ? new Outcome.Done(grant.getReason(), grant.getMessage(), null)
                 : (Outcome.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));
+        if (grant.getReason() == Reason.OK && rolledBack) {
+            giveBack(grant); // the handler refused or failed after the pools gave: nothing of the grant is used
+        }
         current = ctx.record;
         current.setBusy(false);
         finish(request, done, savepoint, current.getClock());
@@ -276,7 +335,14 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         while (!current.getBusy() && current.getQueueHead() < current.getQueueTail()) {
             run(stores.queue.get(queueKey(current.getQueueHead())), true);
         }
-        stores.projects.put(current.getProject(), current);
+        saveProject();
+    }
+
+    /** Sends back to the pools what a grant holds that no request takes. */
+    private void giveBack(Grant grant) {
+        for (Claim release : GrantHoldings.releases(grant)) {
+            tx.emit(Sinks.PROJECT_CLAIMS, release.getHops().get(0).getPool(), release);
+        }
     }
 
     // ------------------------------------------------------------------ acks
@@ -322,8 +388,11 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     /** Runs a handler step; a refusal or a bug rolls its changes back and becomes a refused outcome. */
     private Outcome guarded(ProjectContext ctx, Tx.Savepoint savepoint, Step step) {
         ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
+        rolledBack = true;
         try {
-            return step.run();
+            Outcome outcome = step.run();
+            rolledBack = false;
+            return outcome;
         } catch (Rejected e) {
             tx.rollbackTo(savepoint);
             ctx.record = before;
@@ -352,9 +421,17 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         Result result = result(request.getRequestId(), request.getProject(), commandName(request.getCommand()),
                 done.reason(), done.message(), done.allocation(), new ArrayList<>(touched));
-        current.setDecided(current.getDecided() + 1);
-        result.setSequence(current.getDecided());
+        if (current.getDecided() > 0 || !EmptyProjects.holdsNothing(current, hasGroups(current.getProject()))) {
+            current.setDecided(current.getDecided() + 1);
+            result.setSequence(current.getDecided());
+        } else {
+            // A decision of a project that does not exist and still holds nothing: not numbered, and the record is
+            // not stored (saveProject). Its clock goes too, as if the request had never come (the reference model's view).
+            current.setClock(0);
+        }
         tx.emit(Sinks.RESULTS, request.getRequestId(), result);
+        // The first answer is remembered also for a project that is not stored: a repeat of a refused release must
+        // not release what the project got meanwhile. Request ids are forgotten after the retention, so this is bounded.
         if (done.reason() != Reason.INTERNAL) { // a bug's refusal is not the answer forever: a retry may succeed
             String key = seenKey(request);
             stores.seen.put(key, SeenRequest.newBuilder().setTimestamp(now).setFirstResult(result).build());
@@ -372,6 +449,10 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         return Results.commandName(command);
     }
 
+    private boolean hasGroups(String project) {
+        return !stores.groups.scan(project + "/").isEmpty();
+    }
+
     private ProjectRecord loadProject(String project) {
         ProjectRecord record = stores.projects.get(project);
         return record != null ? record
@@ -387,11 +468,20 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         return String.format("%s/%012d", current.getProject(), sequence);
     }
 
+    private static boolean hasGroups(KeyValueStore<String, GroupRecord> groups, String project) {
+        try (KeyValueIterator<String, GroupRecord> it = groups.prefixScan(project + "/", new StringSerializer())) {
+            return it.hasNext();
+        }
+    }
+
     private static String seenKey(Request request) {
         return request.getProject() + "/" + request.getRequestId();
     }
 
-    /** Forgets request ids older than the retention (by event time): the first results of very old requests. */
+    /**
+     * Forgets request ids older than the retention (by event time): the first results of very old requests. Then
+     * sweeps on through the project records ({@link #sweepEmptyProjects}).
+     */
     private void forgetOldRequests(long streamTime) {
         long cutoff = streamTime - retentionMillis;
         List<KeyValue<String, String>> expired = new ArrayList<>();
@@ -410,6 +500,34 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         if (!expired.isEmpty()) {
             log.debug("forgot {} request ids older than {}", expired.size(), cutoff);
+        }
+        sweepEmptyProjects(cutoff);
+    }
+
+    /**
+     * Purges the project records that hold nothing and whose request ids are all forgotten ({@link EmptyProjects}):
+     * a project's clock is its latest decision's time, so below the cutoff none of its ids is remembered. A sweep
+     * looks at {@value #SWEEP_BATCH} records per run, from where the last one stopped, so it also finds the records
+     * that refused requests left before issue 16, whose ids were forgotten long ago.
+     */
+    private void sweepEmptyProjects(long cutoff) {
+        List<String> purge = new ArrayList<>();
+        try (KeyValueIterator<String, ProjectRecord> it = projectStore.range(sweepFrom, null)) {
+            String last = null;
+            for (int i = 0; i < SWEEP_BATCH && it.hasNext(); i++) {
+                KeyValue<String, ProjectRecord> entry = it.next();
+                last = entry.key;
+                ProjectRecord record = entry.value;
+                if (record.getClock() < cutoff && EmptyProjects.idle(record)
+                        && EmptyProjects.holdsNothing(record, hasGroups(groupStore, entry.key))) {
+                    purge.add(entry.key);
+                }
+            }
+            sweepFrom = last != null && it.hasNext() ? last + "\0" : ""; // the next key after the last one seen
+        }
+        purge.forEach(projectStore::delete);
+        if (!purge.isEmpty()) {
+            log.debug("purged {} project records that hold nothing and decided nothing since {}", purge.size(), cutoff);
         }
     }
 }

@@ -22,9 +22,12 @@ import io.factnet.model.CreateVpn;
 import io.factnet.model.DefineFloatingPool;
 import io.factnet.model.DefineSupernet;
 import io.factnet.model.DefineVlanRange;
+import io.factnet.model.DeleteSecurityGroup;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Protocol;
+import io.factnet.model.Reason;
 import io.factnet.model.RegisterNode;
+import io.factnet.model.ReleaseFloatingIp;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
@@ -135,6 +138,10 @@ class ControllerHttpTest {
             }
             awaitResults(reader);
             assertThat(results.values()).allSatisfy(r -> assertThat(r.getStatus()).as(r.getMessage()).isEqualTo(Status.ACCEPTED));
+            // Projects that only ever had refused requests (issue 16: each was stored, listed and answered 200).
+            send(producer, "ghost-1", "release", new ReleaseFloatingIp("203.0.113.1"));
+            send(producer, "ghost-2", "delete-group", new DeleteSecurityGroup("web"));
+            awaitResults(reader);
 
             // An agent of n1 acks an offset three below its partition's end: an offset lag of 2.
             TopicPartition partition = new TopicPartition(Topics.NODE_ROUTING.name(), NodeKeys.partition("n1", 4));
@@ -308,6 +315,14 @@ class ControllerHttpTest {
     void badQueriesGetAJsonErrorWithTheirStatus() throws Exception {
         for (ControllerServer server : List.of(a, b)) {
             assertError(server, "/v1/projects/nope", 404, "no project nope");
+            for (String ghost : List.of("ghost-1", "ghost-2")) {
+                assertThat(results.get(idOf.get(ghost + "/" + (ghost.equals("ghost-1") ? "release" : "delete-group"))).getReason())
+                        .isEqualTo(Reason.NOT_FOUND);
+                assertError(server, "/v1/projects/" + ghost, 404, "no project " + ghost);
+            }
+            List<String> listed = new ArrayList<>();
+            ok(server, "/v1/projects").get("projects").forEach(p -> listed.add(p.get("project").asText()));
+            assertThat(listed).containsAll(PROJECTS).doesNotContain("ghost-1", "ghost-2");
             assertError(server, "/v1/projects/nope/instances", 404, "no project nope");
             assertError(server, "/v1/projects/bad%20name", 400, "project must be");
             assertError(server, "/v1/floating-ips?pool=", 400, "pool must be");

@@ -292,6 +292,8 @@ public final class ReferenceModel {
         long clock;
         long macCounter;
         int explicitGroups;
+        /** Whether a decision has left the project holding something: until then the controller stores no record of it. */
+        boolean exists;
         NetworkState network;
         final TreeMap<String, GroupState> groups = new TreeMap<>();
         final Map<String, FixedState> fixed = new TreeMap<>();
@@ -453,7 +455,21 @@ public final class ReferenceModel {
             outcome = new Outcome(request.getRequestId(), Status.REJECTED, r.reason, Map.of(), Set.of());
         }
         seen.put(seenKey, outcome);
+        if (!project.exists) {
+            if (holdsNothing(request.getProject(), project)) {
+                projects.remove(request.getProject()); // a project nobody made: nothing of it is kept but the request id
+            } else {
+                project.exists = true;
+            }
+        }
         return outcome;
+    }
+
+    /** The controller's EmptyProjects.holdsNothing: no network, published group, address, VPN or quota of its own. */
+    private static boolean holdsNothing(String name, ProjectState p) {
+        return !ADMIN_PROJECT.equals(name) && p.network == null && p.vpn == null && p.fixed.isEmpty() && p.floating.isEmpty()
+                && p.explicitGroups == 0 && p.groups.values().stream().noneMatch(g -> g.published)
+                && p.floatingQuota == 10 && p.groupQuota == 10 && p.ruleQuota == 20 && p.fixedQuota == -1;
     }
 
     private static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
