@@ -99,9 +99,6 @@ final class NodePool {
             }
         }
         NodeRecord existing = ctx.nodes().get(id);
-        if (command.getPublicKey() != null && !command.getRoles().contains(NodeRole.TUNNELING)) {
-            throw Rejected.invalid("publicKey is the WireGuard key of a tunneling node; node " + id + " has roles " + command.getRoles());
-        }
         Bitmap ports = Bitmap.empty(last - first + 1);
         Map<String, Integer> load = new TreeMap<>();
         command.getRoles().forEach(role -> load.put(role.name(), 0));

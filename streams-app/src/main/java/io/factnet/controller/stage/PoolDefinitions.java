@@ -53,6 +53,7 @@ public final class PoolDefinitions {
                 "physicalNetworks must not repeat");
         if (command.getPublicKey() != null) {
             Check.wireguardKey(command.getPublicKey());
+            Check.that(command.getRoles().contains(NodeRole.TUNNELING), "publicKey is the WireGuard key of a tunneling node");
         }
     }
 

@@ -297,8 +297,16 @@ public final class RequestGenerator {
         int last = id.equals("t1") ? 51820 + random.nextInt(3) : id.equals("t2") ? 6000 + random.nextInt(2)
                 : first == 7000 ? 7999 : 52819;
         String address = chance(90) ? ADDRESSES.getOrDefault(id, "192.0.2.9") : "192.0.2.250";
-        Step step = node(id, roles, address, first, last);
-        return chance(50) ? step : step(Topics.ADMIN_REQUESTS.name(), ADMIN, step.request().getCommand());
+        RegisterNode.Builder command = RegisterNode.newBuilder((RegisterNode) node(id, roles, address, first, last).request().getCommand());
+        if (chance(40)) { // the physical networks it serves (else every one), now and then one it cannot take away
+            command.setPhysicalNetworks(one(List.of(List.of("physnet1"), List.of("physnet1", "physnet2"), List.of("physnet2", "physnet3"),
+                    List.of("physnet1", "physnet1"))));
+        }
+        if (chance(10)) { // an operator pins (or rotates) a key; on a node that does not tunnel it is refused
+            command.setPublicKey(one(KEYS));
+        }
+        // nodes do not register themselves: on the node-events topic it is refused
+        return step(chance(20) ? Topics.NODE_EVENTS.name() : Topics.ADMIN_REQUESTS.name(), ADMIN, command.build());
     }
 
     private Step envelopeFault(String p) {
@@ -328,7 +336,7 @@ public final class RequestGenerator {
     }
 
     private Step node(String id, List<NodeRole> roles, String address, int first, int last) {
-        return step(Topics.NODE_EVENTS.name(), ADMIN, RegisterNode.newBuilder().setNodeId(id).setRoles(roles)
+        return step(Topics.ADMIN_REQUESTS.name(), ADMIN, RegisterNode.newBuilder().setNodeId(id).setRoles(roles)
                 .setPublicAddress(address).setVpnPortFirst(first).setVpnPortLast(last).build());
     }
 
