@@ -6,6 +6,7 @@ import static io.factnet.cli.NodeSettingsOptions.nonBlank;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
 import io.factnet.cli.request.DurationConverter;
+import io.factnet.cli.request.Names;
 import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeMetrics;
@@ -86,6 +87,12 @@ final class NodeCommand implements Callable<Integer> {
                     + "(the chaos tests' failing agent; env FACTNET_FAIL_APPLY_WHILE).")
     Path failApplyWhile;
 
+    @Option(names = "--register", defaultValue = "${env:FACTNET_REGISTER:-false}",
+            description = "Send the node's registration on factnet.admin-requests itself at start: only where its principal may "
+                    + "write that topic (one principal for everything, as docker/compose.yaml). Else an operator sends the "
+                    + "register-node line this command prints (env FACTNET_REGISTER).")
+    boolean register;
+
     @Option(names = "--metrics-port", defaultValue = "${env:FACTNET_METRICS_PORT:-0}",
             description = "Serve the agents' Prometheus metrics on this port (0: off; env FACTNET_METRICS_PORT).")
     int metricsPort;
@@ -106,6 +113,11 @@ final class NodeCommand implements Callable<Integer> {
         try (UntilStopped untilStopped = new UntilStopped();
              NodeProcess node = NodeProcess.build(config, settings.kafkaWith(Map.of()), settings.registryClient()).start();
              NodeMetrics metrics = NodeMetrics.serve(metricsHost, metricsPort, node)) {
+            if (register) {
+                node.register();
+            }
+            out.println((register ? "registered on factnet.admin-requests as: " : "register it (an operator, on factnet.admin-requests): ")
+                    + Names.commandLine(node.registration()));
             out.println("factnet node " + config.nodeId() + ": " + config.roles() + " with the "
                     + config.driver().name().toLowerCase(Locale.ROOT) + " driver, state in " + config.stateDir()
                     + (metricsPort > 0 ? ", metrics on " + metricsHost + ":" + metricsPort : "") + "; Ctrl-C stops");

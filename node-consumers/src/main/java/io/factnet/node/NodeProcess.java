@@ -1,6 +1,7 @@
 package io.factnet.node;
 
 import io.factnet.model.NodeRole;
+import io.factnet.model.RegisterNode;
 import io.factnet.node.addressing.AddressingReconciler;
 import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.CommandRunner;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One node: an agent per role, on one kernel (real, or simulated by the render driver), with one
  * producer for its events. {@link #build} checks every role can run here before anything starts;
- * {@link #start} registers the node and starts the agents.
+ * {@link #start} starts the agents. The node does not register itself on node events (refused there,
+ * ADR 0025): an operator sends {@link #registration()} on factnet.admin-requests, or {@link #register()}
+ * does where the node's principal may write that topic.
  */
 public final class NodeProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
@@ -46,13 +49,15 @@ public final class NodeProcess implements AutoCloseable {
     private final KafkaNodeEvents events;
     private final List<NodeAgent<?>> agents;
     private final Optional<SimulatedHost> simulated;
+    private final Optional<String> publicKey;
 
     private NodeProcess(NodeConfig config, KafkaNodeEvents events, List<NodeAgent<?>> agents,
-                        Optional<SimulatedHost> simulated) {
+                        Optional<SimulatedHost> simulated, Optional<String> publicKey) {
         this.config = config;
         this.events = events;
         this.agents = agents;
         this.simulated = simulated;
+        this.publicKey = publicKey;
     }
 
     public static NodeProcess build(NodeConfig config, Map<String, Object> clientConfig, SchemaRegistryClient registry) {
@@ -70,7 +75,8 @@ public final class NodeProcess implements AutoCloseable {
         for (RoleReconciler<?> reconciler : reconcilers) {
             agents.add(agent(config, reconciler, clientConfig, registry, events));
         }
-        return new NodeProcess(config, events, agents, simulated);
+        Optional<String> publicKey = reconcilers.stream().map(RoleReconciler::publicKey).flatMap(Optional::stream).findFirst();
+        return new NodeProcess(config, events, agents, simulated, publicKey);
     }
 
     @SuppressWarnings("unchecked")
@@ -128,10 +134,28 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** Registers the node (its roles, public address, VPN ports) and starts every agent. */
+    /**
+     * The node's registration: its roles, public address, VPN ports, the physical networks it has an interface
+     * on (--physical-interface) and, when it tunnels here, its WireGuard public key (pinned by the registration).
+     */
+    public RegisterNode registration() {
+        List<String> physicalNetworks = config.bridging().physicalInterfaces().keySet().stream().sorted().toList();
+        return RegisterNode.newBuilder().setNodeId(config.nodeId()).setRoles(config.registeredRoles())
+                .setPublicAddress(config.routing().publicAddress().toString()).setVpnPortFirst(config.vpnPortFirst())
+                .setVpnPortLast(config.vpnPortLast()).setPhysicalNetworks(physicalNetworks).setPublicKey(publicKey.orElse(null))
+                .build();
+    }
+
+    /** Sends {@link #registration()} on factnet.admin-requests: only where the node's principal may write it. */
+    public NodeProcess register() {
+        RegisterNode node = registration();
+        events.publishAdmin(NodeEvents.register(node.getNodeId(), node.getRoles(), node.getPublicAddress(), node.getVpnPortFirst(),
+                node.getVpnPortLast(), node.getPhysicalNetworks(), node.getPublicKey()));
+        return this;
+    }
+
+    /** Starts every agent. */
     public NodeProcess start() {
-        events.publish(NodeEvents.register(config.nodeId(), config.registeredRoles(),
-                config.routing().publicAddress().toString(), config.vpnPortFirst(), config.vpnPortLast()));
         agents.forEach(NodeAgent::start);
         log.info("node {} runs {} with the {} driver{}; state in {}", config.nodeId(), config.roles(),
                 config.driver().name().toLowerCase(Locale.ROOT), config.netns().map(ns -> " in netns " + ns).orElse(""),

@@ -105,7 +105,7 @@ class AdminCommandsTest extends TopologyTestBase {
     }
 
     @Test
-    void nodesRegisterFromTheAdminTopicOrThemselvesAndPublishTheirLoad() {
+    void nodesRegisterFromTheAdminTopicAndPublishTheirLoad() {
         rejected(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("n1").setRoles(List.of()).setPublicAddress("1.2.3.4").build()),
                 Reason.INVALID_ARGUMENT);
         rejected(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("n1").setRoles(List.of(NodeRole.ROUTING, NodeRole.ROUTING))
@@ -117,7 +117,7 @@ class AdminCommandsTest extends TopologyTestBase {
         rejected(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("n/1").setRoles(List.of(NodeRole.ROUTING))
                 .setPublicAddress("1.2.3.4").build()), Reason.INVALID_ARGUMENT);
         standardPools();
-        accepted(d.nodeEvent(ADMIN, RegisterNode.newBuilder().setNodeId("r2").setRoles(List.of(NodeRole.ROUTING))
+        accepted(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("r2").setRoles(List.of(NodeRole.ROUTING))
                 .setPublicAddress("198.51.100.9").build()));
         assertThat(d.fact(Topics.STATE_NODES, "r2").getRoles()).containsExactly(NodeRole.ROUTING);
         accepted(d.submit("p1", CreateNetwork.newBuilder().build()));

@@ -255,6 +255,7 @@ final class FactInvariants {
                 problems.add("network of " + vpn.getProject() + " names tunneling node " + network.getNodes().getTunneling());
             }
         }
+        interfaceNames(problems);
         compare("routing", routing, driver.view(Topics.NODE_ROUTING).keySet(), problems);
         compare("addressing", addressing, driver.view(Topics.NODE_ADDRESSING).keySet(), problems);
         compare("bridging", bridging, driver.view(Topics.NODE_BRIDGING).keySet(), problems);
@@ -264,6 +265,35 @@ final class FactInvariants {
                 int expected = load.getOrDefault(node.getNodeId() + "/" + role, 0);
                 if (node.getLoad().getOrDefault(role.name(), 0) != expected) {
                     problems.add("node " + node.getNodeId() + " has load " + node.getLoad() + " but carries " + expected + " as " + role);
+                }
+            }
+        }
+    }
+
+    /**
+     * A node's interfaces are named by the VLAN id (br, vlan, wg + id; dnsmasq binds to the bridge): one name on one
+     * node belongs to one network, and every node serves the physical networks of the networks it carries (issue 16).
+     */
+    private void interfaceNames(List<String> problems) {
+        Map<String, String> owners = new HashMap<>();
+        for (Network network : driver.view(Topics.STATE_NETWORKS).values()) {
+            Node routing = driver.fact(Topics.STATE_NODES, network.getNodes().getRouting());
+            Set<String> named = new TreeSet<>(List.of(network.getNodes().getAddressing(), network.getNodes().getBridging()));
+            if (network.getNodes().getTunneling() != null) {
+                named.add(network.getNodes().getTunneling());
+            }
+            for (String nodeId : named) {
+                String owner = owners.putIfAbsent(nodeId + "/" + network.getVlan(), network.getProject());
+                if (owner != null) {
+                    problems.add("node " + nodeId + " carries VLAN " + network.getVlan() + " of " + owner + " and of " + network.getProject());
+                }
+            }
+            named.add(routing == null ? network.getNodes().getRouting() : routing.getNodeId());
+            for (String nodeId : named) {
+                Node node = driver.fact(Topics.STATE_NODES, nodeId);
+                if (node != null && !node.getPhysicalNetworks().isEmpty() && !node.getPhysicalNetworks().contains(network.getPhysicalNetwork())) {
+                    problems.add("node " + nodeId + " carries the network of " + network.getProject() + " on "
+                            + network.getPhysicalNetwork() + " but serves only " + node.getPhysicalNetworks());
                 }
             }
         }

@@ -223,7 +223,8 @@ public final class FactnetBench implements BenchRun {
                 DefineVlanRange.newBuilder().setFirst(1).setLast(4094).build(),
                 DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build(),
                 DefineFloatingPool.newBuilder().setPool(RequestMix.POOL).setCidrs(List.of(FLOATING_CIDR)).build(),
-                RegisterNode.newBuilder().setNodeId(NODE_ID).setRoles(List.copyOf(NODE_ROLES)).setPublicAddress(NODE_ADDRESS).build());
+                RegisterNode.newBuilder().setNodeId(NODE_ID).setRoles(List.copyOf(NODE_ROLES)).setPublicAddress(NODE_ADDRESS)
+                        .setPhysicalNetworks(List.of("physnet1")).build());
         List<Request> requests = new ArrayList<>();
         for (Object command : commands) {
             requests.add(Request.newBuilder().setRequestId("setup-" + requests.size()).setProject(RequestRoutes.ADMIN_PROJECT)

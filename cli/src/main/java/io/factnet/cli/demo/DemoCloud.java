@@ -107,7 +107,7 @@ public final class DemoCloud implements AutoCloseable {
     private NodeConfig nodeConfig(Scenario.DemoNode node) {
         RoutingConfig routing = new RoutingConfig(Ipv4Address.parse(node.publicAddress()), new InterfaceName("eth0"),
                 RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES);
-        BridgingConfig bridging = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of("physnet1", new InterfaceName("eth1")));
+        BridgingConfig bridging = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of(Scenario.PHYSICAL_NETWORK, new InterfaceName("eth1")));
         TunnelingConfig tunneling = new TunnelingConfig("", TunnelingConfig.Implementation.AUTO);
         return new NodeConfig(node.nodeId(), node.roles(), node.roles(), NodeConfig.Driver.RENDER,
                 Optional.empty(), nodeFolder(node.nodeId()), routing, bridging, tunneling, 51820, 52819,

@@ -29,6 +29,8 @@ import java.util.Map;
  */
 public final class Scenario {
     public static final String POOL = "public";
+    /** The physical network of every project network (the default of CreateNetwork); every node has an interface on it. */
+    public static final String PHYSICAL_NETWORK = "physnet1";
     public static final String SUPERNET = "10.20.0.0/16";
     public static final String FLOATING_CIDR = "203.0.113.0/24";
     public static final int VLAN_FIRST = 100;
@@ -102,7 +104,7 @@ public final class Scenario {
         requests.add(request(admin, DefineFloatingPool.newBuilder().setPool(POOL).setCidrs(List.of(FLOATING_CIDR)).build()));
         for (DemoNode node : NODES) {
             requests.add(request(admin, RegisterNode.newBuilder().setNodeId(node.nodeId()).setRoles(node.roles())
-                    .setPublicAddress(node.publicAddress()).build()));
+                    .setPublicAddress(node.publicAddress()).setPhysicalNetworks(List.of(PHYSICAL_NETWORK)).build()));
         }
         return requests;
     }

@@ -79,6 +79,8 @@ public final class OutcomeTracker implements AutoCloseable {
     private final Map<NodeTarget, PriorityQueue<Waiting>> readerBehind = new HashMap<>();
     private final Map<NodeTarget, PriorityQueue<Waiting>> ackBehind = new HashMap<>();
     private final Map<NodeTarget, Long> acked = new HashMap<>();
+    /** The last end offset asked of each node partition: asked again only for an ack at or past it. */
+    private final Map<TopicPartition, Long> knownEnds = new HashMap<>();
     private volatile boolean closing;
     private volatile Throwable failure;
 
@@ -233,8 +235,23 @@ public final class OutcomeTracker implements AutoCloseable {
                 || ack.getPartition() != NodeKeys.partition(ack.getNodeId(), partitions)) {
             return; // a failed apply covers nothing; it is kept in lastAcks for the messages
         }
-        acked.merge(node, ack.getAppliedOffset(), Math::max);
+        acked.merge(node, bounded(node, ack.getAppliedOffset()), Math::max);
         release(node, now);
+    }
+
+    /**
+     * An ack's offset bounded by the end of the node's partition as the ack is read. Acks are not
+     * authenticated, and the highest one counts: a forged ack far past the end would count every later
+     * change as applied. A real ack comes after its records, so the end is past them (ADR 0025).
+     */
+    private long bounded(NodeTarget node, long offset) {
+        TopicPartition partition = partitionOf(node);
+        Long end = knownEnds.get(partition);
+        if (end == null || offset >= end) {
+            end = logEnds.endOffsets(List.of(partition)).get(partition);
+            knownEnds.put(partition, end);
+        }
+        return Math.min(offset, end - 1);
     }
 
     private void onNodeRecord(ConsumerRecord<String, byte[]> record) {

@@ -1,6 +1,10 @@
 package io.factnet.cli.request;
 
+import java.util.Collection;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 
 /** The one naming rule between the schemas and the command line: camelCase and PascalCase to kebab-case. */
 public final class Names {
@@ -28,5 +32,28 @@ public final class Names {
     /** The option of a field: {@code --} and its kebab-case name. */
     public static String option(String fieldName) {
         return "--" + kebab(fieldName);
+    }
+
+    /**
+     * The {@code factnet request} line that sends this command (null fields and empty lists left out, lists
+     * comma-separated, enums in lower case), e.g. for a node to print the registration an operator sends.
+     * Values are the node's own validated settings, not client data.
+     */
+    public static String commandLine(SpecificRecord command) {
+        StringBuilder line = new StringBuilder("factnet request ").append(kebab(command.getSchema().getName()));
+        for (Schema.Field field : command.getSchema().getFields()) {
+            Object value = command.get(field.pos());
+            if (value == null || value instanceof Collection<?> list && list.isEmpty()) {
+                continue;
+            }
+            String text = value instanceof Collection<?> list
+                    ? list.stream().map(Names::text).collect(Collectors.joining(",")) : text(value);
+            line.append(' ').append(option(field.name())).append(' ').append(text);
+        }
+        return line.toString();
+    }
+
+    private static String text(Object value) {
+        return value instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : String.valueOf(value);
     }
 }

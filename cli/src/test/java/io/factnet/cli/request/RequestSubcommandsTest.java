@@ -90,6 +90,21 @@ class RequestSubcommandsTest {
     }
 
     @Test
+    void theRegistrationANodePrintsParsesBackToTheSameCommand() {
+        RegisterNode node = RegisterNode.newBuilder().setNodeId("node-1").setRoles(List.of(NodeRole.ROUTING, NodeRole.TUNNELING))
+                .setPublicAddress("192.0.2.10").setVpnPortFirst(51820).setVpnPortLast(51829)
+                .setPhysicalNetworks(List.of("physnet1", "physnet2")).setPublicKey("xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=").build();
+        String line = Names.commandLine(node);
+        assertThat(line).startsWith("factnet request register-node --node-id node-1 --roles routing,tunneling")
+                .contains(" --physical-networks physnet1,physnet2 --public-key xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=");
+        String[] args = line.substring("factnet ".length()).split(" ");
+        assertThat(parse(args).getCommand()).isEqualTo(node);
+        RegisterNode plain = RegisterNode.newBuilder(node).setPhysicalNetworks(List.of()).setPublicKey(null).build();
+        assertThat(Names.commandLine(plain)).doesNotContain("--physical-networks", "--public-key");
+        assertThat(parse(Names.commandLine(plain).substring("factnet ".length()).split(" ")).getCommand()).isEqualTo(plain);
+    }
+
+    @Test
     void enumsAreCaseInsensitiveAndDefaultsComeFromTheSchema() {
         RegisterNode node = (RegisterNode) parse("request", "register-node", "--node-id", "n1", "--roles", "routing,Addressing",
                 "--public-address", "192.0.2.10", "--request-id", "r-1").getCommand();

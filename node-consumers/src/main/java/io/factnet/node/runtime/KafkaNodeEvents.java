@@ -12,7 +12,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Publishes node events to factnet.node-events with an idempotent producer (acks=all). */
+/**
+ * Publishes node events to factnet.node-events with an idempotent producer (acks=all), and, where the
+ * node's principal may write it, its registration to factnet.admin-requests.
+ */
 public final class KafkaNodeEvents implements NodeEventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaNodeEvents.class);
 
@@ -30,8 +33,17 @@ public final class KafkaNodeEvents implements NodeEventSink, AutoCloseable {
 
     @Override
     public void publish(Request event) {
+        send(Topics.NODE_EVENTS.name(), event);
+    }
+
+    /** An admin command (the node's registration): refused on node events, it goes where operators write. */
+    public void publishAdmin(Request command) {
+        send(Topics.ADMIN_REQUESTS.name(), command);
+    }
+
+    private void send(String topic, Request event) {
         String key = RequestRoutes.keyOf(event);
-        producer.send(new ProducerRecord<>(Topics.NODE_EVENTS.name(), key, event), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topic, key, event), (metadata, error) -> {
             if (error != null) {
                 log.error("cannot publish {} for {}: {}", event.getCommand().getClass().getSimpleName(), key,
                         error.getMessage());

@@ -14,21 +14,27 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The requests a node agent sends on factnet.node-events. Every one gets a fresh request id (the
- * controller answers a repeated id with the first result, and a node that registers again with a
- * new address must not be taken for a duplicate), made of the characters the controller accepts.
- * RegisterNode is pool-wide (project {@value RequestRoutes#ADMIN_PROJECT}); leases belong to the
- * network's project; acks to none (project {@value RequestRoutes#ADMIN_PROJECT}, key node/role).
+ * The requests a node agent sends on factnet.node-events, and its registration. Every one gets a fresh
+ * request id (the controller answers a repeated id with the first result, and a node that registers
+ * again with a new address must not be taken for a duplicate), made of the characters the controller
+ * accepts. RegisterNode is pool-wide (project {@value RequestRoutes#ADMIN_PROJECT}) and goes on
+ * factnet.admin-requests only (ADR 0025); leases belong to the network's project; acks to none
+ * (project {@value RequestRoutes#ADMIN_PROJECT}, key node/role).
  */
 public final class NodeEvents {
 
     private NodeEvents() {
     }
 
+    /**
+     * @param physicalNetworks those the node has an interface on (empty: every one)
+     * @param publicKey        a tunneling node's WireGuard public key (pinned by the registration), else null
+     */
     public static Request register(String nodeId, List<NodeRole> roles, String publicAddress, int vpnPortFirst,
-                                   int vpnPortLast) {
+                                   int vpnPortLast, List<String> physicalNetworks, String publicKey) {
         return request("register:" + nodeId, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles)
-                .setPublicAddress(publicAddress).setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast).build());
+                .setPublicAddress(publicAddress).setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast)
+                .setPhysicalNetworks(physicalNetworks).setPublicKey(publicKey).build());
     }
 
     public static Request ack(String nodeId, NodeRole role, int partition, long appliedOffset, Map<String, Long> counts,

@@ -148,7 +148,7 @@ class LinuxEndToEndTest {
         cloud.admin(DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
         cloud.admin(DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
         cloud.admin(DefineFloatingPool.newBuilder().setPool("public").setRanges(List.of(FLOATING_RANGE)).build());
-        agents = NodeProcess.build(node(), clients, registry).start();
+        agents = NodeProcess.build(node(), clients, registry).start().register(); // one principal here: it may write admin requests
         cloud.awaitStore(stores -> stores.node(NODE), "node " + NODE + " registered by its agents");
 
         Allocation network = cloud.request(PROJECT, CreateNetwork.newBuilder().build()).result().getAllocated();

@@ -162,17 +162,18 @@ class NodeAgentKafkaTest {
                                     "10.0.0.0/20", peer(peer, "172.16.100.2/32"))))));
             try (NodeProcess node = NodeProcess.build(config, Map.of("bootstrap.servers", kafka.bootstrapServers()), registry)
                     .start()) {
-                RegisterNode registered = (RegisterNode) events.await(r -> r.getCommand() instanceof RegisterNode n
-                        && n.getNodeId().equals("render1"), WAIT).getCommand();
+                // the node does not register itself on node events (refused there): its registration is for an operator
+                RegisterNode registered = node.registration();
                 assertThat(registered.getRoles()).containsExactly(NodeRole.values());
                 assertThat(registered.getPublicAddress()).isEqualTo("198.51.100.1");
+                assertThat(registered.getPhysicalNetworks()).containsExactly("physnet1");
                 AppliedAck tunneling = null;
                 for (NodeRole role : NodeRole.values()) {
                     AppliedAck ack = events.awaitAck("render1", role, offsets.get(role), WAIT);
                     assertThat(ack.getError()).as(role.name()).isNull();
                     tunneling = role == NodeRole.TUNNELING ? ack : tunneling;
                 }
-                assertThat(tunneling.getPublicKey()).hasSize(44);
+                assertThat(tunneling.getPublicKey()).hasSize(44).isEqualTo(registered.getPublicKey());
                 assertThat(Files.readString(state.resolve("routing/factnet.nft"))).contains("198.51.100.10 : 10.0.1.5");
                 assertThat(Files.readString(state.resolve("routing/commands.txt"))).contains("nft -f " + state.resolve("routing/factnet.nft"));
                 assertThat(Files.readString(state.resolve("addressing/br100/hosts"))).isEqualTo("fa:16:3e:00:00:05,vm1,10.0.1.5\n");

@@ -16,7 +16,7 @@ class NodeEventsTest {
     @Test
     void eventsCarryFreshValidIdsAndTheKeysOfTheRequestRoutes() {
         String node = "n".repeat(64);
-        Request register = NodeEvents.register(node, List.of(NodeRole.ROUTING), "198.51.100.1", 51820, 51829);
+        Request register = NodeEvents.register(node, List.of(NodeRole.ROUTING), "198.51.100.1", 51820, 51829, List.of("physnet1"), null);
         Request ack = NodeEvents.ack(node, NodeRole.TUNNELING, 3, 41, Map.of("tunnels", 1L), 12, null, "k");
         Request granted = NodeEvents.leaseGranted("p1", node, "10.0.1.5", "fa:16:3e:00:00:05", "vm1");
         Request released = NodeEvents.leaseReleased("p1", node, "10.0.1.5", "fa:16:3e:00:00:05");

@@ -33,12 +33,13 @@ public final class Fleet {
             new Pool("public-b", List.of("198.51.100.0/25", "198.51.100.128/25"), List.of(), List.of(), "198.51.100.", 1, 254),
             new Pool("public-c", List.of(), List.of("192.0.2.10-192.0.2.250"), List.of(), "192.0.2.", 10, 250));
 
+    /** Every node has an interface on the one physical network (NodeAgentProcess.RENDER_SETTINGS) and registers it. */
     public static final List<RegisterNode> NODES = List.of(
-            RegisterNode.newBuilder().setNodeId("node-1").setPublicAddress("198.18.0.1")
+            RegisterNode.newBuilder().setNodeId("node-1").setPublicAddress("198.18.0.1").setPhysicalNetworks(List.of(PHYSICAL_NETWORK))
                     .setRoles(List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING, NodeRole.TUNNELING)).build(),
-            RegisterNode.newBuilder().setNodeId("node-2").setPublicAddress("198.18.0.2")
+            RegisterNode.newBuilder().setNodeId("node-2").setPublicAddress("198.18.0.2").setPhysicalNetworks(List.of(PHYSICAL_NETWORK))
                     .setRoles(List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING)).build(),
-            RegisterNode.newBuilder().setNodeId("node-3").setPublicAddress("198.18.0.3")
+            RegisterNode.newBuilder().setNodeId("node-3").setPublicAddress("198.18.0.3").setPhysicalNetworks(List.of(PHYSICAL_NETWORK))
                     .setRoles(List.of(NodeRole.TUNNELING)).setVpnPortFirst(53000).setVpnPortLast(53999).build());
 
     /** The admin commands that set the fleet up, in order. */

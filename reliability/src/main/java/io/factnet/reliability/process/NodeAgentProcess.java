@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
 /**
  * {@code factnet node --driver render} for one node of the fleet, as its own process: one agent per role
  * of the node, writing its render folder (rule files, hosts files, WireGuard configurations and the command
- * plan) under {@code stateDir}, registering the node exactly as the fleet's admin setup does (so the
- * registration changes nothing). Its applies can be made to fail from outside: while {@link #failFile()}
+ * plan) under {@code stateDir}. The node does not register itself (ADR 0025): the fleet's admin setup
+ * registers it, with the physical network of its {@code --physical-interface}. Its applies can be made to fail from outside: while {@link #failFile()}
  * exists, every command of the render driver fails like a broken tool ({@code --fail-apply-while}).
  */
 public final class NodeAgentProcess {

@@ -109,6 +109,7 @@ final class StateViews {
         view.set("roles", AvroJson.value(node.getRoles()));
         view.put("publicAddress", node.getPublicAddress());
         view.put("publicKey", node.getPublicKey());
+        view.set("physicalNetworks", AvroJson.value(node.getPhysicalNetworks()));
         view.set("load", AvroJson.value(node.getLoad()));
         ObjectNode ports = view.putObject("vpnPorts");
         ports.put("first", node.getVpnPortFirst());

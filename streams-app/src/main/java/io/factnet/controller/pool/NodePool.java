@@ -10,21 +10,28 @@ import io.factnet.model.NodePlacement;
 import io.factnet.model.NodeRecord;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
+import io.factnet.model.NodeVlan;
 import io.factnet.model.Reason;
 import io.factnet.model.RegisterNode;
 import io.factnet.topics.Topics;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Registered nodes (pool key "nodes"): placement of networks on the least loaded node per role (ties:
- * the smallest node id, so placement is deterministic), and each tunneling node's VPN ports.
+ * Registered nodes (pool key "nodes"): placement of networks on the least loaded node per role that can
+ * carry them (ties: the smallest node id, so placement is deterministic; {@link NetworkSite}), each
+ * tunneling node's VPN ports, and its WireGuard key.
  */
 final class NodePool {
+    private static final Logger log = LoggerFactory.getLogger(NodePool.class);
+
     private NodePool() {
     }
 
@@ -37,11 +44,37 @@ final class NodePool {
         ctx.tx().emit(Sinks.of(Topics.STATE_NODES), record.getNode().getNodeId(), record.getNode());
     }
 
-    static void addLoad(PoolContext ctx, String nodeId, NodeRole role, int delta) {
+    /** One more network on the node for the role, and its VLAN there (what later placements must not clash with). */
+    static void carry(PoolContext ctx, String nodeId, NodeRole role, NetworkSite site) {
+        NodeRecord record = ctx.nodes().get(nodeId);
+        if (record == null) {
+            return;
+        }
+        List<NodeVlan> vlans = withoutEntry(record, role, site.project());
+        if (site.known()) {
+            vlans.add(site.entry(role));
+        }
+        record.setVlans(vlans);
+        addLoad(ctx, record, role, 1);
+    }
+
+    /** The project's network leaves the node for the role: one unit of load and its VLAN entry. */
+    static void drop(PoolContext ctx, String nodeId, NodeRole role, String project) {
         NodeRecord record = ctx.nodes().get(nodeId);
         if (record == null) {
             return; // released by a node that is gone: nothing to give back
         }
+        record.setVlans(withoutEntry(record, role, project));
+        addLoad(ctx, record, role, -1);
+    }
+
+    private static List<NodeVlan> withoutEntry(NodeRecord record, NodeRole role, String project) {
+        List<NodeVlan> vlans = new ArrayList<>(record.getVlans());
+        vlans.removeIf(v -> v.getRole() == role && v.getProject().equals(project));
+        return vlans;
+    }
+
+    private static void addLoad(PoolContext ctx, NodeRecord record, NodeRole role, int delta) {
         Map<String, Integer> load = new TreeMap<>(record.getNode().getLoad());
         load.put(role.name(), Math.max(0, load.getOrDefault(role.name(), 0) + delta));
         record.getNode().setLoad(load);
@@ -97,17 +130,31 @@ final class NodePool {
                     ports.take(port - first);
                 }
             }
-            publicKey = old.getPublicKey();
-            Node updated = Node.newBuilder().setNodeId(id).setRoles(command.getRoles()).setPublicAddress(command.getPublicAddress())
-                    .setVpnPortFirst(first).setVpnPortLast(last).setLoad(load).setPublicKey(publicKey).build();
+            for (NodeVlan carried : existing.getVlans()) {
+                if (!NetworkSite.serves(command.getPhysicalNetworks(), carried.getPhysicalNetwork())) {
+                    throw new Rejected(Reason.IN_USE, "node " + id + " carries the " + carried.getRole() + " share of the network of "
+                            + carried.getProject() + " on physical network " + carried.getPhysicalNetwork()
+                            + "; move it before taking the physical network away");
+                }
+            }
+            publicKey = command.getPublicKey() != null ? command.getPublicKey() : old.getPublicKey();
+            Node updated = node(command, load, publicKey);
             if (updated.equals(old)) {
                 return "node " + id + " unchanged";
             }
+        } else {
+            publicKey = command.getPublicKey();
         }
-        Node node = Node.newBuilder().setNodeId(id).setRoles(command.getRoles()).setPublicAddress(command.getPublicAddress())
-                .setVpnPortFirst(first).setVpnPortLast(last).setLoad(load).setPublicKey(publicKey).build();
-        save(ctx, NodeRecord.newBuilder().setNode(node).setPorts(ports.toState()).build());
-        return "node " + id + (existing == null ? " registered" : " updated") + " with roles " + command.getRoles();
+        List<NodeVlan> vlans = existing == null ? List.of() : existing.getVlans();
+        save(ctx, NodeRecord.newBuilder().setNode(node(command, load, publicKey)).setPorts(ports.toState()).setVlans(vlans).build());
+        return "node " + id + (existing == null ? " registered" : " updated") + " with roles " + command.getRoles()
+                + (command.getPhysicalNetworks().isEmpty() ? "" : " on physical networks " + command.getPhysicalNetworks());
+    }
+
+    private static Node node(RegisterNode command, Map<String, Integer> load, String publicKey) {
+        return Node.newBuilder().setNodeId(command.getNodeId()).setRoles(command.getRoles()).setPublicAddress(command.getPublicAddress())
+                .setVpnPortFirst(command.getVpnPortFirst()).setVpnPortLast(command.getVpnPortLast()).setLoad(load)
+                .setPublicKey(publicKey).setPhysicalNetworks(command.getPhysicalNetworks()).build();
     }
 
     /** The least loaded node of the role (ties: the smallest node id) among those the filter accepts. */
@@ -118,17 +165,23 @@ final class NodePool {
                 .min(Comparator.<NodeRecord>comparingInt(r -> load(r.getNode(), role)).thenComparing(r -> r.getNode().getNodeId()));
     }
 
+    private static List<NodeRecord> withRole(PoolContext ctx, NodeRole role) {
+        return ctx.nodes().scan("").values().stream().filter(r -> r.getNode().getRoles().contains(role)).toList();
+    }
+
+    /** Placement needs the physical network and VLAN the earlier hops of the network's saga took (in the grant). */
     static void placeNetwork(PoolContext ctx, Grant grant) {
+        NetworkSite site = new NetworkSite(grant.getProject(), grant.getPhysicalNetwork(), grant.getVlan());
         List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
         String[] chosen = new String[roles.size()];
         for (int i = 0; i < roles.size(); i++) {
             NodeRole role = roles.get(i);
-            chosen[i] = leastLoaded(ctx, role, r -> true)
-                    .orElseThrow(() -> new Rejected(Reason.NO_NODE, "no node is registered with role " + role))
+            chosen[i] = leastLoaded(ctx, role, r -> site.fits(r, role))
+                    .orElseThrow(() -> site.noneFits(withRole(ctx, role), role))
                     .getNode().getNodeId();
         }
         for (int i = 0; i < roles.size(); i++) {
-            addLoad(ctx, chosen[i], roles.get(i), 1);
+            carry(ctx, chosen[i], roles.get(i), site);
         }
         grant.setNodes(NodePlacement.newBuilder().setRouting(chosen[0]).setAddressing(chosen[1]).setBridging(chosen[2]).build());
     }
@@ -138,19 +191,22 @@ final class NodePool {
      * has no way onto the network's bridge, where its clients reach the instances (ADR 0018). Else the least
      * loaded tunneling node with a free port.
      */
-    static void placeVpn(PoolContext ctx, Grant grant, String preferNode) {
-        if (leastLoaded(ctx, NodeRole.TUNNELING, r -> true).isEmpty()) {
-            throw new Rejected(Reason.NO_NODE, "no node is registered with role TUNNELING");
+    static void placeVpn(PoolContext ctx, Grant grant, String preferNode, NetworkSite site) {
+        Predicate<NodeRecord> fits = r -> site.fits(r, NodeRole.TUNNELING);
+        if (leastLoaded(ctx, NodeRole.TUNNELING, fits).isEmpty()) {
+            throw site.noneFits(withRole(ctx, NodeRole.TUNNELING), NodeRole.TUNNELING);
         }
         Predicate<NodeRecord> freePort = r -> r.getPorts().getUsed() < r.getPorts().getSize();
         NodeRecord preferred = preferNode == null ? null : ctx.nodes().get(preferNode);
-        NodeRecord record = preferred != null && preferred.getNode().getRoles().contains(NodeRole.TUNNELING) && freePort.test(preferred)
+        NodeRecord record = preferred != null && preferred.getNode().getRoles().contains(NodeRole.TUNNELING)
+                && fits.test(preferred) && freePort.test(preferred)
                 ? preferred
-                : leastLoaded(ctx, NodeRole.TUNNELING, freePort)
-                        .orElseThrow(() -> new Rejected(Reason.POOL_EXHAUSTED, "every VPN port of every tunneling node is given"));
+                : leastLoaded(ctx, NodeRole.TUNNELING, fits.and(freePort))
+                        .orElseThrow(() -> new Rejected(Reason.POOL_EXHAUSTED, "every VPN port of every tunneling node"
+                                + (site.known() ? " that can carry this network" : "") + " is given"));
         int port = takePort(record);
         save(ctx, record);
-        addLoad(ctx, record.getNode().getNodeId(), NodeRole.TUNNELING, 1);
+        carry(ctx, record.getNode().getNodeId(), NodeRole.TUNNELING, site);
         grant.setNodeId(record.getNode().getNodeId());
         grant.setNodePublicAddress(record.getNode().getPublicAddress());
         grant.setPort(port);
@@ -166,9 +222,9 @@ final class NodePool {
         return record.getNode().getVpnPortFirst() + index;
     }
 
-    static void releaseVpn(PoolContext ctx, String nodeId, int port) {
+    static void releaseVpn(PoolContext ctx, String nodeId, int port, String project) {
         releasePort(ctx, nodeId, port);
-        addLoad(ctx, nodeId, NodeRole.TUNNELING, -1);
+        drop(ctx, nodeId, NodeRole.TUNNELING, project);
     }
 
     private static void releasePort(PoolContext ctx, String nodeId, int port) {
@@ -185,9 +241,9 @@ final class NodePool {
         save(ctx, record);
     }
 
-    static void releasePlacement(PoolContext ctx, List<NodeRef> nodes) {
+    static void releasePlacement(PoolContext ctx, List<NodeRef> nodes, String project) {
         for (NodeRef ref : nodes) {
-            addLoad(ctx, ref.getNodeId(), ref.getRole(), -1);
+            drop(ctx, ref.getNodeId(), ref.getRole(), project);
         }
     }
 
@@ -199,6 +255,11 @@ final class NodePool {
         if (!target.getNode().getRoles().contains(command.getRole())) {
             throw new Rejected(Reason.CONFLICT, "node " + command.getToNode() + " does not have role " + command.getRole());
         }
+        NetworkSite site = new NetworkSite(grant.getProject(), command.getPhysicalNetwork(), command.getVlan());
+        Optional<Rejected> refusal = site.refusal(target, command.getRole());
+        if (refusal.isPresent()) {
+            throw refusal.get();
+        }
         if (command.getRole() == NodeRole.TUNNELING) {
             int port = takePort(target);
             save(ctx, target);
@@ -207,17 +268,28 @@ final class NodePool {
                 releasePort(ctx, command.getFromNode(), command.getOldPort());
             }
         }
-        addLoad(ctx, command.getFromNode(), command.getRole(), -1);
-        addLoad(ctx, command.getToNode(), command.getRole(), 1);
+        drop(ctx, command.getFromNode(), command.getRole(), grant.getProject());
+        carry(ctx, command.getToNode(), command.getRole(), site);
         grant.setNodeId(command.getToNode());
         grant.setNodePublicAddress(target.getNode().getPublicAddress());
     }
 
+    /**
+     * A tunneling agent's key, from its ack. Acks are not authenticated (anyone who may write node events can
+     * send one), so an ack may set a key only where there is none yet: pinned by the operator's RegisterNode,
+     * or the agent's first ack (ADR 0025). Changing it takes a RegisterNode with publicKey.
+     */
     static void publicKey(PoolContext ctx, String nodeId, String publicKey) {
         NodeRecord record = ctx.nodes().get(nodeId);
-        if (record != null && !publicKey.equals(record.getNode().getPublicKey())) {
-            record.getNode().setPublicKey(publicKey);
-            save(ctx, record);
+        if (record == null || publicKey.equals(record.getNode().getPublicKey())) {
+            return;
         }
+        if (record.getNode().getPublicKey() != null) {
+            log.warn("an ack of node {} names another WireGuard key than the one it has; ignored (the operator changes it"
+                    + " with register-node --public-key)", nodeId);
+            return;
+        }
+        record.getNode().setPublicKey(publicKey);
+        save(ctx, record);
     }
 }

@@ -153,13 +153,14 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
         } else if (op instanceof PlaceNetwork) {
             NodePool.placeNetwork(pools, grant);
         } else if (op instanceof PlaceVpn place) {
-            NodePool.placeVpn(pools, grant, place.getPreferNode());
+            NodePool.placeVpn(pools, grant, place.getPreferNode(),
+                    new NetworkSite(grant.getProject(), place.getPhysicalNetwork(), place.getVlan()));
         } else if (op instanceof MoveRole move) {
             NodePool.move(pools, move, grant);
         } else if (op instanceof ReleasePlacement release) {
-            NodePool.releasePlacement(pools, release.getNodes());
+            NodePool.releasePlacement(pools, release.getNodes(), grant.getProject());
         } else if (op instanceof ReleaseVpn release) {
-            NodePool.releaseVpn(pools, release.getNodeId(), release.getPort());
+            NodePool.releaseVpn(pools, release.getNodeId(), release.getPort(), grant.getProject());
         } else if (op instanceof RegisterNode register) {
             return NodePool.register(pools, register);
         } else if (op instanceof NodePublicKey key) {

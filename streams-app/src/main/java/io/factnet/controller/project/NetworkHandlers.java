@@ -157,7 +157,8 @@ final class NetworkHandlers {
             Integer oldPort = command.getRole() == NodeRole.TUNNELING
                     ? ctx.stores.vpns.get(ctx.project).getVpn().getPort() : null;
             return Outcome.await(PoolKeys.hop(PoolKeys.NODES, MoveRole.newBuilder().setRole(command.getRole())
-                    .setFromNode(current).setToNode(target).setOldPort(oldPort).build()));
+                    .setFromNode(current).setToNode(target).setOldPort(oldPort)
+                    .setPhysicalNetwork(network.getPhysicalNetwork()).setVlan(network.getVlan()).build()));
         }
 
         @Override

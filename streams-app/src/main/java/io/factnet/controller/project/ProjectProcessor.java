@@ -250,11 +250,11 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             return Rejected.invalid("requestId must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
         }
         // A command may arrive on the topic RequestRoutes sends it to; besides, operators may act for a project
-        // on the admin topic, and agents register their node on the node-events topic.
+        // on the admin topic. Nodes do not register themselves: whoever may write node events could then
+        // register any node (ADR 0025).
         Scope scope = RequestRoutes.scopeOf(request);
         boolean allowed = scope.topic().name().equals(topic)
-                || scope == Scope.PROJECT && Topics.ADMIN_REQUESTS.name().equals(topic)
-                || request.getCommand() instanceof RegisterNode && Topics.NODE_EVENTS.name().equals(topic);
+                || scope == Scope.PROJECT && Topics.ADMIN_REQUESTS.name().equals(topic);
         if (!allowed) {
             return new Rejected(Reason.UNAUTHORIZED, commandName(request.getCommand()) + " is not accepted on " + topic);
         }

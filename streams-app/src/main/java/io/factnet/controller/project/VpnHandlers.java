@@ -64,7 +64,8 @@ final class VpnHandlers {
             if (ctx.record.getHasVpn()) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a VPN");
             }
-            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging()).build()));
+            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging())
+                    .setPhysicalNetwork(network.getPhysicalNetwork()).setVlan(network.getVlan()).build()));
         }
 
         @Override

@@ -18,6 +18,8 @@ public final class PoolDefinitions {
 
     /** At most 2^20 addresses per floating pool (a /12): its bitmap is one 128 KiB store record. */
     public static final long MAX_FLOATING_POOL = 1L << 20;
+    /** Physical networks a node may name: each is a bridge uplink on the node. */
+    public static final int MAX_PHYSICAL_NETWORKS = 64;
     /** At most 2^20 blocks in a supernet. */
     public static final int MAX_BLOCK_BITS = 20;
 
@@ -44,6 +46,15 @@ public final class PoolDefinitions {
         Check.range("vpnPortFirst", command.getVpnPortFirst(), 1, 65535);
         Check.range("vpnPortLast", command.getVpnPortLast(), 1, 65535);
         Check.that(command.getVpnPortFirst() <= command.getVpnPortLast(), "vpnPortFirst must not be above vpnPortLast");
+        Check.that(command.getPhysicalNetworks().size() <= MAX_PHYSICAL_NETWORKS,
+                "at most " + MAX_PHYSICAL_NETWORKS + " physicalNetworks");
+        command.getPhysicalNetworks().forEach(network -> Check.name("physicalNetworks", network));
+        Check.that(new HashSet<>(command.getPhysicalNetworks()).size() == command.getPhysicalNetworks().size(),
+                "physicalNetworks must not repeat");
+        if (command.getPublicKey() != null) {
+            Check.wireguardKey(command.getPublicKey());
+            Check.that(command.getRoles().contains(NodeRole.TUNNELING), "publicKey is the WireGuard key of a tunneling node");
+        }
     }
 
     /** The pool's addresses: its CIDRs without network and broadcast address (for /30 and larger), and its ranges. */

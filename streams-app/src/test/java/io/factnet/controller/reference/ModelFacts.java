@@ -97,7 +97,8 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
             Map<String, Integer> load = new TreeMap<>();
             node.load.forEach((role, count) -> load.put(role.name(), count));
             nodes.put(id, Node.newBuilder().setNodeId(id).setRoles(node.roles).setPublicAddress(node.publicAddress)
-                    .setVpnPortFirst(node.portFirst).setVpnPortLast(node.portLast).setLoad(load).setPublicKey(node.publicKey).build());
+                    .setVpnPortFirst(node.portFirst).setVpnPortLast(node.portLast).setLoad(load).setPublicKey(node.publicKey)
+                    .setPhysicalNetworks(node.physnets).build());
         });
         return new ModelFacts(networks, subnets, groups, fixed, floating, vpns, nodes);
     }

@@ -197,6 +197,12 @@ public final class ReferenceModel {
         Slots ports;
         final Map<NodeRole, Integer> load = new TreeMap<>();
         String publicKey;
+        /** Empty: every physical network. */
+        List<String> physnets = List.of();
+
+        boolean serves(String physnet) {
+            return physnets.isEmpty() || physnets.contains(physnet);
+        }
 
         int load(NodeRole role) {
             return load.getOrDefault(role, 0);
@@ -285,6 +291,7 @@ public final class ReferenceModel {
     }
 
     static final class ProjectState {
+        String name;
         int floatingQuota = 10;
         int groupQuota = 10;
         int ruleQuota = 20;
@@ -389,7 +396,8 @@ public final class ReferenceModel {
         return List.copyOf(conflicts);
     }
 
-    private static final Set<Reason> ORDER_DEPENDENT = Set.of(Reason.POOL_EXHAUSTED, Reason.NO_NODE);
+    /** CONFLICT too: whether a node can carry a network depends on the other projects' networks already on it. */
+    private static final Set<Reason> ORDER_DEPENDENT = Set.of(Reason.POOL_EXHAUSTED, Reason.NO_NODE, Reason.CONFLICT);
 
     /** Following the answer, the pools' order-dependent refusal comes from it (when nothing was granted). */
     private void followPoolRefusal() {
@@ -429,8 +437,9 @@ public final class ReferenceModel {
     private Outcome decide(String topic, String key, Request request, long timestamp) {
         Object command = request.getCommand();
         if (command instanceof AppliedAck ack && topic.equals(Topics.NODE_EVENTS.name())) {
+            // an ack gives a key only to a node that has none (ADR 0025)
             if (ack.getRole() == NodeRole.TUNNELING && ack.getPublicKey() != null && validKey(ack.getPublicKey())
-                    && nodes.containsKey(ack.getNodeId())) {
+                    && nodes.containsKey(ack.getNodeId()) && nodes.get(ack.getNodeId()).publicKey == null) {
                 nodes.get(ack.getNodeId()).publicKey = ack.getPublicKey();
             }
             return null;
@@ -445,6 +454,7 @@ public final class ReferenceModel {
             return first;
         }
         ProjectState project = projects.computeIfAbsent(request.getProject(), p -> new ProjectState());
+        project.name = request.getProject();
         project.clock = Math.max(project.clock, timestamp);
         Effect effect = new Effect(project, project.clock);
         Outcome outcome;
@@ -490,7 +500,7 @@ public final class ReferenceModel {
         } else if (topic.equals(Topics.ADMIN_REQUESTS.name())) {
             allowed = !FROM_NODES.contains(type);
         } else {
-            allowed = FROM_NODES.contains(type) || type == RegisterNode.class;
+            allowed = FROM_NODES.contains(type); // nodes do not register themselves (ADR 0025)
         }
         if (!allowed) {
             return Reason.UNAUTHORIZED;
@@ -731,6 +741,9 @@ public final class ReferenceModel {
         between(c.getVpnPortFirst(), 1, 65535);
         between(c.getVpnPortLast(), 1, 65535);
         check(c.getVpnPortFirst() <= c.getVpnPortLast());
+        check(c.getPhysicalNetworks().size() <= 64 && new HashSet<>(c.getPhysicalNetworks()).size() == c.getPhysicalNetworks().size());
+        c.getPhysicalNetworks().forEach(ReferenceModel::name);
+        check(c.getPublicKey() == null || validKey(c.getPublicKey()) && c.getRoles().contains(NodeRole.TUNNELING));
         e.put("nodeId", c.getNodeId());
         if (c.getRoles().contains(NodeRole.TUNNELING)) {
             for (NodeState other : nodes.values()) {
@@ -749,6 +762,8 @@ public final class ReferenceModel {
         node.portLast = c.getVpnPortLast();
         node.ports = new Slots(node.portLast - node.portFirst + 1);
         c.getRoles().forEach(role -> node.load.put(role, 0));
+        node.physnets = List.copyOf(c.getPhysicalNetworks());
+        node.publicKey = c.getPublicKey();
         if (old != null) {
             for (Map.Entry<NodeRole, Integer> entry : old.load.entrySet()) {
                 if (c.getRoles().contains(entry.getKey())) {
@@ -769,9 +784,17 @@ public final class ReferenceModel {
                     node.ports.taken[port - node.portFirst] = true;
                 }
             }
-            node.publicKey = old.publicKey;
+            for (ProjectState p : projects.values()) {
+                if (p.network != null && !node.serves(p.network.physnet) && carries(old.id, p.network, false)) {
+                    throw refused(Reason.IN_USE);
+                }
+            }
+            if (node.publicKey == null) {
+                node.publicKey = old.publicKey;
+            }
             if (old.roles.equals(node.roles) && old.publicAddress.equals(node.publicAddress)
-                    && old.portFirst == node.portFirst && old.portLast == node.portLast) {
+                    && old.portFirst == node.portFirst && old.portLast == node.portLast
+                    && old.physnets.equals(node.physnets) && Objects.equals(old.publicKey, node.publicKey)) {
                 return; // unchanged: the old state (and its port cursor) stays
             }
         }
@@ -797,14 +820,52 @@ public final class ReferenceModel {
     }
 
     private NodeState leastLoaded(NodeRole role, boolean needPort) {
+        return leastLoaded(role, needPort, null, 0);
+    }
+
+    /** The least loaded node of the role that can carry a network of physnet on vlan (physnet null: any node). */
+    private NodeState leastLoaded(NodeRole role, boolean needPort, String physnet, int vlan) {
         NodeState best = null;
         for (NodeState node : nodes.values()) { // in node id order: the first of equal load wins
             if (node.roles.contains(role) && (!needPort || !node.ports.full())
+                    && (physnet == null || canCarry(node, role, physnet, vlan))
                     && (best == null || node.load(role) < best.load(role))) {
                 best = node;
             }
         }
         return best;
+    }
+
+    /** Whether a network's share lives on the node: any role, or only the roles with interfaces named by the VLAN. */
+    private static boolean carries(String node, NetworkState n, boolean namedOnly) {
+        return node.equals(n.addressing) || node.equals(n.bridging) || node.equals(n.tunneling)
+                || !namedOnly && node.equals(n.routing);
+    }
+
+    /**
+     * The node serves the physical network, and (but for routing) no network of another physical network with
+     * the same VLAN id has its bridge, dnsmasq or WireGuard interface there: their names (br, vlan, wg + VLAN id) would clash.
+     */
+    private boolean canCarry(NodeState node, NodeRole role, String physnet, int vlan) {
+        if (!node.serves(physnet)) {
+            return false;
+        }
+        if (role == NodeRole.ROUTING) {
+            return true;
+        }
+        for (ProjectState p : projects.values()) {
+            NetworkState n = p.network;
+            if (n != null && n.vlan == vlan && !n.physnet.equals(physnet) && carries(node.id, n, true)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Why no node takes the role of a network of physnet on vlan: none has the role or serves physnet (NO_NODE), or all clash. */
+    private Refused noneFits(NodeRole role, String physnet) {
+        boolean serving = nodes.values().stream().anyMatch(n -> n.roles.contains(role) && n.serves(physnet));
+        return refused(serving ? Reason.CONFLICT : Reason.NO_NODE);
     }
 
     private void move(MoveNetwork c, Effect e) {
@@ -826,8 +887,11 @@ public final class ReferenceModel {
         if (!to.roles.contains(role)) {
             throw refused(Reason.CONFLICT);
         }
+        followPoolRefusal();
+        if (observed == null && !canCarry(to, role, p.network.physnet, p.network.vlan)) {
+            throw refused(Reason.CONFLICT);
+        }
         if (role == NodeRole.TUNNELING) {
-            followPoolRefusal();
             int index = observed == null ? to.ports.take()
                     : takeObserved(to.ports, observedInt("port") - to.portFirst, "VPN port " + to.id + ":" + observed.allocated().get("port"));
             if (index < 0) {
@@ -876,14 +940,20 @@ public final class ReferenceModel {
             range.slots.taken[vlanIndex] = false;
             throw refused(blockIndex == -2 ? Reason.NOT_CONFIGURED : Reason.POOL_EXHAUSTED);
         }
-        NodeState routing = placed(NodeRole.ROUTING);
-        NodeState addressing = placed(NodeRole.ADDRESSING);
-        NodeState bridging = placed(NodeRole.BRIDGING);
-        if (routing == null || addressing == null || bridging == null) {
-            range.slots.taken[vlanIndex] = false;
-            supernet.slots.taken[blockIndex] = false;
-            throw refused(Reason.NO_NODE);
+        int vlan = range.first + vlanIndex;
+        NodeState[] placed = new NodeState[3];
+        List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
+        for (int i = 0; i < roles.size(); i++) {
+            placed[i] = placed(roles.get(i), physnet, vlan);
+            if (placed[i] == null) {
+                range.slots.taken[vlanIndex] = false;
+                supernet.slots.taken[blockIndex] = false;
+                throw noneFits(roles.get(i), physnet);
+            }
         }
+        NodeState routing = placed[0];
+        NodeState addressing = placed[1];
+        NodeState bridging = placed[2];
         NetworkState n = new NetworkState();
         n.physnet = physnet;
         n.vlan = range.first + vlanIndex;
@@ -903,9 +973,9 @@ public final class ReferenceModel {
     }
 
     /** The node a new network's role goes to: the least loaded, or the one the controller chose. */
-    private NodeState placed(NodeRole role) {
+    private NodeState placed(NodeRole role, String physnet, int vlan) {
         if (observed == null) {
-            return leastLoaded(role, false);
+            return leastLoaded(role, false, physnet, vlan);
         }
         String id = observedNode(role);
         return id == null ? null : nodes.get(id);
@@ -1276,15 +1346,18 @@ public final class ReferenceModel {
             throw refused(Reason.ALREADY_EXISTS);
         }
         followPoolRefusal();
-        if (leastLoaded(NodeRole.TUNNELING, false) == null) {
-            throw refused(Reason.NO_NODE);
+        String physnet = p.network.physnet;
+        int vlan = p.network.vlan;
+        if (leastLoaded(NodeRole.TUNNELING, false, physnet, vlan) == null) {
+            throw noneFits(NodeRole.TUNNELING, physnet);
         }
-        // The pool stage's choice: the network's bridging node when it tunnels and has a free port (ADR 0018),
-        // else the least loaded; taken from the result when the model is given one (shared pools, ADR 0015).
+        // The pool stage's choice: the network's bridging node when it tunnels, can carry it and has a free port
+        // (ADR 0018), else the least loaded that can; taken from the result when the model is given one (shared pools, ADR 0015).
         NodeState bridging = nodes.get(p.network.bridging);
         NodeState node = observed == null
                 ? (bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
-                        ? bridging : leastLoaded(NodeRole.TUNNELING, true))
+                        && canCarry(bridging, NodeRole.TUNNELING, physnet, vlan)
+                        ? bridging : leastLoaded(NodeRole.TUNNELING, true, physnet, vlan))
                 : observed.allocated().get("nodeId") instanceof String id ? nodes.get(id) : null;
         if (node == null) {
             throw refused(Reason.POOL_EXHAUSTED);

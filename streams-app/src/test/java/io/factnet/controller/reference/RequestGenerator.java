@@ -85,14 +85,16 @@ public final class RequestGenerator {
         List<Step> steps = new ArrayList<>();
         steps.add(project("p7", AllocateFixedIp.newBuilder().setInstance("early").build())); // nothing is defined yet
         steps.add(admin(ADMIN, DefineVlanRange.newBuilder().setFirst(100).setLast(105).build()));
+        // a second physical network with the same VLAN ids: its networks may not meet physnet1's on one node (issue 16)
+        steps.add(admin(ADMIN, DefineVlanRange.newBuilder().setPhysicalNetwork("physnet2").setFirst(100).setLast(105).build()));
         steps.add(admin(ADMIN, DefineSupernet.newBuilder().setCidr("10.0.0.0/21").setBlockPrefix(24).setGroupPrefix(29).build()));
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("public").setCidrs(List.of("203.0.113.0/29")).build()));
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("edge").setRanges(List.of("198.51.100.10-198.51.100.13"))
                 .setExcluded(List.of("198.51.100.12")).build()));
         steps.add(node("r1", List.of(NodeRole.ROUTING), "192.0.2.1", 51820, 52819));
-        steps.add(node("r2", List.of(NodeRole.ROUTING, NodeRole.ADDRESSING), "192.0.2.2", 51820, 52819));
+        steps.add(physicalNetworks(node("r2", List.of(NodeRole.ROUTING, NodeRole.ADDRESSING), "192.0.2.2", 51820, 52819), "physnet1"));
         steps.add(node("a1", List.of(NodeRole.ADDRESSING), "192.0.2.3", 51820, 52819));
-        steps.add(node("b1", List.of(NodeRole.BRIDGING), "192.0.2.4", 51820, 52819));
+        steps.add(physicalNetworks(node("b1", List.of(NodeRole.BRIDGING), "192.0.2.4", 51820, 52819), "physnet1"));
         steps.add(node("t1", List.of(NodeRole.TUNNELING), "192.0.2.5", 51820, 51821));
         steps.add(node("t2", List.of(NodeRole.TUNNELING), "192.0.2.6", 6000, 6000));
         return steps;
@@ -146,8 +148,8 @@ public final class RequestGenerator {
         }
         if ((roll -= 30) < 0) {
             CreateNetwork.Builder network = CreateNetwork.newBuilder();
-            if (chance(20)) {
-                network.setPhysicalNetwork(one(List.of("physnet2", "physnet3")));
+            if (chance(35)) {
+                network.setPhysicalNetwork(one(List.of("physnet2", "physnet2", "physnet3")));
             }
             if (chance(5)) {
                 network.setDnsServers(List.of("8.8.8"));
@@ -297,8 +299,16 @@ public final class RequestGenerator {
         int last = id.equals("t1") ? 51820 + random.nextInt(3) : id.equals("t2") ? 6000 + random.nextInt(2)
                 : first == 7000 ? 7999 : 52819;
         String address = chance(90) ? ADDRESSES.getOrDefault(id, "192.0.2.9") : "192.0.2.250";
-        Step step = node(id, roles, address, first, last);
-        return chance(50) ? step : step(Topics.ADMIN_REQUESTS.name(), ADMIN, step.request().getCommand());
+        RegisterNode.Builder command = RegisterNode.newBuilder((RegisterNode) node(id, roles, address, first, last).request().getCommand());
+        if (chance(40)) { // the physical networks it serves (else every one), now and then one it cannot take away
+            command.setPhysicalNetworks(one(List.of(List.of("physnet1"), List.of("physnet1", "physnet2"), List.of("physnet2", "physnet3"),
+                    List.of("physnet1", "physnet1"))));
+        }
+        if (chance(10)) { // an operator pins (or rotates) a key; on a node that does not tunnel it is refused
+            command.setPublicKey(one(KEYS));
+        }
+        // nodes do not register themselves: on the node-events topic it is refused
+        return step(chance(20) ? Topics.NODE_EVENTS.name() : Topics.ADMIN_REQUESTS.name(), ADMIN, command.build());
     }
 
     private Step envelopeFault(String p) {
@@ -328,8 +338,15 @@ public final class RequestGenerator {
     }
 
     private Step node(String id, List<NodeRole> roles, String address, int first, int last) {
-        return step(Topics.NODE_EVENTS.name(), ADMIN, RegisterNode.newBuilder().setNodeId(id).setRoles(roles)
+        return step(Topics.ADMIN_REQUESTS.name(), ADMIN, RegisterNode.newBuilder().setNodeId(id).setRoles(roles)
                 .setPublicAddress(address).setVpnPortFirst(first).setVpnPortLast(last).build());
+    }
+
+    private Step physicalNetworks(Step registration, String... physicalNetworks) {
+        RegisterNode command = RegisterNode.newBuilder((RegisterNode) registration.request().getCommand())
+                .setPhysicalNetworks(List.of(physicalNetworks)).build();
+        return new Step(registration.topic(), registration.key(), Request.newBuilder(registration.request()).setCommand(command).build(),
+                registration.timestamp());
     }
 
     private Step admin(String project, Object command) {
