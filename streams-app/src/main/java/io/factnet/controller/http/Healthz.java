@@ -3,6 +3,7 @@ package io.factnet.controller.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ThreadReplacements;
+import io.factnet.http.Reply;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**

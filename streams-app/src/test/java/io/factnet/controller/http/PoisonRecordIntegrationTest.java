@@ -2,6 +2,7 @@ package io.factnet.controller.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factnet.http.Reply;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
