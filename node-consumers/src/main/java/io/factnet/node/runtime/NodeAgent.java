@@ -287,7 +287,9 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             }
             appliedOffset = offset;
             ownRecordSinceAck = false;
-            consecutiveFailures = 0;
+            // A sync that could apply none of its entries is a failure, whatever it did not throw.
+            consecutiveFailures = !report.failed().isEmpty() && report.notApplied().size() >= snapshot.size()
+                    ? consecutiveFailures + 1 : 0;
             lastError = error;
             if (firstSyncMillis < 0) {
                 firstSyncMillis = clock.getAsLong() - startedAt;
