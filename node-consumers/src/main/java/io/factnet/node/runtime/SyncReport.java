@@ -28,13 +28,22 @@ public record SyncReport(boolean changed, Map<String, Long> counts, List<Rejecti
         this(changed, counts, rejected, renderMillis, applyMillis, List.of());
     }
 
-    /** The resources whose current entry is not on the node: rejected, then failed. */
+    /** The resources whose current entry is not on the node (or not all of it): rejected, then failed. */
     public List<String> notApplied() {
-        return Stream.concat(rejected.stream(), failed.stream()).map(Rejection::resource).distinct().toList();
+        return Stream.concat(rejected.stream(), failed.stream()).map(Rejection::entry).distinct().toList();
     }
 
-    /** An entry of the desired state that was not applied, and why. */
+    /**
+     * An entry of the desired state that was not applied, and why. {@code resource} names the entry, or a
+     * part of it after a '#' ({@code vpn/p1#peer2}: one peer left out, the tunnel applied with the others).
+     */
     public record Rejection(String resource, String reason) {
+        /** The entry's resource name, without the part. */
+        public String entry() {
+            int part = resource.indexOf('#');
+            return part < 0 ? resource : resource.substring(0, part);
+        }
+
         @Override
         public String toString() {
             return io.factnet.node.net.Printable.quote(resource) + ": " + reason;
