@@ -164,6 +164,35 @@ class FailClosedTest {
     }
 
     @Test
+    void aRebootedNodeThatCannotReadItsTopicAtAllEnforcesTheKeptStateAfterAWhile() {
+        LastGoodState<RoutingEntry> kept = new LastGoodState<>(dir.resolve("last-good/routing.avro"), RoutingEntry.class);
+        java.util.TreeMap<String, RoutingEntry> state = new java.util.TreeMap<>();
+        state.put("snat/p1", snat("p1", "10.0.0.0/20"));
+        state.put("floating/a", floating("p1", "198.51.100.10", "10.0.1.5"));
+        kept.save(new LastGoodState.Snapshot<>(7, state));
+        assertThat(kept.load()).get().satisfies(s -> assertThat(s.entries()).isEqualTo(state));
+
+        // Kafka away: the partition's end is known, its records never come.
+        MockConsumer<String, byte[]> stuck = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+        stuck.updatePartitions(PARTITION.topic(), List.of(new PartitionInfo(PARTITION.topic(), 0, Node.noNode(), null, null)));
+        stuck.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        stuck.updateEndOffsets(Map.of(PARTITION, 10L));
+        SimulatedHost rebooted = node();
+        AgentSettings settings = AgentSettings.defaults("r1", NodeRole.ROUTING)
+                .withLastGoodFile(dir.resolve("last-good/routing.avro"), Duration.ofMillis(200));
+        try (NodeAgent<RoutingEntry> agent = new NodeAgent<>(settings, Topics.NODE_ROUTING, stuck,
+                new RecordDecoder<>(Topics.NODE_ROUTING.valueDeserializer(registry)),
+                new RoutingReconciler(rebooted.host(), dir.resolve("routing"), RoutingReconcilerTest.CONFIG), acks::add,
+                System::currentTimeMillis).start()) {
+            assertThat(eventually(() -> agent.status().applies() == 1)).isTrue();
+            assertThat(ruleset(rebooted)).contains("198.51.100.10 : 10.0.1.5", "10.0.0.0/20");
+            assertThat(agent.status().problem()).get().asString().isEqualTo("replaying its topic");
+            assertThat(lastAck().getAppliedOffset()).isEqualTo(7);
+            assertThat(lastAck().getError()).startsWith("not ready: the replay of its topic has not caught up after");
+        }
+    }
+
+    @Test
     void aCorruptRecordKeepsTheLastGoodStateUntilALaterRecordReplacesIt() throws Exception {
         records.put("r1/floating/b", new byte[] {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f});
         SimulatedHost sim = node();
