@@ -129,6 +129,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             throw e;
         } finally {
             consumer.close();
+            saved.ifPresent(LastGoodState::close);
             stopped.countDown();
         }
     }
@@ -344,13 +345,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private void remember(long offset, SortedMap<String, V> snapshot) {
         boolean changed = lastGood == null || !lastGood.entries().equals(snapshot);
         lastGood = new LastGoodState.Snapshot<>(offset, snapshot);
-        if (changed && saved.isPresent()) {
-            try {
-                saved.get().save(lastGood);
-            } catch (RuntimeException e) {
-                log.error("{}/{}: {} (a restart without the registry would find an older state)", settings.nodeId(),
-                        roleName(), e.getMessage());
-            }
+        if (changed) {
+            saved.ifPresent(state -> state.saveLater(lastGood));
         }
     }
 
