@@ -110,8 +110,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     }
 
     /** The error that ended the agent's loop, if one did. */
-    public java.util.Optional<Throwable> crash() {
-        return java.util.Optional.ofNullable(crash);
+    public Optional<Throwable> crash() {
+        return Optional.ofNullable(crash);
     }
 
     @Override
@@ -151,7 +151,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                 caughtUp = true;
                 replayMillis = clock.getAsLong() - start;
                 log.info("{}: replayed {} records ({} for this node, {} cannot be read) in {} ms", name, records.read(),
-                        records.desired().size(), records.unreadable().size(), clock.getAsLong() - start);
+                        records.desired().size(), records.unreadableCount(), clock.getAsLong() - start);
             }
             if (!caughtUp) {
                 enforceSavedIfLate(partition.partition());
@@ -206,7 +206,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     /** Publishes the counters to {@link #status()}; also before an ack goes out, so a reader of the ack sees them. */
     private void refreshStatus() {
         status = new AgentStatus(caughtUp, records.read(), records.bad(), syncs, applies, failures, appliedOffset, lastError,
-                replayMillis, firstSyncMillis, lastSync, records.unreadable().size(), consecutiveFailures, notReady);
+                replayMillis, firstSyncMillis, lastSync, records.unreadableCount(), consecutiveFailures, notReady);
     }
 
     private TopicPartition awaitPartition() {
@@ -366,9 +366,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     }
 
     private String unreadableSummary() {
-        List<NodeRecords.Unreadable> unreadable = records.unreadable();
-        NodeRecords.Unreadable first = unreadable.get(0);
-        return unreadable.size() + " record(s) of this node cannot be read, the oldest " + Printable.quote(first.resource())
+        NodeRecords.Unreadable first = records.firstUnreadable().orElseThrow();
+        return records.unreadableCount() + " record(s) of this node cannot be read, the oldest " + Printable.quote(first.resource())
                 + " at offset " + first.record().offset() + ": " + Printable.line(rootMessage(first.error()), 300);
     }
 

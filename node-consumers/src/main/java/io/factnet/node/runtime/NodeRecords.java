@@ -137,6 +137,11 @@ public final class NodeRecords<V extends SpecificRecord> {
         return unreadable.isEmpty();
     }
 
+    /** How many resources' latest record cannot be read (now). */
+    public int unreadableCount() {
+        return unreadable.size();
+    }
+
     /** The resources whose latest record cannot be read (now), oldest record first. */
     public List<Unreadable> unreadable() {
         return unreadable.values().stream().sorted(Comparator.comparingLong(u -> u.record().offset())).toList();
