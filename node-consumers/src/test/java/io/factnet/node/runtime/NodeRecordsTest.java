@@ -47,6 +47,24 @@ class NodeRecordsTest {
     }
 
     @Test
+    void aRegistryThatRefusesConnectionsLeavesTheRecordsUnreadAndRetriedNotBad() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        NodeRecords<RoutingEntry> overHttp = new NodeRecords<>("r1", new RecordDecoder<>(Topics.NODE_ROUTING.valueDeserializer(
+                io.factnet.registry.SchemaRegistryClients.create(java.util.Map.of("schema.registry.url", "http://127.0.0.1:" + port)))),
+                (key, e) -> reported.add(e.getMessage()));
+        overHttp.accept(record(0, "r1/floating/a", floating("p1", "198.51.100.1", "10.0.0.5")));
+        overHttp.accept(record(1, "r1/floating/b", floating("p1", "198.51.100.2", "10.0.0.6")));
+        assertThat(overHttp.complete()).isFalse();
+        assertThat(overHttp.unreadableCount()).isEqualTo(2);
+        assertThat(reported).hasSize(2).allSatisfy(m -> assertThat(m).contains("schema registry unreachable"));
+        assertThat(overHttp.retryUnreadable()).isZero();
+        assertThat(overHttp.desired().size()).as("nothing half-read").isZero();
+    }
+
+    @Test
     void aLaterRecordOrATombstoneReplacesAnUnreadableOne() {
         records.accept(record(0, "r1/floating/a", floating("p1", "198.51.100.1", "10.0.0.5")));
         records.accept(new ConsumerRecord<>(Topics.NODE_ROUTING.name(), 0, 1, "r1/floating/a", new byte[] {1, 2, 3}));
