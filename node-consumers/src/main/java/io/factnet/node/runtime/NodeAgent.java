@@ -150,7 +150,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             if (!caughtUp && replay.caughtUp()) {
                 caughtUp = true;
                 replayMillis = clock.getAsLong() - start;
-                log.info("{}: replayed {} records ({} for this node, {} cannot be read) in {} ms", name, records.read(),
+                log.info("{}: replayed {} records ({} entries for this node, {} cannot be read) in {} ms", name, records.read(),
                         records.desired().size(), records.unreadableCount(), clock.getAsLong() - start);
             }
             if (!caughtUp) {
