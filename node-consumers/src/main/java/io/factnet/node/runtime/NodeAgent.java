@@ -14,6 +14,7 @@ import java.util.SortedMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -387,16 +388,14 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
 
     /** The ack's error for entries not applied: rejected ones (invalid) and failed ones (retried); null when none. */
     private static String notAppliedSummary(SyncReport report) {
-        List<String> parts = new java.util.ArrayList<>();
-        if (!report.failed().isEmpty()) {
-            parts.add("failed " + report.failed().size() + " entries (retrying): " + report.failed().stream().limit(10)
-                    .map(Object::toString).collect(Collectors.joining("; ")));
-        }
-        if (!report.rejected().isEmpty()) {
-            parts.add("rejected " + report.rejected().size() + " entries: " + report.rejected().stream().limit(10)
-                    .map(Object::toString).collect(Collectors.joining("; ")));
-        }
-        return parts.isEmpty() ? null : Printable.line(String.join("; ", parts), MAX_ERROR_CHARS);
+        String text = Stream.of(listed("failed", " (retrying)", report.failed()), listed("rejected", "", report.rejected()))
+                .filter(part -> !part.isEmpty()).collect(Collectors.joining("; "));
+        return text.isEmpty() ? null : Printable.line(text, MAX_ERROR_CHARS);
+    }
+
+    private static String listed(String what, String note, List<SyncReport.Rejection> entries) {
+        return entries.isEmpty() ? "" : what + " " + entries.size() + " entries" + note + ": "
+                + entries.stream().limit(10).map(Object::toString).collect(Collectors.joining("; "));
     }
 
     private String roleName() {
