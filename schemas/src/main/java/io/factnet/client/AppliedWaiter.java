@@ -139,7 +139,7 @@ final class AppliedWaiter {
                     if (applied.containsKey(target) || !covers(ack, target)) {
                         continue;
                     }
-                    if (heldBack(ack, target)) {
+                    if (AppliedAcks.holdsBack(ack, target.resources())) {
                         AppliedAck previous = lastSeen.put(target, ack);
                         if (previous != null && ack.getError().equals(previous.getError())) {
                             continue; // the same failure again: said once is enough
@@ -167,16 +167,6 @@ final class AppliedWaiter {
                     + deadline.total().toMillis() + " ms by " + String.join(", ", pending));
         }
         return targets.stream().map(applied::get).toList();
-    }
-
-    /**
-     * Whether the ack leaves the request's change unapplied: an ack that names what it did not apply
-     * (ADR 0022) holds back only those resources, whatever its error says about the others; one that does
-     * not (an older agent, a sync that failed as a whole) holds back everything when it has an error.
-     */
-    private static boolean heldBack(AppliedAck ack, Target target) {
-        List<String> notApplied = ack.getNotApplied();
-        return notApplied == null ? ack.getError() != null : notApplied.stream().anyMatch(target.resources()::contains);
     }
 
     private static boolean covers(AppliedAck ack, Target target) {
