@@ -2,6 +2,7 @@ package io.factnet.node;
 
 import io.factnet.http.HttpService;
 import io.factnet.http.Reply;
+import io.factnet.node.net.Printable;
 import io.factnet.node.runtime.AgentStatus;
 import io.factnet.node.runtime.NodeAgent;
 import java.net.InetSocketAddress;
@@ -12,8 +13,8 @@ import java.util.function.ToLongFunction;
 /**
  * The agents' state over HTTP: {@code /metrics} in Prometheus' text format (syncs, applies,
  * failures, applied offset, what each role holds), {@code /health} 200 once every agent caught up
- * and none stopped, 503 otherwise. It listens on 127.0.0.1 unless told otherwise ({@code --metrics-host}),
- * with the bounds of {@link HttpService.Limits#METRICS}.
+ * and applies its whole desired state and none stopped, 503 with the reasons otherwise. It listens on
+ * 127.0.0.1 unless told otherwise ({@code --metrics-host}), with the bounds of {@link HttpService.Limits#METRICS}.
  */
 public final class NodeMetrics implements AutoCloseable {
     /** Where the agents' metrics listen by default: this host only (the kernel view and the counts are the node's business). */
@@ -35,8 +36,8 @@ public final class NodeMetrics implements AutoCloseable {
         return new NodeMetrics(server.serve(call -> switch (call.rawPath()) {
             case "/metrics" -> Reply.text(200, text(node), TEXT);
             case "/health" -> {
-                boolean healthy = node.crash().isEmpty() && node.agents().stream().allMatch(a -> a.status().caughtUp());
-                yield Reply.text(healthy ? 200 : 503, healthy ? "ok\n" : "not ready\n", TEXT);
+                String problems = problems(node);
+                yield Reply.text(problems.isEmpty() ? 200 : 503, problems.isEmpty() ? "ok\n" : "not ready\n" + problems, TEXT);
             }
             // The render driver's simulated kernel: what a render node holds (its files show the last full
             // script and the last delta, not their sum). factnet replay writes the same text for its render.
@@ -51,15 +52,37 @@ public final class NodeMetrics implements AutoCloseable {
         return Optional.ofNullable(server).map(HttpService::address);
     }
 
+    /**
+     * Why the node is not healthy, one line per agent, empty when it is: an agent stopped, is still
+     * replaying, cannot read its whole desired state, or its applies keep failing (ADR 0022).
+     */
+    public static String problems(NodeProcess node) {
+        StringBuilder out = new StringBuilder();
+        node.crash().ifPresent(e -> out.append("an agent stopped: ").append(Printable.line(String.valueOf(e.getMessage()), 500))
+                .append('\n'));
+        for (NodeAgent<?> agent : node.agents()) {
+            agent.status().problem().ifPresent(p -> out.append(agent.role().name().toLowerCase(Locale.ROOT)).append(": ")
+                    .append(p).append('\n'));
+        }
+        return out.toString();
+    }
+
     public static String text(NodeProcess node) {
         StringBuilder out = new StringBuilder();
         metric(out, node, "factnet_node_records_read_total", "counter", "Records read from the role topic.", AgentStatus::recordsRead);
-        metric(out, node, "factnet_node_bad_records_total", "counter", "Records that could not be read and were skipped.", AgentStatus::badRecords);
+        metric(out, node, "factnet_node_bad_records_total", "counter", "Records that could not be read when they arrived.", AgentStatus::badRecords);
         metric(out, node, "factnet_node_syncs_total", "counter", "Syncs run.", AgentStatus::syncs);
         metric(out, node, "factnet_node_applies_total", "counter", "Syncs that changed the node.", AgentStatus::applies);
         metric(out, node, "factnet_node_failures_total", "counter", "Syncs that failed.", AgentStatus::failures);
         metric(out, node, "factnet_node_applied_offset", "gauge", "Highest offset of the node's partition applied.", AgentStatus::appliedOffset);
         metric(out, node, "factnet_node_caught_up", "gauge", "1 once the replay reached the partition's end.", s -> s.caughtUp() ? 1 : 0);
+        metric(out, node, "factnet_node_unreadable_records", "gauge",
+                "This node's resources whose latest record cannot be read: while above 0 nothing new is applied.", AgentStatus::unreadable);
+        metric(out, node, "factnet_node_consecutive_failures", "gauge", "Syncs that failed in a row.", AgentStatus::consecutiveFailures);
+        metric(out, node, "factnet_node_ready", "gauge", "1 when the agent applies its whole desired state (what /health says).",
+                s -> s.problem().isEmpty() ? 1 : 0);
+        metric(out, node, "factnet_node_failed_entries", "gauge", "Entries the last sync could not apply (retried).",
+                s -> s.lastSync() == null ? 0 : s.lastSync().failed().size());
         out.append("# HELP factnet_node_entries What each role holds now, by kind.\n# TYPE factnet_node_entries gauge\n");
         for (NodeAgent<?> agent : node.agents()) {
             AgentStatus status = agent.status();

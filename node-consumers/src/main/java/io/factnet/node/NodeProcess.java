@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,7 +85,8 @@ public final class NodeProcess implements AutoCloseable {
                                                                Map<String, Object> clientConfig,
                                                                SchemaRegistryClient registry, KafkaNodeEvents events) {
         AgentSettings settings = AgentSettings.defaults(config.nodeId(), reconciler.role())
-                .withDebounce(config.debounce()).withResyncInterval(config.resync());
+                .withDebounce(config.debounce()).withResyncInterval(config.resync())
+                .withLastGoodFile(lastGoodFile(config.stateDir(), reconciler.role()), Duration.ofSeconds(10));
         Topic<String, V> topic = (Topic<String, V>) Topics.forRole(reconciler.role());
         return KafkaAgents.build(settings, topic, clientConfig, registry, reconciler, events, System::currentTimeMillis);
     }
@@ -105,6 +107,14 @@ public final class NodeProcess implements AutoCloseable {
             case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
             case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
         };
+    }
+
+    /**
+     * Where a role's last complete desired state is kept (ADR 0022): a folder of its own, private, not the
+     * role's folder (the addressing folder must stay readable by dnsmasq).
+     */
+    public static Path lastGoodFile(Path stateDir, NodeRole role) {
+        return stateDir.toAbsolutePath().resolve("last-good").resolve(role.name().toLowerCase(Locale.ROOT) + ".avro");
     }
 
     /** The simulated kernel, behind the fault-injection switch when one is configured. */

@@ -12,9 +12,11 @@ import io.factnet.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -27,14 +29,15 @@ import org.apache.kafka.common.header.Header;
  * Waits until every node a request touched has applied it (OVN's nb_cfg/hv_cfg): first finds the offset
  * of the request's record in the node's partition of its role topic (by the request id in the record's
  * {@value NodeKeys#REQUEST_ID_HEADER} header, which tombstones carry too, or in its value), then waits
- * for an AppliedAck of that node and role at or past that offset, without an error. Acks are monotonic
+ * for an AppliedAck of that node and role at or past that offset, without an error, or whose error names
+ * other resources than the request's (its {@code notApplied}). Acks are monotonic
  * per node, so an ack past the offset means the request's change is live whatever else was applied with it.
  */
 final class AppliedWaiter {
     private static final Duration POLL = Duration.ofMillis(100);
 
-    /** Where a touched node's change sits in its role topic. */
-    private record Target(NodeRef node, TopicPartition partition, long offset) {
+    /** Where a touched node's change sits in its role topic, and the node's resources it wrote there. */
+    private record Target(NodeRef node, TopicPartition partition, long offset, Set<String> resources) {
     }
 
     private final KafkaConsumer<String, byte[]> reader;
@@ -75,14 +78,16 @@ final class AppliedWaiter {
         reader.assign(List.of(partition));
         reader.seek(partition, before.getOrDefault(partition, 0L));
         long ours = -1;
+        Set<String> resources = new HashSet<>();
         while (!deadline.passed()) {
             for (ConsumerRecord<String, byte[]> record : reader.poll(deadline.remainingAtMost(POLL))) {
                 if (node.getNodeId().equals(nodeIdOf(record.key())) && requestId.equals(requestIdOf(decoder, record))) {
                     ours = record.offset();
+                    resources.add(NodeKeys.resourceOf(record.key()));
                 }
             }
             if (ours >= 0 && reader.position(partition) >= end) {
-                return new Target(node, partition, ours);
+                return new Target(node, partition, ours, Set.copyOf(resources));
             }
         }
         throw new IllegalStateException("request " + requestId + " was accepted, but no record of it reached "
@@ -134,7 +139,7 @@ final class AppliedWaiter {
                     if (applied.containsKey(target) || !covers(ack, target)) {
                         continue;
                     }
-                    if (ack.getError() != null) {
+                    if (AppliedAcks.holdsBack(ack, target.resources())) {
                         AppliedAck previous = lastSeen.put(target, ack);
                         if (previous != null && ack.getError().equals(previous.getError())) {
                             continue; // the same failure again: said once is enough

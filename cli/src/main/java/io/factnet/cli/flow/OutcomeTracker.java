@@ -1,5 +1,6 @@
 package io.factnet.cli.flow;
 
+import io.factnet.client.AppliedAcks;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
@@ -81,6 +82,8 @@ public final class OutcomeTracker implements AutoCloseable {
     private final Map<NodeTarget, Long> acked = new HashMap<>();
     /** The last end offset asked of each node partition: asked again only for an ack at or past it. */
     private final Map<TopicPartition, Long> knownEnds = new HashMap<>();
+    /** Each node's last ack that covers what it applied (clean, or naming what it did not apply). */
+    private final Map<NodeTarget, AppliedAck> covering = new HashMap<>();
     private volatile boolean closing;
     private volatile Throwable failure;
 
@@ -231,11 +234,12 @@ public final class OutcomeTracker implements AutoCloseable {
         NodeTarget node = new NodeTarget(ack.getNodeId(), ack.getRole());
         lastAcks.put(node, ack);
         Integer partitions = partitionCounts.get(ack.getRole());
-        if (ack.getError() != null || partitions == null
+        if ((ack.getError() != null && ack.getNotApplied() == null) || partitions == null
                 || ack.getPartition() != NodeKeys.partition(ack.getNodeId(), partitions)) {
             return; // a failed apply covers nothing; it is kept in lastAcks for the messages
         }
         acked.merge(node, bounded(node, ack.getAppliedOffset()), Math::max);
+        covering.put(node, ack);
         release(node, now);
     }
 
@@ -261,8 +265,9 @@ public final class OutcomeTracker implements AutoCloseable {
         if (request == null || record.key() == null || record.key().indexOf('/') <= 0) {
             return;
         }
-        NodeRole role = roleOf(record.topic());
-        request.lastOffsets.put(new NodeTarget(NodeKeys.nodeIdOf(record.key()), role), record.offset());
+        NodeTarget node = new NodeTarget(NodeKeys.nodeIdOf(record.key()), roleOf(record.topic()));
+        request.lastOffsets.put(node, record.offset());
+        request.resources.computeIfAbsent(node, n -> new HashSet<>()).add(NodeKeys.resourceOf(record.key()));
     }
 
     /** Records of older controllers may lack the header: the entry's own requestId field then. */
@@ -338,14 +343,24 @@ public final class OutcomeTracker implements AutoCloseable {
         if (queue == null || upTo == null) {
             return;
         }
+        AppliedAck ack = covering.get(node);
+        List<Waiting> held = new ArrayList<>();
         while (!queue.isEmpty() && queue.peek().offset() <= upTo) {
-            Tracked request = queue.poll().request();
+            Waiting waiting = queue.poll();
+            Tracked request = waiting.request();
+            if (AppliedAcks.holdsBack(ack, request.resources.getOrDefault(node, Set.of()))) {
+                // the node applied up to here but not this request's change: a later ack (its retry) will say
+                request.waitingFor.put(node, "an ack of offset " + waiting.offset() + " that applied it (last: " + ack.getError() + ")");
+                held.add(waiting);
+                continue;
+            }
             request.waitingFor.remove(node);
             if (request.waitingFor.isEmpty() && !request.applied().isDone()) {
                 request.appliedAt(now);
                 tracked.remove(request.requestId());
             }
         }
+        queue.addAll(held);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.factnet.cli.flow;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,8 @@ public final class Tracked {
     final Map<NodeTarget, String> waitingFor = new ConcurrentHashMap<>();
     /** The last offset this request wrote in each node's partition (tracker thread only). */
     final Map<NodeTarget, Long> lastOffsets = new ConcurrentHashMap<>(2);
+    /** The resources this request wrote on each node (tracker thread only): an ack may hold back just those. */
+    final Map<NodeTarget, Set<String>> resources = new ConcurrentHashMap<>(2);
     private volatile long resultNanos = -1;
     private volatile long appliedNanos = -1;
     private volatile boolean touchedWatchedNodes;

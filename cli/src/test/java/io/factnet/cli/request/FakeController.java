@@ -43,7 +43,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Plays the controller and one routing agent for the CLI's tests, on a real broker, until the real
  * controller is merged: reads the three request topics, writes a Result per request and, for floating
  * IPs, the node record and the agent's AppliedAck. Scripted by the request: project "silent" gets no
- * answer; pool "empty" is refused; pool "broken" is applied with an error; release writes a tombstone.
+ * answer; pool "empty" is refused; pool "broken" is applied with an error; pool "other-failed" is applied, the
+ * ack naming another resource as not applied; pool "own-failed" names the request's own; release writes a tombstone.
  */
 final class FakeController implements AutoCloseable {
     static final String NODE = "node-1";
@@ -128,11 +129,19 @@ final class FakeController implements AutoCloseable {
             send(Topics.RESULTS, request.getRequestId(), result.setMessage("allocated " + address)
                     .setAllocated(Allocation.newBuilder().setAddress(address).setPool(allocate.getPool()).build())
                     .setTouched(List.of(new NodeRef(NODE, NodeRole.ROUTING))).build());
-            ack(offset, allocate.getPool().equals("broken") ? "nft: Error: syntax error, unexpected '}'" : null);
+            switch (allocate.getPool()) {
+                case "broken" -> ack(offset, "nft: Error: syntax error, unexpected '}'", null);
+                // an agent that applied this request but not another resource (its network's bridge failed)
+                case "other-failed" -> ack(offset, "failed 1 entries (retrying): \"fip/198.51.100.250\": ip -batch failed",
+                        List.of("fip/198.51.100.250"));
+                case "own-failed" -> ack(offset, "failed 1 entries (retrying): \"fip/" + address + "\": dnsmasq failed",
+                        List.of("fip/" + address));
+                default -> ack(offset, null, null);
+            }
         } else if (request.getCommand() instanceof ReleaseFloatingIp release) {
             long offset = sendToNode(request.getRequestId(), release.getAddress(), null);
             send(Topics.RESULTS, request.getRequestId(), result.setTouched(List.of(new NodeRef(NODE, NodeRole.ROUTING))).build());
-            ack(offset, null);
+            ack(offset, null, null);
         } else {
             send(Topics.RESULTS, request.getRequestId(), result.build());
         }
@@ -147,9 +156,10 @@ final class FakeController implements AutoCloseable {
         return producer.send(record).get().offset();
     }
 
-    private void ack(long offset, String error) throws ExecutionException, InterruptedException {
+    private void ack(long offset, String error, List<String> notApplied) throws ExecutionException, InterruptedException {
         AppliedAck ack = AppliedAck.newBuilder().setNodeId(NODE).setRole(NodeRole.ROUTING)
-                .setPartition(NodeKeys.partition(NODE, PARTITIONS)).setAppliedOffset(offset).setApplyMillis(3).setError(error).build();
+                .setPartition(NodeKeys.partition(NODE, PARTITIONS)).setAppliedOffset(offset).setApplyMillis(3).setError(error)
+                .setNotApplied(notApplied).build();
         send(Topics.NODE_EVENTS, NODE + "/routing", Request.newBuilder().setRequestId("ack-" + offset).setProject("_admin")
                 .setSubmittedAt(Instant.now()).setCommand(ack).build());
     }

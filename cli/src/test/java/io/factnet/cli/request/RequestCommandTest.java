@@ -181,6 +181,19 @@ class RequestCommandTest {
     }
 
     @Test
+    void anAckThatNamesAnotherResourceAsNotAppliedStillAppliesThisRequest() {
+        Run run = factnet("request", "allocate-floating-ip", "--project", "p1", "--pool", "other-failed", "--wait-applied",
+                "--timeout", "10s");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("applied    node-1 ROUTING");
+
+        Run own = factnet("request", "allocate-floating-ip", "--project", "p1", "--pool", "own-failed", "--wait-applied",
+                "--timeout", "3s");
+        assertThat(own.exit()).isEqualTo(1);
+        assertThat(own.err()).contains("node-1 ROUTING failed to apply", "dnsmasq failed", "was accepted but not applied");
+    }
+
+    @Test
     void noResultWithinTheTimeoutExitsOne() {
         // The timeout bounds the whole exchange, sending included: 4 s leaves room for a first produce
         // (metadata, producer id) on a loaded 2-core machine, where 1 s was sometimes spent before the wait began.

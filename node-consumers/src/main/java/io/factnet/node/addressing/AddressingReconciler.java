@@ -119,22 +119,31 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         long rendered = System.nanoTime();
         boolean changed = false;
         Set<String> wanted = new HashSet<>();
-        List<String> notReady = new ArrayList<>();
+        List<SyncReport.Rejection> failed = new ArrayList<>();
         for (DhcpModel.Network network : built.model().networks()) {
             wanted.add(network.bridge().name());
             try {
                 changed |= ensure(network);
-            } catch (NotReadyException e) {
-                notReady.add(e.getMessage()); // the other networks' DHCP must not wait for this one's bridge
+            } catch (RuntimeException e) {
+                // The other networks' DHCP must not wait for this one (its bridge is not there yet, its dnsmasq
+                // failed): its entries, and only they, are reported not applied and retried.
+                if (!(e instanceof NotReadyException)) {
+                    log.error("DHCP of {} failed: {}", network.bridge(), e.getMessage(), e);
+                }
+                failed.addAll(entriesOf(desired, network.project(), e.getMessage()));
             }
         }
         changed |= removeOthers(wanted);
-        if (!notReady.isEmpty()) {
-            throw new NotReadyException(String.join("; ", notReady));
-        }
         Map<String, Long> counts = DhcpModelBuilder.counts(built.model(), built.rejected().size());
         return new SyncReport(changed, counts, built.rejected(), (rendered - began) / 1_000_000,
-                (System.nanoTime() - rendered) / 1_000_000);
+                (System.nanoTime() - rendered) / 1_000_000, failed);
+    }
+
+    /** The resources of a project's network on this node (its network and hosts): what its failure holds back. */
+    private static List<SyncReport.Rejection> entriesOf(SortedMap<String, AddressingEntry> desired, String project,
+                                                        String reason) {
+        return desired.entrySet().stream().filter(e -> e.getValue().getProject().equals(project))
+                .map(e -> new SyncReport.Rejection(e.getKey(), reason)).toList();
     }
 
     private boolean ensure(DhcpModel.Network network) {

@@ -53,8 +53,11 @@ public record BridgeModel(List<Bridge> bridges) {
                                 "has no interface on this node (--physical-interface NAME=IFACE)");
                     }
                     vlanLink = Optional.of(new InterfaceName("vlan" + vlan));
-                    if (!vlans.add(network.getPhysicalNetwork() + "/" + vlan)) {
-                        throw new InvalidValueException("VLAN", String.valueOf(vlan), "is used by another bridge here");
+                    // The VLAN link is named by the VLAN alone: the same VLAN of two physical networks would be
+                    // one interface, taken from one bridge by the other at every sync.
+                    if (!vlans.add(vlanLink.get().name())) {
+                        throw new InvalidValueException("VLAN", String.valueOf(vlan), "is used by another bridge here (its link "
+                                + vlanLink.get() + "), maybe of another physical network");
                     }
                 } else if (uplink.isPresent() && !untaggedUplinks.add(uplink.get())) {
                     throw new InvalidValueException("physical network", network.getPhysicalNetwork(),

@@ -2,6 +2,7 @@ package io.factnet.node.bridging;
 
 import io.factnet.model.BridgingEntry;
 import io.factnet.model.NodeRole;
+import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.IpLinks;
 import io.factnet.node.exec.StateFiles;
@@ -14,6 +15,7 @@ import io.factnet.node.runtime.SyncReport.Rejection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,25 +65,54 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         long rendered = System.nanoTime();
         boolean changed = false;
         List<Rejection> rejected = new ArrayList<>(built.rejected());
+        List<Rejection> failed = new ArrayList<>();
         if (verify || !built.model().equals(lastApplied)) {
-            String plan = plan(built.model(), IpLinks.read(host), rejected);
+            Plan plan = plan(built.model(), IpLinks.read(host), rejected);
             if (!plan.isEmpty()) {
-                StateFiles.write(batch, plan, StateFiles.PRIVATE);
-                host.run("ip", "-batch", batch.toString());
+                StateFiles.write(batch, plan.text(), StateFiles.PRIVATE);
+                if (!host.tryRun("ip", "-batch", batch.toString()).ok()) {
+                    // One bridge's failure (its uplink is missing, ...) must not hold back the others: bridge by bridge.
+                    failed.addAll(applyOneByOne(built.model()));
+                }
                 changed = true;
             }
-            Set<String> foreign = new HashSet<>();
-            rejected.subList(built.rejected().size(), rejected.size()).forEach(r -> foreign.add(r.resource()));
-            changed |= proxyArp(built.model().bridges().stream().filter(b -> !foreign.contains(b.resource()))
+            Set<String> skip = new HashSet<>();
+            rejected.subList(built.rejected().size(), rejected.size()).forEach(r -> skip.add(r.resource()));
+            failed.forEach(r -> skip.add(r.resource()));
+            changed |= proxyArp(built.model().bridges().stream().filter(b -> !skip.contains(b.resource()))
                     .map(BridgeModel.Bridge::name).toList());
-            lastApplied = built.model();
+            // After a failure the next sync (a full retry) plans again from the kernel.
+            lastApplied = failed.isEmpty() ? built.model() : null;
             lastRejected = List.copyOf(rejected.subList(built.rejected().size(), rejected.size()));
         } else {
             rejected.addAll(lastRejected);
         }
-        return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size(),
+        return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size() - failed.size(),
                 "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
-                (System.nanoTime() - rendered) / 1_000_000);
+                (System.nanoTime() - rendered) / 1_000_000, failed);
+    }
+
+    /**
+     * After a failed batch (ip stops at the failing line: what came before it is applied), each bridge's lines
+     * as a batch of their own, planned again from the kernel; then the removals, whose failure fails the sync.
+     * Returns the bridges that failed, with the tool's error.
+     */
+    private List<Rejection> applyOneByOne(BridgeModel model) {
+        Plan plan = plan(model, IpLinks.read(host), new ArrayList<>());
+        List<Rejection> failed = new ArrayList<>();
+        plan.byBridge().forEach((resource, lines) -> {
+            StateFiles.write(batch, lines, StateFiles.PRIVATE);
+            CommandResult result = host.tryRun("ip", "-batch", batch.toString());
+            if (!result.ok()) {
+                failed.add(new Rejection(resource, "ip -batch failed: " + result.stderr().lines().findFirst().orElse("exit "
+                        + result.exitCode())));
+            }
+        });
+        if (!plan.removals().isEmpty()) {
+            StateFiles.write(batch, plan.removals(), StateFiles.PRIVATE);
+            host.run("ip", "-batch", batch.toString());
+        }
+        return failed;
     }
 
     /**
@@ -117,13 +148,28 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     }
 
     /**
+     * The ip batch lines that take the kernel to the model: each bridge's own (by its resource, only those with
+     * something to do), then the removals of ours no longer wanted.
+     */
+    record Plan(Map<String, String> byBridge, String removals) {
+        boolean isEmpty() {
+            return byBridge.isEmpty() && removals.isEmpty();
+        }
+
+        String text() {
+            return String.join("", byBridge.values()) + removals;
+        }
+    }
+
+    /**
      * The ip batch lines that take the kernel from {@code links} to the model; empty when it is there
      * already. A bridge or VLAN link of the same name that is not ours is left alone and its entry rejected.
      */
-    static String plan(BridgeModel model, Map<String, IpLinks.Link> links, List<Rejection> rejected) {
-        StringBuilder out = new StringBuilder();
+    static Plan plan(BridgeModel model, Map<String, IpLinks.Link> links, List<Rejection> rejected) {
+        Map<String, String> byBridge = new LinkedHashMap<>();
         Set<String> wanted = new HashSet<>();
         for (BridgeModel.Bridge bridge : model.bridges()) {
+            StringBuilder out = new StringBuilder();
             String name = bridge.name().name();
             String vlanName = bridge.vlanLink().map(InterfaceName::name).orElse(null);
             IpLinks.Link foreign = Stream.of(links.get(name), vlanName == null ? null : links.get(vlanName))
@@ -177,12 +223,16 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                     out.append("link set ").append(bridge.uplink().get()).append(" master ").append(name).append('\n');
                 }
             }
+            if (!out.isEmpty()) {
+                byBridge.put(bridge.resource(), out.toString());
+            }
         }
+        StringBuilder out = new StringBuilder();
         // Ours and no longer wanted: VLAN links first, then bridges (their ports are released with them).
         links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && l.kind().equals("vlan"))
                 .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
         links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && !l.kind().equals("vlan"))
                 .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
-        return out.toString();
+        return new Plan(byBridge, out.toString());
     }
 }

@@ -90,6 +90,13 @@ public final class ApplySchedule {
         return retryAt - now;
     }
 
+    /** The pending retry is due now (what it waited for came: a record that makes the desired state whole). */
+    public void retryNow(long now) {
+        if (retryAt > now) {
+            retryAt = now;
+        }
+    }
+
     public boolean retryPending() {
         return retryAt >= 0;
     }

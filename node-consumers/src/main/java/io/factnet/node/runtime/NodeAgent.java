@@ -1,6 +1,7 @@
 package io.factnet.node.runtime;
 
 import io.factnet.model.NodeRole;
+import io.factnet.node.net.Printable;
 import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;
@@ -8,10 +9,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,7 +48,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private volatile boolean closing;
     private volatile Throwable crash;
     private Thread thread;
-    private volatile AgentStatus status = new AgentStatus(false, 0, 0, 0, 0, 0, -1, null, -1, -1, null);
+    private final Optional<LastGoodState<V>> saved;
+    private volatile AgentStatus status = AgentStatus.initial();
     private boolean caughtUp;
     private long startedAt;
     private long syncs;
@@ -58,6 +62,12 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private long replayMillis = -1;
     private long firstSyncMillis = -1;
     private SyncReport lastSync;
+    /** The last complete desired state read (this run, or kept on the node from an earlier one); null before. */
+    private LastGoodState.Snapshot<V> lastGood;
+    private long consecutiveFailures;
+    private long badLogged;
+    /** Why the desired state is not applied (records that cannot be read), null when it is. */
+    private String notReady;
 
     public NodeAgent(AgentSettings settings, Topic<String, V> topic, Consumer<String, byte[]> consumer,
                      RecordDecoder<V> decoder, RoleReconciler<V> reconciler, NodeEventSink events, LongSupplier clock) {
@@ -70,10 +80,16 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         this.reconciler = reconciler;
         this.events = events;
         this.clock = clock;
-        this.records = new NodeRecords<>(settings.nodeId(), decoder, (key, e) ->
-                // The resource keeps its last good entry: a record we cannot read must not delete a network.
-                log.error("{}: skipped {} (key {})", settings.nodeId(), e.getMessage(), io.factnet.node.net.Printable.quote(key)));
+        this.records = new NodeRecords<>(settings.nodeId(), decoder, (key, e) -> {
+            // Not applied until it reads (or a later record replaces it): ADR 0022. A lost schema makes every
+            // record of it unreadable: the first few are logged, then one in a thousand (the sync says how many).
+            if (badLogged++ < 10 || badLogged % 1000 == 0) {
+                log.error("{}: cannot read {} (key {}); the last good state stays until it reads",
+                        settings.nodeId(), Printable.line(e.getMessage(), MAX_ERROR_CHARS), Printable.quote(key));
+            }
+        });
         this.schedule = settings.schedule();
+        this.saved = settings.lastGoodFile().map(file -> new LastGoodState<>(file, topic.valueType()));
     }
 
     public AgentStatus status() {
@@ -95,8 +111,8 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     }
 
     /** The error that ended the agent's loop, if one did. */
-    public java.util.Optional<Throwable> crash() {
-        return java.util.Optional.ofNullable(crash);
+    public Optional<Throwable> crash() {
+        return Optional.ofNullable(crash);
     }
 
     @Override
@@ -114,15 +130,17 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             throw e;
         } finally {
             consumer.close();
+            saved.ifPresent(LastGoodState::close);
             stopped.countDown();
         }
     }
 
     private void loop() {
         String name = settings.nodeId() + "/" + settings.role().name().toLowerCase(Locale.ROOT);
+        startedAt = clock.getAsLong();
+        lastGood = loadSaved();
         TopicPartition partition = awaitPartition();
         PartitionReplay replay = PartitionReplay.begin(consumer, partition);
-        startedAt = clock.getAsLong();
         long start = startedAt;
         log.info("{}: replaying {} from offset {} to {}", name, partition, replay.start(), replay.end());
         while (!closing) {
@@ -133,16 +151,19 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             if (!caughtUp && replay.caughtUp()) {
                 caughtUp = true;
                 replayMillis = clock.getAsLong() - start;
-                log.info("{}: replayed {} records ({} for this node, {} bad) in {} ms", name, records.read(),
-                        records.desired().size(), records.bad(), clock.getAsLong() - start);
+                log.info("{}: replayed {} records ({} entries for this node, {} cannot be read) in {} ms", name, records.read(),
+                        records.desired().size(), records.unreadableCount(), clock.getAsLong() - start);
+            }
+            if (!caughtUp) {
+                enforceSavedIfLate(partition.partition());
             }
             reconciler.pollEvents(events);
             if (caughtUp) {
                 ApplySchedule.Sync due = schedule.due(clock.getAsLong());
                 if (due != ApplySchedule.Sync.NONE) {
-                    boolean first = syncs == 0;
+                    boolean first = firstSyncMillis < 0;
                     sync(partition.partition(), due == ApplySchedule.Sync.FULL || lastSyncFailed);
-                    if (first) {
+                    if (first && firstSyncMillis >= 0) {
                         log.info("{}: first apply done {} ms after start ({} entries)", name, firstSyncMillis,
                                 records.desired().size());
                     }
@@ -152,10 +173,41 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         }
     }
 
+    /** The state kept on the node by an earlier run, if any (a file that cannot be read is reported and ignored). */
+    private LastGoodState.Snapshot<V> loadSaved() {
+        if (saved.isEmpty()) {
+            return null;
+        }
+        try {
+            LastGoodState.Snapshot<V> snapshot = saved.get().load().orElse(null);
+            if (snapshot != null) {
+                log.info("{}/{}: the last good state kept on the node has {} entries up to offset {}", settings.nodeId(),
+                        roleName(), snapshot.entries().size(), snapshot.offset());
+            }
+            return snapshot;
+        } catch (RuntimeException e) {
+            log.error("{}/{}: {}", settings.nodeId(), roleName(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * A node whose replay does not catch up (Kafka away after a reboot) enforces the state kept on it
+     * rather than nothing: its firewall's drop and NAT are back without Kafka. Once, before the first sync.
+     */
+    private void enforceSavedIfLate(int partition) {
+        if (syncs > 0 || lastGood == null || clock.getAsLong() - startedAt < settings.enforceSavedAfter().toMillis()) {
+            return;
+        }
+        notReady = "the replay of its topic has not caught up after " + (clock.getAsLong() - startedAt) + " ms";
+        log.warn("{}/{}: {}; applying the last good state kept on the node", settings.nodeId(), roleName(), notReady);
+        enforceLastGood(partition, true);
+    }
+
     /** Publishes the counters to {@link #status()}; also before an ack goes out, so a reader of the ack sees them. */
     private void refreshStatus() {
         status = new AgentStatus(caughtUp, records.read(), records.bad(), syncs, applies, failures, appliedOffset, lastError,
-                replayMillis, firstSyncMillis, lastSync);
+                replayMillis, firstSyncMillis, lastSync, records.unreadableCount(), consecutiveFailures, notReady);
     }
 
     private TopicPartition awaitPartition() {
@@ -174,27 +226,46 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                 log.warn("{}: topic {} does not exist yet; waiting for the controller to create it", settings.nodeId(), topic);
                 warned = clock.getAsLong();
             }
+            enforceSavedIfLate(-1);
             sleepQuietly(500);
         }
         throw new WakeupException();
     }
 
     private void accept(ConsumerRecord<String, byte[]> record) {
+        boolean wasComplete = records.complete();
         if (records.accept(record)) {
             ownRecordSinceAck = true;
             schedule.changed(clock.getAsLong());
+            if (!wasComplete && records.complete()) {
+                schedule.retryNow(clock.getAsLong()); // the record that could not be read was replaced or deleted
+            }
         }
     }
 
     private void sync(int partition, boolean verify) {
+        if (!records.complete() && records.retryUnreadable() > 0 && records.complete()) {
+            log.info("{}/{}: every record of this node reads again", settings.nodeId(), roleName());
+        }
+        if (!records.complete()) {
+            notReady = unreadableSummary();
+            enforceLastGood(partition, verify);
+            long retryIn = schedule.failed(clock.getAsLong());
+            lastSyncFailed = true;
+            log.error("{}/{}: not ready: {}; the kernel keeps the last good state{} (reading again in {} ms)",
+                    settings.nodeId(), roleName(), notReady,
+                    lastGood == null ? " (none known: nothing applied)" : " up to offset " + lastGood.offset(), retryIn);
+            return;
+        }
+        notReady = null;
         long offset = records.lastOffset();
         long began = clock.getAsLong();
         SortedMap<String, V> snapshot = records.desired().snapshot();
+        remember(offset, snapshot);
         syncs++;
         try {
             SyncReport report = reconciler.sync(snapshot, verify);
             lastSync = report;
-            schedule.succeeded(clock.getAsLong());
             long millis = clock.getAsLong() - began;
             if (report.changed()) {
                 applies++;
@@ -202,53 +273,129 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                         settings.nodeId(), roleName(), snapshot.size(), offset, millis, report.renderMillis(),
                         report.applyMillis(), report.counts());
             }
-            String error = report.rejected().isEmpty() ? null : rejectedSummary(report.rejected());
-            if (error != null && (report.changed() || ownRecordSinceAck)) {
+            String error = notAppliedSummary(report);
+            if (error != null && (report.changed() || ownRecordSinceAck || !report.failed().isEmpty())) {
                 log.warn("{}/{}: {}", settings.nodeId(), roleName(), error);
             }
-            boolean ack = report.changed() || ownRecordSinceAck || lastSyncFailed || syncs == 1;
+            boolean ack = report.changed() || ownRecordSinceAck || lastSyncFailed || firstSyncMillis < 0
+                    || !report.failed().isEmpty();
+            if (report.failed().isEmpty()) {
+                schedule.succeeded(clock.getAsLong());
+                lastSyncFailed = false;
+            } else {
+                // What failed is retried in full after the backoff; the rest is applied and acked as such.
+                schedule.failed(clock.getAsLong());
+                lastSyncFailed = true;
+            }
             appliedOffset = offset;
             ownRecordSinceAck = false;
-            lastSyncFailed = false;
+            // A sync that could apply none of its entries is a failure, whatever it did not throw.
+            consecutiveFailures = !report.failed().isEmpty() && report.notApplied().size() >= snapshot.size()
+                    ? consecutiveFailures + 1 : 0;
             lastError = error;
             if (firstSyncMillis < 0) {
                 firstSyncMillis = clock.getAsLong() - startedAt;
             }
             if (ack) {
                 refreshStatus();
-                publishAck(partition, report.counts(), millis, error);
+                publishAck(partition, report.counts(), millis, error, report.notApplied());
             }
         } catch (Exception e) {
-            failures++;
-            lastSyncFailed = true;
-            long retryIn = schedule.failed(clock.getAsLong());
-            lastError = "apply failed: " + e.getMessage();
-            if (e instanceof NotReadyException) {
-                log.warn("{}/{}: {} (full retry in {} ms)", settings.nodeId(), roleName(), lastError, retryIn);
-            } else {
-                log.error("{}/{}: {} (keeping the last good state; full retry in {} ms)", settings.nodeId(), roleName(),
-                        lastError, retryIn, e);
-            }
-            publishAck(partition, Map.of(), clock.getAsLong() - began, truncate(lastError));
+            failed(partition, began, e);
         }
     }
 
-    private void publishAck(int partition, Map<String, Long> counts, long millis, String error) {
+    /**
+     * While some record of this node cannot be read, the desired state is partial and is not applied
+     * (ADR 0022): the kernel keeps the last complete state, which a verify sync still enforces (it repairs
+     * drift, and after a restart it is the state kept on the node, not an empty one). The ack says why,
+     * at the offset of that state, so no request after it is reported applied.
+     */
+    private void enforceLastGood(int partition, boolean verify) {
+        syncs++;
+        long began = clock.getAsLong();
+        Map<String, Long> counts = Map.of();
+        String error = "not ready: " + notReady;
+        if (lastGood == null) {
+            error += "; nothing applied (no complete state known): the kernel is left as it is";
+        } else {
+            try {
+                SyncReport report = reconciler.sync(lastGood.entries(), verify);
+                lastSync = report;
+                counts = report.counts();
+                if (report.changed()) {
+                    applies++;
+                }
+                appliedOffset = Math.max(appliedOffset, lastGood.offset());
+                consecutiveFailures = 0;
+                error += "; the node keeps the last good state up to offset " + lastGood.offset();
+            } catch (Exception e) {
+                failures++;
+                consecutiveFailures++;
+                error += "; applying the last good state failed: " + e.getMessage();
+            }
+        }
+        lastError = Printable.line(error, MAX_ERROR_CHARS);
+        refreshStatus();
+        if (partition >= 0) {
+            publishAck(partition, counts, clock.getAsLong() - began, lastError, null);
+        }
+    }
+
+    /** Keeps the complete desired state as the last good one, on the node too when it changed. */
+    private void remember(long offset, SortedMap<String, V> snapshot) {
+        boolean changed = lastGood == null || !lastGood.entries().equals(snapshot);
+        lastGood = new LastGoodState.Snapshot<>(offset, snapshot);
+        if (changed) {
+            saved.ifPresent(state -> state.saveLater(lastGood));
+        }
+    }
+
+    private void failed(int partition, long began, Exception e) {
+        failures++;
+        consecutiveFailures++;
+        lastSyncFailed = true;
+        long retryIn = schedule.failed(clock.getAsLong());
+        lastError = Printable.line("apply failed: " + e.getMessage(), MAX_ERROR_CHARS);
+        if (e instanceof NotReadyException) {
+            log.warn("{}/{}: {} (full retry in {} ms)", settings.nodeId(), roleName(), lastError, retryIn);
+        } else {
+            log.error("{}/{}: {} (keeping the last good state; full retry in {} ms)", settings.nodeId(), roleName(),
+                    lastError, retryIn, e);
+        }
+        publishAck(partition, Map.of(), clock.getAsLong() - began, lastError, null);
+    }
+
+    private String unreadableSummary() {
+        NodeRecords.Unreadable first = records.firstUnreadable().orElseThrow();
+        return records.unreadableCount() + " record(s) of this node cannot be read, the oldest " + Printable.quote(first.resource())
+                + " at offset " + first.record().offset() + ": " + Printable.line(rootMessage(first.error()), 300);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return String.valueOf(cause.getMessage());
+    }
+
+    private void publishAck(int partition, Map<String, Long> counts, long millis, String error, List<String> notApplied) {
         try {
             events.publish(NodeEvents.ack(settings.nodeId(), settings.role(), partition, appliedOffset,
-                    counts, millis, error, reconciler.publicKey().orElse(null)));
+                    counts, millis, error, reconciler.publicKey().orElse(null), notApplied));
         } catch (RuntimeException e) {
             log.error("{}/{}: cannot publish the applied ack: {}", settings.nodeId(), roleName(), e.getMessage());
         }
     }
 
-    private static String rejectedSummary(List<SyncReport.Rejection> rejected) {
-        return truncate("rejected " + rejected.size() + " entries: "
-                + rejected.stream().limit(10).map(Object::toString).collect(Collectors.joining("; ")));
+    /** The ack's error for entries not applied: rejected ones (invalid) and failed ones (retried); null when none. */
+    private static String notAppliedSummary(SyncReport report) {
+        String text = Stream.of(listed("failed", " (retrying)", report.failed()), listed("rejected", "", report.rejected()))
+                .filter(part -> !part.isEmpty()).collect(Collectors.joining("; "));
+        return text.isEmpty() ? null : Printable.line(text, MAX_ERROR_CHARS);
     }
 
-    private static String truncate(String text) {
-        return text.length() > MAX_ERROR_CHARS ? text.substring(0, MAX_ERROR_CHARS) + "..." : text;
+    private static String listed(String what, String note, List<SyncReport.Rejection> entries) {
+        return entries.isEmpty() ? "" : what + " " + entries.size() + " entries" + note + ": "
+                + entries.stream().limit(10).map(Object::toString).collect(Collectors.joining("; "));
     }
 
     private String roleName() {

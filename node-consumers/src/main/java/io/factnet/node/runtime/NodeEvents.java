@@ -37,12 +37,17 @@ public final class NodeEvents {
                 .setPhysicalNetworks(physicalNetworks).setPublicKey(publicKey).build());
     }
 
+    /**
+     * @param notApplied the resources whose entry up to {@code appliedOffset} is not on the node (all else is);
+     *                   null when the error concerns the whole ack
+     */
     public static Request ack(String nodeId, NodeRole role, int partition, long appliedOffset, Map<String, Long> counts,
-                              long applyMillis, String error, String publicKey) {
+                              long applyMillis, String error, String publicKey, List<String> notApplied) {
         return request("ack:" + nodeId + ":" + role.name().toLowerCase(Locale.ROOT), RequestRoutes.ADMIN_PROJECT,
                 AppliedAck.newBuilder().setNodeId(nodeId).setRole(role).setPartition(partition)
                         .setAppliedOffset(appliedOffset).setCounts(Map.copyOf(counts)).setApplyMillis(applyMillis)
-                        .setError(error).setPublicKey(publicKey).build());
+                        .setError(error).setPublicKey(publicKey)
+                        .setNotApplied(notApplied == null ? null : List.copyOf(notApplied)).build());
     }
 
     public static Request leaseGranted(String project, String nodeId, String address, String mac, String hostname) {

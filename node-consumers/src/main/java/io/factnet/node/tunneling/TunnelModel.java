@@ -23,7 +23,8 @@ import java.util.SortedMap;
  */
 public record TunnelModel(List<Tunnel> tunnels) {
 
-    public record Tunnel(InterfaceName name, int listenPort, Ipv4Cidr address, Ipv4Cidr network, List<Peer> peers) {
+    /** @param resource the entry's resource name (what an ack names when the tunnel is not applied) */
+    public record Tunnel(String resource, InterfaceName name, int listenPort, Ipv4Cidr address, Ipv4Cidr network, List<Peer> peers) {
     }
 
     public record Peer(WireGuardKey publicKey, Ipv4Cidr allowedIp) {
@@ -67,7 +68,7 @@ public record TunnelModel(List<Tunnel> tunnels) {
                     }
                 }
                 peers.sort(Comparator.comparing(p -> p.allowedIp().address()));
-                tunnels.add(new Tunnel(name, port, address, network, peers));
+                tunnels.add(new Tunnel(resource, name, port, address, network, peers));
             } catch (IllegalArgumentException e) {
                 rejected.add(new Rejection(resource, e.getMessage()));
             }

@@ -88,17 +88,23 @@ public final class TunnelingReconciler implements RoleReconciler<TunnelingEntry>
         long rendered = System.nanoTime();
         boolean changed = false;
         List<Rejection> rejected = new ArrayList<>(built.rejected());
+        List<Rejection> failed = new ArrayList<>();
         if (verify || !built.model().equals(lastApplied)) {
             Map<String, IpLinks.Link> links = IpLinks.read(host);
             List<Rejection> foreign = new ArrayList<>();
             for (TunnelModel.Tunnel tunnel : built.model().tunnels()) {
                 IpLinks.Link link = links.get(tunnel.name().name());
                 if (link != null && !link.ownedBy(OWNER)) {
-                    foreign.add(new Rejection(tunnel.name().name(), "interface exists and is not factnet's (no alias "
-                            + OWNER + "); it is left alone"));
+                    foreign.add(new Rejection(tunnel.resource(), "interface " + tunnel.name()
+                            + " exists and is not factnet's (no alias " + OWNER + "); it is left alone"));
                     continue;
                 }
-                changed |= ensure(tunnel, link);
+                try {
+                    changed |= ensure(tunnel, link);
+                } catch (RuntimeException e) {
+                    // One VPN's failure must not hold back the others: its entry is reported and retried.
+                    failed.add(new Rejection(tunnel.resource(), e.getMessage()));
+                }
             }
             lastForeign = foreign;
             for (IpLinks.Link link : links.values()) {
@@ -109,13 +115,13 @@ public final class TunnelingReconciler implements RoleReconciler<TunnelingEntry>
                 }
             }
             changed |= removeStaleConfigurations(built.model());
-            lastApplied = built.model();
+            lastApplied = failed.isEmpty() ? built.model() : null;
         }
         rejected.addAll(lastForeign);
         long peers = built.model().tunnels().stream().mapToLong(t -> t.peers().size()).sum();
         return new SyncReport(changed, Map.of("tunnels", (long) built.model().tunnels().size(), "peers", peers,
                 "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
-                (System.nanoTime() - rendered) / 1_000_000);
+                (System.nanoTime() - rendered) / 1_000_000, failed);
     }
 
     /**

@@ -3,14 +3,12 @@ package io.factnet.node.addressing;
 import static io.factnet.node.Entries.dhcpHost;
 import static io.factnet.node.Entries.dhcpNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.Request;
 import io.factnet.node.References;
-import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.FailureSwitch;
 import io.factnet.node.sim.SimProcesses;
@@ -67,13 +65,17 @@ class AddressingReconcilerTest {
     }
 
     @Test
-    void aNetworkWhoseBridgeIsNotThereYetFailsTheSyncUntilTheBridgingAgentMadeItAndHoldsNoOtherNetworkBack() {
+    void aNetworkWhoseBridgeIsNotThereYetFailsOnlyItsOwnEntriesUntilTheBridgingAgentMadeIt() {
         SortedMap<String, AddressingEntry> desired = sample();
         // first in every order (key and bridge name): the networks after it are served all the same
         desired.put("net/p0", dhcpNetwork("p0", "br10", "10.0.32.0/20", "10.0.32.1", List.of(), "novalocal", 3600));
+        desired.put("host/p0/vm", dhcpHost("p0", "fa:16:3e:00:00:09", "vm", "10.0.32.5"));
 
-        assertThatThrownBy(() -> reconciler.sync(desired, true)).isInstanceOf(NotReadyException.class)
-                .hasMessage("bridge br10 is not there yet (the bridging agent makes it)");
+        SyncReport report = reconciler.sync(desired, true);
+        assertThat(report.failed()).extracting(SyncReport.Rejection::resource).containsExactlyInAnyOrder("net/p0", "host/p0/vm");
+        assertThat(report.failed()).extracting(SyncReport.Rejection::reason)
+                .containsOnly("bridge br10 is not there yet (the bridging agent makes it)");
+        assertThat(report.notApplied()).containsExactlyInAnyOrder("net/p0", "host/p0/vm");
         assertThat(sim.processes().processes().values()).noneMatch(p -> p.argv.contains("--interface=br10"));
         assertThat(sim.processes().processes().values()).hasSize(2)
                 .anyMatch(p -> p.argv.contains("--interface=br100")).anyMatch(p -> p.argv.contains("--interface=br101"));
@@ -137,7 +139,8 @@ class AddressingReconcilerTest {
         fewer.remove("host/p1/vm2");
 
         Files.createFile(failFile);
-        assertThatThrownBy(() -> failing.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        assertThat(failing.sync(fewer, false).failed()).as("br100's entries, retried").isNotEmpty()
+                .allSatisfy(f -> assertThat(f.reason()).contains("failing on purpose"));
         assertThat(Files.readString(folder.resolve("addressing/br100/hosts"))).as("written before the SIGHUP failed")
                 .doesNotContain("vm-two");
         Files.delete(failFile);
@@ -163,7 +166,8 @@ class AddressingReconcilerTest {
         SortedMap<String, AddressingEntry> fewer = sample();
         fewer.remove("host/p1/vm2");
         Files.createFile(failFile);
-        assertThatThrownBy(() -> dying.sync(fewer, false)).hasMessageContaining("failing on purpose");
+        assertThat(dying.sync(fewer, false).failed()).as("br100's entries, retried").isNotEmpty()
+                .allSatisfy(f -> assertThat(f.reason()).contains("failing on purpose"));
         Files.delete(failFile);
         AddressingReconciler restarted = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
         assertThat(restarted.sync(fewer, true).changed()).isTrue();

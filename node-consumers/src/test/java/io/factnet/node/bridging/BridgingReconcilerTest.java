@@ -40,6 +40,51 @@ class BridgingReconcilerTest {
         return sim;
     }
 
+    static BridgingEntry bridgeOn(String physicalNetwork, String project, String bridge, int vlan, String gatewayCidr) {
+        BridgingEntry entry = bridge(project, bridge, vlan, gatewayCidr);
+        ((io.factnet.model.BridgeNetwork) entry.getEntry()).setPhysicalNetwork(physicalNetwork);
+        return entry;
+    }
+
+    @Test
+    void aBridgeThatFailsHoldsBackOnlyItsOwnEntryAndIsRetried() {
+        SimulatedHost sim = node(true);
+        BridgingConfig two = new BridgingConfig(BridgingConfig.VlanMode.TAGGED,
+                Map.of("physnet1", InterfaceName.of("eth1"), "physnet2", InterfaceName.of("eth2")));
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        desired.put("bridge/p1", bridgeOn("physnet2", "p1", "br200", 200, "10.0.0.1/20")); // eth2 is missing here
+        desired.put("bridge/p2", bridgeOn("physnet1", "p2", "br100", 100, "10.0.16.1/20"));
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, two);
+
+        SyncReport report = reconciler.sync(desired, true);
+        assertThat(report.failed()).singleElement().satisfies(f -> {
+            assertThat(f.resource()).isEqualTo("bridge/p1");
+            assertThat(f.reason()).startsWith("ip -batch failed: Cannot find device \"eth2\"");
+        });
+        assertThat(report.notApplied()).containsExactly("bridge/p1");
+        assertThat(sim.ip().links().get("vlan100").master).as("the other bridge is made all the same").isEqualTo("br100");
+        assertThat(sim.ip().links().get("br100").addresses).containsExactly("10.0.16.1/20");
+
+        sim.ip().addLink("eth2", "veth");
+        SyncReport retry = reconciler.sync(desired, true);
+        assertThat(retry.failed()).isEmpty();
+        assertThat(sim.ip().links().get("vlan200").master).isEqualTo("br200");
+        assertThat(retry.counts()).containsEntry("bridges", 2L);
+    }
+
+    @Test
+    void theSameVlanOfTwoPhysicalNetworksIsOneLinkNameAndTheSecondIsRejected() {
+        BridgingConfig two = new BridgingConfig(BridgingConfig.VlanMode.TAGGED,
+                Map.of("physnet1", InterfaceName.of("eth1"), "physnet2", InterfaceName.of("eth2")));
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        desired.put("bridge/p1", bridgeOn("physnet1", "p1", "br100", 100, "10.0.0.1/20"));
+        desired.put("bridge/p2", bridgeOn("physnet2", "p2", "br101", 100, "10.0.16.1/20"));
+        assertThat(BridgeModel.build(desired, two).rejected()).singleElement().satisfies(r -> {
+            assertThat(r.resource()).isEqualTo("bridge/p2");
+            assertThat(r.reason()).contains("its link vlan100");
+        });
+    }
+
     @Test
     void makesBridgesWithGatewaysAndVlanLinksInOneBatchAsReviewed() {
         SimulatedHost sim = node(true);

@@ -95,11 +95,23 @@ class NodeAgentKafkaTest {
             long last = writer.write(List.of(change(Topics.NODE_ROUTING, "r1", "floating/c",
                     floating("p1", "198.51.100.12", "10.0.1.6"))));
 
+            // A record of the node that cannot be read: the state is partial, nothing is applied (ADR 0022).
             NodeAgent<RoutingEntry> agent = agent(sim, events).start();
+            AppliedAck notReady = (AppliedAck) acks.await(r -> r.getCommand() instanceof AppliedAck a && a.getNodeId().equals("r1")
+                    && a.getError() != null, WAIT).getCommand();
+            assertThat(notReady.getError()).startsWith("not ready: 1 record(s) of this node cannot be read, the oldest \"garbage\"")
+                    .contains("nothing applied");
+            assertThat(notReady.getAppliedOffset()).isEqualTo(-1);
+            assertThat(sim.nft().table("ip", "factnet")).isNull();
+            assertThat(agent.status().problem()).isPresent();
+
+            // The controller deletes the resource (or writes it again): the state is whole, and applied.
+            last = writer.write(List.of(change(Topics.NODE_ROUTING, "r1", "garbage", null)));
             AppliedAck first = acks.awaitAck("r1", NodeRole.ROUTING, last, WAIT);
             assertThat(first.getError()).isNull();
             assertThat(first.getCounts()).containsEntry("floatingIps", 2L).containsEntry("groups", 1L);
             assertThat(agent.status().badRecords()).isEqualTo(1);
+            assertThat(agent.status().problem()).isEmpty();
             assertThat(dnat(sim)).containsExactly("198.51.100.10 : 10.0.1.5", "198.51.100.12 : 10.0.1.6");
 
             // A burst of 1000 changes, committed at once, is one apply.
@@ -119,6 +131,7 @@ class NodeAgentKafkaTest {
                     change(Topics.NODE_ROUTING, "r1", "floating/evil", floating("p1", "198.51.100.13\nflush ruleset", "10.0.1.7"))));
             AppliedAck afterDelete = acks.awaitAck("r1", NodeRole.ROUTING, last, WAIT);
             assertThat(afterDelete.getError()).contains("rejected 1 entries", "floating/evil").doesNotContain("\n");
+            assertThat(afterDelete.getNotApplied()).containsExactly("floating/evil");
             assertThat(afterDelete.getCounts()).containsEntry("floatingIps", 1001L);
             assertThat(dnat(sim)).doesNotContain("198.51.100.10 : 10.0.1.5").hasSize(1001);
 
@@ -130,7 +143,7 @@ class NodeAgentKafkaTest {
             NodeAgent<RoutingEntry> again = agent(sim, events).start();
             acks.await(r -> acks.acks("r1", NodeRole.ROUTING).size() > acksBefore, WAIT);
             assertThat(again.status().applies()).as("applied once after the restart").isEqualTo(1);
-            assertThat(again.status().recordsRead()).isGreaterThanOrEqualTo(1006);
+            assertThat(again.status().recordsRead()).isGreaterThanOrEqualTo(1007);
             assertThat(sim.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout()).isEqualTo(listing);
             assertThat(RoutingReconcilerTest.floatingRoutes(sim)).isEqualTo(routes).hasSize(1001);
             again.close();
@@ -197,8 +210,26 @@ class NodeAgentKafkaTest {
                     assertThat(text).contains("factnet_node_caught_up{node=\"render1\",role=\"routing\"} 1",
                             "factnet_node_entries{node=\"render1\",role=\"routing\",kind=\"floatingIps\"} 1",
                             "factnet_node_failures_total{node=\"render1\",role=\"tunneling\"} 0");
-                    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                    java.net.URI health = java.net.URI.create("http://127.0.0.1:" + port + "/health");
+                    assertThat(http.send(java.net.http.HttpRequest.newBuilder(health).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+                    // A record it cannot read: /health 503 with the reason, the kernel as it was, the metric says it.
+                    String ruleset = Files.readString(state.resolve("routing/factnet.nft"));
+                    writer.writeRaw(Topics.NODE_ROUTING, "render1", "fip", new byte[] {0, 0, 0, 0x7f, 1, 2});
+                    java.net.http.HttpResponse<String> sick = null;
+                    long deadline = System.nanoTime() + WAIT.toNanos();
+                    while ((sick == null || sick.statusCode() != 503) && System.nanoTime() < deadline) {
+                        sick = http.send(java.net.http.HttpRequest.newBuilder(health).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    }
+                    assertThat(sick.statusCode()).isEqualTo(503);
+                    assertThat(sick.body()).startsWith("not ready\nrouting: 1 record(s) of this node cannot be read, the oldest \"fip\"");
+                    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                            .contains("factnet_node_unreadable_records{node=\"render1\",role=\"routing\"} 1",
+                                    "factnet_node_ready{node=\"render1\",role=\"routing\"} 0");
+                    assertThat(Files.readString(state.resolve("routing/factnet.nft"))).isEqualTo(ruleset);
+                    assertThat(Files.exists(NodeProcess.lastGoodFile(state, NodeRole.ROUTING))).isTrue();
                 }
             }
         }

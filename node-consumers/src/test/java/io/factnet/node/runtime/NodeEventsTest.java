@@ -17,15 +17,15 @@ class NodeEventsTest {
     void eventsCarryFreshValidIdsAndTheKeysOfTheRequestRoutes() {
         String node = "n".repeat(64);
         Request register = NodeEvents.register(node, List.of(NodeRole.ROUTING), "198.51.100.1", 51820, 51829, List.of("physnet1"), null);
-        Request ack = NodeEvents.ack(node, NodeRole.TUNNELING, 3, 41, Map.of("tunnels", 1L), 12, null, "k");
+        Request ack = NodeEvents.ack(node, NodeRole.TUNNELING, 3, 41, Map.of("tunnels", 1L), 12, null, "k", null);
         Request granted = NodeEvents.leaseGranted("p1", node, "10.0.1.5", "fa:16:3e:00:00:05", "vm1");
         Request released = NodeEvents.leaseReleased("p1", node, "10.0.1.5", "fa:16:3e:00:00:05");
 
         for (Request request : List.of(register, ack, granted, released)) {
             assertThat(request.getRequestId()).matches(REQUEST_ID);
         }
-        assertThat(NodeEvents.ack(node, NodeRole.ROUTING, 0, 0, Map.of(), 0, null, null).getRequestId())
-                .isNotEqualTo(NodeEvents.ack(node, NodeRole.ROUTING, 0, 0, Map.of(), 0, null, null).getRequestId());
+        assertThat(NodeEvents.ack(node, NodeRole.ROUTING, 0, 0, Map.of(), 0, null, null, null).getRequestId())
+                .isNotEqualTo(NodeEvents.ack(node, NodeRole.ROUTING, 0, 0, Map.of(), 0, null, null, null).getRequestId());
         assertThat(RequestRoutes.keyOf(register)).isEqualTo("_admin");
         assertThat(register.getProject()).isEqualTo("_admin");
         assertThat(RequestRoutes.keyOf(ack)).isEqualTo(node + "/tunneling");

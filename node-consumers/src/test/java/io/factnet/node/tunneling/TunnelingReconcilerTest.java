@@ -62,6 +62,20 @@ class TunnelingReconcilerTest {
     }
 
     @Test
+    void anInterfaceThatIsNotOursIsLeftAloneAndItsEntryNamedByItsResource() {
+        SimulatedHost sim = new SimulatedHost();
+        sim.ip().addLink("t1vpn100", "dummy"); // the operator's
+        TunnelingReconciler reconciler = new TunnelingReconciler(sim.host(), folder, CONFIG);
+        SyncReport report = reconciler.sync(sample(PEER_A), true);
+        assertThat(report.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.resource()).as("what --wait-applied matches").isEqualTo("vpn/p1");
+            assertThat(r.reason()).startsWith("interface t1vpn100 exists and is not factnet's");
+        });
+        assertThat(report.notApplied()).containsExactly("vpn/p1");
+        assertThat(sim.ip().links().get("t1vpn100").kind).isEqualTo("dummy");
+    }
+
+    @Test
     void theConfigurationIsTheReviewedText() throws Exception {
         StateFiles.write(folder.resolve("private.key"), NODE_KEY + "\n", StateFiles.PRIVATE);
         TunnelingReconciler reconciler = new TunnelingReconciler(new SimulatedHost().host(), folder, CONFIG);
