@@ -41,7 +41,11 @@ public final class PoisonRecords {
     }
 
     /** How a record failed, and how many times in a row the same way. */
-    public record Failure(String errorClass, String message, int times) {
+    public record Failure(String errorClass, String message, int times, boolean skipped) {
+        Failure asSkipped() {
+            return new Failure(errorClass, message, times, true);
+        }
+
         /** For a dead letter or a log line: the class and the (escaped, shortened) message. */
         public String describe() {
             return errorClass + ": " + Check.quote(message);
@@ -79,7 +83,7 @@ public final class PoisonRecords {
         String errorClass = root.getClass().getName();
         Failure before = failures.get(where);
         int times = before != null && before.errorClass().equals(errorClass) ? before.times() + 1 : 1;
-        failures.put(where, new Failure(errorClass, String.valueOf(root.getMessage()), times));
+        failures.put(where, new Failure(errorClass, String.valueOf(root.getMessage()), times, false));
         empty = false;
         counted.addLast(failure);
         if (counted.size() > 16) {
@@ -113,11 +117,21 @@ public final class PoisonRecords {
         }
     }
 
-    /** Counts a record sent to the dead letters instead of being processed again. */
+    /**
+     * Counts a record sent to the dead letters instead of being processed again. The record stays known as one to
+     * skip: its dead letter is only written if the transaction commits, and a later record of the same transaction
+     * may kill the thread first (two poison records in a row), so the replaced thread must skip it again, not give it
+     * two more tries. Counted once however often it is skipped.
+     */
     public void skipped(Where where) {
         synchronized (this) {
-            failures.remove(where);
-            empty = failures.isEmpty();
+            Failure failure = failures.get(where);
+            if (failure != null && failure.skipped()) {
+                return;
+            }
+            if (failure != null) {
+                failures.put(where, failure.asSkipped());
+            }
         }
         skipped.increment();
     }

@@ -28,7 +28,19 @@ class PoisonRecordsTest {
         assertThat(failure.describe()).isEqualTo("java.lang.IllegalStateException: \"bug\\u000awith a newline\"");
         assertThat(poison.toSkip(new PoisonRecords.Where("factnet.requests", 2, 42))).isNull();
         poison.skipped(at);
-        assertThat(poison.toSkip(at)).isNull();
+        assertThat(poison.skippedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aSkippedRecordIsSkippedAgainWhenItsTransactionIsAbortedAndCountedOnce() {
+        // Two poison records in one transaction: the first is skipped, the second kills the thread, the transaction
+        // (with the first one's dead letter) is aborted and the replaced thread reads both again.
+        IllegalStateException bug = new IllegalStateException("bug");
+        poison.failed(at, bug);
+        poison.failed(at, bug);
+        poison.skipped(at);
+        assertThat(poison.toSkip(at)).as("read again after the abort: skipped, not tried twice more").isNotNull();
+        poison.skipped(at);
         assertThat(poison.skippedCount()).isEqualTo(1);
     }
 
