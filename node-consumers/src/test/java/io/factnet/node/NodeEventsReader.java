@@ -56,6 +56,15 @@ public final class NodeEventsReader implements AutoCloseable {
     }
 
     /** The first ack of this node and role that reflects at least {@code offset}. */
+    /**
+     * The first ack that applied everything up to {@code offset} without an error. An agent may ack that offset with
+     * an error first and retry (addressing before the bridging agent made its bridge, ADR 0022).
+     */
+    public AppliedAck awaitCleanAck(String nodeId, NodeRole role, long offset, Duration timeout) {
+        return (AppliedAck) await(r -> r.getCommand() instanceof AppliedAck ack && ack.getNodeId().equals(nodeId)
+                && ack.getRole() == role && ack.getAppliedOffset() >= offset && ack.getError() == null, timeout).getCommand();
+    }
+
     public AppliedAck awaitAck(String nodeId, NodeRole role, long offset, Duration timeout) {
         return (AppliedAck) await(r -> r.getCommand() instanceof AppliedAck ack && ack.getNodeId().equals(nodeId)
                 && ack.getRole() == role && ack.getAppliedOffset() >= offset, timeout).getCommand();
