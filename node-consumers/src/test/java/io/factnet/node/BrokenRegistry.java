@@ -1,5 +1,6 @@
 package io.factnet.node;
 
+import io.factnet.registry.ForwardingSchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryException;
 import java.io.IOException;
@@ -12,14 +13,13 @@ import org.apache.avro.Schema;
  * A registry that can lose schemas (deleted by two unauthenticated calls, or lost with its data) or go
  * away (unreachable), in front of a working one: what an agent's reads see in those cases.
  */
-public final class BrokenRegistry implements SchemaRegistryClient {
-    private final SchemaRegistryClient delegate;
+public final class BrokenRegistry extends ForwardingSchemaRegistryClient {
     private final Set<Integer> lost = ConcurrentHashMap.newKeySet();
     private volatile boolean down;
     public final AtomicInteger lookups = new AtomicInteger();
 
     public BrokenRegistry(SchemaRegistryClient delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     public BrokenRegistry lose(int id) {
@@ -40,16 +40,6 @@ public final class BrokenRegistry implements SchemaRegistryClient {
     }
 
     @Override
-    public int register(String subject, Schema schema) {
-        return delegate.register(subject, schema);
-    }
-
-    @Override
-    public int idOf(String subject, Schema schema) {
-        return delegate.idOf(subject, schema);
-    }
-
-    @Override
     public Schema schemaById(int id) {
         lookups.incrementAndGet();
         if (down) {
@@ -60,16 +50,6 @@ public final class BrokenRegistry implements SchemaRegistryClient {
             throw new SchemaRegistryException(SchemaRegistryException.SCHEMA_NOT_FOUND, "GET /schemas/ids/" + id
                     + " failed (404, error 40403): Schema " + id + " not found");
         }
-        return delegate.schemaById(id);
-    }
-
-    @Override
-    public boolean isCompatible(String subject, Schema schema) {
-        return delegate.isCompatible(subject, schema);
-    }
-
-    @Override
-    public void setCompatibility(String subject, String level) {
-        delegate.setCompatibility(subject, level);
+        return super.schemaById(id);
     }
 }

@@ -6,6 +6,7 @@ import io.factnet.http.Reply;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
+import io.factnet.controller.FlakyRegistry;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.CreateSecurityGroup;
 import io.factnet.model.DeadLetter;
@@ -15,7 +16,6 @@ import io.factnet.model.Result;
 import io.factnet.model.Status;
 import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClient;
-import io.factnet.registry.SchemaRegistryException;
 import io.factnet.serde.OversizedValues;
 import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.Topic;
@@ -30,9 +30,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -135,7 +133,8 @@ class PoisonRecordIntegrationTest {
     @Order(2)
     void aRegistryWithoutAnAnswerMakesHealthz503AndTheRequestIsAnsweredOnceItIsBack() throws Exception {
         int requestId = registry.register(Topics.REQUESTS.valueSubject(), Request.getClassSchema());
-        Down down = new Down(registry, requestId);
+        FlakyRegistry down = new FlakyRegistry(registry);
+        down.failLookupsOf(requestId, Integer.MAX_VALUE);
         try (Controller controller = Controller.start(config("b"), down);
              KafkaProducer<String, byte[]> producer = producer();
              Tail<Result> results = new Tail<>(Topics.RESULTS);
@@ -152,7 +151,7 @@ class PoisonRecordIntegrationTest {
                     (System.nanoTime() - began) / 1_000_000, down.failed.get(), body);
             assertThat(body).contains("replaced 3 times");
             assertThat(results.read()).doesNotContainKey("while-down");
-            down.up = true;
+            down.recover();
             long back = System.nanoTime();
             awaitUntil(() -> results.read().containsKey("while-down"), Duration.ofSeconds(120), () -> "no result yet");
             System.out.printf("registry back: answered %d ms later%n", (System.nanoTime() - back) / 1_000_000);
@@ -161,49 +160,6 @@ class PoisonRecordIntegrationTest {
             assertThat(letters.all).extracting(DeadLetter::getError).as("nothing dead-lettered for the registry")
                     .noneMatch(error -> error.contains("registry"));
             assertThat(results.repeats).isEmpty();
-        }
-    }
-
-    /** The in-memory registry, except that it gives no answer for one schema id until {@link #up}. */
-    static final class Down implements SchemaRegistryClient {
-        final SchemaRegistryClient delegate;
-        final int id;
-        volatile boolean up;
-        final AtomicInteger failed = new AtomicInteger();
-
-        Down(SchemaRegistryClient delegate, int id) {
-            this.delegate = delegate;
-            this.id = id;
-        }
-
-        @Override
-        public Schema schemaById(int schemaId) {
-            if (schemaId == id && !up) {
-                failed.incrementAndGet();
-                throw new SchemaRegistryException("schema registry unreachable at http://registry:8081",
-                        new java.net.ConnectException("Connection refused"));
-            }
-            return delegate.schemaById(schemaId);
-        }
-
-        @Override
-        public int register(String subject, Schema schema) {
-            return delegate.register(subject, schema);
-        }
-
-        @Override
-        public int idOf(String subject, Schema schema) {
-            return delegate.idOf(subject, schema);
-        }
-
-        @Override
-        public boolean isCompatible(String subject, Schema schema) {
-            return delegate.isCompatible(subject, schema);
-        }
-
-        @Override
-        public void setCompatibility(String subject, String level) {
-            delegate.setCompatibility(subject, level);
         }
     }
 
