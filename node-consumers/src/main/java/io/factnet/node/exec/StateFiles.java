@@ -48,11 +48,16 @@ public final class StateFiles {
     }
 
     public static void write(Path file, String content, Set<PosixFilePermission> mode) {
+        writeAtomically(file, mode, temp -> Files.writeString(temp, content, StandardCharsets.UTF_8));
+    }
+
+    /** Writes what {@code body} writes to a temporary file of this mode beside {@code file}, then moves it into place. */
+    public static void writeAtomically(Path file, Set<PosixFilePermission> mode, Body body) {
         Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
             Files.deleteIfExists(temp);
             Files.createFile(temp, PosixFilePermissions.asFileAttribute(mode));
-            Files.writeString(temp, content, StandardCharsets.UTF_8);
+            body.writeTo(temp);
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -61,6 +66,12 @@ public final class StateFiles {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What goes into a file written by {@link #writeAtomically}. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(Path temp) throws IOException;
     }
 
     /** Writes only when the content differs; true when it wrote. */

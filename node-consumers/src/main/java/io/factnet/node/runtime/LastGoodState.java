@@ -2,12 +2,8 @@ package io.factnet.node.runtime;
 
 import io.factnet.node.exec.StateFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -128,10 +124,7 @@ public final class LastGoodState<V extends SpecificRecord> implements AutoClosea
 
     public void save(Snapshot<V> snapshot) {
         StateFiles.privateFolder(file.getParent());
-        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        try {
-            Files.deleteIfExists(temp);
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(StateFiles.PRIVATE));
+        StateFiles.writeAtomically(file, StateFiles.PRIVATE, temp -> {
             try (DataFileWriter<GenericRecord> out = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(schema,
                     SpecificData.getForClass(type)))) {
                 out.setMeta(OFFSET, Long.toString(snapshot.offset()));
@@ -143,13 +136,6 @@ public final class LastGoodState<V extends SpecificRecord> implements AutoClosea
                     out.append(record);
                 }
             }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the last good state " + file + ": " + e.getMessage(), e);
-        }
+        });
     }
 }
