@@ -1,6 +1,7 @@
 package io.factnet.controller;
 
 import io.factnet.controller.stage.KeyPartitions;
+import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClients;
@@ -40,14 +41,16 @@ public final class Controller implements AutoCloseable {
     private final KafkaStreams streams;
     private final RequestOutcomes outcomes;
     private final PoisonRecords poison;
+    private final InputPositions.Replays replays;
     private final ThreadReplacements replacements;
 
     private Controller(ControllerConfig config, KafkaStreams streams, RequestOutcomes outcomes, PoisonRecords poison,
-                       ThreadReplacements replacements) {
+                       InputPositions.Replays replays, ThreadReplacements replacements) {
         this.config = config;
         this.streams = streams;
         this.outcomes = outcomes;
         this.poison = poison;
+        this.replays = replays;
         this.replacements = replacements;
     }
 
@@ -73,13 +76,14 @@ public final class Controller implements AutoCloseable {
         }
         RequestOutcomes outcomes = new RequestOutcomes();
         PoisonRecords poison = new PoisonRecords();
+        InputPositions.Replays replays = new InputPositions.Replays();
         ThreadReplacements replacements = new ThreadReplacements();
-        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, registry, outcomes, poison, partitions),
+        KafkaStreams streams = new KafkaStreams(FactnetTopology.build(config, registry, outcomes, poison, replays, partitions),
                 config.streamsProperties());
         streams.setUncaughtExceptionHandler(e -> replace(replacements, poison, e));
         streams.start();
         log.info("controller {} started", config.applicationId());
-        return new Controller(config, streams, outcomes, poison, replacements);
+        return new Controller(config, streams, outcomes, poison, replays, replacements);
     }
 
     /**
@@ -171,6 +175,11 @@ public final class Controller implements AutoCloseable {
     /** Records skipped after failing twice the same way (for {@code /metrics}). */
     public PoisonRecords poisonRecords() {
         return poison;
+    }
+
+    /** Input records skipped because the stage's state had processed them already (for {@code /metrics}). */
+    public InputPositions.Replays replays() {
+        return replays;
     }
 
     /** Stream threads replaced after they died (for {@code /healthz} and {@code /metrics}). */

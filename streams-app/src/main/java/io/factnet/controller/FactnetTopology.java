@@ -3,6 +3,7 @@ package io.factnet.controller;
 import io.factnet.controller.pool.PoolProcessor;
 import io.factnet.controller.project.ProjectProcessor;
 import io.factnet.controller.stage.DecodeProcessor;
+import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.NodePartitioner;
 import io.factnet.controller.stage.PoisonRecords;
@@ -49,6 +50,7 @@ import org.apache.kafka.streams.state.Stores;
  *                                                               (13 stores)       internal.claims, dead-letters
  * internal.claims --decode-claims--> pool-stage (4 stores) --> internal.grants, internal.claims, state.nodes, dead-letters
  * </pre>
+ * The decode processors share their stage's input-positions store ({@link InputPositions}).
  * Sources read raw bytes; the decode processors turn unreadable records into dead letters, and records whose
  * processing failed twice the same way too ({@link PoisonRecords}; a skipped request gets a REJECTED INTERNAL result).
  */
@@ -76,7 +78,8 @@ public final class FactnetTopology {
      * a record that is not in its key's partition); results are counted into {@code outcomes}.
      */
     public static Topology build(ControllerConfig config, RequestOutcomes outcomes, KeyPartitions partitions) {
-        return build(config, SchemaRegistryClients.create(config.registry()), outcomes, new PoisonRecords(), partitions);
+        return build(config, SchemaRegistryClients.create(config.registry()), outcomes, new PoisonRecords(),
+                new InputPositions.Replays(), partitions);
     }
 
     /** For a topology test driver: one partition per input topic. */
@@ -86,17 +89,17 @@ public final class FactnetTopology {
 
     /** For a topology test driver: one partition per input topic. */
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes) {
-        return build(config, registry, outcomes, new PoisonRecords(), KeyPartitions.ONE);
+        return build(config, registry, outcomes, new PoisonRecords(), new InputPositions.Replays(), KeyPartitions.ONE);
     }
 
     /**
      * The topology, for inputs with these partition counts (the stages refuse a record that is not in its key's
      * partition). {@code poison} outlives the stream threads (a replaced thread reads the failed record again), so
-     * the controller makes it once. The topology gets the streams config, so that a {@code processor.wrapper.class}
+     * the controller makes it once, and {@code replays} (records skipped as processed already) too. The topology gets the streams config, so that a {@code processor.wrapper.class}
      * (Kafka Streams' hook to wrap every processor, e.g. for tracing) applies.
      */
     public static Topology build(ControllerConfig config, SchemaRegistryClient registry, RequestOutcomes outcomes,
-                                 PoisonRecords poison, KeyPartitions partitions) {
+                                 PoisonRecords poison, InputPositions.Replays replays, KeyPartitions partitions) {
         boolean register = config.autoRegisterSchemas();
         boolean persistent = !config.inMemoryStores();
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -109,10 +112,10 @@ public final class FactnetTopology {
         topology.addSource(NODE_EVENTS_SOURCE, bytes, bytes, Topics.NODE_EVENTS.name());
         topology.addSource(GRANTS_SOURCE, bytes, bytes, Topics.INTERNAL_GRANTS.name());
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(Topics.REQUESTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison).answeringSkippedRequests(Sinks.RESULTS, outcomes),
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays).answeringSkippedRequests(Sinks.RESULTS, outcomes),
                 REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison), GRANTS_SOURCE);
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays), GRANTS_SOURCE);
         topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes,
                 partitions.projectStage()),
                 DECODE_REQUESTS, DECODE_GRANTS);
@@ -129,6 +132,7 @@ public final class FactnetTopology {
         topology.addStateStore(store(StoreNames.FLOATING_BY_FIXED, Serdes.String(), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.VPNS, avro(registry, VpnRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.NODE_ACKS, avro(registry, AppliedAck.class, register), persistent), PROJECT_STAGE);
+        topology.addStateStore(store(StoreNames.PROJECT_INPUT_POSITIONS, Serdes.Long(), persistent), DECODE_REQUESTS, DECODE_GRANTS);
 
         sink(topology, Sinks.RESULTS, Topics.RESULTS, registry, register, PROJECT_STAGE, DECODE_REQUESTS);
         for (Topic<String, ?> state : PROJECT_STATE_TOPICS) {
@@ -145,12 +149,13 @@ public final class FactnetTopology {
         // ---------------------------------------------------------------- pool stage (key = pool id)
         topology.addSource(CLAIMS_SOURCE, bytes, bytes, Topics.INTERNAL_CLAIMS.name());
         topology.addProcessor(DECODE_CLAIMS, () -> new DecodeProcessor<>(Topics.INTERNAL_CLAIMS.valueDeserializer(registry),
-                POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison), CLAIMS_SOURCE);
+                POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison, StoreNames.POOL_INPUT_POSITIONS, replays), CLAIMS_SOURCE);
         topology.addProcessor(POOL_STAGE, () -> new PoolProcessor(partitions.poolStage()), DECODE_CLAIMS);
         topology.addStateStore(store(StoreNames.VLAN_POOLS, avro(registry, VlanPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.BLOCK_POOLS, avro(registry, BlockPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.FLOATING_POOLS, avro(registry, FloatingPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.NODES, avro(registry, NodeRecord.class, register), persistent), POOL_STAGE);
+        topology.addStateStore(store(StoreNames.POOL_INPUT_POSITIONS, Serdes.Long(), persistent), DECODE_CLAIMS);
         sink(topology, Sinks.GRANTS, Topics.INTERNAL_GRANTS, registry, register, POOL_STAGE);
         sink(topology, Sinks.POOL_CLAIMS, Topics.INTERNAL_CLAIMS, registry, register, POOL_STAGE);
         sink(topology, Sinks.of(Topics.STATE_NODES), Topics.STATE_NODES, registry, register, POOL_STAGE);

@@ -41,6 +41,11 @@ public final class StoreNames {
      * Not by project: an ack's partition is that of its key, so {@code ownerOf(NODE_ACKS, "node-1/routing")} finds it.
      */
     public static final String NODE_ACKS = "node-acks";
+    /**
+     * Offset by "topic-partition": the last input record of each partition the project stage processed, written by
+     * its decode processors in the same transaction as the rest (a record at or below it is skipped: ADR 0024).
+     */
+    public static final String PROJECT_INPUT_POSITIONS = "project-input-positions";
 
     // ------------------------------------------------------------ pool stage
     /** VlanPoolRecord by physical network. */
@@ -51,9 +56,11 @@ public final class StoreNames {
     public static final String FLOATING_POOLS = "floating-pools";
     /** NodeRecord by node id. */
     public static final String NODES = "nodes";
+    /** As {@link #PROJECT_INPUT_POSITIONS}, for the pool stage's input (internal.claims). */
+    public static final String POOL_INPUT_POSITIONS = "pool-input-positions";
 
     public static final List<String> PROJECT_STAGE = List.of(PROJECTS, PROJECT_QUEUE, REQUESTS_SEEN,
             REQUESTS_SEEN_BY_TIME, GROUPS, GROUP_ADDRESSES, FIXED_IPS, FIXED_IP_ADDRESSES, MACS, FLOATING_IPS,
-            FLOATING_BY_FIXED, VPNS, NODE_ACKS);
-    public static final List<String> POOL_STAGE = List.of(VLAN_POOLS, BLOCK_POOLS, FLOATING_POOLS, NODES);
+            FLOATING_BY_FIXED, VPNS, NODE_ACKS, PROJECT_INPUT_POSITIONS);
+    public static final List<String> POOL_STAGE = List.of(VLAN_POOLS, BLOCK_POOLS, FLOATING_POOLS, NODES, POOL_INPUT_POSITIONS);
 }

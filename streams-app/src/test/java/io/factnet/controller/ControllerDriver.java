@@ -1,6 +1,7 @@
 package io.factnet.controller;
 
 import io.factnet.controller.stage.KeyPartitions;
+import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.PoisonRecords;
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.BridgingEntry;
@@ -99,7 +100,7 @@ final class ControllerDriver implements AutoCloseable {
         props.putAll(overrides);
         ControllerConfig config = ControllerConfig.from(props);
         driver = new TopologyTestDriver(FactnetTopology.build(config, topologyRegistry.apply(registry), outcomes,
-                new PoisonRecords(), partitions), config.streamsProperties(), START);
+                new PoisonRecords(), new InputPositions.Replays(), partitions), config.streamsProperties(), START);
         StringSerializer keys = new StringSerializer();
         for (Topic<String, Request> topic : List.of(Topics.REQUESTS, Topics.ADMIN_REQUESTS, Topics.NODE_EVENTS)) {
             inputs.put(topic.name(), driver.createInputTopic(topic.name(), keys, topic.valueSerde(registry).serializer()));

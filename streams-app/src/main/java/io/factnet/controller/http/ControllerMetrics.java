@@ -69,6 +69,10 @@ final class ControllerMetrics {
         out.family("factnet_controller_records_skipped_total", "counter",
                 "Input records dead-lettered after their processing failed twice the same way.")
                 .sample(Map.of(), controller.poisonRecords().skippedCount());
+        out.family("factnet_controller_replayed_records_skipped_total", "counter",
+                "Input records skipped because the stage's state had processed them already: the consumer group's committed "
+                        + "offsets went back (should stay 0; see ADR 0024).")
+                .sample(Map.of(), controller.replays().skippedCount());
         Families families = Families.declare(out);
         controller.outcomes().snapshot().forEach((outcome, count) -> families.requests().sample(Map.of("command", outcome.command(),
                 "status", outcome.status().name(), "reason", outcome.reason().name()), count));

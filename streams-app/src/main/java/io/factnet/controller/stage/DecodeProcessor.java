@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * twice the same way is dead-lettered instead of being processed again; a request skipped so gets a REJECTED
  * INTERNAL result. A registry without an answer is retried here for a few seconds, then left to the thread's
  * replacement to read again: such a record is never a dead letter.
+ * <p>
+ * First of all it skips a record that the stage's state says was processed already ({@link InputPositions}).
  */
 public final class DecodeProcessor<V> implements Processor<byte[], byte[], String, Object> {
     private static final Logger log = LoggerFactory.getLogger(DecodeProcessor.class);
@@ -46,15 +48,22 @@ public final class DecodeProcessor<V> implements Processor<byte[], byte[], Strin
     private final String next;
     private final String deadLetters;
     private final PoisonRecords poison;
+    private final String positionsStore;
+    private final InputPositions.Replays replays;
+    private InputPositions positions;
     private String results;
     private RequestOutcomes outcomes;
     private ProcessorContext<String, Object> context;
 
-    public DecodeProcessor(Deserializer<V> deserializer, String next, String deadLetters, PoisonRecords poison) {
+    /** {@code positionsStore}: the stage's store of {@link InputPositions}; records at or below them are skipped. */
+    public DecodeProcessor(Deserializer<V> deserializer, String next, String deadLetters, PoisonRecords poison,
+                           String positionsStore, InputPositions.Replays replays) {
         this.decoder = new RecordDecoder<>(deserializer);
         this.next = next;
         this.deadLetters = deadLetters;
         this.poison = poison;
+        this.positionsStore = positionsStore;
+        this.replays = replays;
     }
 
     /** A request skipped for failing twice gets its one result (REJECTED INTERNAL) on this sink, counted in outcomes. */
@@ -67,11 +76,15 @@ public final class DecodeProcessor<V> implements Processor<byte[], byte[], Strin
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        this.positions = new InputPositions(context.getStateStore(positionsStore), replays);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
+        if (positions.alreadyProcessed(meta)) {
+            return;
+        }
         PoisonRecords.Where where = new PoisonRecords.Where(meta.topic(), meta.partition(), meta.offset());
         PoisonRecords.Failure known = poison.toSkip(where);
         if (known != null) {

@@ -19,11 +19,17 @@ import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.serde.OversizedValues;
 import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.Topic;
+import io.factnet.topics.TopicAdmin;
 import io.factnet.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 16 on a real broker, exactly-once, with stream threads that really die and are replaced: records that
  * kill the thread on every attempt are dead-lettered after their second and the partition goes on; a registry
- * without an answer makes /healthz 503 and loses nothing.
+ * without an answer makes /healthz 503 and loses nothing; committed offsets that go back change nothing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PoisonRecordIntegrationTest {
@@ -160,6 +166,71 @@ class PoisonRecordIntegrationTest {
             assertThat(letters.all).extracting(DeadLetter::getError).as("nothing dead-lettered for the registry")
                     .noneMatch(error -> error.contains("registry"));
             assertThat(results.repeats).isEmpty();
+        }
+    }
+
+    /**
+     * The chaos long form saw the broker's group coordinator hand back committed offsets minutes old after a broker
+     * kill -9: the controllers answered ~35 000 requests twice. Here the group's offsets are set back to 0 by hand
+     * while the controller is stopped, and it restarts on an empty state folder (its stores restored from their
+     * changelogs): every record it reads again is skipped without effect, and the next request is answered once.
+     */
+    @Test
+    @Order(3)
+    void committedOffsetsThatGoBackAreReadAgainWithoutEffect() throws Exception {
+        String application = "factnet-replay-it";
+        List<String> ids = new ArrayList<>();
+        TopicAdmin.ensureAll(kafka.bootstrapServers(), 4); // the results topic, for the tail opened before the controller
+        try (KafkaProducer<String, byte[]> producer = producer();
+             Tail<Result> results = new Tail<>(Topics.RESULTS)) {
+            try (Controller controller = Controller.start(plainConfig("c", application))) {
+                assertThat(controller.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                for (int i = 0; i < 20; i++) {
+                    Request request = request("replay-" + i, "r" + (i % 4));
+                    ids.add(request.getRequestId());
+                    send(producer, request);
+                }
+                awaitUntil(() -> results.read().keySet().containsAll(ids), Duration.ofSeconds(120),
+                        () -> "results so far: " + results.byKey.keySet());
+            }
+            rewindGroup(application);
+            try (Controller controller = Controller.start(plainConfig("d", application))) {
+                assertThat(controller.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                send(producer, request("replay-after", "r0"));
+                // every request sent before is at an offset below the one the group had committed: each is read again
+                awaitUntil(() -> results.read().containsKey("replay-after") && controller.replays().skippedCount() >= ids.size(),
+                        Duration.ofSeconds(120), () -> "skipped so far: " + controller.replays().skippedCount());
+                System.out.printf("offsets set back to 0: %d records skipped as processed already%n",
+                        controller.replays().skippedCount());
+                results.read();
+            }
+            assertThat(results.byKey.get("replay-after").getStatus()).isEqualTo(Status.ACCEPTED);
+            assertThat(results.repeats).extracting(Result::getRequestId).as("requests answered twice")
+                    .noneMatch(id -> id.startsWith("replay-"));
+        }
+    }
+
+    static ControllerConfig plainConfig(String instance, String application) {
+        return ControllerConfig.from(ControllerTestConfig.properties(kafka.bootstrapServers(), SCOPE, dir.resolve(instance), application));
+    }
+
+    /** Sets the group's committed offset of every input partition back to 0 (the group must be empty: retried until it is). */
+    static void rewindGroup(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .keySet().forEach(partition -> zero.put(partition, new OffsetAndMetadata(0)));
+            assertThat(zero.keySet()).extracting(TopicPartition::topic).contains(Topics.REQUESTS.name());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try {
+                    admin.alterConsumerGroupOffsets(group, zero).all().get();
+                    return;
+                } catch (ExecutionException e) { // the stopped member's session has not ended yet
+                    assertThat(System.nanoTime()).as("group %s still not empty: %s", group, e.getCause()).isLessThan(deadline);
+                    LockSupport.parkNanos(200_000_000);
+                }
+            }
         }
     }
 
