@@ -80,6 +80,13 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
      * cuts a stuck one out sooner; docs/RELIABILITY.md.
      */
     public static final int DEFAULT_MAX_POLL_INTERVAL_MS = 60_000;
+    /**
+     * The registry client's timeout per call (its own default is 10 s). A schema lookup runs in a stream thread inside
+     * an exactly-once transaction, whose timeout is 10 s: one call that hangs must not outlast it. The decode stage
+     * retries a registry without an answer for 3 s (ADR 0020), so a lookup costs at most about 5 s before the thread
+     * is replaced.
+     */
+    public static final String DEFAULT_REGISTRY_TIMEOUT_MS = "2000";
 
     private static final Set<String> REGISTRY_KEYS = Set.of(SchemaRegistryConfig.URL, SchemaRegistryConfig.CREDENTIALS_SOURCE,
             SchemaRegistryConfig.USER_INFO, SchemaRegistryConfig.TIMEOUT_MS, SchemaRegistryConfig.AUTO_REGISTER);
@@ -124,6 +131,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         streams.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
         streams.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, DEFAULT_MAX_POLL_INTERVAL_MS);
         Map<String, Object> registry = new HashMap<>();
+        registry.put(SchemaRegistryConfig.TIMEOUT_MS, DEFAULT_REGISTRY_TIMEOUT_MS);
         for (String key : properties.stringPropertyNames()) {
             String value = properties.getProperty(key);
             if (REGISTRY_KEYS.contains(key) || key.startsWith("schema.registry.")) {

@@ -25,7 +25,10 @@ class ControllerConfigTest {
         props.setProperty(ControllerConfig.HOLD_DOWN_MS, "1000");
         ControllerConfig config = ControllerConfig.from(props);
         assertThat(config.registry()).containsEntry("schema.registry.url", "http://registry:8081")
-                .containsEntry("basic.auth.user.info", "u:p");
+                .containsEntry("basic.auth.user.info", "u:p")
+                .containsEntry("schema.registry.request.timeout.ms", ControllerConfig.DEFAULT_REGISTRY_TIMEOUT_MS);
+        props.setProperty("schema.registry.request.timeout.ms", "700");
+        assertThat(ControllerConfig.from(props).registry()).containsEntry("schema.registry.request.timeout.ms", "700");
         Properties streams = config.streamsProperties();
         assertThat(streams).containsEntry("num.stream.threads", "3").containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("ensure.explicit.internal.resource.naming", true)
