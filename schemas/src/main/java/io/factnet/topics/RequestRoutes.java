@@ -111,4 +111,9 @@ public final class RequestRoutes {
     public static int partitionOf(String key, int partitions) {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
+
+    /** The command's record name, as a result names it: {@code AllocateFloatingIp}. */
+    public static String commandName(Request request) {
+        return ((SpecificRecord) request.getCommand()).getSchema().getName();
+    }
 }

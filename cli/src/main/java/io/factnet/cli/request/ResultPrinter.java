@@ -7,12 +7,12 @@ import io.factnet.model.NodeRef;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.text.SafeText;
+import io.factnet.topics.RequestRoutes;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
@@ -34,7 +34,7 @@ final class ResultPrinter {
     }
 
     void submitted(Request request, RecordMetadata sent) {
-        String command = commandName(request);
+        String command = RequestRoutes.commandName(request);
         if (json) {
             Map<String, Object> object = new LinkedHashMap<>();
             object.put("requestId", request.getRequestId());
@@ -136,10 +136,6 @@ final class ResultPrinter {
             object.put("publicKey", a.publicKey());
         }
         return object;
-    }
-
-    private static String commandName(Request request) {
-        return ((SpecificRecord) request.getCommand()).getSchema().getName();
     }
 
     private void print(Map<String, Object> object) {

@@ -9,15 +9,15 @@ import java.util.List;
  * A plain text table: columns padded to their widest cell, two spaces apart, "-" for an empty cell. Cells
  * are escaped and cut ({@link SafeText#field}): they hold what clients wrote, which a terminal would run.
  */
-final class Table {
+public final class Table {
     private final List<String> headers;
     private final List<List<String>> rows = new ArrayList<>();
 
-    Table(String... headers) {
+    public Table(String... headers) {
         this.headers = List.of(headers);
     }
 
-    Table row(Object... cells) {
+    public Table row(Object... cells) {
         List<String> row = new ArrayList<>();
         for (Object cell : cells) {
             String text = SafeText.field(cell);
@@ -27,11 +27,11 @@ final class Table {
         return this;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return rows.isEmpty();
     }
 
-    void print(PrintWriter out) {
+    public void print(PrintWriter out) {
         int[] widths = new int[headers.size()];
         for (int i = 0; i < widths.length; i++) {
             widths[i] = headers.get(i).length();

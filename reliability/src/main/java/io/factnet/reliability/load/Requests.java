@@ -5,7 +5,6 @@ import io.factnet.topics.RequestRoutes;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.avro.specific.SpecificRecord;
 
 /** Request envelopes: the id, the project (the admin project for pool-wide commands) and the time. */
 public final class Requests {
@@ -25,10 +24,5 @@ public final class Requests {
     /** The topics requests travel on (project, admin, node events), as {@link RequestRoutes} routes them. */
     public static List<String> topicNames() {
         return Arrays.stream(RequestRoutes.Scope.values()).map(scope -> scope.topic().name()).distinct().toList();
-    }
-
-    /** The command's record name, as a Result names it: {@code AllocateFloatingIp}. */
-    public static String commandName(Request request) {
-        return ((SpecificRecord) request.getCommand()).getSchema().getName();
     }
 }

@@ -12,6 +12,7 @@ import io.factnet.reliability.load.Requests;
 import io.factnet.reliability.read.Decoded;
 import io.factnet.reliability.read.TopicReader;
 import io.factnet.reliability.read.TopicSnapshot;
+import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
 import java.time.Duration;
@@ -195,7 +196,7 @@ public final class ModelCheck {
      * position) whose command the result names. A resent id's later sends were answered with this decision.
      */
     static Arrived decidedRequest(Result result, List<Arrived> sends) {
-        return sends.stream().filter(a -> Requests.commandName(a.request()).equals(result.getCommand()))
+        return sends.stream().filter(a -> RequestRoutes.commandName(a.request()).equals(result.getCommand()))
                 .min(Comparator.comparingLong(Arrived::timestamp).thenComparing(Arrived::topic).thenComparingInt(Arrived::partition)
                         .thenComparingLong(Arrived::offset))
                 .orElse(null);

@@ -67,7 +67,7 @@ class ModelCheckTest {
         List<NodeRef> touched = outcome.touched().stream()
                 .map(t -> new NodeRef(t.substring(0, t.indexOf('/')), NodeRole.valueOf(t.substring(t.indexOf('/') + 1)))).toList();
         return Result.newBuilder().setRequestId(request.getRequestId()).setProject(request.getProject())
-                .setCommand(Requests.commandName(request)).setStatus(outcome.status()).setReason(outcome.reason()).setMessage("m")
+                .setCommand(RequestRoutes.commandName(request)).setStatus(outcome.status()).setReason(outcome.reason()).setMessage("m")
                 .setCompletedAt(Instant.ofEpochMilli(completedAt)).setAllocated(allocation).setTouched(touched)
                 .setSequence(sequence).build();
     }

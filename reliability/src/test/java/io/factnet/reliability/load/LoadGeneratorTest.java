@@ -93,11 +93,11 @@ class LoadGeneratorTest {
         Set<String> commands = new HashSet<>();
         Set<String> allocatedFloating = new HashSet<>();
         Set<String> associated = new HashSet<>();
-        generator.adminSetup().forEach(r -> commands.add(Requests.commandName(r)));
+        generator.adminSetup().forEach(r -> commands.add(RequestRoutes.commandName(r)));
         int[] next = {1};
         while (generator.hasNext()) {
             Request request = generator.next();
-            commands.add(Requests.commandName(request));
+            commands.add(RequestRoutes.commandName(request));
             // a stand-in for the controller's answers: everything is accepted, addresses are counted up
             Allocation.Builder allocated = Allocation.newBuilder();
             if (request.getCommand() instanceof AllocateFloatingIp) {
@@ -112,7 +112,7 @@ class LoadGeneratorTest {
                 associated.add(associate.getAddress());
             }
             generator.observe(Result.newBuilder().setRequestId(request.getRequestId()).setProject(request.getProject())
-                    .setCommand(Requests.commandName(request)).setStatus(Status.ACCEPTED).setReason(Reason.OK).setMessage("ok")
+                    .setCommand(RequestRoutes.commandName(request)).setStatus(Status.ACCEPTED).setReason(Reason.OK).setMessage("ok")
                     .setCompletedAt(CLOCK.instant()).setAllocated(allocated.build()).build());
         }
         Set<String> union = Request.getClassSchema().getField("command").schema().getTypes().stream()
