@@ -3,6 +3,7 @@ package io.factnet.topics;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.serde.AvroDeserializer;
 import io.factnet.serde.AvroSerde;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -34,13 +35,21 @@ public record Topic<K, V extends SpecificRecord>(String name, Serde<K> keySerde,
         return name + "-value";
     }
 
+    /** How long an event topic keeps its records unless the operator says otherwise: the history's depth. */
+    public static final Duration DEFAULT_EVENT_RETENTION = Duration.ofDays(7);
+
     /** Topic-level configs this topic is created with. */
     public Map<String, String> configs() {
+        return configs(DEFAULT_EVENT_RETENTION);
+    }
+
+    /** As {@link #configs()}, an event topic keeping its records this long (negative: for ever). */
+    public Map<String, String> configs(Duration eventRetention) {
         if (compacted) {
             return Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1",
                     "segment.ms", "3600000");
         }
-        return Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
+        return Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(eventRetention.isNegative() ? -1 : eventRetention.toMillis()));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.factnet.topics;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -29,12 +30,21 @@ public final class TopicAdmin {
     /** Creates the missing topics among {@code topics}; returns the names it created. */
     public static List<String> ensure(Admin admin, Collection<? extends Topic<?, ?>> topics, int partitions,
                                       short replication) {
+        return ensure(admin, topics, partitions, replication, Topic.DEFAULT_EVENT_RETENTION);
+    }
+
+    /**
+     * As above, event topics keeping their records {@code eventRetention} (negative: for ever). Topics that exist
+     * keep their configs: change one with Kafka's tools ({@code kafka-configs --alter --add-config retention.ms=...}).
+     */
+    public static List<String> ensure(Admin admin, Collection<? extends Topic<?, ?>> topics, int partitions,
+                                      short replication, Duration eventRetention) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> topic : topics) {
                 if (!existing.contains(topic.name())) {
-                    missing.add(new NewTopic(topic.name(), partitions, replication).configs(topic.configs()));
+                    missing.add(new NewTopic(topic.name(), partitions, replication).configs(topic.configs(eventRetention)));
                 }
             }
             if (missing.isEmpty()) {

@@ -25,6 +25,9 @@ class TopicsTest {
             boolean fact = topic.name().startsWith("factnet.state.") || topic.name().startsWith("factnet.node.");
             assertThat(topic.compacted()).as(topic.name()).isEqualTo(fact);
             assertThat(topic.configs().get("cleanup.policy")).isEqualTo(fact ? "compact" : "delete");
+            assertThat(topic.configs(java.time.Duration.ofDays(30)).get("retention.ms")).as(topic.name())
+                    .isEqualTo(fact ? null : String.valueOf(java.time.Duration.ofDays(30).toMillis()));
+            assertThat(topic.configs(java.time.Duration.ofMillis(-1)).get("retention.ms")).isEqualTo(fact ? null : "-1");
         }
         for (NodeRole role : NodeRole.values()) {
             assertThat(Topics.forRole(role).byNode()).isTrue();

@@ -67,7 +67,8 @@ public final class Controller implements AutoCloseable {
     public static Controller start(ControllerConfig config, SchemaRegistryClient registry) {
         KeyPartitions partitions;
         try (Admin admin = Admin.create(config.adminProperties())) {
-            List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication());
+            List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication(),
+                    config.eventRetention());
             if (!created.isEmpty()) {
                 log.info("created topics {}", created);
             }

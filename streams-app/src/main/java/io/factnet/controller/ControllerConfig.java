@@ -1,6 +1,7 @@
 package io.factnet.controller;
 
 import io.factnet.registry.SchemaRegistryConfig;
+import io.factnet.topics.Topic;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -22,11 +23,13 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param idempotencyRetention {@value #RETENTION_MS}: how long a request id is remembered with its first result (7 days)
  * @param topicPartitions      {@value #TOPIC_PARTITIONS}: partitions of the topics the controller creates when missing
  * @param topicReplication     {@value #TOPIC_REPLICATION}: their replication factor
+ * @param eventRetention       {@value #EVENT_RETENTION_MS}: how long the event topics it creates keep their records
+ *                             (requests, results, node events, dead letters: the history; negative: for ever)
  * @param http                 {@value #HTTP_HOST}, {@value #HTTP_PORT}, {@value #HTTP_ADVERTISED}: the read-only HTTP API
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
-                               short topicReplication, Http http) {
+                               short topicReplication, Duration eventRetention, Http http) {
 
     /**
      * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
@@ -48,6 +51,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String RETENTION_MS = "factnet.idempotency.retention.ms";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
+    public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
     public static final String HTTP_HOST = "factnet.http.host";
     public static final String HTTP_PORT = "factnet.http.port";
     public static final String HTTP_ADVERTISED = "factnet.http.advertised";
@@ -102,6 +106,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_IDEMPOTENCY_RETENTION_MS", RETENTION_MS),
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
+            Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
             Map.entry("FACTNET_HTTP_HOST", HTTP_HOST),
             Map.entry("FACTNET_HTTP_PORT", HTTP_PORT),
             Map.entry("FACTNET_ADVERTISED_HTTP", HTTP_ADVERTISED));
@@ -146,6 +151,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 Duration.ofMillis(number(properties, RETENTION_MS, Duration.ofDays(7).toMillis())),
                 (int) number(properties, TOPIC_PARTITIONS, 4),
                 (short) number(properties, TOPIC_REPLICATION, 1),
+                Duration.ofMillis(number(properties, EVENT_RETENTION_MS, Topic.DEFAULT_EVENT_RETENTION.toMillis())),
                 new Http(properties.getProperty(HTTP_HOST, "0.0.0.0"), (int) number(properties, HTTP_PORT, 8080),
                         properties.getProperty(HTTP_ADVERTISED)));
     }
@@ -164,7 +170,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         Map<String, Object> withServer = new HashMap<>(streams);
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
-                topicPartitions, topicReplication, http);
+                topicPartitions, topicReplication, eventRetention, http);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

@@ -38,6 +38,9 @@ class ControllerConfigTest {
         assertThat(config.idempotencyRetention()).isEqualTo(Duration.ofDays(7));
         assertThat(config.inMemoryStores()).isFalse();
         assertThat(config.topicPartitions()).isEqualTo(4);
+        assertThat(config.eventRetention()).isEqualTo(Duration.ofDays(7));
+        props.setProperty(ControllerConfig.EVENT_RETENTION_MS, "-1");
+        assertThat(ControllerConfig.from(props).eventRetention().isNegative()).isTrue();
         assertThat(config.adminProperties()).containsOnlyKeys("bootstrap.servers");
     }
 
