@@ -2,6 +2,7 @@ package io.factnet.cli;
 
 import io.factnet.cli.bench.BenchCommand;
 import io.factnet.cli.history.HistoryCommand;
+import io.factnet.cli.history.WhyCommand;
 import io.factnet.cli.request.RequestCommand;
 import io.factnet.cli.show.ShowCommand;
 import io.factnet.text.SafeText;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
-                ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class,
+                ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class, WhyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Factnet {
 

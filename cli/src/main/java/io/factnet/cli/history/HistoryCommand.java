@@ -100,7 +100,7 @@ public final class HistoryCommand implements Callable<Integer> {
         return entry.via() == null ? "" : entry.sends() > 1 ? entry.via() + " x" + entry.sends() : entry.via();
     }
 
-    private static Map<String, Object> object(ProjectHistory.Entry entry) {
+    static Map<String, Object> object(ProjectHistory.Entry entry) {
         Map<String, Object> object = new LinkedHashMap<>();
         object.put("sequence", entry.sequence());
         object.put("requestId", entry.requestId());

@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * A project's requests and their results in a time window, read back from the event topics: the audit trail the
@@ -53,6 +52,9 @@ final class ProjectHistory {
         int partition = RequestRoutes.partitionOf(project, window.partitionCount(Topics.REQUESTS));
         for (Map.Entry<Topic<String, Request>, String> channel : CHANNELS.entrySet()) {
             for (TopicWindow.Read<Request> read : window.read(channel.getKey(), List.of(partition), since, project::equals)) {
+                if (read.tombstone()) {
+                    continue; // the controller dead-letters these; nothing was asked
+                }
                 if (read.value() == null) {
                     unreadable.add(new Entry(null, null, channel.getValue(), read.written(), 1, null,
                             read.partition() + "@" + read.offset() + ": " + read.error()));
@@ -63,8 +65,7 @@ final class ProjectHistory {
                         (first, again) -> new Entry(first.requestId(), first.request(), first.via(), first.sent(), first.sends() + 1, null, null));
             }
         }
-        int resultPartitions = window.partitionCount(Topics.RESULTS);
-        for (TopicWindow.Read<Result> read : window.read(Topics.RESULTS, IntStream.range(0, resultPartitions).boxed().toList(), since, key -> true)) {
+        for (TopicWindow.Read<Result> read : window.read(Topics.RESULTS, window.allPartitions(Topics.RESULTS), since, key -> true)) {
             Result result = read.value();
             if (result == null || !project.equals(result.getProject())) {
                 continue; // an unreadable result names no project: it belongs to nobody's history

@@ -26,8 +26,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * by time ({@code offsetsForTimes}), so a window of a long-kept topic costs what the window holds.
  */
 final class TopicWindow implements AutoCloseable {
-    /** A record read: where it was, when it was written, its key and its value (null when it could not be read). */
+    /** A record read: where it was, when it was written, its key and its value (null: a tombstone, or unreadable with an error). */
     record Read<V>(TopicPartition partition, long offset, Instant written, String key, V value, String error) {
+        boolean tombstone() {
+            return value == null && error == null;
+        }
     }
 
     private final KafkaConsumer<String, byte[]> consumer;
@@ -47,6 +50,11 @@ final class TopicWindow implements AutoCloseable {
 
     int partitionCount(Topic<?, ?> topic) {
         return consumer.partitionsFor(topic.name(), timeout).size();
+    }
+
+    /** Every partition of the topic. */
+    List<Integer> allPartitions(Topic<?, ?> topic) {
+        return java.util.stream.IntStream.range(0, partitionCount(topic)).boxed().toList();
     }
 
     /** The records of these partitions written at or after {@code since}, whose key passes {@code keys}. */
@@ -75,6 +83,10 @@ final class TopicWindow implements AutoCloseable {
                     continue;
                 }
                 Instant written = Instant.ofEpochMilli(record.timestamp());
+                if (record.value() == null) {
+                    reads.add(new Read<>(partition, record.offset(), written, record.key(), null, null));
+                    continue;
+                }
                 try {
                     reads.add(new Read<>(partition, record.offset(), written, record.key(), decoder.value(record), null));
                 } catch (BadRecordException e) {

@@ -10,6 +10,18 @@ import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AllocateFixedIp;
+import io.factnet.model.AllocateFloatingIp;
+import io.factnet.model.AssociateFloatingIp;
+import io.factnet.model.DefineFloatingPool;
+import io.factnet.model.Status;
+import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeProcess;
+import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.tunneling.TunnelingConfig;
+import java.util.Optional;
 import io.factnet.model.CreateNetwork;
 import io.factnet.model.CreateSecurityGroup;
 import io.factnet.model.DefineSupernet;
@@ -47,6 +59,9 @@ class HistoryCommandTest {
     static Controller controller;
     static Instant beforeTheLast;
     static String otherProjects;
+    static NodeProcess node;
+    static String floating;
+    static String fixed;
     static int requests;
 
     @BeforeAll
@@ -77,7 +92,30 @@ class HistoryCommandTest {
             send(client, request("p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("nope").build()));
             beforeTheLast = Instant.now();
             send(client, request("p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("web").build()));
+
+            // p3, for `why`: an instance with a floating IP, realized by a render node that acks what it applied
+            node = NodeProcess.build(renderNode(), Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                    InMemorySchemaRegistryClient.scope(SCOPE)).start();
+            send(client, request(RequestRoutes.ADMIN_PROJECT, DefineFloatingPool.newBuilder().setPool("public")
+                    .setRanges(List.of("203.0.113.10-203.0.113.20")).build()));
+            send(client, request("p3", CreateNetwork.newBuilder().build()));
+            send(client, request("p3", CreateSecurityGroup.newBuilder().setName("web").build()));
+            fixed = send(client, request("p3", AllocateFixedIp.newBuilder().setInstance("db1").setGroup("web").build()))
+                    .getAllocated().getAddress();
+            floating = send(client, request("p3", AllocateFloatingIp.newBuilder().setPool("public").build())).getAllocated().getAddress();
+            Result associated = client.send(request("p3", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("db1").build()),
+                    RequestClient.Wait.APPLIED, Duration.ofSeconds(60)).result();
+            assertThat(associated.getStatus()).isEqualTo(Status.ACCEPTED);
         }
+    }
+
+    static NodeConfig renderNode() {
+        RoutingConfig routing = new RoutingConfig(Ipv4Address.parse("198.51.100.1"), new InterfaceName("eth0"),
+                RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES);
+        BridgingConfig bridging = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of("physnet1", new InterfaceName("eth1")));
+        return new NodeConfig("n1", List.of(NodeRole.values()), List.of(NodeRole.values()), NodeConfig.Driver.RENDER,
+                Optional.empty(), dir.resolve("n1"), routing, bridging, new TunnelingConfig("", TunnelingConfig.Implementation.AUTO),
+                51820, 52819, Duration.ofMillis(50), Duration.ofSeconds(30));
     }
 
     private static Request request(String project, Object command) {
@@ -91,6 +129,9 @@ class HistoryCommandTest {
 
     @AfterAll
     static void stop() {
+        if (node != null) {
+            node.close();
+        }
         if (controller != null) {
             controller.close();
         }
@@ -101,7 +142,11 @@ class HistoryCommandTest {
     }
 
     static CliCapture history(String... args) {
-        List<String> all = new ArrayList<>(List.of("history", "--bootstrap-servers", kafka.bootstrapServers(),
+        return run("history", args);
+    }
+
+    static CliCapture run(String command, String... args) {
+        List<String> all = new ArrayList<>(List.of(command, "--bootstrap-servers", kafka.bootstrapServers(),
                 "--schema-registry-url", "mock://" + SCOPE));
         all.addAll(List.of(args));
         return CliCapture.run(all);
@@ -147,8 +192,40 @@ class HistoryCommandTest {
         assertThat(run.exit()).as(run.err()).isZero();
         List<String> rows = run.out().strip().lines().toList();
         assertThat(rows.get(0)).startsWith("#").contains("SENT", "REQUEST", "COMMAND", "VIA", "RESULT", "MESSAGE");
-        assertThat(rows.subList(1, rows.size())).hasSize(3).allMatch(row -> row.contains(" admin ") && row.contains("ACCEPTED"));
+        assertThat(rows.subList(1, rows.size())).hasSize(4).allMatch(row -> row.contains(" admin ") && row.contains("ACCEPTED"));
         assertThat(rows.get(1)).contains("DefineVlanRange");
+    }
+
+    @Test
+    void whyAFloatingIpIsAsItIsTheRequestsThatMadeItAndTheNodeThatAppliedIt() throws Exception {
+        List<JsonNode> runs = lines(run("why", floating, "--json"));
+        JsonNode trail = runs.get(0);
+        assertThat(trail.get("project").asText()).isEqualTo("p3");
+        assertThat(trail.get("facts")).extracting(f -> f.get("topic").asText()).contains("factnet.state.floating-ips");
+        assertThat(trail.get("requests")).extracting(r -> r.get("command").asText())
+                .containsExactly("AllocateFloatingIp", "AssociateFloatingIp");
+        JsonNode nat = null;
+        for (JsonNode entry : trail.get("nodes")) {
+            if (entry.get("resource").asText().equals("fip/" + floating)) {
+                nat = entry;
+            }
+        }
+        assertThat(nat).as("the routing node's NAT entry: " + trail.get("nodes")).isNotNull();
+        assertThat(nat.get("nodeId").asText()).isEqualTo("n1");
+        assertThat(nat.get("role").asText()).isEqualTo("ROUTING");
+        assertThat(nat.get("requestId").asText()).isEqualTo(trail.get("requests").get(1).get("requestId").asText());
+        assertThat(Instant.parse(nat.get("appliedAt").asText())).isAfterOrEqualTo(Instant.parse(nat.get("written").asText()));
+    }
+
+    @Test
+    void whyAnInstanceIsAsItIsNamesItsAddressesRequestsAndTheNodesThatServeIt() {
+        CliCapture run = run("why", "db1");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("db1 in project p3").contains("AllocateFixedIp", "AssociateFloatingIp")
+                .contains("host/p3/" + fixed).contains("fip/" + floating).doesNotContain("not acknowledged yet");
+        CliCapture unknown = run("why", "no-such-thing");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("no fact names no-such-thing");
     }
 
     @Test
