@@ -120,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (!baselineOnly) {
                 FactnetBench.Options options = new FactnetBench.Options(controllers, mix, controllerProperties, Optional.ofNullable(jfr),
                         agentRoles());
-                BenchResult factnet = new FactnetBench(work, options, out).run(settings, kafka.bootstrapServers(), requests);
+                BenchResult factnet = new FactnetBench(work, options, out, Optional.of(kafka.dataDir().resolve("kraft"))).run(settings, kafka.bootstrapServers(), requests);
                 print(out, factnet);
                 if (baseline != null) {
                     out.printf("ratio factnet/baseline: %.3f (%,.0f requests/s against %,.0f records/s)%n",

@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutcomeTracker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeTracker.class);
+    /** The name of the tracker's thread (the bench counts its CPU as the load driver's). */
+    public static final String THREAD_NAME = "factnet-outcome-tracker";
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Comparator<Waiting> BY_OFFSET = Comparator.comparingLong(Waiting::offset);
 
@@ -121,7 +123,7 @@ public final class OutcomeTracker implements AutoCloseable {
         consumer.assign(partitions);
         consumer.endOffsets(partitions).forEach(consumer::seek);
         partitions.forEach(consumer::position); // fixes the start now, before the first request is sent
-        this.thread = new Thread(this::run, "factnet-outcome-tracker");
+        this.thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
     }
