@@ -75,9 +75,16 @@ public final class FactnetBench implements BenchRun {
      * @param controllerProperties passed to every controller over the benchmark's own (e.g. {@code linger.ms})
      * @param jfr                  a folder for a JFR recording of every child JVM
      * @param agents               the roles whose agents run (and are waited for); none: the controller alone
+     * @param leanResults          the load driver reads of a result only its status, touched nodes and allocated
+     *                             address (false: every result decoded whole, as before issue 10)
      */
     public record Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr,
-                          Set<NodeRole> agents) {
+                          Set<NodeRole> agents, boolean leanResults) {
+
+        public Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr, Set<NodeRole> agents) {
+            this(controllers, mix, controllerProperties, jfr, agents, true);
+        }
+
         public Options {
             controllerProperties = Map.copyOf(controllerProperties);
             agents = agents.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(agents));
@@ -128,7 +135,7 @@ public final class FactnetBench implements BenchRun {
             awaitTopics(kafka, healthCheck);
             SchemaRegistryClient registryClient = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(registry.confluentUrl()));
             try (Admin admin = Admin.create(kafka);
-                 OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents());
+                 OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents(), options.leanResults());
                  RequestSender sender = new RequestSender(kafka, registryClient, true, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 LoadDriver driver = new LoadDriver(tracker, sender, healthCheck);
                 awaitGroup(kafka, healthCheck);
@@ -141,10 +148,12 @@ public final class FactnetBench implements BenchRun {
                 say("full speed: %,d requests", requests.size());
                 Map<TopicPartition, Long> offsetsBefore = BrokerLogCount.endOffsets(admin);
                 Map<String, OptionalDouble> cpuBefore = cpu(children, registry);
+                long endOffsetRequestsBefore = tracker.endOffsetRequests();
                 ThreadCpu.Snapshot threadsBefore = ThreadCpu.take();
                 double loadBefore = ProcStat.loadAverage().orElse(Double.NaN);
                 LoadDriver.Phase full = driver.run(requests, 0, phaseTimeout(requests.size()));
                 ThreadCpu.Snapshot threadsAfter = ThreadCpu.take();
+                long endOffsetRequests = tracker.endOffsetRequests() - endOffsetRequestsBefore;
                 Map<String, OptionalDouble> cpuAfter = cpu(children, registry);
                 double loadAfter = ProcStat.loadAverage().orElse(Double.NaN);
                 Map<TopicPartition, Long> offsetsAfter = BrokerLogCount.endOffsets(admin);
@@ -181,14 +190,20 @@ public final class FactnetBench implements BenchRun {
                 jvms.add(withCpu(new JvmUsage("schema registry (Apicurio)", OptionalLong.empty(),
                         ProcStat.peakRss(registry.pid()), OptionalDouble.empty()), cpuBefore, cpuAfter));
                 List<String> notes = new ArrayList<>(byCommand);
-                notes.add(cpuPerRequest(jvms, benchThreads, full.requests()));
+                notes.add(cpuPerRequest(jvms, benchThreads, full.requests()) + String.format(Locale.ROOT,
+                        " (%s); the load driver asked for end offsets %,d times (%.1f per 1,000 requests)",
+                        ThreadCpu.perThread(threadsBefore, threadsAfter, name -> DRIVER_THREADS.contains(name) || name.equals(mainThread))
+                                .entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / full.requests()))
+                                .collect(Collectors.joining(", ")),
+                        endOffsetRequests, endOffsetRequests * 1000.0 / full.requests()));
                 notes.addAll(recordsPerRequest(offsetsBefore, offsetsAfter, full.requests()));
                 notes.addAll(List.of(
                         String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
                                 options.controllerProperties().isEmpty() ? "" : ", " + options.controllerProperties(),
                                 options.agents().isEmpty() ? "none (the controller alone)" : roleNames(options.agents(), ", ")
-                                        + " (render driver)"),
+                                        + " (render driver)")
+                                + (options.leanResults() ? "" : "; the load driver decodes every result whole (--full-results)"),
                         String.format("CPU is of the full-speed phase (%.1f s of wall time, %.1f s of CPU on 2 cores); load average"
                                 + " %.1f before, %.1f after it", full.seconds(), 2 * full.seconds(), loadBefore, loadAfter),
                         "memory: peak RSS of each JVM over the whole run (the children's heaps are not readable from here;"

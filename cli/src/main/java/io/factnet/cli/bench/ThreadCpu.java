@@ -5,6 +5,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -61,6 +62,18 @@ final class ThreadCpu {
             return os.getProcessCpuTime();
         }
         return -1;
+    }
+
+    /** The CPU each selected thread used between the two snapshots, by thread name. */
+    static Map<String, Long> perThread(Snapshot before, Snapshot after, Predicate<String> selected) {
+        Map<String, Long> used = new TreeMap<>();
+        after.threadNanos().forEach((id, nanos) -> {
+            String name = after.names().get(id);
+            if (selected.test(name)) {
+                used.merge(name, nanos - before.threadNanos().getOrDefault(id, 0L), Long::sum);
+            }
+        });
+        return used;
     }
 
     /** The CPU used between {@code before} and {@code after}, split by {@code selected} (a thread's name). */
