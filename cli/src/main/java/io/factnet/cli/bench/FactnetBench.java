@@ -148,12 +148,18 @@ public final class FactnetBench implements BenchRun {
                 say("full speed: %,d requests", requests.size());
                 Map<TopicPartition, Long> offsetsBefore = BrokerLogCount.endOffsets(admin);
                 Map<String, OptionalDouble> cpuBefore = cpu(children, registry);
+                List<ChildJvm> controllers = children.subList(0, options.controllers());
+                List<Long> controllerLogs = controllers.stream().map(ChildJvm::logSize).toList();
                 long endOffsetRequestsBefore = tracker.endOffsetRequests();
+                long[] pollsBefore = tracker.pollsAndRecords();
                 ThreadCpu.Snapshot threadsBefore = ThreadCpu.take();
                 double loadBefore = ProcStat.loadAverage().orElse(Double.NaN);
                 LoadDriver.Phase full = driver.run(requests, 0, phaseTimeout(requests.size()));
                 ThreadCpu.Snapshot threadsAfter = ThreadCpu.take();
                 long endOffsetRequests = tracker.endOffsetRequests() - endOffsetRequestsBefore;
+                long[] pollsAfter = tracker.pollsAndRecords();
+                long polls = pollsAfter[0] - pollsBefore[0];
+                long recordsRead = pollsAfter[1] - pollsBefore[1];
                 Map<String, OptionalDouble> cpuAfter = cpu(children, registry);
                 double loadAfter = ProcStat.loadAverage().orElse(Double.NaN);
                 Map<TopicPartition, Long> offsetsAfter = BrokerLogCount.endOffsets(admin);
@@ -191,12 +197,15 @@ public final class FactnetBench implements BenchRun {
                         ProcStat.peakRss(registry.pid()), OptionalDouble.empty()), cpuBefore, cpuAfter));
                 List<String> notes = new ArrayList<>(byCommand);
                 notes.add(cpuPerRequest(jvms, benchThreads, full.requests()) + String.format(Locale.ROOT,
-                        " (%s); the load driver asked for end offsets %,d times (%.1f per 1,000 requests)",
+                        " (%s); the load driver asked for end offsets %,d times (%.1f per 1,000 requests); its reader's polls"
+                                + " returned %,d records in %,d polls (%.1f records per poll)",
                         ThreadCpu.perThread(threadsBefore, threadsAfter, name -> DRIVER_THREADS.contains(name) || name.equals(mainThread))
                                 .entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / full.requests()))
                                 .collect(Collectors.joining(", ")),
-                        endOffsetRequests, endOffsetRequests * 1000.0 / full.requests()));
+                        endOffsetRequests, endOffsetRequests * 1000.0 / full.requests(), recordsRead, polls,
+                        polls == 0 ? 0.0 : (double) recordsRead / polls));
                 notes.addAll(recordsPerRequest(offsetsBefore, offsetsAfter, full.requests()));
+                notes.add(producerRetries(controllers, controllerLogs));
                 notes.addAll(List.of(
                         String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
@@ -373,6 +382,22 @@ public final class FactnetBench implements BenchRun {
                         + " load driver threads %.1f, GC/JIT/VM (no Java thread) %.0f",
                 String.join(", ", parts), all, self.others() / 1e3 / requests, self.selected() / 1e3 / requests,
                 self.unattributed() / 1e3 / requests);
+    }
+
+    /**
+     * The controllers' producer retries in the full-speed phase, as their logs have them (the producer logs each
+     * retried produce error at WARN): CONCURRENT_TRANSACTIONS when a transaction began before the last one's
+     * markers were written, and the OUT_OF_ORDER_SEQUENCE_NUMBER of the batches behind it.
+     */
+    private static String producerRetries(List<ChildJvm> controllers, List<Long> from) {
+        long concurrent = 0;
+        long outOfOrder = 0;
+        for (int i = 0; i < controllers.size(); i++) {
+            concurrent += controllers.get(i).countInLog(from.get(i), "Error: CONCURRENT_TRANSACTIONS");
+            outOfOrder += controllers.get(i).countInLog(from.get(i), "Error: OUT_OF_ORDER_SEQUENCE_NUMBER");
+        }
+        return String.format(Locale.ROOT, "controller producer retries in the full-speed phase (their WARN lines): CONCURRENT_TRANSACTIONS %,d,"
+                + " OUT_OF_ORDER_SEQUENCE_NUMBER %,d", concurrent, outOfOrder);
     }
 
     /** Records (and markers) per request written in the full-speed phase, by family and by topic. */

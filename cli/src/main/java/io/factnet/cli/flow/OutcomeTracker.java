@@ -78,6 +78,8 @@ public final class OutcomeTracker implements AutoCloseable {
     /** Set for a load driver: results read for status, touched nodes and allocated address only. */
     private final LeanResults lean;
     private final AtomicLong endOffsetRequests = new AtomicLong();
+    private final AtomicLong polls = new AtomicLong();
+    private final AtomicLong recordsRead = new AtomicLong();
     private final RecordDecoder<Request> events;
     private final Map<NodeRole, RecordDecoder<?>> entries = new EnumMap<>(NodeRole.class);
     private final Thread thread;
@@ -170,6 +172,11 @@ public final class OutcomeTracker implements AutoCloseable {
         return endOffsetRequests.get();
     }
 
+    /** How many polls returned records, and how many records they returned in all: {polls, records}. */
+    public long[] pollsAndRecords() {
+        return new long[] {polls.get(), recordsRead.get()};
+    }
+
     /** The last ack of every agent seen since the start (errors included). */
     public Map<NodeTarget, AppliedAck> lastAcks() {
         return Map.copyOf(lastAcks);
@@ -180,6 +187,10 @@ public final class OutcomeTracker implements AutoCloseable {
             while (!closing) {
                 var records = consumer.poll(POLL);
                 long now = System.nanoTime();
+                if (!records.isEmpty()) {
+                    polls.incrementAndGet();
+                    recordsRead.addAndGet(records.count());
+                }
                 for (ConsumerRecord<String, byte[]> record : records) {
                     String topic = record.topic();
                     if (topic.equals(Topics.RESULTS.name())) {
