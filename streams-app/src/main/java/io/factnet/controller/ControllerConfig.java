@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -70,6 +71,20 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
      * load took up to 100 ms whatever the commit interval. Keep it well below the commit interval.
      */
     public static final int DEFAULT_POLL_MS = 5;
+    /**
+     * The producer's retry.backoff.ms unless retry.backoff.ms or producer.retry.backoff.ms is set (Kafka's
+     * default: 100). With transactions v2 (Kafka 4.x) a transaction's partitions are added on the produce
+     * path, and the first produce of a transaction begun while the coordinator still writes the previous
+     * one's markers fails with CONCURRENT_TRANSACTIONS once the broker's own retries
+     * (add.partitions.to.txn.retry.backoff.ms 20, at most add.partitions.to.txn.retry.backoff.max.ms 100)
+     * run out; the producer then retries after retry.backoff.ms. With 100 ms that wait came on top of the
+     * 20 ms commit interval and made the p99 spikes of issue 10. 20 ms is what the producer itself used
+     * for this error before transactions v2 (ADD_PARTITIONS_RETRY_BACKOFF_MS). The backoff still doubles
+     * per failed attempt (jitter 20 %) up to retry.backoff.max.ms, 1 s by default, so a broker that is away
+     * is not hammered; the other retries of the producer (metadata, coordinator lookups) share this base.
+     * Only the producer: the consumers and the admin client keep Kafka's. docs/adr/0027.
+     */
+    public static final int DEFAULT_PRODUCER_RETRY_BACKOFF_MS = 20;
     /**
      * How long the group waits for a controller that stopped without leaving (killed, crashed, cut off)
      * before its tasks move to the others: Kafka's 45 s would stop those projects' requests for 45 s.
@@ -144,6 +159,11 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             } else if (!key.startsWith("factnet.")) {
                 streams.put(key, value);
             }
+        }
+        if (!streams.containsKey(ProducerConfig.RETRY_BACKOFF_MS_CONFIG)
+                && !streams.containsKey(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))) {
+            // an operator's retry.backoff.ms (all clients) wins: Streams would let the prefixed one override it
+            streams.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
         }
         return new ControllerConfig(streams, registry,
                 Boolean.parseBoolean(properties.getProperty(IN_MEMORY_STORES, "false")),

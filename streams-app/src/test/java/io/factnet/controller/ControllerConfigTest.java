@@ -45,6 +45,22 @@ class ControllerConfigTest {
     }
 
     @Test
+    void theProducerRetriesAfter20MsUnlessTheOperatorSaysOtherwise() {
+        assertThat(ControllerConfig.from(minimal()).streamsProperties())
+                .containsEntry("producer.retry.backoff.ms", ControllerConfig.DEFAULT_PRODUCER_RETRY_BACKOFF_MS)
+                .doesNotContainKey("retry.backoff.ms").doesNotContainKey("producer.retry.backoff.max.ms");
+
+        Properties global = minimal();
+        global.setProperty("retry.backoff.ms", "500"); // every client's: a prefixed default would override it for the producer
+        assertThat(ControllerConfig.from(global).streamsProperties()).containsEntry("retry.backoff.ms", "500")
+                .doesNotContainKey("producer.retry.backoff.ms");
+
+        Properties producer = minimal();
+        producer.setProperty("producer.retry.backoff.ms", "100");
+        assertThat(ControllerConfig.from(producer).streamsProperties()).containsEntry("producer.retry.backoff.ms", "100");
+    }
+
+    @Test
     void theEnvironmentOverridesTheFile() {
         Properties merged = ControllerConfig.withEnvironment(minimal(), Map.of(
                 "FACTNET_BOOTSTRAP_SERVERS", "other:9092",

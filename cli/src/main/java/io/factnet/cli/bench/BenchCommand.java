@@ -81,6 +81,10 @@ public final class BenchCommand implements Callable<Integer> {
                     + " the controller alone. Default: ${DEFAULT-VALUE}.")
     List<String> agents;
 
+    @Option(names = "--full-results", hidden = true,
+            description = "The load driver decodes every result whole, as before issue 10 (to measure what the lean read saves).")
+    boolean fullResults;
+
     @Option(names = "--jfr", paramLabel = "DIR", description = "Record every child JVM (controllers, node) with JDK Flight Recorder into DIR.")
     Path jfr;
 
@@ -119,8 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (!baselineOnly) {
                 FactnetBench.Options options = new FactnetBench.Options(controllers, mix, controllerProperties, Optional.ofNullable(jfr),
-                        agentRoles());
-                BenchResult factnet = new FactnetBench(work, options, out).run(settings, kafka.bootstrapServers(), requests);
+                        agentRoles(), !fullResults);
+                BenchResult factnet = new FactnetBench(work, options, out, Optional.of(kafka.dataDir().resolve("kraft"))).run(settings, kafka.bootstrapServers(), requests);
                 print(out, factnet);
                 if (baseline != null) {
                     out.printf("ratio factnet/baseline: %.3f (%,.0f requests/s against %,.0f records/s)%n",

@@ -78,6 +78,25 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** The size of its log so far: where a later {@link #countInLog} starts. */
+    long logSize() {
+        try {
+            return Files.size(log);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The lines of its log from byte {@code from} on that hold {@code needle}. */
+    long countInLog(long from, String needle) {
+        try (var in = Files.newInputStream(log)) {
+            in.skipNBytes(Math.min(from, Files.size(log)));
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> l.contains(needle)).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     OptionalLong peakRss() {
         if (process.isAlive()) {
             lastPeakRss = ProcStat.peakRss(process.pid());

@@ -45,6 +45,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -74,9 +75,16 @@ public final class FactnetBench implements BenchRun {
      * @param controllerProperties passed to every controller over the benchmark's own (e.g. {@code linger.ms})
      * @param jfr                  a folder for a JFR recording of every child JVM
      * @param agents               the roles whose agents run (and are waited for); none: the controller alone
+     * @param leanResults          the load driver reads of a result only its status, touched nodes and allocated
+     *                             address (false: every result decoded whole, as before issue 10)
      */
     public record Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr,
-                          Set<NodeRole> agents) {
+                          Set<NodeRole> agents, boolean leanResults) {
+
+        public Options(int controllers, RequestMix mix, Map<String, String> controllerProperties, Optional<Path> jfr, Set<NodeRole> agents) {
+            this(controllers, mix, controllerProperties, jfr, agents, true);
+        }
+
         public Options {
             controllerProperties = Map.copyOf(controllerProperties);
             agents = agents.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(agents));
@@ -89,14 +97,27 @@ public final class FactnetBench implements BenchRun {
         }
     }
 
+    /** The threads of this JVM that are the load driver's (the rest are the broker's). */
+    static final Set<String> DRIVER_THREADS = Set.of(OutcomeTracker.THREAD_NAME, "kafka-producer-network-thread | " + RequestSender.CLIENT_ID);
+
     private final Path work;
     private final Options options;
     private final PrintWriter progress;
+    private final Optional<Path> brokerLogDir;
 
     public FactnetBench(Path work, Options options, PrintWriter progress) {
+        this(work, options, progress, Optional.empty());
+    }
+
+    /**
+     * @param brokerLogDir the broker's log.dirs when it runs on this machine: records per request are counted
+     *                     from its segments (without it, from the log end offsets alone: markers not told apart)
+     */
+    public FactnetBench(Path work, Options options, PrintWriter progress, Optional<Path> brokerLogDir) {
         this.work = work;
         this.options = options;
         this.progress = progress;
+        this.brokerLogDir = brokerLogDir;
     }
 
     @Override
@@ -113,7 +134,8 @@ public final class FactnetBench implements BenchRun {
             Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             awaitTopics(kafka, healthCheck);
             SchemaRegistryClient registryClient = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(registry.confluentUrl()));
-            try (OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents());
+            try (Admin admin = Admin.create(kafka);
+                 OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents(), options.leanResults());
                  RequestSender sender = new RequestSender(kafka, registryClient, true, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 LoadDriver driver = new LoadDriver(tracker, sender, healthCheck);
                 awaitGroup(kafka, healthCheck);
@@ -124,12 +146,27 @@ public final class FactnetBench implements BenchRun {
                 }
 
                 say("full speed: %,d requests", requests.size());
+                Map<TopicPartition, Long> offsetsBefore = BrokerLogCount.endOffsets(admin);
                 Map<String, OptionalDouble> cpuBefore = cpu(children, registry);
+                List<ChildJvm> controllers = children.subList(0, options.controllers());
+                List<Long> controllerLogs = controllers.stream().map(ChildJvm::logSize).toList();
+                long endOffsetRequestsBefore = tracker.endOffsetRequests();
+                long[] pollsBefore = tracker.pollsAndRecords();
+                ThreadCpu.Snapshot threadsBefore = ThreadCpu.take();
                 double loadBefore = ProcStat.loadAverage().orElse(Double.NaN);
                 LoadDriver.Phase full = driver.run(requests, 0, phaseTimeout(requests.size()));
+                ThreadCpu.Snapshot threadsAfter = ThreadCpu.take();
+                long endOffsetRequests = tracker.endOffsetRequests() - endOffsetRequestsBefore;
+                long[] pollsAfter = tracker.pollsAndRecords();
+                long polls = pollsAfter[0] - pollsBefore[0];
+                long recordsRead = pollsAfter[1] - pollsBefore[1];
                 Map<String, OptionalDouble> cpuAfter = cpu(children, registry);
                 double loadAfter = ProcStat.loadAverage().orElse(Double.NaN);
+                Map<TopicPartition, Long> offsetsAfter = BrokerLogCount.endOffsets(admin);
                 requireNoRefusals("full speed", full);
+                String mainThread = Thread.currentThread().getName();
+                ThreadCpu.Split benchThreads = ThreadCpu.between(threadsBefore, threadsAfter,
+                        name -> DRIVER_THREADS.contains(name) || name.equals(mainThread));
 
                 List<String> byCommand = new ArrayList<>();
                 byCommand.add(byCommand("full speed", full));
@@ -159,12 +196,23 @@ public final class FactnetBench implements BenchRun {
                 jvms.add(withCpu(new JvmUsage("schema registry (Apicurio)", OptionalLong.empty(),
                         ProcStat.peakRss(registry.pid()), OptionalDouble.empty()), cpuBefore, cpuAfter));
                 List<String> notes = new ArrayList<>(byCommand);
+                notes.add(cpuPerRequest(jvms, benchThreads, full.requests()) + String.format(Locale.ROOT,
+                        " (%s); the load driver asked for end offsets %,d times (%.1f per 1,000 requests); its reader's polls"
+                                + " returned %,d records in %,d polls (%.1f records per poll)",
+                        ThreadCpu.perThread(threadsBefore, threadsAfter, name -> DRIVER_THREADS.contains(name) || name.equals(mainThread))
+                                .entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1e3 / full.requests()))
+                                .collect(Collectors.joining(", ")),
+                        endOffsetRequests, endOffsetRequests * 1000.0 / full.requests(), recordsRead, polls,
+                        polls == 0 ? 0.0 : (double) recordsRead / polls));
+                notes.addAll(recordsPerRequest(offsetsBefore, offsetsAfter, full.requests()));
+                notes.add(producerRetries(controllers, controllerLogs));
                 notes.addAll(List.of(
                         String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
                                 options.controllerProperties().isEmpty() ? "" : ", " + options.controllerProperties(),
                                 options.agents().isEmpty() ? "none (the controller alone)" : roleNames(options.agents(), ", ")
-                                        + " (render driver)"),
+                                        + " (render driver)")
+                                + (options.leanResults() ? "" : "; the load driver decodes every result whole (--full-results)"),
                         String.format("CPU is of the full-speed phase (%.1f s of wall time, %.1f s of CPU on 2 cores); load average"
                                 + " %.1f before, %.1f after it", full.seconds(), 2 * full.seconds(), loadBefore, loadAfter),
                         "memory: peak RSS of each JVM over the whole run (the children's heaps are not readable from here;"
@@ -315,9 +363,58 @@ public final class FactnetBench implements BenchRun {
         }
     }
 
+    /**
+     * CPU µs per request of each JVM in the full-speed phase, and the bench JVM's split into the broker's
+     * threads, the load driver's and what no Java thread accounts for (GC, JIT, VM).
+     */
+    static String cpuPerRequest(List<JvmUsage> jvms, ThreadCpu.Split self, int requests) {
+        double all = 0;
+        List<String> parts = new ArrayList<>();
+        for (JvmUsage jvm : jvms) {
+            if (jvm.cpuSeconds().isEmpty()) {
+                continue;
+            }
+            double micros = jvm.cpuSeconds().getAsDouble() * 1e6 / requests;
+            all += micros;
+            parts.add(String.format(Locale.ROOT, "%s %.0f", jvm.name(), micros));
+        }
+        return String.format(Locale.ROOT, "CPU µs per request, full speed: %s; in all %.0f. The bench JVM's: broker threads %.0f,"
+                        + " load driver threads %.1f, GC/JIT/VM (no Java thread) %.0f",
+                String.join(", ", parts), all, self.others() / 1e3 / requests, self.selected() / 1e3 / requests,
+                self.unattributed() / 1e3 / requests);
+    }
+
+    /**
+     * The controllers' producer retries in the full-speed phase, as their logs have them (the producer logs each
+     * retried produce error at WARN): CONCURRENT_TRANSACTIONS when a transaction began before the last one's
+     * markers were written, and the OUT_OF_ORDER_SEQUENCE_NUMBER of the batches behind it.
+     */
+    private static String producerRetries(List<ChildJvm> controllers, List<Long> from) {
+        long concurrent = 0;
+        long outOfOrder = 0;
+        for (int i = 0; i < controllers.size(); i++) {
+            concurrent += controllers.get(i).countInLog(from.get(i), "Error: CONCURRENT_TRANSACTIONS");
+            outOfOrder += controllers.get(i).countInLog(from.get(i), "Error: OUT_OF_ORDER_SEQUENCE_NUMBER");
+        }
+        return String.format(Locale.ROOT, "controller producer retries in the full-speed phase (their WARN lines): CONCURRENT_TRANSACTIONS %,d,"
+                + " OUT_OF_ORDER_SEQUENCE_NUMBER %,d", concurrent, outOfOrder);
+    }
+
+    /** Records (and markers) per request written in the full-speed phase, by family and by topic. */
+    private List<String> recordsPerRequest(Map<TopicPartition, Long> before, Map<TopicPartition, Long> after, int requests) {
+        if (brokerLogDir.isEmpty()) {
+            long offsets = after.entrySet().stream().mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L)).sum();
+            return List.of(String.format(Locale.ROOT, "offsets per request (records and markers; the broker's logs are not here"
+                    + " to tell them apart): %.2f", (double) offsets / requests));
+        }
+        BrokerLogCount.Counts counts = BrokerLogCount.count(brokerLogDir.get(), before, after);
+        return List.of(counts.perRequest(requests), "records per request by topic: " + counts.perTopic(requests));
+    }
+
     private static Map<String, OptionalDouble> cpu(List<ChildJvm> children, ApicurioRegistry registry) {
         Map<String, OptionalDouble> cpu = new LinkedHashMap<>();
-        cpu.put("bench JVM (broker, load driver)", ProcStat.cpuSeconds(ProcessHandle.current().pid()));
+        long self = ThreadCpu.processCpuNanos(); // the OperatingSystemMXBean's; the children's from /proc (10 ms ticks)
+        cpu.put("bench JVM (broker, load driver)", self < 0 ? ProcStat.cpuSeconds(ProcessHandle.current().pid()) : OptionalDouble.of(self / 1e9));
         children.forEach(child -> cpu.put(child.name(), child.cpuSeconds()));
         cpu.put("schema registry (Apicurio)", ProcStat.cpuSeconds(registry.pid()));
         return cpu;

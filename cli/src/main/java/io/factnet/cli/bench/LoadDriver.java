@@ -67,7 +67,7 @@ final class LoadDriver {
             while ((now = System.nanoTime()) < due) {
                 LockSupport.parkNanos(due - now);
             }
-            Tracked tracked = sent.add(tracker.track(request.getRequestId(), rate > 0 ? due : now));
+            Tracked tracked = sent.add(tracker.track(request.getRequestId(), rate > 0 ? due : now), request);
             sender.send(request);
             if (request.getCommand() instanceof AllocateFloatingIp && i + 1 < requests.size()
                     && requests.get(i + 1).getCommand() instanceof AssociateFloatingIp associate) {
@@ -81,11 +81,12 @@ final class LoadDriver {
         long lastResult = sent.all.stream().mapToLong(Tracked::resultNanos).max().orElse(start);
         sent.awaitAll(false, deadline, healthCheck);
         List<Tracked> all = List.copyOf(sent.all);
+        // by the command sent: the tracker reads of a result only what the driver needs, not its command name
         long[] toResult = all.stream().mapToLong(t -> t.resultNanos() - t.sentNanos()).toArray();
         long[] toApplied = all.stream().filter(Tracked::touchedWatchedNodes)
                 .mapToLong(t -> t.appliedNanos() - t.sentNanos()).toArray();
         Map<String, LatencySummary> byCommand = new TreeMap<>();
-        all.stream().collect(Collectors.groupingBy(t -> t.result().join().getCommand())).forEach((command, tracked) -> {
+        all.stream().collect(Collectors.groupingBy(sent.commands::get)).forEach((command, tracked) -> {
             long[] nanos = tracked.stream().mapToLong(t -> t.resultNanos() - t.sentNanos()).toArray();
             byCommand.put(command, LatencySummary.of(nanos, nanos.length));
         });
@@ -102,13 +103,15 @@ final class LoadDriver {
         Request association = Request.newBuilder(template)
                 .setCommand(AssociateFloatingIp.newBuilder(placeholder).setAddress(allocation.getAllocated().getAddress()).build())
                 .build();
-        sent.add(tracker.track(association.getRequestId(), System.nanoTime()));
+        sent.add(tracker.track(association.getRequestId(), System.nanoTime()), association);
         sender.send(association);
     }
 
     /** The requests of a phase as they are sent, and how many are expected in all. */
     private static final class Queue {
         final ConcurrentLinkedQueue<Tracked> all = new ConcurrentLinkedQueue<>();
+        /** The command of each request sent (its record's name, as a result names it). */
+        final Map<Tracked, String> commands = new ConcurrentHashMap<>();
         final Map<Reason, Integer> refused = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
         final AtomicInteger expected;
@@ -120,7 +123,8 @@ final class LoadDriver {
             this.expected = new AtomicInteger(expected);
         }
 
-        Tracked add(Tracked tracked) {
+        Tracked add(Tracked tracked, Request request) {
+            commands.put(tracked, request.getCommand().getClass().getSimpleName());
             all.add(tracked);
             tracked.result().whenComplete((result, error) -> {
                 if (error != null) {

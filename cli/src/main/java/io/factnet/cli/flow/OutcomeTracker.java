@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutcomeTracker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeTracker.class);
+    /** The name of the tracker's thread (the bench counts its CPU as the load driver's). */
+    public static final String THREAD_NAME = "factnet-outcome-tracker";
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Comparator<Waiting> BY_OFFSET = Comparator.comparingLong(Waiting::offset);
 
@@ -72,6 +75,11 @@ public final class OutcomeTracker implements AutoCloseable {
     private final Map<NodeTarget, AppliedAck> lastAcks = new ConcurrentHashMap<>();
     private final Map<NodeRole, Integer> partitionCounts = new EnumMap<>(NodeRole.class);
     private final RecordDecoder<Result> results;
+    /** Set for a load driver: results read for status, touched nodes and allocated address only. */
+    private final LeanResults lean;
+    private final AtomicLong endOffsetRequests = new AtomicLong();
+    private final AtomicLong polls = new AtomicLong();
+    private final AtomicLong recordsRead = new AtomicLong();
     private final RecordDecoder<Request> events;
     private final Map<NodeRole, RecordDecoder<?>> entries = new EnumMap<>(NodeRole.class);
     private final Thread thread;
@@ -84,6 +92,8 @@ public final class OutcomeTracker implements AutoCloseable {
     private final Map<TopicPartition, Long> knownEnds = new HashMap<>();
     /** Each node's last ack that covers what it applied (clean, or naming what it did not apply). */
     private final Map<NodeTarget, AppliedAck> covering = new HashMap<>();
+    /** The acks of the current poll, applied once the end offsets they need are known (one request per poll). */
+    private final List<AppliedAck> newAcks = new ArrayList<>();
     private volatile boolean closing;
     private volatile Throwable failure;
 
@@ -94,7 +104,17 @@ public final class OutcomeTracker implements AutoCloseable {
      * @param watched the roles whose agents run: a result's touched nodes of other roles are not waited for
      */
     public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched) {
+        this(kafka, registry, watched, false);
+    }
+
+    /**
+     * @param leanResults read of each result only its status, the nodes it touched and an allocated
+     *                    address, as a load driver needs (the {@link Result}s given then have only
+     *                    those and the request id set; a refusal is read whole)
+     */
+    public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched, boolean leanResults) {
         this.watched = Set.copyOf(watched);
+        this.lean = leanResults ? new LeanResults(registry) : null;
         Map<String, Object> props = new HashMap<>(kafka);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "factnet-outcome-tracker");
@@ -121,7 +141,7 @@ public final class OutcomeTracker implements AutoCloseable {
         consumer.assign(partitions);
         consumer.endOffsets(partitions).forEach(consumer::seek);
         partitions.forEach(consumer::position); // fixes the start now, before the first request is sent
-        this.thread = new Thread(this::run, "factnet-outcome-tracker");
+        this.thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
         thread.start();
     }
@@ -147,6 +167,16 @@ public final class OutcomeTracker implements AutoCloseable {
         return request;
     }
 
+    /** How many times the tracker asked the broker for log end offsets (at most once per poll). */
+    public long endOffsetRequests() {
+        return endOffsetRequests.get();
+    }
+
+    /** How many polls returned records, and how many records they returned in all: {polls, records}. */
+    public long[] pollsAndRecords() {
+        return new long[] {polls.get(), recordsRead.get()};
+    }
+
     /** The last ack of every agent seen since the start (errors included). */
     public Map<NodeTarget, AppliedAck> lastAcks() {
         return Map.copyOf(lastAcks);
@@ -157,6 +187,10 @@ public final class OutcomeTracker implements AutoCloseable {
             while (!closing) {
                 var records = consumer.poll(POLL);
                 long now = System.nanoTime();
+                if (!records.isEmpty()) {
+                    polls.incrementAndGet();
+                    recordsRead.addAndGet(records.count());
+                }
                 for (ConsumerRecord<String, byte[]> record : records) {
                     String topic = record.topic();
                     if (topic.equals(Topics.RESULTS.name())) {
@@ -194,7 +228,10 @@ public final class OutcomeTracker implements AutoCloseable {
         }
         Result result;
         try {
-            result = results.value(record);
+            result = lean != null ? lean.read(record) : results.value(record);
+            if (lean != null && result.getStatus() != Status.ACCEPTED) {
+                result = results.value(record); // a refusal's reason and message are the point
+            }
         } catch (BadRecordException e) {
             log.warn("skipped an unreadable result: {}", e.getMessage());
             return;
@@ -238,24 +275,24 @@ public final class OutcomeTracker implements AutoCloseable {
                 || ack.getPartition() != NodeKeys.partition(ack.getNodeId(), partitions)) {
             return; // a failed apply covers nothing; it is kept in lastAcks for the messages
         }
-        acked.merge(node, bounded(node, ack.getAppliedOffset()), Math::max);
-        covering.put(node, ack);
-        release(node, now);
+        newAcks.add(ack); // applied in resolve(), in order, with the end offsets of this poll
     }
 
     /**
      * An ack's offset bounded by the end of the node's partition as the ack is read. Acks are not
      * authenticated, and the highest one counts: a forged ack far past the end would count every later
-     * change as applied. A real ack comes after its records, so the end is past them (ADR 0025).
+     * change as applied. A real ack comes after its records, so the end is past them (ADR 0025). An end
+     * asked after the ack was read is such an end; so is one asked earlier that already lies past it.
      */
     private long bounded(NodeTarget node, long offset) {
-        TopicPartition partition = partitionOf(node);
-        Long end = knownEnds.get(partition);
-        if (end == null || offset >= end) {
-            end = logEnds.endOffsets(List.of(partition)).get(partition);
-            knownEnds.put(partition, end);
-        }
+        Long end = knownEnds.get(partitionOf(node));
         return Math.min(offset, end - 1);
+    }
+
+    /** Whether an ack's offset needs a fresher end of its partition than the last one asked. */
+    private boolean needsEnd(AppliedAck ack) {
+        Long end = knownEnds.get(partitionOf(new NodeTarget(ack.getNodeId(), ack.getRole())));
+        return end == null || ack.getAppliedOffset() >= end;
     }
 
     private void onNodeRecord(ConsumerRecord<String, byte[]> record) {
@@ -298,22 +335,42 @@ public final class OutcomeTracker implements AutoCloseable {
         return new TopicPartition(Topics.forRole(node.role()).name(), NodeKeys.partition(node.nodeId(), partitionCounts.get(node.role())));
     }
 
-    /** Gives new results their end offsets, finds the last records of those the reader has passed, releases what is acked. */
+    /**
+     * Gives new results their end offsets and bounds new acks by them, finds the last records of those
+     * the reader has passed, releases what is acked. The end offsets of a poll's results and acks come
+     * from one request to the broker, made after the poll (so after every record it read).
+     */
     private void resolve(long now) {
-        if (!newlyAccepted.isEmpty()) {
-            Map<NodeTarget, TopicPartition> partitions = new LinkedHashMap<>();
-            for (Tracked request : newlyAccepted) {
-                request.waitingFor.keySet().forEach(node -> partitions.computeIfAbsent(node, this::partitionOf));
+        Set<TopicPartition> wanted = new HashSet<>();
+        Map<NodeTarget, TopicPartition> partitions = new LinkedHashMap<>();
+        for (Tracked request : newlyAccepted) {
+            request.waitingFor.keySet().forEach(node -> wanted.add(partitions.computeIfAbsent(node, this::partitionOf)));
+        }
+        for (AppliedAck ack : newAcks) {
+            if (needsEnd(ack)) {
+                wanted.add(partitionOf(new NodeTarget(ack.getNodeId(), ack.getRole())));
             }
-            Map<TopicPartition, Long> ends = logEnds.endOffsets(new HashSet<>(partitions.values()));
+        }
+        if (!wanted.isEmpty()) {
+            endOffsetRequests.incrementAndGet();
+            knownEnds.putAll(logEnds.endOffsets(wanted));
+        }
+        if (!newlyAccepted.isEmpty()) {
             for (Tracked request : newlyAccepted) {
                 for (NodeTarget node : request.waitingFor.keySet()) {
-                    long end = ends.get(partitions.get(node));
+                    long end = knownEnds.get(partitions.get(node));
                     readerBehind.computeIfAbsent(node, n -> new PriorityQueue<>(BY_OFFSET)).add(new Waiting(request, node, end));
                 }
             }
             newlyAccepted.clear();
         }
+        for (AppliedAck ack : newAcks) {
+            NodeTarget node = new NodeTarget(ack.getNodeId(), ack.getRole());
+            acked.merge(node, bounded(node, ack.getAppliedOffset()), Math::max);
+            covering.put(node, ack);
+            release(node, now);
+        }
+        newAcks.clear();
         for (Map.Entry<NodeTarget, PriorityQueue<Waiting>> entry : readerBehind.entrySet()) {
             PriorityQueue<Waiting> queue = entry.getValue();
             if (queue.isEmpty()) {

@@ -20,6 +20,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@link RequestRoutes} gives, as Avro through the registry serde; one idempotent producer for many.
  */
 public final class RequestSender implements AutoCloseable {
+    /** The producer's client.id (its network thread is named after it). */
+    public static final String CLIENT_ID = "factnet-request-sender";
     private final KafkaProducer<String, Request> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
@@ -30,7 +32,7 @@ public final class RequestSender implements AutoCloseable {
     public RequestSender(Map<String, Object> kafka, SchemaRegistryClient registry, boolean autoRegister,
                          Map<String, Object> overrides) {
         Map<String, Object> props = new HashMap<>(kafka);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "factnet-request-sender");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);

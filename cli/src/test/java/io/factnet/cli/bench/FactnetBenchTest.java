@@ -41,7 +41,18 @@ class FactnetBenchTest {
                 .containsPattern("memory, CPU +controller-1: peak RSS [\\d,]+ MiB, CPU [\\d.]+ s")
                 .containsPattern("memory, CPU +controller-2: peak RSS [\\d,]+ MiB, CPU [\\d.]+ s")
                 .containsPattern("memory, CPU +node \\(routing,addressing,bridging\\): peak RSS")
-                .containsPattern("ratio factnet/baseline: [\\d.]+");
+                .containsPattern("ratio factnet/baseline: [\\d.]+")
+                // CPU per request of every JVM, the bench JVM's split into broker and load driver threads
+                .containsPattern("CPU µs per request, full speed: bench JVM \\(broker, load driver\\) \\d+, controller-1 \\d+,"
+                        + " controller-2 \\d+, node \\(routing,addressing,bridging\\) \\d+, .*; in all \\d+\\."
+                        + " The bench JVM's: broker threads \\d+, load driver threads [\\d.]+, GC/JIT/VM \\(no Java thread\\) \\d+"
+                        + " \\(.*factnet-outcome-tracker [\\d.]+.*\\); the load driver asked for end offsets [\\d,]+ times")
+                // records per request from the broker's segments: every request was written once to the request topics
+                .containsPattern("records per request, from the broker's logs: [\\d.]+ in all = inputs [\\d.]+, outputs [\\d.]+,"
+                        + " saga [\\d.]+, changelogs [\\d.]+, kafka internal [\\d.]+, markers [\\d.]+;")
+                .containsPattern("records per request by topic: .*factnet.requests 1.00[ ,]")
+                .containsPattern("records per request by topic: .*factnet.results 1.00 \\+[\\d.]+ markers")
+                .doesNotContain("the scan found");
         // every request that changed the node is measured to its ack: networks, fixed IPs, associations (groups and
         // rules before a group's first instance, and floating allocations, change no node)
         long touching = RequestMix.DEFAULT.requests(100).stream().filter(r -> r.getCommand() instanceof CreateNetwork
