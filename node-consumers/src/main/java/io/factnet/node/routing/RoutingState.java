@@ -147,9 +147,10 @@ final class RoutingState {
         byPort.clear();
         forwards.clear();
         entryRejections.clear();
-        Touched touched = new Touched();
-        entries.forEach((resource, entry) -> contribute(resource, entry, touched));
-        settle(touched);
+        // Everything is new: no record of what was touched, no update to report (100k associations at start).
+        entries.forEach((resource, entry) -> contribute(resource, entry, null));
+        byFloating.keys().forEach(address -> settleFloating(address));
+        byPort.keys().forEach(port -> settlePort(port));
     }
 
     /** Takes a resource's association or forward out (its entry is about to change or go). */
@@ -187,21 +188,29 @@ final class RoutingState {
                 candidates.put(resource, candidate);
                 String winner = byFloating.first(candidate.floating());
                 byFloating.add(candidate.floating(), resource);
-                touched.floating.add(candidate.floating());
+                if (touched != null) {
+                    touched.floating.add(candidate.floating());
+                }
                 if (resource.equals(byFloating.first(candidate.floating()))) {
                     if (winner != null) {
                         Ipv4Address fixed = candidates.get(winner).fixed();
                         winnersByFixed.remove(fixed, winner);
-                        touched.fixed.add(fixed);
+                        if (touched != null) {
+                            touched.fixed.add(fixed);
+                        }
                     }
                     winnersByFixed.add(candidate.fixed(), resource);
-                    touched.fixed.add(candidate.fixed());
+                    if (touched != null) {
+                        touched.fixed.add(candidate.fixed());
+                    }
                 }
             } else if (value instanceof VpnForward vpn) {
                 RoutingModel.PortForward forward = RoutingModelBuilder.forwardCandidate(vpn);
                 forwardCandidates.put(resource, forward);
                 byPort.add(forward.publicPort(), resource);
-                touched.ports.add(forward.publicPort());
+                if (touched != null) {
+                    touched.ports.add(forward.publicPort());
+                }
             }
         } catch (IllegalArgumentException e) {
             entryRejections.put(resource, new Rejection(resource, e.getMessage()));
@@ -221,22 +230,7 @@ final class RoutingState {
         Map<Ipv4Address, Ipv4Address> floating = new HashMap<>();
         for (Ipv4Address address : touched.floating) {
             RoutingModel.FloatingMapping before = mappings.get(address);
-            String winner = byFloating.first(address);
-            RoutingModel.FloatingMapping after = null;
-            if (winner == null) {
-                mappings.remove(address);
-            } else {
-                Ipv4Address fixed = candidates.get(winner).fixed();
-                after = new RoutingModel.FloatingMapping(address, fixed, winner.equals(winnersByFixed.first(fixed)));
-                mappings.put(address, after);
-                for (String other : byFloating.all(address)) {
-                    if (other.equals(winner)) {
-                        entryRejections.remove(other);
-                    } else {
-                        entryRejections.put(other, new Rejection(other, RoutingModelBuilder.associatedTwice(address)));
-                    }
-                }
-            }
+            RoutingModel.FloatingMapping after = settleFloating(address);
             dnat.put(address, after == null ? null : after.fixed());
             floating.put(address, after == null ? null : after.fixed());
             if (before != null && before.snat()) {
@@ -247,23 +241,51 @@ final class RoutingState {
             }
         }
         for (Integer port : touched.ports) {
-            String winner = byPort.first(port);
-            RoutingModel.PortForward after = winner == null ? null : forwardCandidates.get(winner);
-            if (after == null) {
-                forwards.remove(port);
-            } else {
-                forwards.put(port, after);
-                for (String other : byPort.all(port)) {
-                    if (other.equals(winner)) {
-                        entryRejections.remove(other);
-                    } else {
-                        entryRejections.put(other, new Rejection(other, RoutingModelBuilder.forwardedTwice(port)));
-                    }
-                }
-            }
+            RoutingModel.PortForward after = settlePort(port);
             vpn.put(port, after == null ? null : after.target() + " . " + after.targetPort());
         }
         return new Update(false, Map.of("floating_dnat", dnat, "floating_snat", snat, "vpn_forward", vpn), floating);
+    }
+
+    /** The mapping of one floating address from its candidates now (null: none), and its doubles rejected. */
+    private RoutingModel.FloatingMapping settleFloating(Ipv4Address address) {
+        String winner = byFloating.first(address);
+        if (winner == null) {
+            mappings.remove(address);
+            return null;
+        }
+        Ipv4Address fixed = candidates.get(winner).fixed();
+        RoutingModel.FloatingMapping after = new RoutingModel.FloatingMapping(address, fixed, winner.equals(winnersByFixed.first(fixed)));
+        mappings.put(address, after);
+        if (!entryRejections.isEmpty()) {
+            entryRejections.remove(winner); // it may have been a double of the one before it
+        }
+        if (byFloating.several(address)) {
+            for (String other : byFloating.all(address)) {
+                if (!other.equals(winner)) {
+                    entryRejections.put(other, new Rejection(other, RoutingModelBuilder.associatedTwice(address)));
+                }
+            }
+        }
+        return after;
+    }
+
+    /** The forward of one public port from its candidates now (null: none), and its doubles rejected. */
+    private RoutingModel.PortForward settlePort(Integer port) {
+        String winner = byPort.first(port);
+        if (winner == null) {
+            forwards.remove(port);
+            return null;
+        }
+        RoutingModel.PortForward after = forwardCandidates.get(winner);
+        forwards.put(port, after);
+        entryRejections.remove(winner);
+        for (String other : byPort.all(port)) {
+            if (!other.equals(winner)) {
+                entryRejections.put(other, new Rejection(other, RoutingModelBuilder.forwardedTwice(port)));
+            }
+        }
+        return after;
     }
 
     /** The whole model (a copy: O(n), for whole syncs and tests). */
@@ -307,6 +329,15 @@ final class RoutingState {
 
         void clear() {
             byKey.clear();
+        }
+
+        /** The keys, a copy (settling may change the map). */
+        List<K> keys() {
+            return new ArrayList<>(byKey.keySet());
+        }
+
+        boolean several(K key) {
+            return byKey.get(key) instanceof TreeSet;
         }
 
         boolean isEmpty() {
