@@ -36,6 +36,11 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     private final FloatingAddresses addresses;
     /** The validated model of the last sync or apply that succeeded; null before one, and after a failure. */
     private RoutingState state;
+    private final Executor keeping = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "factnet-routing-model");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Executor sideBySide = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "factnet-routing-routes");
         thread.setDaemon(true);
@@ -70,9 +75,18 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     public SyncReport sync(SortedMap<String, RoutingEntry> desired, boolean verify) {
         long began = System.nanoTime();
         state = null; // until this sync succeeds
-        RoutingState built = RoutingState.of(desired, config);
-        SyncReport report = syncModel(built, verify, began);
-        state = built;
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, config);
+        // The model kept for the changes to come is built while the kernel takes the whole one (at 100k
+        // associations it takes about as long as the model: off the path to rules live). Both follow the same rules.
+        CompletableFuture<RoutingState> kept = CompletableFuture.supplyAsync(() -> RoutingState.of(desired, config), keeping);
+        SyncReport report;
+        try {
+            report = syncModel(built.model(), built.rejected(),
+                    RoutingModelBuilder.counts(built.model(), built.rejected().size()), verify, began);
+        } finally {
+            kept.handle((outcome, error) -> null).join();
+        }
+        state = join(kept);
         return report;
     }
 
@@ -91,7 +105,7 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         state = null; // until this apply succeeds: a failure makes the next sync a whole one
         RoutingState.Update update = kept.apply(changes);
         if (update.structural() || !firewall.deltas()) {
-            SyncReport report = syncModel(kept, false, began);
+            SyncReport report = syncModel(kept.model(), kept.rejected(), kept.counts(), false, began);
             state = kept;
             return report;
         }
@@ -113,8 +127,8 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     }
 
     /** Applies the whole model (a sync, or a change of the structure). */
-    private SyncReport syncModel(RoutingState built, boolean verify, long began) {
-        RoutingModel model = built.model();
+    private SyncReport syncModel(RoutingModel model, List<SyncReport.Rejection> rejected, Map<String, Long> counts,
+                                 boolean verify, long began) {
         long building = System.nanoTime() - began;
         boolean changed = verify && enableForwarding();
         // The rule set and the local routes are independent kernel objects: apply them side by side
@@ -130,7 +144,7 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         FloatingAddresses.Outcome floating = join(routes);
         flushConntrack(floating.ended());
         changed |= rules.applied() || floating.changed() || !floating.ended().isEmpty();
-        return new SyncReport(changed, built.counts(), built.rejected(), NftFirewall.millis(building) + rules.renderMillis(),
+        return new SyncReport(changed, counts, rejected, NftFirewall.millis(building) + rules.renderMillis(),
                 NftFirewall.millis(System.nanoTime() - began - building) - rules.renderMillis());
     }
 
