@@ -36,11 +36,6 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     private final FloatingAddresses addresses;
     /** The validated model of the last sync or apply that succeeded; null before one, and after a failure. */
     private RoutingState state;
-    private final Executor keeping = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "factnet-routing-model");
-        thread.setDaemon(true);
-        return thread;
-    });
     private final Executor sideBySide = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "factnet-routing-routes");
         thread.setDaemon(true);
@@ -74,19 +69,15 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     @Override
     public SyncReport sync(SortedMap<String, RoutingEntry> desired, boolean verify) {
         long began = System.nanoTime();
+        // A resync of the entries the kept model was made of keeps it (the model is a function of the entries);
+        // otherwise the kept model is made at the first change after this sync, off the path to rules live
+        // (a rebuild at start applies the builder's model and keeps none yet).
+        RoutingState same = state != null && state.entries().equals(desired) ? state : null;
         state = null; // until this sync succeeds
         RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, config);
-        // The model kept for the changes to come is built while the kernel takes the whole one (at 100k
-        // associations it takes about as long as the model: off the path to rules live). Both follow the same rules.
-        CompletableFuture<RoutingState> kept = CompletableFuture.supplyAsync(() -> RoutingState.of(desired, config), keeping);
-        SyncReport report;
-        try {
-            report = syncModel(built.model(), built.rejected(),
-                    RoutingModelBuilder.counts(built.model(), built.rejected().size()), verify, began);
-        } finally {
-            kept.handle((outcome, error) -> null).join();
-        }
-        state = join(kept);
+        SyncReport report = syncModel(built.model(), built.rejected(),
+                RoutingModelBuilder.counts(built.model(), built.rejected().size()), verify, began);
+        state = same;
         return report;
     }
 
@@ -97,10 +88,15 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
      */
     @Override
     public SyncReport apply(Map<String, RoutingEntry> changes, Supplier<SortedMap<String, RoutingEntry>> desired) {
-        if (state == null) {
-            return sync(desired.get(), false);
-        }
         long began = System.nanoTime();
+        if (state == null) {
+            // the first change after a whole sync: the kept model is made now, from the whole state, and applied
+            // whole (the firewall and the routes change only what differs from their last apply)
+            RoutingState made = RoutingState.of(desired.get(), config);
+            SyncReport report = syncModel(made.model(), made.rejected(), made.counts(), false, began);
+            state = made;
+            return report;
+        }
         RoutingState kept = state;
         state = null; // until this apply succeeds: a failure makes the next sync a whole one
         RoutingState.Update update = kept.apply(changes);

@@ -288,6 +288,11 @@ final class RoutingState {
         return after;
     }
 
+    /** The entries the model is made of. */
+    SortedMap<String, RoutingEntry> entries() {
+        return java.util.Collections.unmodifiableSortedMap(entries);
+    }
+
     /** The whole model (a copy: O(n), for whole syncs and tests). */
     RoutingModel model() {
         return new RoutingModel(new ArrayList<>(mappings.values()), structure.blocks(), new ArrayList<>(forwards.values()),
