@@ -29,6 +29,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.Collections;
+import java.util.function.Supplier;
+import io.factnet.model.DhcpHost;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,9 +117,146 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         }
     }
 
+    /**
+     * The validated model of the last sync or apply, kept to change host by host (ADR 0026); null before the
+     * first sync and while an apply runs (an apply that throws leaves none: the next sync is a whole one).
+     */
+    private Kept kept;
+
+    private static final class Kept {
+        final TreeMap<String, AddressingEntry> entries = new TreeMap<>();
+        /** Host entries by project, by resource. */
+        final Map<String, TreeMap<String, AddressingEntry>> hosts = new HashMap<>();
+        /** The networks served, by project, with their hosts. */
+        final Map<String, DhcpModel.Network> networks = new HashMap<>();
+        /** Rejections of network entries (the builder's first pass), then of hosts by resource (its second). */
+        final List<SyncReport.Rejection> networkRejections = new ArrayList<>();
+        final TreeMap<String, SyncReport.Rejection> hostRejections = new TreeMap<>();
+
+        Kept(SortedMap<String, AddressingEntry> desired, DhcpModelBuilder.Built built) {
+            entries.putAll(desired);
+            desired.forEach((resource, entry) -> {
+                if (entry.getEntry() instanceof DhcpHost) {
+                    hosts.computeIfAbsent(entry.getProject(), p -> new TreeMap<>()).put(resource, entry);
+                }
+            });
+            built.model().networks().forEach(n -> networks.put(n.project(), n));
+            for (SyncReport.Rejection rejection : built.rejected()) {
+                AddressingEntry entry = desired.get(rejection.entry());
+                if (entry != null && entry.getEntry() instanceof DhcpHost) {
+                    hostRejections.put(rejection.resource(), rejection);
+                } else {
+                    networkRejections.add(rejection);
+                }
+            }
+        }
+
+        List<SyncReport.Rejection> rejected() {
+            List<SyncReport.Rejection> out = new ArrayList<>(networkRejections);
+            out.addAll(hostRejections.values());
+            return out;
+        }
+
+        Map<String, Long> counts() {
+            Map<String, Long> counts = new HashMap<>();
+            counts.put("networks", (long) networks.size());
+            counts.put("hosts", networks.values().stream().mapToLong(n -> n.hosts().size()).sum());
+            counts.put("rejected", (long) (networkRejections.size() + hostRejections.size()));
+            return counts;
+        }
+
+        /** The model, networks by bridge as the builder orders them (for tests). */
+        DhcpModel model() {
+            List<DhcpModel.Network> list = new ArrayList<>(networks.values());
+            list.sort(Comparator.comparing(DhcpModel.Network::bridge));
+            return new DhcpModel(list);
+        }
+    }
+
+    /** The kept model, as a whole build of the same entries gives it (tests compare them); empty before a sync. */
+    Optional<DhcpModelBuilder.Built> kept() {
+        return Optional.ofNullable(kept).map(k -> new DhcpModelBuilder.Built(k.model(), k.rejected()));
+    }
+
+    /**
+     * Applies changed entries to the kept model. A change of hosts (nearly every change) rebuilds the hosts of
+     * their networks alone and rewrites only those networks' hosts files (dnsmasq reloads them on SIGHUP); a
+     * change of a network applies the whole state, as a sync does.
+     */
+    @Override
+    public SyncReport apply(Map<String, AddressingEntry> changes, Supplier<SortedMap<String, AddressingEntry>> desired) {
+        if (kept == null) {
+            return sync(desired.get(), false);
+        }
+        Kept k = kept;
+        kept = null;
+        boolean hostsOnly = changes.entrySet().stream().allMatch(change -> {
+            AddressingEntry before = k.entries.get(change.getKey());
+            return (before == null || before.getEntry() instanceof DhcpHost)
+                    && (change.getValue() == null || change.getValue().getEntry() instanceof DhcpHost);
+        });
+        if (!hostsOnly) {
+            changes.forEach((resource, entry) -> {
+                if (entry == null) {
+                    k.entries.remove(resource);
+                } else {
+                    k.entries.put(resource, entry);
+                }
+            });
+            return sync(Collections.unmodifiableSortedMap(k.entries), false);
+        }
+        long began = System.nanoTime();
+        Set<String> projects = new TreeSet<>();
+        changes.forEach((resource, entry) -> {
+            AddressingEntry before = entry == null ? k.entries.remove(resource) : k.entries.put(resource, entry);
+            k.hostRejections.remove(resource);
+            if (before != null) {
+                projects.add(before.getProject());
+                TreeMap<String, AddressingEntry> ofProject = k.hosts.get(before.getProject());
+                ofProject.remove(resource);
+                if (ofProject.isEmpty()) {
+                    k.hosts.remove(before.getProject());
+                }
+            }
+            if (entry != null) {
+                projects.add(entry.getProject());
+                k.hosts.computeIfAbsent(entry.getProject(), p -> new TreeMap<>()).put(resource, entry);
+            }
+        });
+        List<DhcpModel.Network> touched = new ArrayList<>();
+        for (String project : projects) {
+            // the project's hosts are checked anew, together: a host rejected because of another may pass now
+            k.hosts.getOrDefault(project, new TreeMap<>()).keySet().forEach(k.hostRejections::remove);
+            DhcpModelBuilder.Hosts built = DhcpModelBuilder.hostsOf(k.networks.get(project), project,
+                    k.hosts.getOrDefault(project, new TreeMap<>()));
+            built.rejected().forEach(r -> k.hostRejections.put(r.resource(), r));
+            if (built.network() != null) {
+                k.networks.put(project, built.network());
+                touched.add(built.network());
+            }
+        }
+        long rendered = System.nanoTime();
+        boolean changed = false;
+        List<SyncReport.Rejection> failed = new ArrayList<>();
+        for (DhcpModel.Network network : touched) {
+            try {
+                changed |= ensure(network);
+            } catch (RuntimeException e) {
+                if (!(e instanceof NotReadyException)) {
+                    log.error("DHCP of {} failed: {}", network.bridge(), e.getMessage(), e);
+                }
+                failed.addAll(entriesOf(k.entries, network.project(), e.getMessage()));
+            }
+        }
+        kept = k;
+        return new SyncReport(changed, k.counts(), k.rejected(), (rendered - began) / 1_000_000,
+                (System.nanoTime() - rendered) / 1_000_000, failed);
+    }
+
     @Override
     public SyncReport sync(SortedMap<String, AddressingEntry> desired, boolean verify) {
         long began = System.nanoTime();
+        kept = null;
         DhcpModelBuilder.Built built = DhcpModelBuilder.build(desired);
         long rendered = System.nanoTime();
         boolean changed = false;
@@ -134,6 +276,7 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
             }
         }
         changed |= removeOthers(wanted);
+        kept = new Kept(desired, built);
         Map<String, Long> counts = DhcpModelBuilder.counts(built.model(), built.rejected().size());
         return new SyncReport(changed, counts, built.rejected(), (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000, failed);

@@ -94,6 +94,40 @@ public final class DhcpModelBuilder {
         return new Built(new DhcpModel(networks), rejected);
     }
 
+    /** One network's hosts as {@link #build} gives them, and the host entries it rejects, in resource order. */
+    record Hosts(DhcpModel.Network network, List<Rejection> rejected) {
+    }
+
+    /**
+     * The hosts of one project, built alone: what {@link #build} gives for that project's network (null: the
+     * project has none here) from the same host entries (resource -> entry, the project's only). A host's
+     * checks (MAC, address and name unique in its network) never look at another network, so a change of one
+     * host rebuilds its network alone (ADR 0026).
+     */
+    static Hosts hostsOf(DhcpModel.Network network, String project, SortedMap<String, AddressingEntry> hostEntries) {
+        List<Rejection> rejected = new ArrayList<>();
+        if (network == null) {
+            String reason = new InvalidValueException("project", project, "has no DHCP network on this node").getMessage();
+            hostEntries.keySet().forEach(resource -> rejected.add(new Rejection(resource, reason)));
+            return new Hosts(null, rejected);
+        }
+        Draft draft = new Draft(network);
+        hostEntries.forEach((resource, entry) -> {
+            if (entry.getEntry() instanceof DhcpHost host) {
+                try {
+                    draft.hosts.add(host(draft, host));
+                } catch (IllegalArgumentException e) {
+                    rejected.add(new Rejection(resource, e.getMessage()));
+                }
+            }
+        });
+        List<DhcpModel.Host> hosts = new ArrayList<>(draft.hosts);
+        hosts.sort(Comparator.comparing(DhcpModel.Host::address));
+        DhcpModel.Network n = network;
+        return new Hosts(new DhcpModel.Network(n.project(), n.bridge(), n.block(), n.gateway(), n.dnsServers(), n.domain(),
+                n.leaseSeconds(), hosts), rejected);
+    }
+
     private static DhcpModel.Network network(String project, DhcpNetwork network) {
         InterfaceName bridge = new InterfaceName(network.getBridge());
         Ipv4Cidr block = Ipv4Cidr.parseNetwork(network.getCidr());

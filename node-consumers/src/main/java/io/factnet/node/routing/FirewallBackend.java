@@ -12,6 +12,16 @@ interface FirewallBackend {
      */
     Outcome sync(RoutingModel model, boolean verify);
 
+    /** True when {@link #applyDelta} can change the elements of the last apply (nftables' maps, after a whole apply). */
+    default boolean deltas() {
+        return false;
+    }
+
+    /** Changes the map elements named (map -> key -> value now, null: none), and nothing else. */
+    default Outcome applyDelta(java.util.Map<String, java.util.Map<Comparable<?>, Object>> touched) {
+        throw new UnsupportedOperationException("no element deltas in this backend");
+    }
+
     record Outcome(boolean applied, long renderMillis, long applyMillis) {
     }
 }

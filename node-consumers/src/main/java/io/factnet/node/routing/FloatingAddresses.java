@@ -75,6 +75,65 @@ final class FloatingAddresses {
         return new Outcome(commands.length() > 0, ended);
     }
 
+    /**
+     * Changes only the floating addresses named (address -> fixed address now, null: no longer associated):
+     * routes added or removed for them, their association recorded by appending to the state file (a whole
+     * sync writes it anew). Needs a whole {@link #sync} before (it knows what the kernel holds).
+     */
+    Outcome apply(Map<Ipv4Address, Ipv4Address> touched) {
+        if (applied == null) {
+            throw new IllegalStateException("no whole sync of the floating addresses yet");
+        }
+        List<Ipv4Address> ended = new ArrayList<>();
+        StringBuilder commands = new StringBuilder();
+        StringBuilder journal = new StringBuilder();
+        touched.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(change -> {
+            Ipv4Address floating = change.getKey();
+            Ipv4Address fixed = change.getValue();
+            Ipv4Address before = applied.get(floating);
+            if (before != null && !before.equals(fixed)) {
+                ended.add(floating);
+            }
+            if (before == null && fixed != null) {
+                commands.append(route("add", floating));
+            } else if (before != null && fixed == null) {
+                commands.append(route("del", floating));
+            }
+            if (!java.util.Objects.equals(before, fixed)) {
+                journal.append(floating).append(' ').append(fixed == null ? REMOVED : fixed.toString()).append('\n');
+            }
+        });
+        if (commands.length() > 0) {
+            StateFiles.write(batch, commands.toString(), StateFiles.PRIVATE);
+            host.run("ip", "-batch", batch.toString());
+        }
+        touched.forEach((floating, fixed) -> {
+            if (fixed == null) {
+                applied.remove(floating);
+            } else {
+                applied.put(floating, fixed);
+            }
+        });
+        if (journal.length() > 0) {
+            appendMappings(journal.toString());
+        }
+        return new Outcome(commands.length() > 0, ended);
+    }
+
+    /** In the state file, a floating address no longer associated (appended by {@link #apply}). */
+    private static final String REMOVED = "-";
+
+    private void appendMappings(String lines) {
+        try {
+            java.nio.file.Files.writeString(mappings, lines, java.nio.charset.StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.nio.file.NoSuchFileException e) {
+            writeMappings(applied);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + mappings + ": " + e.getMessage(), e);
+        }
+    }
+
     private String route(String verb, Ipv4Address address) {
         return "route " + verb + " local " + address + "/32 dev " + device + " table local proto " + ROUTE_PROTOCOL + "\n";
     }
@@ -99,10 +158,18 @@ final class FloatingAddresses {
 
     private Map<Ipv4Address, Ipv4Address> readMappings() {
         Map<Ipv4Address, Ipv4Address> map = new TreeMap<>();
-        StateFiles.read(mappings).ifPresent(text -> text.lines().filter(l -> !l.isBlank()).forEach(line -> {
-            String[] parts = line.split(" ");
-            map.put(Ipv4Address.parse(parts[0]), Ipv4Address.parse(parts[1]));
-        }));
+        StateFiles.read(mappings).ifPresent(text -> {
+            // An append cut short by a crash leaves a last line without its end: it is not a record.
+            String complete = text.endsWith("\n") ? text : text.substring(0, text.lastIndexOf('\n') + 1);
+            complete.lines().filter(l -> !l.isBlank()).forEach(line -> {
+                String[] parts = line.split(" ");
+                if (parts[1].equals(REMOVED)) {
+                    map.remove(Ipv4Address.parse(parts[0]));
+                } else {
+                    map.put(Ipv4Address.parse(parts[0]), Ipv4Address.parse(parts[1]));
+                }
+            });
+        });
         return map;
     }
 

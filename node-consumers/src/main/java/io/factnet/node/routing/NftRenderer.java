@@ -104,8 +104,13 @@ public final class NftRenderer {
 
     /** The delta maps' elements as nft writes and lists them ("key : value"), for the drift check. */
     static Map<String, Set<String>> deltaElements(RoutingModel model) {
+        return elements(deltaMaps(model));
+    }
+
+    /** Typed delta maps (see {@link #deltaMaps}) as nft lists their elements. */
+    static Map<String, Set<String>> elements(Map<String, Map<Comparable<?>, Object>> maps) {
         Map<String, Set<String>> out = new TreeMap<>();
-        deltaMaps(model).forEach((map, entries) -> {
+        maps.forEach((map, entries) -> {
             Set<String> elements = new HashSet<>();
             entries.forEach((key, value) -> elements.add(key + " : " + value));
             out.put(map, elements);
@@ -118,17 +123,25 @@ public final class NftRenderer {
      * removed keys deleted, then changed and new elements added. Empty when nothing differs.
      */
     static String delta(RoutingModel from, RoutingModel to) {
+        return delta(deltaMaps(from), deltaMaps(to));
+    }
+
+    /**
+     * The same from typed delta maps (see {@link #deltaMaps}); a null value is no element. The maps may hold
+     * only some keys (an incremental apply's: the keys it touched, before and after): keys in neither are
+     * left alone.
+     */
+    static String delta(Map<String, Map<Comparable<?>, Object>> before,
+                        Map<String, Map<Comparable<?>, Object>> after) {
         StringBuilder deletes = new StringBuilder();
         StringBuilder adds = new StringBuilder();
-        Map<String, Map<Comparable<?>, Object>> before = deltaMaps(from);
-        Map<String, Map<Comparable<?>, Object>> after = deltaMaps(to);
         for (String map : new TreeSet<>(DELTA_MAPS)) {
-            Map<Comparable<?>, Object> old = before.get(map);
-            Map<Comparable<?>, Object> now = after.get(map);
-            List<String> gone = sorted(old.keySet().stream().filter(k -> !old.get(k).equals(now.get(k))).toList()).stream()
-                    .map(Object::toString).toList();
-            List<String> come = sorted(now.keySet().stream().filter(k -> !now.get(k).equals(old.get(k))).toList()).stream()
-                    .map(k -> k + " : " + now.get(k)).toList();
+            Map<Comparable<?>, Object> old = before.getOrDefault(map, Map.of());
+            Map<Comparable<?>, Object> now = after.getOrDefault(map, Map.of());
+            List<String> gone = sorted(old.keySet().stream().filter(k -> old.get(k) != null && !old.get(k).equals(now.get(k)))
+                    .toList()).stream().map(Object::toString).toList();
+            List<String> come = sorted(now.keySet().stream().filter(k -> now.get(k) != null && !now.get(k).equals(old.get(k)))
+                    .toList()).stream().map(k -> k + " : " + now.get(k)).toList();
             if (!gone.isEmpty()) {
                 deletes.append("delete element ").append(FAMILY).append(' ').append(TABLE).append(' ').append(map)
                         .append(" { ").append(String.join(", ", gone)).append(" }\n");

@@ -41,6 +41,7 @@ public final class RoutingModelBuilder {
     }
 
     private final List<Rejection> rejected = new ArrayList<>();
+    private RoutingConfig config;
     /** By network address: blocks never overlap, so an address lies in the floor entry's block or in none. */
     private final NavigableMap<Ipv4Address, Block> blocks = new TreeMap<>();
     private final Set<String> projectsWithBlocks = new HashSet<>();
@@ -55,7 +56,52 @@ public final class RoutingModelBuilder {
         return new RoutingModelBuilder().run(entries, config);
     }
 
+    /**
+     * The builder after the whole build of {@code entries}: its blocks and the model's structure, to check
+     * entries that change later against ({@link RoutingState}: associations and VPN ports change one by one,
+     * checked by the same code as here).
+     */
+    static RoutingModelBuilder structureOf(SortedMap<String, RoutingEntry> entries, RoutingConfig config, List<Built> out) {
+        RoutingModelBuilder builder = new RoutingModelBuilder();
+        out.add(builder.run(entries, config));
+        return builder;
+    }
+
+    /** Is {@code value} part of the structure (blocks, groups), not one of the entries that change one by one? */
+    static boolean structural(Object value) {
+        return value instanceof NetworkSnat || value instanceof GroupFilter;
+    }
+
+    /** A floating association checked on its own (values, blocks, the public address), before the check for doubles. */
+    RoutingModel.FloatingMapping floatingCandidate(String project, FloatingNat nat) {
+        Ipv4Address address = Ipv4Address.parse(nat.getFloatingAddress());
+        Ipv4Address fixed = Ipv4Address.parse(nat.getFixedAddress());
+        checkOwnAddress(project, fixed, "fixed address");
+        if (blockOf(address).isPresent() || address.equals(config.publicAddress())) {
+            throw new InvalidValueException("floating address", address.toString(),
+                    "is the node's public address or inside a project block");
+        }
+        return new RoutingModel.FloatingMapping(address, fixed, true);
+    }
+
+    static String associatedTwice(Ipv4Address address) {
+        return new InvalidValueException("floating address", address.toString(), "is associated twice").getMessage();
+    }
+
+    /** A VPN port forward checked on its own, before the check for doubles. */
+    static RoutingModel.PortForward forwardCandidate(VpnForward forward) {
+        int port = Ports.port(forward.getPublicPort(), "public port");
+        Ipv4Address target = Ipv4Address.parse(forward.getTargetAddress());
+        int targetPort = Ports.port(forward.getTargetPort(), "target port");
+        return new RoutingModel.PortForward(port, target, targetPort);
+    }
+
+    static String forwardedTwice(int port) {
+        return new InvalidValueException("public port", String.valueOf(port), "is forwarded twice").getMessage();
+    }
+
     private Built run(SortedMap<String, RoutingEntry> entries, RoutingConfig config) {
+        this.config = config;
         // Blocks first: the other entries are checked against them.
         entries.forEach((resource, entry) -> {
             if (entry.getEntry() instanceof NetworkSnat snat) {
@@ -73,25 +119,20 @@ public final class RoutingModelBuilder {
             String project = entry.getProject();
             Object value = entry.getEntry();
             if (value instanceof FloatingNat nat) {
-                Ipv4Address address = Ipv4Address.parse(nat.getFloatingAddress());
-                Ipv4Address fixed = Ipv4Address.parse(nat.getFixedAddress());
-                checkOwnAddress(project, fixed, "fixed address");
-                if (blockOf(address).isPresent() || address.equals(config.publicAddress())) {
-                    throw new InvalidValueException("floating address", address.toString(),
-                            "is the node's public address or inside a project block");
-                }
+                RoutingModel.FloatingMapping candidate = floatingCandidate(project, nat);
+                Ipv4Address address = candidate.floating();
+                Ipv4Address fixed = candidate.fixed();
                 if (!floatingSeen.add(address)) {
                     throw new InvalidValueException("floating address", address.toString(), "is associated twice");
                 }
                 floating.add(new RoutingModel.FloatingMapping(address, fixed, snatSeen.add(fixed)));
             } else if (value instanceof VpnForward forward) {
-                int port = Ports.port(forward.getPublicPort(), "public port");
-                Ipv4Address target = Ipv4Address.parse(forward.getTargetAddress());
-                int targetPort = Ports.port(forward.getTargetPort(), "target port");
+                RoutingModel.PortForward candidate = forwardCandidate(forward);
+                int port = candidate.publicPort();
                 if (!portsSeen.add(port)) {
                     throw new InvalidValueException("public port", String.valueOf(port), "is forwarded twice");
                 }
-                forwards.add(new RoutingModel.PortForward(port, target, targetPort));
+                forwards.add(candidate);
             } else if (value instanceof GroupFilter filter) {
                 RoutingModel.GroupChain group = group(resource, project, filter, groupsBySubnet);
                 groupsBySubnet.put(group.subnet().network(), group);

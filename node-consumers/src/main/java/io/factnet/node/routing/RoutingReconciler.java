@@ -11,11 +11,13 @@ import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,8 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     private final RoutingConfig config;
     private final FirewallBackend firewall;
     private final FloatingAddresses addresses;
+    /** The validated model of the last sync or apply that succeeded; null before one, and after a failure. */
+    private RoutingState state;
     private final Executor sideBySide = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "factnet-routing-routes");
         thread.setDaemon(true);
@@ -65,24 +69,78 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     @Override
     public SyncReport sync(SortedMap<String, RoutingEntry> desired, boolean verify) {
         long began = System.nanoTime();
+        // A resync of the entries the kept model was made of keeps it (the model is a function of the entries);
+        // otherwise the kept model is made at the first change after this sync, off the path to rules live
+        // (a rebuild at start applies the builder's model and keeps none yet).
+        RoutingState same = state != null && state.entries().equals(desired) ? state : null;
+        state = null; // until this sync succeeds
         RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, config);
+        SyncReport report = syncModel(built.model(), built.rejected(),
+                RoutingModelBuilder.counts(built.model(), built.rejected().size()), verify, began);
+        state = same;
+        return report;
+    }
+
+    /**
+     * Applies changed entries to the model kept from the last sync (ADR 0026). Associations and VPN ports
+     * (nearly every change) become element deletes and adds in nft and the routes of the floating addresses
+     * touched; a change of the structure (a network, a group) applies the whole model, as a sync does.
+     */
+    @Override
+    public SyncReport apply(Map<String, RoutingEntry> changes, Supplier<SortedMap<String, RoutingEntry>> desired) {
+        long began = System.nanoTime();
+        if (state == null) {
+            // the first change after a whole sync: the kept model is made now, from the whole state, and applied
+            // whole (the firewall and the routes change only what differs from their last apply)
+            RoutingState made = RoutingState.of(desired.get(), config);
+            SyncReport report = syncModel(made.model(), made.rejected(), made.counts(), false, began);
+            state = made;
+            return report;
+        }
+        RoutingState kept = state;
+        state = null; // until this apply succeeds: a failure makes the next sync a whole one
+        RoutingState.Update update = kept.apply(changes);
+        if (update.structural() || !firewall.deltas()) {
+            SyncReport report = syncModel(kept.model(), kept.rejected(), kept.counts(), false, began);
+            state = kept;
+            return report;
+        }
+        long building = System.nanoTime() - began;
+        CompletableFuture<FloatingAddresses.Outcome> routes = CompletableFuture.supplyAsync(
+                () -> addresses.apply(update.floating()), sideBySide);
+        FirewallBackend.Outcome rules;
+        try {
+            rules = firewall.applyDelta(update.elements());
+        } finally {
+            routes.handle((outcome, error) -> null).join();
+        }
+        FloatingAddresses.Outcome floating = join(routes);
+        flushConntrack(floating.ended());
+        state = kept;
+        boolean changed = rules.applied() || floating.changed() || !floating.ended().isEmpty();
+        return new SyncReport(changed, kept.counts(), kept.rejected(), NftFirewall.millis(building) + rules.renderMillis(),
+                NftFirewall.millis(System.nanoTime() - began - building) - rules.renderMillis());
+    }
+
+    /** Applies the whole model (a sync, or a change of the structure). */
+    private SyncReport syncModel(RoutingModel model, List<SyncReport.Rejection> rejected, Map<String, Long> counts,
+                                 boolean verify, long began) {
         long building = System.nanoTime() - began;
         boolean changed = verify && enableForwarding();
         // The rule set and the local routes are independent kernel objects: apply them side by side
         // (100k of each take about a second apiece), then flush the connections of ended associations.
         CompletableFuture<FloatingAddresses.Outcome> routes = CompletableFuture.supplyAsync(
-                () -> addresses.sync(built.model().floating(), verify), sideBySide);
+                () -> addresses.sync(model.floating(), verify), sideBySide);
         FirewallBackend.Outcome rules;
         try {
-            rules = firewall.sync(built.model(), verify);
+            rules = firewall.sync(model, verify);
         } finally {
             routes.handle((outcome, error) -> null).join();
         }
         FloatingAddresses.Outcome floating = join(routes);
         flushConntrack(floating.ended());
         changed |= rules.applied() || floating.changed() || !floating.ended().isEmpty();
-        return new SyncReport(changed, RoutingModelBuilder.counts(built.model(), built.rejected().size()),
-                built.rejected(), NftFirewall.millis(building) + rules.renderMillis(),
+        return new SyncReport(changed, counts, rejected, NftFirewall.millis(building) + rules.renderMillis(),
                 NftFirewall.millis(System.nanoTime() - began - building) - rules.renderMillis());
     }
 

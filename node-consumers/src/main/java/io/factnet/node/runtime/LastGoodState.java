@@ -44,6 +44,8 @@ public final class LastGoodState<V extends SpecificRecord> implements AutoClosea
     /** The state {@link #saveLater} was given last and no writer has taken yet. */
     private final AtomicReference<Snapshot<V>> pending = new AtomicReference<>();
     private ExecutorService writer;
+    /** A write in progress (or queued): the agent hands over its next state when it ends. */
+    private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The state up to {@code offset} of the node's partition: every record of the node up to it, read. */
     public record Snapshot<V>(long offset, SortedMap<String, V> entries) {
@@ -97,15 +99,25 @@ public final class LastGoodState<V extends SpecificRecord> implements AutoClosea
             });
         }
         if (pending.getAndSet(snapshot) == null) {
+            writing.set(true);
             writer.execute(() -> {
                 Snapshot<V> latest = pending.getAndSet(null);
                 try {
-                    save(latest);
+                    if (latest != null) {
+                        save(latest);
+                    }
                 } catch (RuntimeException e) {
                     log.error("{} (a restart without the registry would find an older state)", e.getMessage());
+                } finally {
+                    writing.set(pending.get() != null);
                 }
             });
         }
+    }
+
+    /** True when no write is queued or in progress: a state given now is written at once. */
+    public boolean idle() {
+        return !writing.get() && pending.get() == null;
     }
 
     /** Waits for a save in progress or pending. */

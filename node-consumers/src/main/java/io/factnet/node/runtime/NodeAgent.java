@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
@@ -62,8 +63,20 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private long replayMillis = -1;
     private long firstSyncMillis = -1;
     private SyncReport lastSync;
-    /** The last complete desired state read (this run, or kept on the node from an earlier one); null before. */
-    private LastGoodState.Snapshot<V> lastGood;
+    /**
+     * The last complete desired state read (this run, or kept on the node from an earlier one), null before;
+     * kept up to date change by change (an incremental apply must not copy the whole state).
+     */
+    private TreeMap<String, V> lastGood;
+    private long lastGoodOffset = -1;
+    /** The last good state changed since it was last handed to the file's writer. */
+    private boolean saveDue;
+    /**
+     * The next sync must be a whole one: nothing applied yet, or since the last whole sync something failed or
+     * the kernel was given another state (the last good one while not ready). Otherwise a change sync hands
+     * the reconciler only the changed entries (ADR 0026).
+     */
+    private boolean wholeSyncDue = true;
     private long consecutiveFailures;
     private long badLogged;
     /** Why the desired state is not applied (records that cannot be read), null when it is. */
@@ -130,7 +143,13 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             throw e;
         } finally {
             consumer.close();
-            saved.ifPresent(LastGoodState::close);
+            saveDue = saveDue && lastGood != null;
+            saved.ifPresent(state -> {
+                if (saveDue) {
+                    state.saveLater(new LastGoodState.Snapshot<>(lastGoodOffset, new TreeMap<>(lastGood)));
+                }
+                state.close();
+            });
             stopped.countDown();
         }
     }
@@ -138,7 +157,11 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
     private void loop() {
         String name = settings.nodeId() + "/" + settings.role().name().toLowerCase(Locale.ROOT);
         startedAt = clock.getAsLong();
-        lastGood = loadSaved();
+        LastGoodState.Snapshot<V> kept = loadSaved();
+        if (kept != null) {
+            lastGood = new TreeMap<>(kept.entries());
+            lastGoodOffset = kept.offset();
+        }
         TopicPartition partition = awaitPartition();
         PartitionReplay replay = PartitionReplay.begin(consumer, partition);
         long start = startedAt;
@@ -169,7 +192,19 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
                     }
                 }
             }
+            saveIfIdle();
             refreshStatus();
+        }
+    }
+
+    /**
+     * Hands the last good state to the file's writer when it changed and the writer is idle: the copy it
+     * needs (the whole state) is made at most once per write, not once per change.
+     */
+    private void saveIfIdle() {
+        if (saveDue && lastGood != null && saved.isPresent() && saved.get().idle()) {
+            saved.get().saveLater(new LastGoodState.Snapshot<>(lastGoodOffset, new TreeMap<>(lastGood)));
+            saveDue = false;
         }
     }
 
@@ -254,23 +289,35 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             lastSyncFailed = true;
             log.error("{}/{}: not ready: {}; the kernel keeps the last good state{} (reading again in {} ms)",
                     settings.nodeId(), roleName(), notReady,
-                    lastGood == null ? " (none known: nothing applied)" : " up to offset " + lastGood.offset(), retryIn);
+                    lastGood == null ? " (none known: nothing applied)" : " up to offset " + lastGoodOffset, retryIn);
             return;
         }
         notReady = null;
         long offset = records.lastOffset();
         long began = clock.getAsLong();
-        SortedMap<String, V> snapshot = records.desired().snapshot();
-        remember(offset, snapshot);
+        boolean whole = verify || wholeSyncDue || lastGood == null;
+        // Whatever fails from here on makes the next sync a whole one (kube-proxy's rule: any failure, a full sync).
+        wholeSyncDue = true;
+        Map<String, V> changes = records.desired().drainChanges();
+        SortedMap<String, V> snapshot = whole ? records.desired().snapshot() : null;
+        if (whole) {
+            remember(offset, snapshot);
+        } else {
+            remember(offset, changes);
+        }
+        int size = lastGood.size();
         syncs++;
         try {
-            SyncReport report = reconciler.sync(snapshot, verify);
+            SyncReport report = whole ? reconciler.sync(snapshot, verify)
+                    : reconciler.apply(java.util.Collections.unmodifiableMap(changes),
+                            () -> java.util.Collections.unmodifiableSortedMap(new TreeMap<>(lastGood)));
             lastSync = report;
             long millis = clock.getAsLong() - began;
             if (report.changed()) {
                 applies++;
                 log.info("{}/{}: applied {} entries up to offset {} in {} ms (render {} ms, apply {} ms) {}",
-                        settings.nodeId(), roleName(), snapshot.size(), offset, millis, report.renderMillis(),
+                        settings.nodeId(), roleName(), whole ? snapshot.size() + "" : changes.size() + " changed of " + size,
+                        offset, millis, report.renderMillis(),
                         report.applyMillis(), report.counts());
             }
             String error = notAppliedSummary(report);
@@ -282,6 +329,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             if (report.failed().isEmpty()) {
                 schedule.succeeded(clock.getAsLong());
                 lastSyncFailed = false;
+                wholeSyncDue = false;
             } else {
                 // What failed is retried in full after the backoff; the rest is applied and acked as such.
                 schedule.failed(clock.getAsLong());
@@ -290,7 +338,7 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
             appliedOffset = offset;
             ownRecordSinceAck = false;
             // A sync that could apply none of its entries is a failure, whatever it did not throw.
-            consecutiveFailures = !report.failed().isEmpty() && report.notApplied().size() >= snapshot.size()
+            consecutiveFailures = !report.failed().isEmpty() && report.notApplied().size() >= size
                     ? consecutiveFailures + 1 : 0;
             lastError = error;
             if (firstSyncMillis < 0) {
@@ -316,19 +364,20 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
         long began = clock.getAsLong();
         Map<String, Long> counts = Map.of();
         String error = "not ready: " + notReady;
+        wholeSyncDue = true; // the kernel is given the last good state, not the desired one
         if (lastGood == null) {
             error += "; nothing applied (no complete state known): the kernel is left as it is";
         } else {
             try {
-                SyncReport report = reconciler.sync(lastGood.entries(), verify);
+                SyncReport report = reconciler.sync(java.util.Collections.unmodifiableSortedMap(new TreeMap<>(lastGood)), verify);
                 lastSync = report;
                 counts = report.counts();
                 if (report.changed()) {
                     applies++;
                 }
-                appliedOffset = Math.max(appliedOffset, lastGood.offset());
+                appliedOffset = Math.max(appliedOffset, lastGoodOffset);
                 consecutiveFailures = 0;
-                error += "; the node keeps the last good state up to offset " + lastGood.offset();
+                error += "; the node keeps the last good state up to offset " + lastGoodOffset;
             } catch (Exception e) {
                 failures++;
                 consecutiveFailures++;
@@ -344,11 +393,19 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
 
     /** Keeps the complete desired state as the last good one, on the node too when it changed. */
     private void remember(long offset, SortedMap<String, V> snapshot) {
-        boolean changed = lastGood == null || !lastGood.entries().equals(snapshot);
-        lastGood = new LastGoodState.Snapshot<>(offset, snapshot);
-        if (changed) {
-            saved.ifPresent(state -> state.saveLater(lastGood));
-        }
+        boolean changed = lastGood == null || !lastGood.equals(snapshot);
+        lastGood = new TreeMap<>(snapshot);
+        lastGoodOffset = offset;
+        saveDue |= changed;
+    }
+
+    /** The same, from the last good state and the entries changed since (null: deleted). */
+    private void remember(long offset, Map<String, V> changes) {
+        changes.forEach((resource, entry) -> {
+            V before = entry == null ? lastGood.remove(resource) : lastGood.put(resource, entry);
+            saveDue |= !java.util.Objects.equals(before, entry);
+        });
+        lastGoodOffset = offset;
     }
 
     private void failed(int partition, long began, Exception e) {

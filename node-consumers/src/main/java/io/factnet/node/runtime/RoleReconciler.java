@@ -1,8 +1,10 @@
 package io.factnet.node.runtime;
 
 import io.factnet.model.NodeRole;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -24,6 +26,18 @@ public interface RoleReconciler<V extends SpecificRecord> {
      * A failure leaves the last good state in place and throws.
      */
     SyncReport sync(SortedMap<String, V> desired, boolean verify) throws Exception;
+
+    /**
+     * Applies the entries that changed since the last sync or apply (resource -> entry now, null: deleted)
+     * to the model this reconciler kept from it, and changes on the node only what they change (ADR 0026).
+     * Called only after a sync or apply that succeeded in full; the result must be exactly what
+     * {@link #sync sync(desired, false)} of the whole state would do. A reconciler without a kept model
+     * does a whole sync of {@code desired} (made only when asked for: it is a copy of the whole state).
+     * A failure throws, as {@link #sync} does; the agent's next sync is then a whole one.
+     */
+    default SyncReport apply(Map<String, V> changes, Supplier<SortedMap<String, V>> desired) throws Exception {
+        return sync(desired.get(), false);
+    }
 
     /** Tunneling: the node's WireGuard public key, for the ack. */
     default Optional<String> publicKey() {

@@ -5,8 +5,10 @@ import io.factnet.node.exec.CommandResult;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +53,9 @@ public final class SimNft extends SimTool {
         public final String kind;
         public String type = "";
         public String flags = "";
-        public final Set<String> elements = new LinkedHashSet<>();
+        /** Elements by key (a map's element "k : v" by "k"): a delta finds its elements without a scan. */
+        private final Map<String, String> byKey = new LinkedHashMap<>();
+        public final Collection<String> elements = Collections.unmodifiableCollection(byKey.values());
 
         NamedSet(String kind) {
             this.kind = kind;
@@ -61,8 +65,13 @@ public final class SimNft extends SimTool {
             NamedSet copy = new NamedSet(kind);
             copy.type = type;
             copy.flags = flags;
-            copy.elements.addAll(elements);
+            copy.byKey.putAll(byKey);
             return copy;
+        }
+
+        static String key(String element) {
+            int colon = element.indexOf(" : ");
+            return colon < 0 ? element : element.substring(0, colon);
         }
     }
 
@@ -94,10 +103,20 @@ public final class SimNft extends SimTool {
                 return ok(command, "nftables v1.0.6 (simulated)\n");
             }
             if (args.size() == 2 && args.get(0).equals("-f")) {
-                Map<String, Table> working = new LinkedHashMap<>();
-                tables.forEach((k, v) -> working.put(k, v.copy()));
-                new Parser(tokens(readFile(args.get(1))), working).file();
-                working.values().forEach(SimNft::checkReferences);
+                // One transaction without copying what it does not change: a table the script declares with a
+                // body is copied (or made) first; element adds and deletes change the sets in place and are
+                // undone when any part fails. A delta of two elements costs two, not the 200k loaded.
+                Map<String, Table> working = new LinkedHashMap<>(tables);
+                Parser parser = new Parser(tokens(readFile(args.get(1))), working);
+                try {
+                    parser.file();
+                    parser.owned.keySet().stream().filter(t -> working.get(t.family + " " + t.name) == t)
+                            .forEach(SimNft::checkReferences);
+                    parser.added.forEach(a -> checkReferences(a.table(), List.of(a.element())));
+                } catch (RuntimeException e) {
+                    parser.undo();
+                    throw e;
+                }
                 tables = working;
                 return ok(command, "");
             }
@@ -124,7 +143,14 @@ public final class SimNft extends SimTool {
         List<String> texts = new ArrayList<>();
         table.chains.values().forEach(c -> texts.addAll(c.rules));
         table.sets.values().forEach(s -> texts.addAll(s.elements));
+        checkReferences(table, texts);
+    }
+
+    private static void checkReferences(Table table, List<String> texts) {
         for (String text : texts) {
+            if (text.indexOf('@') < 0 && !text.contains("jump ") && !text.contains("goto ")) {
+                continue;
+            }
             Matcher m = REFERENCE.matcher(text);
             while (m.find()) {
                 if (m.group(1) != null && !table.sets.containsKey(m.group(1))) {
@@ -219,6 +245,22 @@ public final class SimNft extends SimTool {
         private final List<String> tokens;
         private final Map<String, Table> tables;
         private int at;
+        /** Tables made or copied by this transaction: changed freely, dropped when it fails. */
+        final Map<Table, Boolean> owned = new IdentityHashMap<>();
+        /** Element changes made in place in the tables of before, to undo when it fails; latest last. */
+        private final List<Runnable> undos = new ArrayList<>();
+        /** Elements added in place, whose references are checked at the end. */
+        final List<Added> added = new ArrayList<>();
+
+        record Added(Table table, String element) {
+        }
+
+        void undo() {
+            for (int i = undos.size() - 1; i >= 0; i--) {
+                undos.get(i).run();
+            }
+            undos.clear();
+        }
 
         Parser(List<String> tokens, Map<String, Table> tables) {
             this.tokens = tokens;
@@ -265,9 +307,20 @@ public final class SimNft extends SimTool {
         private void table() {
             String family = family(next());
             String name = name(next());
-            Table table = tables.computeIfAbsent(family + " " + name, k -> new Table(family, name));
+            String key = family + " " + name;
+            Table table = tables.get(key);
+            if (table == null) {
+                table = new Table(family, name);
+                tables.put(key, table);
+                owned.put(table, true);
+            }
             if (peek("{")) {
                 next();
+                if (!owned.containsKey(table)) {
+                    table = table.copy();
+                    tables.put(key, table);
+                    owned.put(table, true);
+                }
                 tableBody(table);
             }
         }
@@ -282,20 +335,27 @@ public final class SimNft extends SimTool {
                 throw new SimError("Could not process rule: No such file or directory: set " + key + " " + setName);
             }
             expect("{");
+            boolean inPlace = !owned.containsKey(table);
             for (String element : braced()) {
-                String itemKey = element.contains(" : ") ? element.substring(0, element.indexOf(" : ")) : element;
-                String existing = set.elements.stream().filter(e -> e.equals(itemKey) || e.startsWith(itemKey + " : "))
-                        .findFirst().orElse(null);
+                String itemKey = NamedSet.key(element);
+                String existing = set.byKey.get(itemKey);
                 if (add) {
                     checkElement(set, element);
                     if (existing != null && !existing.equals(element)) {
                         throw new SimError("Could not process rule: File exists: " + element);
                     }
-                    set.elements.add(element);
+                    set.byKey.put(itemKey, element);
+                    if (inPlace) {
+                        added.add(new Added(table, element));
+                        undos.add(existing == null ? () -> set.byKey.remove(itemKey) : () -> set.byKey.put(itemKey, existing));
+                    }
                 } else if (existing == null) {
                     throw new SimError("Could not process rule: No such file or directory: element " + element);
                 } else {
-                    set.elements.remove(existing);
+                    set.byKey.remove(itemKey);
+                    if (inPlace) {
+                        undos.add(() -> set.byKey.put(itemKey, existing));
+                    }
                 }
             }
         }
@@ -368,7 +428,7 @@ public final class SimNft extends SimTool {
                         expect("{");
                         for (String element : braced()) {
                             checkElement(set, element);
-                            set.elements.add(element);
+                            set.byKey.put(NamedSet.key(element), element);
                         }
                     }
                     default -> throw new SimError("syntax error, unexpected " + word + " in a set");

@@ -232,7 +232,27 @@ class NodeBenchmarks {
             SortedMap<String, RoutingEntry> snapshot = new TreeMap<>(changed);
             one.add(time(() -> reconciler.sync(snapshot, false)));
         }
-        FIGURES.put("agent sync of one changed association, " + FLOATING + " loaded (model + nft delta + route)", median(one) + " ms");
+        FIGURES.put("agent whole sync after one changed association, " + FLOATING + " loaded (model + nft delta + route)",
+                median(one) + " ms " + range(one));
+        // What a request costs the node now (ADR 0026): the changed entry applied to the kept model, one element
+        // delta in nft, the route of that address only. Five changes of the fixed address, five new associations.
+        List<Long> moved = new ArrayList<>();
+        List<Long> added = new ArrayList<>();
+        reconciler.sync(new TreeMap<>(changed), false);
+        SortedMap<String, RoutingEntry> whole = new TreeMap<>(changed);
+        FIGURES.put("agent first change after a whole sync, " + FLOATING + " loaded (makes the kept model, once)",
+                time(() -> reconciler.apply(Map.of(), () -> whole)) + " ms");
+        for (int i = 0; i < 5; i++) {
+            RoutingEntry entry = Entries.floating("p1", "100.66.0.1", "10.1.253." + (i + 1));
+            moved.add(time(() -> reconciler.apply(Map.of("floating/extra", entry), NodeBenchmarks::noWholeState)));
+            RoutingEntry fresh = Entries.floating("p1", "100.66.1." + (i + 1), "10.1.252." + (i + 1));
+            String resource = "floating/new-" + i;
+            added.add(time(() -> reconciler.apply(Map.of(resource, fresh), NodeBenchmarks::noWholeState)));
+        }
+        FIGURES.put("agent incremental apply of one changed association, " + FLOATING + " loaded (nft element delta)",
+                median(moved) + " ms " + range(moved));
+        FIGURES.put("agent incremental apply of one new association, " + FLOATING + " loaded (nft element delta + one route)",
+                median(added) + " ms " + range(added));
 
         String ipt = routerNamespace("ip");
         Path restore = work.resolve("full.iptables");
@@ -246,6 +266,36 @@ class NodeBenchmarks {
         changed.put("floating/extra", Entries.floating("p1", "100.66.0.1", "10.1.254.1"));
         FIGURES.put("agent sync of one changed association, iptables mode, " + FLOATING + " loaded",
                 time(() -> iptables.sync(new TreeMap<>(changed), false)) + " ms");
+    }
+
+    /**
+     * The render driver (the demo's node, no root needed: the simulated kernel) at the same scale: a whole sync,
+     * then one changed association applied incrementally, which the simulated nft now takes as an element delta.
+     */
+    @Test
+    void renderDriverAtScale() {
+        SortedMap<String, RoutingEntry> desired = associations(FLOATING);
+        io.factnet.node.sim.SimulatedHost sim = new io.factnet.node.sim.SimulatedHost();
+        sim.ip().addLink("pub0", "veth").addresses.add("198.51.100.1/24");
+        RoutingReconciler reconciler = new RoutingReconciler(sim.host(), work.resolve("render"), CONFIG);
+        FIGURES.put("render driver: whole sync of " + FLOATING + " associations (simulated kernel)",
+                time(() -> reconciler.sync(desired, true)) + " ms");
+        reconciler.apply(Map.of(), () -> desired); // makes the kept model
+        List<Long> one = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            RoutingEntry entry = Entries.floating("p1", "100.66.0.1", "10.1.255." + (i + 1));
+            one.add(time(() -> reconciler.apply(Map.of("floating/extra", entry), NodeBenchmarks::noWholeState)));
+        }
+        FIGURES.put("render driver: incremental apply of one association, " + FLOATING + " loaded", median(one) + " ms " + range(one));
+    }
+
+    static <T> T noWholeState() {
+        throw new AssertionError("an incremental apply asked for the whole state");
+    }
+
+    static String range(List<Long> times) {
+        return "(" + times.stream().mapToLong(Long::longValue).min().orElse(0) + " to "
+                + times.stream().mapToLong(Long::longValue).max().orElse(0) + ")";
     }
 
     @Test
@@ -279,6 +329,15 @@ class NodeBenchmarks {
             });
             FIGURES.put("dnsmasq hosts reload (SIGHUP to 'read'), " + hosts + " hosts in one network", reload + " ms");
             FIGURES.put("  agent sync that wrote the " + hosts + " hosts (start or SIGHUP)", sync + " ms");
+            // one host more, applied incrementally: that network's hosts file rewritten, one SIGHUP
+            List<Long> one = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                AddressingEntry host = Entries.dhcpHost("p1", String.format("fa:16:3e:ff:00:%02x", i), "extra" + i,
+                        base.plus(hosts + 10 + i).toString());
+                String resource = "host/extra" + i;
+                one.add(time(() -> reconciler.apply(Map.of(resource, host), NodeBenchmarks::noWholeState)));
+            }
+            FIGURES.put("  agent incremental apply of one more host, " + hosts + " in the network", median(one) + " ms " + range(one));
         }
     }
 
