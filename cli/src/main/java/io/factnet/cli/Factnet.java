@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
                 ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class,
+                KafkaAclsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Factnet {
 
