@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
-                ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class, WhyCommand.class,
+                ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class,
+                WhyCommand.class, KafkaAclsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Factnet {
 
