@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The one launcher: {@code factnet <command>}. Each command configures and runs; the logic lives in the modules. */
 @Command(name = "factnet", mixinStandardHelpOptions = true, version = "factnet 0.1.0",
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
-        subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, ApiCommand.class, BenchCommand.class,
                 ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class,
                 WhyCommand.class, KafkaAclsCommand.class,
                 CommandLine.HelpCommand.class})

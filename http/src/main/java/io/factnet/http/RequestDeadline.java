@@ -13,12 +13,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * idle timeout alone lets a client that sends a byte every few seconds keep a connection for hours;
  * with one request per connection ({@link HttpService}), this bounds it.
  */
-final class RequestDeadline implements Connection.Listener {
+public final class RequestDeadline implements Connection.Listener {
     private final ServerConnector connector;
     private final Duration timeout;
     private final Map<Connection, Scheduler.Task> pending = new ConcurrentHashMap<>();
 
-    RequestDeadline(ServerConnector connector, Duration timeout) {
+    public RequestDeadline(ServerConnector connector, Duration timeout) {
         this.connector = connector;
         this.timeout = timeout;
     }

@@ -64,6 +64,10 @@ final class ResultPrinter {
             for (NodeRef node : result.getTouched()) {
                 out.printf("  %-10s %s %s%n", "touched", SafeText.field(node.getNodeId()), node.getRole());
             }
+            if (result.getRequestedBy() != null) {
+                out.printf("  %-10s %s via %s%n", "asked by", SafeText.field(result.getRequestedBy().getSubject()),
+                        SafeText.field(result.getRequestedBy().getGateway()));
+            }
             if (applied != null) {
                 for (Applied a : applied) {
                     out.printf("  %-10s %s %s (%s-%d@%d, acked up to %d, apply took %d ms)%n", "applied", SafeText.field(a.nodeId()), a.role(),
@@ -106,6 +110,11 @@ final class ResultPrinter {
         object.putAll(allocationFields(result.getAllocated()));
         object.put("touched", result.getTouched().stream()
                 .map(n -> Map.of("nodeId", n.getNodeId(), "role", n.getRole().name())).toList());
+        if (result.getRequestedBy() != null) {
+            // who asked, when the request came through the API gateway (ADR 0029)
+            object.put("requestedBy", Map.of("subject", result.getRequestedBy().getSubject(),
+                    "gateway", result.getRequestedBy().getGateway()));
+        }
         return object;
     }
 

@@ -206,7 +206,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
                     ? refused.getMessage() + " (this one has " + request.getRequestId().length() + " characters; answered under its first "
                     + RequestRoutes.MAX_ANSWERED_REQUEST_ID + ")"
                     : refused.getMessage();
-            tx.emit(Sinks.RESULTS, id, result(id, project, commandName(command), refused.reason(), message, null, List.of()));
+            tx.emit(Sinks.RESULTS, id, Results.askedBy(result(id, project, commandName(command), refused.reason(), message, null, List.of()),
+                    request));
             return;
         }
         current = loadProject(request.getProject());
@@ -419,8 +420,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
                 touched.add(new NodeRef(NodeKeys.nodeIdOf(output.key()), role));
             }
         }
-        Result result = result(request.getRequestId(), request.getProject(), commandName(request.getCommand()),
-                done.reason(), done.message(), done.allocation(), new ArrayList<>(touched));
+        Result result = Results.askedBy(result(request.getRequestId(), request.getProject(), commandName(request.getCommand()),
+                done.reason(), done.message(), done.allocation(), new ArrayList<>(touched)), request);
         if (current.getDecided() > 0 || !EmptyProjects.holdsNothing(current, hasGroups(current.getProject()))) {
             current.setDecided(current.getDecided() + 1);
             result.setSequence(current.getDecided());

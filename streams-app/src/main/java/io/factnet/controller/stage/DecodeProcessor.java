@@ -165,9 +165,9 @@ public final class DecodeProcessor<V> implements Processor<byte[], byte[], Strin
         try {
             if (decoder.decode(where.topic(), where.partition(), where.offset(), record.value()) instanceof Request request
                     && Check.REQUEST_ID.matcher(request.getRequestId()).matches()) {
-                Result result = Results.of(request.getRequestId(), request.getProject(), Results.commandName(request.getCommand()),
+                Result result = Results.askedBy(Results.of(request.getRequestId(), request.getProject(), Results.commandName(request.getCommand()),
                         Reason.INTERNAL, "internal error: the controller failed on this request twice ("
-                                + failure.describe() + "); it was not applied", Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                                + failure.describe() + "); it was not applied", Instant.ofEpochMilli(context.currentSystemTimeMs())), request);
                 outcomes.record(result);
                 context.forward(new Record<String, Object>(request.getRequestId(), result, record.timestamp()), results);
             }

@@ -26,6 +26,12 @@ public final class Results {
         return of(requestId, project, command, reason, message, null, List.of(), completedAt);
     }
 
+    /** Copies who asked from the request into its result (the audit trail, ADR 0029); returns the result. */
+    public static Result askedBy(Result result, io.factnet.model.Request request) {
+        result.setRequestedBy(request.getRequestedBy());
+        return result;
+    }
+
     /** The command's record name (AllocateFloatingIp): a result's {@code command}. */
     public static String commandName(Object command) {
         return command instanceof SpecificRecord record ? record.getSchema().getName() : String.valueOf(command);
