@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -34,6 +35,9 @@ final class FloatingAddresses {
     private final Path mappings;
     private final Path batch;
     private Map<Ipv4Address, Ipv4Address> applied;
+    /** Lines appended to the state file since it was last written whole. */
+    private int journalLines;
+    private static final int MIN_JOURNAL_LINES = 1024;
 
     FloatingAddresses(Host host, InterfaceName device, Path folder) {
         this.host = host;
@@ -99,8 +103,9 @@ final class FloatingAddresses {
             } else if (before != null && fixed == null) {
                 commands.append(route("del", floating));
             }
-            if (!java.util.Objects.equals(before, fixed)) {
-                journal.append(floating).append(' ').append(fixed == null ? REMOVED : fixed.toString()).append('\n');
+            if (!Objects.equals(before, fixed)) {
+                journal.append(FloatingAddressJournal.change(floating, fixed));
+                journalLines++;
             }
         });
         if (commands.length() > 0) {
@@ -114,14 +119,13 @@ final class FloatingAddresses {
                 applied.put(floating, fixed);
             }
         });
-        if (journal.length() > 0) {
+        if (journalLines > Math.max(MIN_JOURNAL_LINES, applied.size())) {
+            writeMappings(applied); // the journal never grows past twice what it describes
+        } else if (journal.length() > 0) {
             appendMappings(journal.toString());
         }
         return new Outcome(commands.length() > 0, ended);
     }
-
-    /** In the state file, a floating address no longer associated (appended by {@link #apply}). */
-    private static final String REMOVED = "-";
 
     private void appendMappings(String lines) {
         try {
@@ -157,25 +161,13 @@ final class FloatingAddresses {
     }
 
     private Map<Ipv4Address, Ipv4Address> readMappings() {
-        Map<Ipv4Address, Ipv4Address> map = new TreeMap<>();
-        StateFiles.read(mappings).ifPresent(text -> {
-            // An append cut short by a crash leaves a last line without its end: it is not a record.
-            String complete = text.endsWith("\n") ? text : text.substring(0, text.lastIndexOf('\n') + 1);
-            complete.lines().filter(l -> !l.isBlank()).forEach(line -> {
-                String[] parts = line.split(" ");
-                if (parts[1].equals(REMOVED)) {
-                    map.remove(Ipv4Address.parse(parts[0]));
-                } else {
-                    map.put(Ipv4Address.parse(parts[0]), Ipv4Address.parse(parts[1]));
-                }
-            });
-        });
-        return map;
+        String text = StateFiles.read(mappings).orElse("");
+        journalLines = (int) text.lines().count(); // as if all were appended: a long journal read here is compacted soon
+        return new TreeMap<>(FloatingAddressJournal.read(text));
     }
 
     private void writeMappings(Map<Ipv4Address, Ipv4Address> map) {
-        StringBuilder out = new StringBuilder(map.size() * 32);
-        map.forEach((floating, fixed) -> out.append(floating).append(' ').append(fixed).append('\n'));
-        StateFiles.writeIfChanged(mappings, out.toString(), StateFiles.PRIVATE);
+        StateFiles.writeIfChanged(mappings, FloatingAddressJournal.write(map), StateFiles.PRIVATE);
+        journalLines = 0;
     }
 }

@@ -57,6 +57,19 @@ class ReplayCheckTest {
                 "addressing/br102/hosts: only on the node", "routing/floating-addresses: only in the replay", "tunneling/wg-p1.conf: differs");
     }
 
+    @Test
+    void theFloatingAddressesJournalIsComparedByTheAssociationsItEndsWith() throws Exception {
+        Path node = dir.resolve("node");
+        Path replay = dir.resolve("replay");
+        write(node.resolve("routing/floating-addresses"),
+                "198.51.100.7 10.0.0.2\n198.51.100.8 10.0.0.3\n198.51.100.7 10.0.0.4\n198.51.100.8 -\n");
+        write(replay.resolve("routing/floating-addresses"), "198.51.100.7 10.0.0.4\n");
+        assertThat(ReplayCheck.compare(node, replay)).isEmpty();
+
+        write(replay.resolve("routing/floating-addresses"), "198.51.100.7 10.0.0.2\n");
+        assertThat(ReplayCheck.compare(node, replay)).containsExactly("routing/floating-addresses: differs");
+    }
+
     private static void write(Path file, String text) throws Exception {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
