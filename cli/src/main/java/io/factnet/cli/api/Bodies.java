@@ -217,4 +217,67 @@ final class Bodies {
         }
         return node;
     }
+
+    /** A command record as the body {@link #command} reads back: its fields under their Avro names. */
+    public static ObjectNode body(SpecificRecord command) {
+        ObjectNode body = Answer.JSON.createObjectNode();
+        for (Schema.Field field : command.getSchema().getFields()) {
+            body.set(field.name(), json(command.get(field.pos())));
+        }
+        return body;
+    }
+
+    private static JsonNode json(Object value) {
+        if (value == null) {
+            return Answer.JSON.nullNode();
+        }
+        if (value instanceof CharSequence || value instanceof Enum<?> || value instanceof org.apache.avro.generic.GenericEnumSymbol<?>
+                || value instanceof Instant) {
+            return Answer.JSON.getNodeFactory().textNode(value.toString());
+        }
+        if (value instanceof List<?> list) {
+            var array = Answer.JSON.createArrayNode();
+            list.forEach(element -> array.add(json(element)));
+            return array;
+        }
+        if (value instanceof Map<?, ?> map) {
+            ObjectNode object = Answer.JSON.createObjectNode();
+            map.forEach((key, element) -> object.set(key.toString(), json(element)));
+            return object;
+        }
+        return Answer.JSON.valueToTree(value);
+    }
+
+    /** The result a {@link #result} document describes (what a gateway answered). */
+    public static Result resultOf(JsonNode json) throws BadBody {
+        if (json == null || !json.isObject() || !json.hasNonNull("requestId") || !json.hasNonNull("status")) {
+            throw new BadBody("not a result document");
+        }
+        Result.Builder result = Result.newBuilder()
+                .setRequestId(json.path("requestId").asText())
+                .setProject(json.path("project").asText())
+                .setCommand(json.path("command").asText())
+                .setStatus((io.factnet.model.Status) value("status", Result.SCHEMA$.getField("status").schema(), json.path("status"),
+                        SpecificData.get()))
+                .setReason((io.factnet.model.Reason) value("reason", Result.SCHEMA$.getField("reason").schema(), json.path("reason"),
+                        SpecificData.get()))
+                .setMessage(json.path("message").asText(""))
+                .setCompletedAt(Instant.parse(json.path("completedAt").asText(Instant.EPOCH.toString())))
+                .setSequence(json.path("sequence").isIntegralNumber() ? json.path("sequence").longValue() : null);
+        JsonNode allocated = json.path("allocated");
+        if (allocated.isObject()) {
+            result.setAllocated((Allocation) command(Allocation.SCHEMA$, allocated, Map.of()));
+        }
+        List<NodeRef> touched = new ArrayList<>();
+        for (JsonNode node : json.path("touched")) {
+            touched.add(new NodeRef(node.path("nodeId").asText(),
+                    io.factnet.model.NodeRole.valueOf(node.path("role").asText())));
+        }
+        result.setTouched(touched);
+        JsonNode by = json.path("requestedBy");
+        if (by.isObject()) {
+            result.setRequestedBy(new Requester(by.path("subject").asText(), by.path("gateway").asText()));
+        }
+        return result.build();
+    }
 }

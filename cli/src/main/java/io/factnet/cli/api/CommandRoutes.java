@@ -84,6 +84,25 @@ final class CommandRoutes {
                 || scope == RequestRoutes.Scope.PROJECT_ADMIN;
     }
 
+    private static String genericTemplate(String commandName, RequestRoutes.Scope scope) {
+        String name = Names.kebab(commandName);
+        return switch (scope) {
+            case PROJECT -> "/v1/projects/{project}/commands/" + name;
+            case POOL_ADMIN -> "/v1/admin/commands/" + name;
+            default -> "/v1/admin/projects/{project}/commands/" + name;
+        };
+    }
+
+    /** The generic path of a command for a project (percent-encoded), as a client calls it; null for commands not served. */
+    static String genericPath(String commandName, String project) {
+        RequestRoutes.Scope scope = RequestRoutes.scopeOf(commandName);
+        if (!served(scope)) {
+            return null;
+        }
+        return genericTemplate(commandName, scope).replace("{project}",
+                java.net.URLEncoder.encode(project, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+
     private static List<Route> build() {
         List<Route> routes = new ArrayList<>();
         for (Schema command : RequestCommand.commandSchemas()) {
@@ -96,13 +115,7 @@ final class CommandRoutes {
                 String[] parts = resource.split(" ", 2);
                 routes.add(new Route(parts[0], parts[1], command, scope, false));
             }
-            String name = Names.kebab(command.getName());
-            String generic = switch (scope) {
-                case PROJECT -> "/v1/projects/{project}/commands/" + name;
-                case POOL_ADMIN -> "/v1/admin/commands/" + name;
-                default -> "/v1/admin/projects/{project}/commands/" + name;
-            };
-            routes.add(new Route("POST", generic, command, scope, true));
+            routes.add(new Route("POST", genericTemplate(command.getName(), scope), command, scope, true));
         }
         for (Route route : routes) {
             for (String field : route.pathFields()) {

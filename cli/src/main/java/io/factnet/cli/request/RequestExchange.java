@@ -1,9 +1,13 @@
 package io.factnet.cli.request;
 
+import io.factnet.cli.api.ApiClient;
 import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.client.RequestClient;
+import io.factnet.client.Applied;
 import io.factnet.model.Request;
+import io.factnet.model.Result;
+import java.util.List;
 import io.factnet.model.Status;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +30,25 @@ final class RequestExchange {
         this.printer = printer;
     }
 
+    /** The same exchange through a gateway: the same output and exit codes; a call the gateway refuses is an error (1). */
+    static int throughGateway(ApiClient api, ResultPrinter printer, Request request, boolean wait, Duration timeout) {
+        ApiClient.Outcome outcome = api.send(request, wait, timeout);
+        if (outcome.result() == null) {
+            printer.submittedThroughGateway(request, outcome.pollUrl());
+            return EXIT_ACCEPTED;
+        }
+        return printResult(printer, outcome.result(), null);
+    }
+
+    private static int printResult(ResultPrinter printer, Result result, List<Applied> applied) {
+        if (result.getStatus() == Status.REJECTED) {
+            printer.rejected(result);
+            return EXIT_REJECTED;
+        }
+        printer.accepted(result, applied);
+        return EXIT_ACCEPTED;
+    }
+
     int run(Request request, RequestClient.Wait wait, Duration timeout) {
         BrokerProbe.requireReachable(settings.bootstrapServers(), RequestClient.CONNECT_TIMEOUT);
         try (RequestClient client = new RequestClient(settings.kafkaWith(Map.of()), settings.registryClient(),
@@ -35,12 +58,7 @@ final class RequestExchange {
                 printer.submitted(request, exchange.sent());
                 return EXIT_ACCEPTED;
             }
-            if (exchange.result().getStatus() == Status.REJECTED) {
-                printer.rejected(exchange.result());
-                return EXIT_REJECTED;
-            }
-            printer.accepted(exchange.result(), exchange.applied());
-            return EXIT_ACCEPTED;
+            return printResult(printer, exchange.result(), exchange.applied());
         }
     }
 }

@@ -26,8 +26,35 @@ final class RequestOptions {
     @Option(names = "--json", description = "Print one JSON object per result on stdout.")
     boolean json;
 
+    @Option(names = "--api", paramLabel = "<url>", defaultValue = "${env:FACTNET_API_URL}",
+            description = "Send through a factnet api gateway at this URL instead of Kafka, with the bearer token in the environment "
+                    + "variable FACTNET_TOKEN (env FACTNET_API_URL). The Kafka options are then not used.")
+    String api;
+
+    @Option(names = "--token-file", paramLabel = "<file>", defaultValue = "${env:FACTNET_TOKEN_FILE}",
+            description = "With --api: read the bearer token from this file instead of FACTNET_TOKEN (env FACTNET_TOKEN_FILE). "
+                    + "A token is never an argument: the process list would show it.")
+    java.nio.file.Path tokenFile;
+
+    @Option(names = "--api-ca-certificate", paramLabel = "<pem>", defaultValue = "${env:FACTNET_API_CA_CERTIFICATE}",
+            description = "PEM certificates to trust for an https gateway, e.g. its self-signed certificate (env FACTNET_API_CA_CERTIFICATE; "
+                    + "default: the JDK's trust store).")
+    java.nio.file.Path apiCaCertificate;
+
     @Mixin
     KafkaClientOptions client = new KafkaClientOptions();
+
+    /** The bearer token for --api: the file's, else FACTNET_TOKEN's (null: none given). */
+    String token() {
+        if (tokenFile != null) {
+            try {
+                return java.nio.file.Files.readString(tokenFile).strip();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read the token file " + tokenFile + ": " + e.getMessage(), e);
+            }
+        }
+        return System.getenv("FACTNET_TOKEN");
+    }
 
     RequestClient.Wait waitMode() {
         if (waitApplied) {

@@ -1,5 +1,6 @@
 package io.factnet.cli.request;
 
+import io.factnet.cli.api.ApiClient;
 import io.factnet.model.Request;
 import io.factnet.topics.RequestRoutes;
 import java.io.PrintWriter;
@@ -71,8 +72,16 @@ final class RequestSubcommand implements Callable<Integer> {
         Request request = request();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        return new RequestExchange(options.client.settings(), new ResultPrinter(out, err, options.json))
-                .run(request, options.waitMode(), options.timeout);
+        ResultPrinter printer = new ResultPrinter(out, err, options.json);
+        if (options.api != null && !options.api.isBlank()) {
+            if (options.waitApplied) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--wait-applied needs Kafka (the node agents' acks are not served by the gateway); use --wait with --api");
+            }
+            return RequestExchange.throughGateway(new ApiClient(options.api, options.token(), options.apiCaCertificate),
+                    printer, request, options.waitForResult, options.timeout);
+        }
+        return new RequestExchange(options.client.settings(), printer).run(request, options.waitMode(), options.timeout);
     }
 
     /** The request these options describe; a value that fails the syntax pre-check is a usage error. */

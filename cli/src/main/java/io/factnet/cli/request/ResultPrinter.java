@@ -51,6 +51,23 @@ final class ResultPrinter {
         out.flush();
     }
 
+    /** Sent through a gateway without waiting: where its result will be. */
+    void submittedThroughGateway(Request request, String pollUrl) {
+        String command = RequestRoutes.commandName(request);
+        if (json) {
+            Map<String, Object> object = new LinkedHashMap<>();
+            object.put("requestId", request.getRequestId());
+            object.put("project", request.getProject());
+            object.put("command", command);
+            object.put("href", pollUrl);
+            print(object);
+        } else {
+            out.printf("submitted %s %s for project %s; its result: %s%n", command, SafeText.field(request.getRequestId()),
+                    SafeText.field(request.getProject()), SafeText.field(pollUrl));
+        }
+        out.flush();
+    }
+
     void accepted(Result result, List<Applied> applied) {
         if (json) {
             Map<String, Object> object = resultObject(result);

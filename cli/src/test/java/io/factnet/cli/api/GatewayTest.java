@@ -349,6 +349,60 @@ class GatewayTest {
         }
     }
 
+    /** {@code factnet request ... --api}: the same output and exit codes as through Kafka. */
+    @Test
+    @Order(8)
+    void theCliSendsThroughTheGatewayWithTheSameOutputAndExitCodes() throws Exception {
+        Path token = dir.resolve("member.token");
+        java.nio.file.Files.writeString(token, member("acme") + "\n");
+        List<String> through = List.of("--project", "acme", "--api", gateway.url(), "--token-file", token.toString());
+
+        io.factnet.cli.CliCapture made = cli("request", "create-security-group", "--name", "cli-made", "--wait", through);
+        assertThat(made.exit()).as(made.err()).isZero();
+        assertThat(made.out()).startsWith("ACCEPTED CreateSecurityGroup ").contains("(project acme)");
+
+        io.factnet.cli.CliCapture again = cli("request", "create-security-group", "--name", "cli-made", "--wait", through);
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).startsWith("REJECTED CreateSecurityGroup ").contains("ALREADY_EXISTS");
+
+        io.factnet.cli.CliCapture json = cli("request", "allocate-fixed-ip", "--instance", "cli-vm", "--group", "cli-made", "--wait", "--json",
+                through);
+        assertThat(json.exit()).as(json.err()).isZero();
+        JsonNode result = JSON.readTree(json.out());
+        assertThat(result.path("status").asText()).isEqualTo("ACCEPTED");
+        assertThat(result.path("instance").asText()).isEqualTo("cli-vm");
+        assertThat(result.path("address").asText()).startsWith("10.");
+        assertThat(result.toString()).contains("alice@acme");
+
+        io.factnet.cli.CliCapture async = cli("request", "create-security-group", "--name", "cli-async", through);
+        assertThat(async.exit()).as(async.err()).isZero();
+        String link = async.out().substring(async.out().indexOf("its result: ") + "its result: ".length()).strip();
+        assertThat(link).startsWith(gateway.url() + "/v1/projects/acme/requests/");
+        assertThat(pollUntilAnswered(link.substring(gateway.url().length()), member("acme")).body().path("status").asText())
+                .isEqualTo("ACCEPTED");
+
+        java.nio.file.Files.writeString(token, idp.token("bob", "acme", "reader"));
+        io.factnet.cli.CliCapture reader = cli("request", "create-security-group", "--name", "nope", "--wait", through);
+        assertThat(reader.exit()).isEqualTo(1);
+        assertThat(reader.err()).contains("403").contains("member role");
+
+        io.factnet.cli.CliCapture applied = cli("request", "create-security-group", "--name", "nope", "--wait-applied", through);
+        assertThat(applied.exit()).isEqualTo(1);
+        assertThat(applied.err()).contains("--wait-applied needs Kafka");
+    }
+
+    private static io.factnet.cli.CliCapture cli(String first, String second, Object... rest) {
+        List<String> args = new ArrayList<>(List.of(first, second));
+        for (Object part : rest) {
+            if (part instanceof List<?> list) {
+                list.forEach(p -> args.add(p.toString()));
+            } else {
+                args.add(part.toString());
+            }
+        }
+        return io.factnet.cli.CliCapture.run(args);
+    }
+
     static Reply pollUntilAnswered(String link, String token) throws Exception {
         Instant deadline = Instant.now().plusSeconds(60);
         while (true) {
