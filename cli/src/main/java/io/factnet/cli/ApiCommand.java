@@ -119,13 +119,15 @@ final class ApiCommand implements Callable<Integer> {
                 certificate == null ? null : Path.of(certificate), key == null ? null : Path.of(key));
     }
 
+    /** The option, else the variable; a variable set to nothing is unset (compose's {@code ${X:-}}). */
     private static String or(Object option, Map<String, String> env, String variable) {
-        return option != null ? option.toString() : env.get(variable);
+        String value = option != null ? option.toString() : env.get(variable);
+        return value == null || value.isBlank() ? null : value;
     }
 
     private static String orDefault(Object option, Map<String, String> env, String variable, String fallback) {
         String value = or(option, env, variable);
-        return value == null || value.isBlank() ? fallback : value;
+        return value == null ? fallback : value;
     }
 
     private static String hostName() {

@@ -90,7 +90,7 @@ class DockerComposeTest {
         JsonNode services = resolvedCompose().get("services");
         Set<String> names = new HashSet<>();
         services.fieldNames().forEachRemaining(names::add);
-        assertThat(names).contains("kafka", "schema-registry", "controller-1", "controller-2", "cli");
+        assertThat(names).contains("kafka", "schema-registry", "controller-1", "controller-2", "cli", "api");
 
         JsonNode kafka = services.get("kafka");
         assertThat(kafka.get("image").asText()).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
@@ -126,6 +126,13 @@ class DockerComposeTest {
                         .allMatch(variable -> ControllerConfig.ENVIRONMENT.containsKey(variable)
                                 || variable.startsWith(ControllerConfig.KAFKA_ENV_PREFIX)
                                 || variable.equals(ClientSettings.ENV_CONFIG_FILE) || variable.equals("FACTNET_JAVA_OPTS"));
+            } else if (command.get(0).equals("api")) {
+                String help = io.factnet.cli.CliCapture.run(List.of("api", "--help")).out().replaceAll("\\s+", " ");
+                assertThat(settings.keySet()).as(name + ": every variable is one the gateway reads")
+                        .filteredOn(variable -> variable.startsWith("FACTNET_API_") || variable.equals("FACTNET_CONTROLLER_URL"))
+                        .hasSizeGreaterThanOrEqualTo(8)
+                        .allMatch(variable -> help.contains("env " + variable));
+                assertThat(settings.get("FACTNET_CONTROLLER_URL")).isEqualTo("http://" + "controller-1:8080");
             } else if (command.get(0).equals("node")) {
                 assertThat(command).as(name).containsSubsequence("--node-id", settings.get("FACTNET_NODE_ID"))
                         .containsSubsequence("--role", settings.get("FACTNET_ROLE"));
@@ -185,7 +192,7 @@ class DockerComposeTest {
                 assertThat(service.path("user").asText("")).as(name + " runs as its image's user").isEmpty();
             }
         });
-        assertThat(published).as("Kafka, the registry, both controllers, four agents' metrics, ten VPN ports").hasSize(18);
+        assertThat(published).as("Kafka, the registry, both controllers, the gateway, four agents' metrics, ten VPN ports").hasSize(19);
         // the image's user, for the controllers and the cli
         assertThat(Files.readString(root.resolve("docker/Dockerfile"))).contains("useradd --system --uid 10001")
                 .containsPattern("(?m)^USER factnet$");
