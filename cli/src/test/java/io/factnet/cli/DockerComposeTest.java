@@ -236,4 +236,69 @@ class DockerComposeTest {
         assertThat(help.exit()).as(help.out()).isZero();
         assertThat(help.out()).contains("Usage: factnet request").contains("allocate-floating-ip");
     }
+
+    private static final Map<String, String> SECURE_PASSWORDS = Map.of("FACTNET_KAFKA_ADMIN_PASSWORD", "admin-pw",
+            "FACTNET_CONTROLLER_KAFKA_PASSWORD", "controller-pw", "FACTNET_GATEWAY_KAFKA_PASSWORD", "gateway-pw",
+            "FACTNET_OPERATOR_KAFKA_PASSWORD", "operator-pw", "FACTNET_NODE1_KAFKA_PASSWORD", "node-pw");
+
+    /**
+     * docker/compose.secure.yaml over compose.yaml: no listener without SASL, the authorizer denies what is not
+     * listed, every factnet process uses its own principal of {@link io.factnet.topics.KafkaAcls}, the setup creates
+     * exactly the users of that ACL set, and a missing password stops compose with the variable's name.
+     */
+    @Test
+    void theSecureOverlayLocksKafkaAndGivesEachProcessItsPrincipal() throws Exception {
+        Assumptions.assumeTrue(onPath("docker-compose"), "docker-compose is not installed here");
+        Ran config = run(SECURE_PASSWORDS, "docker-compose", "-f", "docker/compose.yaml", "-f", "docker/compose.secure.yaml", "config");
+        assertThat(config.exit()).as(config.out()).isZero();
+        JsonNode services = YAML.readTree(config.out()).get("services");
+
+        Map<String, String> broker = env(services.get("kafka"));
+        for (String listener : broker.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").split(",")) {
+            assertThat(listener).endsWith(":SASL_PLAINTEXT");
+        }
+        assertThat(broker).containsEntry("KAFKA_AUTHORIZER_CLASS_NAME", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .containsEntry("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "false").containsEntry("KAFKA_SUPER_USERS", "User:admin");
+
+        Map<String, String> principals = new java.util.TreeMap<>();
+        services.fieldNames().forEachRemaining(name -> {
+            Map<String, String> settings = env(services.get(name));
+            if (settings != null && settings.containsKey("FACTNET_BOOTSTRAP_SERVERS") && !name.equals("kafka-setup")) {
+                assertThat(settings).as(name).containsEntry("FACTNET_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+                        .containsEntry("FACTNET_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+                java.util.regex.Matcher user = java.util.regex.Pattern.compile("username=\"([^\"]+)\"")
+                        .matcher(settings.get("FACTNET_KAFKA_SASL_JAAS_CONFIG"));
+                assertThat(user.find()).as(name).isTrue();
+                principals.put(name, user.group(1));
+                if (name.startsWith("node-")) {
+                    assertThat(settings).as(name + ": a node principal may not register its node").containsEntry("FACTNET_REGISTER", "false");
+                }
+            }
+        });
+        assertThat(principals).containsEntry("controller-1", io.factnet.topics.KafkaAcls.CONTROLLER)
+                .containsEntry("controller-2", io.factnet.topics.KafkaAcls.CONTROLLER)
+                .containsEntry("api", io.factnet.topics.KafkaAcls.GATEWAY)
+                .containsEntry("cli", io.factnet.topics.KafkaAcls.OPERATOR)
+                .containsEntry("node-1-routing", io.factnet.topics.KafkaAcls.nodeUser("node-1"))
+                .containsEntry("node-1-tunneling", io.factnet.topics.KafkaAcls.nodeUser("node-1"));
+
+        List<String> setup = command(services.get("kafka-setup"));
+        assertThat(setup).startsWith("kafka-acls", "--apply").containsSubsequence("--node", "node-1=routing,addressing,bridging,tunneling");
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < setup.size() - 1; i++) {
+            if (setup.get(i).equals("--scram-user")) {
+                users.add(setup.get(i + 1).substring(0, setup.get(i + 1).indexOf('=')));
+            }
+        }
+        io.factnet.topics.KafkaAcls.Installation installation = new io.factnet.topics.KafkaAcls.Installation(
+                io.factnet.topics.KafkaAcls.CONTROLLER, Map.of("node-1", java.util.EnumSet.allOf(NodeRole.class)), true);
+        assertThat(users).containsExactlyInAnyOrderElementsOf(installation.users());
+        assertThat(CliCapture.run(List.of(setup.get(0), "--help")).out()).as("kafka-acls is a factnet command").contains("--scram-user");
+
+        Map<String, String> missing = new java.util.HashMap<>(SECURE_PASSWORDS);
+        missing.remove("FACTNET_GATEWAY_KAFKA_PASSWORD");
+        Ran refused = run(missing, "docker-compose", "-f", "docker/compose.yaml", "-f", "docker/compose.secure.yaml", "config");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.out()).contains("FACTNET_GATEWAY_KAFKA_PASSWORD");
+    }
 }

@@ -117,6 +117,40 @@ class KafkaLockedDownTest {
         InMemorySchemaRegistryClient.dropScope(SCOPE);
     }
 
+    /**
+     * Apicurio Registry with kafkasql storage under its own principal (the settings docker/compose.secure.yaml gives
+     * it): a schema registered survives the registry's restart, so it is kept in the locked-down Kafka.
+     */
+    @Test
+    void theRegistryKeepsItsSchemasInTheLockedDownKafkaUnderItsOwnPrincipal() throws Exception {
+        Map<String, Object> registryClient = kafka.clientConfig(KafkaAcls.REGISTRY);
+        Map<String, String> environment = Map.of(
+                "APICURIO_STORAGE_KIND", "kafkasql",
+                "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "APICURIO_KAFKASQL_CONSUMER_GROUP_PREFIX", KafkaAcls.REGISTRY_GROUP_PREFIX,
+                "APICURIO_EVENTS_KAFKA_TOPIC", KafkaAcls.REGISTRY_TOPIC_PREFIX + "events");
+        // Kafka client properties reach all of its clients only from a properties file (Quarkus reads
+        // config/application.properties in its working directory; the compose file mounts one there): its
+        // apicurio.kafka.common.* prefix is not matched against environment variables.
+        String credentials = "apicurio.kafka.common.security.protocol=" + registryClient.get("security.protocol") + "\n"
+                + "apicurio.kafka.common.sasl.mechanism=" + registryClient.get("sasl.mechanism") + "\n"
+                + "apicurio.kafka.common.sasl.jaas.config=" + registryClient.get("sasl.jaas.config").toString().replace("\\", "\\\\") + "\n";
+        for (String work : List.of("registry-1", "registry-2")) {
+            java.nio.file.Files.createDirectories(dir.resolve(work).resolve("config"));
+            java.nio.file.Files.writeString(dir.resolve(work).resolve("config/application.properties"), credentials);
+        }
+        org.apache.avro.Schema schema = io.factnet.model.Result.getClassSchema();
+        int id;
+        try (io.factnet.embedded.ApicurioRegistry apicurio = io.factnet.embedded.ApicurioRegistry.start(dir.resolve("registry-1"), environment)) {
+            id = io.factnet.registry.SchemaRegistryClients.create(Map.of("schema.registry.url", apicurio.confluentUrl()))
+                    .register("locked-down-value", schema);
+        }
+        try (io.factnet.embedded.ApicurioRegistry again = io.factnet.embedded.ApicurioRegistry.start(dir.resolve("registry-2"), environment)) {
+            assertThat(io.factnet.registry.SchemaRegistryClients.create(Map.of("schema.registry.url", again.confluentUrl())).schemaById(id))
+                    .isEqualTo(schema);
+        }
+    }
+
     private static String password() {
         byte[] bytes = new byte[18];
         new SecureRandom().nextBytes(bytes);

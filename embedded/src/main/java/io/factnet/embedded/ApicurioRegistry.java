@@ -42,6 +42,14 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     /** Starts the registry (its log under {@code workDir}) and waits until its Confluent API answers. */
     public static ApicurioRegistry start(Path workDir) {
+        return start(workDir, java.util.Map.of());
+    }
+
+    /**
+     * The same with settings in its environment, as a container gets them ({@code APICURIO_STORAGE_KIND=kafkasql}, ...);
+     * without them it keeps the schemas in memory.
+     */
+    public static ApicurioRegistry start(Path workDir, java.util.Map<String, String> environment) {
         long began = System.nanoTime();
         Path runner = runnerJar().orElseThrow(() -> new IllegalStateException(
                 "Apicurio Registry is not unpacked: build once with ./mvnw -pl embedded generate-resources"
@@ -56,7 +64,9 @@ public final class ApicurioRegistry implements AutoCloseable {
                     "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                     "-Dquarkus.log.level=WARN",
                     "-jar", runner.toString()));
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(logFile.toFile())
@@ -97,6 +107,16 @@ public final class ApicurioRegistry implements AutoCloseable {
         return Optional.empty();
     }
 
+    /** The last lines of its log, for a failure's message (the log's folder may be gone when someone reads it). */
+    private String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     private void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(confluentUrl() + "/subjects"))
@@ -105,7 +125,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Apicurio Registry exited with " + process.exitValue()
-                        + "; see " + logFile);
+                        + "; see " + logFile + ", which ends:\n" + logTail(20));
             }
             try {
                 if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {

@@ -34,6 +34,11 @@ public final class KafkaAcls {
     public static final String CONTROLLER = "factnet-controller";
     /** The REST gateway ({@code factnet api}): writes requests (project and admin paths), reads results. */
     public static final String GATEWAY = "factnet-gateway";
+    /** Apicurio Registry keeping its schemas in Kafka (kafkasql storage). */
+    public static final String REGISTRY = "factnet-registry";
+    /** The registry's topics (its journal and snapshots) and consumer groups begin with these. */
+    public static final String REGISTRY_TOPIC_PREFIX = "kafkasql-";
+    public static final String REGISTRY_GROUP_PREFIX = "factnet-registry-";
     /** Operators: admin requests, project requests on a project's behalf, reading everything. */
     public static final String OPERATOR = "factnet-operator";
     /** Node principals are {@code factnet-node-<node id>}: one per node, so that one can be revoked. */
@@ -115,17 +120,18 @@ public final class KafkaAcls {
 
         /** Every user this installation has, in a stable order. */
         public List<String> users() {
-            List<String> users = new ArrayList<>(List.of(CONTROLLER, GATEWAY, OPERATOR));
+            List<String> users = new ArrayList<>(List.of(CONTROLLER, GATEWAY, OPERATOR, REGISTRY));
             new TreeMap<>(nodes).keySet().forEach(node -> users.add(nodeUser(node)));
             return users;
         }
     }
 
-    /** Every grant of the installation: controller, gateway, operator, then each node. */
+    /** Every grant of the installation: controller, gateway, operator, registry, then each node. */
     public static List<Grant> all(Installation installation) {
         List<Grant> grants = new ArrayList<>(controller(CONTROLLER, installation.applicationId(), installation.controllerCreatesTopics()));
         grants.addAll(gateway(GATEWAY));
         grants.addAll(operator(OPERATOR));
+        grants.addAll(registry(REGISTRY));
         new TreeMap<>(installation.nodes()).forEach((node, roles) -> grants.addAll(node(nodeUser(node), roles)));
         return grants;
     }
@@ -199,6 +205,20 @@ public final class KafkaAcls {
                         AclOperation.WRITE, AclOperation.DESCRIBE),
                 topic(user, "factnet.", PatternType.PREFIXED, "reads everything: results, facts, node state, events",
                         AclOperation.READ, AclOperation.DESCRIBE));
+    }
+
+    /**
+     * The schema registry (Apicurio with kafkasql storage): its own topics, which it creates, and its consumer groups
+     * (set {@code APICURIO_KAFKASQL_CONSUMER_GROUP_PREFIX} to {@value #REGISTRY_GROUP_PREFIX} and
+     * {@code APICURIO_EVENTS_KAFKA_TOPIC} to {@code kafkasql-events}). Nothing of factnet's.
+     */
+    public static List<Grant> registry(String user) {
+        checkedName(user);
+        return List.of(
+                topic(user, REGISTRY_TOPIC_PREFIX, PatternType.PREFIXED, "its journal, snapshots and events, created at its first start",
+                        AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS),
+                new Grant(user, ResourceType.GROUP, REGISTRY_GROUP_PREFIX, PatternType.PREFIXED, Set.of(AclOperation.READ, AclOperation.DESCRIBE),
+                        "its consumer groups"));
     }
 
     /** Kafka's bindings of these grants. */
