@@ -71,11 +71,11 @@ public final class HistoryCommand implements Callable<Integer> {
         if (json) {
             entries.forEach(entry -> JsonLines.println(out, object(entry)));
         } else {
-            Table table = new Table("#", "SENT", "REQUEST", "COMMAND", "VIA", "RESULT", "MESSAGE");
+            Table table = new Table("#", "SENT", "REQUEST", "COMMAND", "VIA", "BY", "RESULT", "MESSAGE");
             for (ProjectHistory.Entry entry : entries) {
                 Result result = entry.result();
                 table.row(entry.sequence() == null ? "" : entry.sequence(), entry.when().truncatedTo(ChronoUnit.MILLIS),
-                        entry.requestId(), command(entry), via(entry),
+                        entry.requestId(), command(entry), via(entry), by(entry) == null ? "" : by(entry).getSubject() + " @" + by(entry).getGateway(),
                         result == null ? (entry.unreadable() != null ? "UNREADABLE" : "PENDING")
                                 : result.getStatus() + (result.getReason().name().equals("OK") ? "" : " " + result.getReason()),
                         result != null ? result.getMessage() : entry.unreadable());
@@ -96,6 +96,14 @@ public final class HistoryCommand implements Callable<Integer> {
                 : entry.result() != null ? entry.result().getCommand() : "";
     }
 
+    /** Who asked, as the gateway wrote it into the envelope (null: sent to Kafka directly, by a trusted client). */
+    private static io.factnet.model.Requester by(ProjectHistory.Entry entry) {
+        if (entry.request() != null && entry.request().getRequestedBy() != null) {
+            return entry.request().getRequestedBy();
+        }
+        return entry.result() != null ? entry.result().getRequestedBy() : null;
+    }
+
     private static String via(ProjectHistory.Entry entry) {
         return entry.via() == null ? "" : entry.sends() > 1 ? entry.via() + " x" + entry.sends() : entry.via();
     }
@@ -108,6 +116,8 @@ public final class HistoryCommand implements Callable<Integer> {
         object.put("via", entry.via());
         object.put("sends", entry.sends());
         object.put("sent", entry.sent() == null ? null : entry.sent().toString());
+        io.factnet.model.Requester by = by(entry);
+        object.put("requestedBy", by == null ? null : Map.of("subject", by.getSubject(), "gateway", by.getGateway()));
         if (entry.request() != null) {
             object.put("submittedAt", entry.request().getSubmittedAt().toString());
         }

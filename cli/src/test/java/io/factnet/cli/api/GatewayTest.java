@@ -391,6 +391,26 @@ class GatewayTest {
         assertThat(applied.err()).contains("--wait-applied needs Kafka");
     }
 
+    /** The audit trail: {@code factnet history} shows who asked for each change made through the gateway. */
+    @Test
+    @Order(9)
+    void theHistoryNamesWhoAskedThroughTheGateway() throws Exception {
+        io.factnet.cli.CliCapture history = io.factnet.cli.CliCapture.run(List.of("history", "--project", "acme", "--json",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--schema-registry-url", "mock://" + SCOPE));
+        assertThat(history.exit()).as(history.err()).isZero();
+        List<JsonNode> entries = new ArrayList<>();
+        for (String line : history.out().split("\n")) {
+            entries.add(JSON.readTree(line));
+        }
+        assertThat(entries).hasSizeGreaterThan(5);
+        // only the member's calls reached Kafka: the reader's and the strangers' were refused at the gateway
+        assertThat(entries).extracting(e -> e.path("requestedBy").path("subject").asText()).containsOnly("alice@acme");
+        assertThat(entries).extracting(e -> e.path("requestedBy").path("gateway").asText()).containsOnly("gw-test");
+        io.factnet.cli.CliCapture table = io.factnet.cli.CliCapture.run(List.of("history", "--project", "acme",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--schema-registry-url", "mock://" + SCOPE));
+        assertThat(table.out()).contains("BY").contains("alice@acme @gw-test");
+    }
+
     private static io.factnet.cli.CliCapture cli(String first, String second, Object... rest) {
         List<String> args = new ArrayList<>(List.of(first, second));
         for (Object part : rest) {

@@ -168,6 +168,7 @@ class HistoryCommandTest {
                 .containsExactly("CreateNetwork", "CreateSecurityGroup", "AllocateFixedIp", "AllocateFixedIp");
         assertThat(entries).extracting(e -> e.get("sequence").asLong()).isSorted().doesNotHaveDuplicates();
         assertThat(entries).extracting(e -> e.get("via").asText()).containsOnly("requests");
+        assertThat(entries).extracting(e -> e.get("requestedBy").isNull()).as("sent to Kafka directly: nobody named").containsOnly(true);
         assertThat(entries.get(1).get("sends").asInt()).as("the group was sent twice under one id").isEqualTo(2);
         assertThat(entries).extracting(e -> e.get("status").asText()).containsExactly("ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED");
         assertThat(entries.get(2).get("reason").asText()).isEqualTo("NOT_FOUND");
