@@ -78,6 +78,8 @@ public final class Gateway implements AutoCloseable {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CONTROLLER_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a body may take to arrive once the headers did (the request deadline covers the headers). */
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
 
     private final GatewayConfig config;
     private final TokenVerifier tokens;
@@ -203,9 +205,19 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the body within {@link #BODY_TIMEOUT}: the connection's idle timeout is long (a call waits for its result
+     * without I/O), so a body that stops coming would hold a thread that long; while the body is read the timeout is
+     * short, and a stalled body is a 400 and the connection is closed.
+     */
     private static byte[] readBody(org.eclipse.jetty.server.Request request, int limit) throws IOException {
+        org.eclipse.jetty.io.EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        long waiting = endPoint.getIdleTimeout();
+        endPoint.setIdleTimeout(BODY_TIMEOUT.toMillis());
         try (InputStream in = Content.Source.asInputStream(request)) {
             return in.readNBytes(limit + 1);
+        } finally {
+            endPoint.setIdleTimeout(waiting);
         }
     }
 

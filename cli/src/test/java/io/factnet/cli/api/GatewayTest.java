@@ -265,6 +265,23 @@ class GatewayTest {
         accepted(call("POST", "/v1/projects/acme/security-groups", token, "{\"name\": \"after-the-storm\"}"));
     }
 
+    /** Half-open calls (headers or a body that never end) neither hang the gateway nor stay open. */
+    @Test
+    @Order(5)
+    void halfOpenCallsHangNeitherTheGatewayNorStayOpen() throws Exception {
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress("127.0.0.1", gateway.address().getPort());
+        try (io.factnet.http.Slowloris headers = io.factnet.http.Slowloris.open(address, 32,
+                "POST /v1/projects/acme/security-groups HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ");
+             io.factnet.http.Slowloris body = io.factnet.http.Slowloris.open(address, 8, "POST /v1/projects/acme/security-groups HTTP/1.1\r\n"
+                     + "Host: a\r\nAuthorization: Bearer " + member("acme") + "\r\nContent-Length: 100\r\n\r\n{\"name\"")) {
+            accepted(call("POST", "/v1/projects/acme/security-groups", member("acme"), "{\"name\": \"while-slow\"}"));
+            assertThat(call("GET", "/healthz", null, null).status()).isEqualTo(200);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            assertThat(body.closedBy(deadline)).isEqualTo(8);
+            assertThat(headers.closedBy(deadline)).isEqualTo(32);
+        }
+    }
+
     /**
      * Fairness, without timing: the controller is stopped, so nothing is answered and every request stays in flight. The
      * flooding project gets its {@value #IN_FLIGHT} in, then 429s with Retry-After; another project's request still gets in.
