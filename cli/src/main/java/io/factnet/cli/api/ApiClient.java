@@ -92,8 +92,12 @@ public final class ApiClient {
         }
     }
 
-    /** Sends the request; {@code wait}: answer with its result (up to {@code timeout}), else once it is on Kafka. */
-    public Outcome send(Request request, boolean wait, Duration timeout) {
+    /** One call as the gateway answered it: status, content type and the JSON body (null when it was not JSON). */
+    public record Exchange(int status, String contentType, JsonNode json, java.net.http.HttpHeaders headers) {
+    }
+
+    /** Sends the request as {@link #send} does and hands back the gateway's answer as it is. */
+    public Exchange exchange(Request request, boolean wait, Duration timeout) {
         String command = RequestRoutes.commandName(request);
         String path = CommandRoutes.genericPath(command, request.getProject());
         if (path == null) {
@@ -122,15 +126,25 @@ public final class ApiClient {
         try {
             json = Answer.JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new Refused(response.statusCode(), "the gateway answered " + response.statusCode() + " without JSON");
+            json = null;
         }
-        int status = response.statusCode();
+        return new Exchange(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), json, response.headers());
+    }
+
+    /** Sends the request; {@code wait}: answer with its result (up to {@code timeout}), else once it is on Kafka. */
+    public Outcome send(Request request, boolean wait, Duration timeout) {
+        Exchange exchange = exchange(request, wait, timeout);
+        JsonNode json = exchange.json();
+        int status = exchange.status();
+        if (json == null) {
+            throw new Refused(status, "the gateway answered " + status + " without JSON");
+        }
         try {
             if (status == 200) {
                 return new Outcome(Bodies.resultOf(json), null);
             }
             if (status == 202) {
-                return new Outcome(null, base + json.path("href").asText(response.headers().firstValue("Location").orElse("")));
+                return new Outcome(null, base + json.path("href").asText(exchange.headers().firstValue("Location").orElse("")));
             }
             if (json.path("result").isObject()) {
                 return new Outcome(Bodies.resultOf(json.path("result")), null); // REJECTED: the problem carries the result

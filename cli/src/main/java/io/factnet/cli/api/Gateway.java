@@ -336,8 +336,9 @@ public final class Gateway implements AutoCloseable {
             JsonNode json = bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank() ? null : Answer.JSON.readTree(bytes);
             commandRecord = Bodies.command(route.command(), json, parameters);
         } catch (JsonProcessingException e) {
-            return Answer.problem(400, "INVALID_ARGUMENT", "Bad Request", "the body is not JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            return Answer.problem(400, "INVALID_ARGUMENT", "Bad Request", "the body is not JSON" + where + ": "
+                    + io.factnet.text.SafeText.line(e.getOriginalMessage()));
         } catch (Bodies.BadBody e) {
             return Answer.problem(400, "INVALID_ARGUMENT", "Bad Request", e.getMessage());
         } catch (IOException e) {
