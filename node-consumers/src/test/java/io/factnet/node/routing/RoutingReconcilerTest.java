@@ -279,6 +279,31 @@ public class RoutingReconcilerTest {
         assertThat(badrule.rules()).hasSize(1);
     }
 
+    @Test
+    void aBadEgressRuleIsLeftOutAndTheGroupsEgressStillEndsInDrop() {
+        SortedMap<String, RoutingEntry> desired = sample();
+        RoutingEntry hostile = withEgress(group("p1", "badegress", "10.0.3.0/24", tcp(22, 22, "0.0.0.0/0")),
+                egressTcp(443, 443, "10.0.0.0/8 accept"), egressTcp(90, 80, "0.0.0.0/0"), egressTcp(443, 443, "198.51.100.0/24"));
+        desired.put("group/p1/badegress", hostile);
+
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, CONFIG);
+
+        assertThat(built.rejected()).extracting(SyncReport.Rejection::resource)
+                .containsExactly("group/p1/badegress#egress0", "group/p1/badegress#egress1");
+        RoutingModel.GroupChain group = built.model().groups().stream()
+                .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();
+        assertThat(group.rules()).hasSize(1);
+        assertThat(group.egress()).hasValueSatisfying(rules -> assertThat(rules).singleElement()
+                .satisfies(rule -> assertThat(rule.remote().toString()).isEqualTo("198.51.100.0/24")));
+        String script = NftRenderer.render(built.model(), CONFIG);
+        String chain = script.substring(script.indexOf("chain egress_" + group.id()));
+        assertThat(chain.substring(0, chain.indexOf('}'))).contains("ip daddr 198.51.100.0/24 tcp dport 443 return", "drop")
+                .doesNotContain("10.0.0.0/8");
+        assertThat(reconciler(CONFIG).sync(desired, true).rejected()).hasSize(2);
+        assertThat(sim.nft().table("ip", "factnet").chains.get("egress_" + group.id()).rules)
+                .containsExactly("ip daddr 198.51.100.0/24 tcp dport 443 return", "drop");
+    }
+
     private long nftScripts() {
         return sim.commands().stream().filter(c -> c.argv().equals(List.of("nft", "-f", folder.resolve("routing/factnet.nft").toString()))).count();
     }
