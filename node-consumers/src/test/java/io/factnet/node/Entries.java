@@ -5,6 +5,7 @@ import io.factnet.model.BridgeNetwork;
 import io.factnet.model.BridgingEntry;
 import io.factnet.model.DhcpHost;
 import io.factnet.model.DhcpNetwork;
+import io.factnet.model.EgressFilterRule;
 import io.factnet.model.FilterRule;
 import io.factnet.model.FloatingNat;
 import io.factnet.model.GroupFilter;
@@ -37,6 +38,30 @@ public final class Entries {
 
     public static RoutingEntry group(String project, String group, String subnet, FilterRule... rules) {
         return routing(project, GroupFilter.newBuilder().setGroup(group).setSubnet(subnet).setRules(List.of(rules)).build());
+    }
+
+    /** The group's filter with egress rules: only what they allow goes out (none given: nothing new goes out). */
+    public static RoutingEntry withEgress(RoutingEntry group, EgressFilterRule... rules) {
+        GroupFilter filter = GroupFilter.newBuilder((GroupFilter) group.getEntry()).setEgress(List.of(rules)).build();
+        return routing(group.getProject(), filter);
+    }
+
+    public static EgressFilterRule egressTcp(int from, int to, String destination) {
+        return EgressFilterRule.newBuilder().setProtocol(Protocol.TCP).setFromPort(from).setToPort(to)
+                .setDestinationCidr(destination).build();
+    }
+
+    public static EgressFilterRule egressUdp(int port, String destination) {
+        return EgressFilterRule.newBuilder().setProtocol(Protocol.UDP).setFromPort(port).setToPort(port)
+                .setDestinationCidr(destination).build();
+    }
+
+    public static EgressFilterRule egressIcmp(Integer type, String destination) {
+        return EgressFilterRule.newBuilder().setProtocol(Protocol.ICMP).setIcmpType(type).setDestinationCidr(destination).build();
+    }
+
+    public static EgressFilterRule egressAny(String destination) {
+        return EgressFilterRule.newBuilder().setProtocol(Protocol.ANY).setDestinationCidr(destination).build();
     }
 
     public static FilterRule tcp(int from, int to, String source) {

@@ -7,15 +7,18 @@ import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.CreateSecurityGroup;
 import io.factnet.model.DhcpHost;
+import io.factnet.model.Direction;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.FloatingNat;
+import io.factnet.model.GroupFilter;
 import io.factnet.model.GroupSubnet;
 import io.factnet.model.Network;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
+import io.factnet.model.Rule;
 import io.factnet.model.SecurityGroup;
 import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
@@ -208,6 +211,43 @@ final class FactInvariants {
     }
 
     /** Each node's desired state is exactly what the facts say it should hold, and its load counts its networks. */
+    /**
+     * A group's filter on the routing node holds its rules as the state says, each direction apart, with the groups
+     * they name resolved to their subnets (rules naming a group without one left out); egress is null exactly when
+     * the group has no egress rule (it may send anywhere).
+     */
+    private void groupFilter(String key, GroupSubnet subnet, GroupFilter filter, List<String> problems) {
+        SecurityGroup group = driver.fact(Topics.STATE_GROUPS, subnet.getProject() + "/" + subnet.getGroup());
+        List<Rule> rules = group == null ? List.of() : group.getRules();
+        List<String> ingress = new ArrayList<>();
+        List<String> egress = new ArrayList<>();
+        for (Rule rule : rules) {
+            boolean out = rule.getDirection() == Direction.EGRESS;
+            String named = out ? rule.getDestinationGroup() : rule.getSourceGroup();
+            String remote = out ? rule.getDestinationCidr() : rule.getSourceCidr();
+            if (named != null) {
+                GroupSubnet other = driver.fact(Topics.STATE_GROUP_SUBNETS, subnet.getProject() + "/" + named);
+                remote = other == null ? null : other.getCidr();
+            }
+            if (remote != null) {
+                (out ? egress : ingress).add(rule.getProtocol() + " " + rule.getFromPort() + "-" + rule.getToPort() + " "
+                        + rule.getIcmpType() + "/" + rule.getIcmpCode() + " " + remote);
+            }
+        }
+        List<String> filtered = filter.getRules().stream().map(r -> r.getProtocol() + " " + r.getFromPort() + "-" + r.getToPort()
+                + " " + r.getIcmpType() + "/" + r.getIcmpCode() + " " + r.getSourceCidr()).toList();
+        if (!filter.getSubnet().equals(subnet.getCidr()) || !filtered.equals(ingress)) {
+            problems.add("filter " + key + " does not hold the ingress rules " + ingress + " of " + subnet.getCidr() + ": " + filter);
+        }
+        boolean hasEgress = rules.stream().anyMatch(r -> r.getDirection() == Direction.EGRESS);
+        List<String> filteredOut = filter.getEgress() == null ? null : filter.getEgress().stream().map(r -> r.getProtocol() + " "
+                + r.getFromPort() + "-" + r.getToPort() + " " + r.getIcmpType() + "/" + r.getIcmpCode() + " " + r.getDestinationCidr())
+                .toList();
+        if (hasEgress ? !egress.equals(filteredOut) : filteredOut != null) {
+            problems.add("filter " + key + " does not hold the egress rules " + (hasEgress ? egress : "(none: null)") + ": " + filter);
+        }
+    }
+
     private void nodeState(List<String> problems) {
         Set<String> routing = new TreeSet<>();
         Set<String> addressing = new TreeSet<>();
@@ -224,8 +264,13 @@ final class FactInvariants {
             load.merge(network.getNodes().getBridging() + "/BRIDGING", 1, Integer::sum);
         }
         for (GroupSubnet subnet : driver.view(Topics.STATE_GROUP_SUBNETS).values()) {
-            routing.add(driver.fact(Topics.STATE_NETWORKS, subnet.getProject()).getNodes().getRouting()
-                    + "/group/" + subnet.getProject() + "/" + subnet.getGroup());
+            String key = driver.fact(Topics.STATE_NETWORKS, subnet.getProject()).getNodes().getRouting()
+                    + "/group/" + subnet.getProject() + "/" + subnet.getGroup();
+            routing.add(key);
+            var entry = driver.routing(key);
+            if (entry != null) {
+                groupFilter(key, subnet, (GroupFilter) entry.getEntry(), problems);
+            }
         }
         for (FixedIp ip : driver.view(Topics.STATE_FIXED_IPS).values()) {
             String key = driver.fact(Topics.STATE_NETWORKS, ip.getProject()).getNodes().getAddressing()

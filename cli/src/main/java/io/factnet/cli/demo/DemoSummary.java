@@ -107,6 +107,10 @@ final class DemoSummary {
             case ICMP -> "icmp" + (rule.getIcmpType() == null || rule.getIcmpType() < 0 ? "" : " type " + rule.getIcmpType());
             case ANY -> "any protocol";
         };
+        if (rule.getDirection() == io.factnet.model.Direction.EGRESS) {
+            return "egress " + what + " to "
+                    + (rule.getDestinationGroup() != null ? "group " + rule.getDestinationGroup() : rule.getDestinationCidr());
+        }
         return what + " from " + (rule.getSourceGroup() != null ? "group " + rule.getSourceGroup() : rule.getSourceCidr());
     }
 

@@ -152,7 +152,7 @@ public final class ShowCommand implements Callable<Integer> {
         return listing;
     }
 
-    /** {@code r1 tcp/80-81 from 0.0.0.0/0}, {@code r2 icmp 8/0 from group web}. */
+    /** {@code r1 tcp/80-81 from 0.0.0.0/0}, {@code r2 icmp 8/0 from group web}, {@code r3 egress tcp/80 to 192.0.2.10/32}. */
     static String rule(JsonNode rule) {
         String protocol = text(rule, "protocol").toLowerCase(Locale.ROOT);
         String what = switch (protocol) {
@@ -163,6 +163,11 @@ public final class ShowCommand implements Callable<Integer> {
                     + (rule.path("icmpCode").isNull() ? "" : "/" + text(rule, "icmpCode")));
             default -> protocol;
         };
+        if ("EGRESS".equals(rule.path("direction").asText())) {
+            String to = rule.path("destinationGroup").isNull() || rule.path("destinationGroup").isMissingNode()
+                    ? text(rule, "destinationCidr") : "group " + text(rule, "destinationGroup");
+            return text(rule, "ruleId") + " egress " + what + " to " + to;
+        }
         String from = rule.path("sourceGroup").isNull() || rule.path("sourceGroup").isMissingNode()
                 ? text(rule, "sourceCidr") : "group " + text(rule, "sourceGroup");
         return text(rule, "ruleId") + " " + what + " from " + from;

@@ -2,10 +2,14 @@ package io.factnet.node.addressing;
 
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.NodeRole;
+import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.exec.Tools;
 import io.factnet.node.net.InterfaceName;
+import io.factnet.node.net.InvalidValueException;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.MacAddress;
 import io.factnet.node.runtime.NodeEventSink;
 import io.factnet.node.runtime.NotReadyException;
 import io.factnet.node.runtime.RoleReconciler;
@@ -34,6 +38,7 @@ import java.util.TreeSet;
 import java.util.Collections;
 import java.util.function.Supplier;
 import io.factnet.model.DhcpHost;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +108,8 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
     @Override
     public void preflight() {
         Tools.require(host, "dnsmasq");
+        // dnsmasq-utils; it has no --version: its usage error (exit 1) shows that it is there
+        Tools.require(host, "dhcp_release");
         if (checkFolderAccess) {
             for (Path p = base.toAbsolutePath(); p != null; p = p.getParent()) {
                 try {
@@ -297,7 +304,100 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         }
         StateFiles.writeIfChanged(files.hook(), files.hookScript(), StateFiles.EXECUTABLE);
         String hosts = DnsmasqFiles.hostsFile(network);
-        StateFiles.writeIfChanged(files.hosts(), hosts, StateFiles.READABLE);
+        Optional<String> before = StateFiles.read(files.hosts());
+        Set<Lease> leaving = leaving(files, network, before.filter(hosts::equals).isPresent() ? Optional.empty() : before);
+        if (!before.filter(hosts::equals).isPresent()) {
+            StateFiles.write(files.hosts(), hosts, StateFiles.READABLE);
+        }
+        boolean changed = serve(files, network, hosts);
+        return release(files, network.bridge(), leaving) || changed;
+    }
+
+    /**
+     * A lease dnsmasq may still hold for a host its hosts file no longer gives (the fixed IP was released, or its
+     * MAC or address changed): freed at once with dhcp_release, as nova did, so the address's next holder is not
+     * refused until the old lease expires. Typed: only a checked MAC and address reach the command.
+     */
+    record Lease(MacAddress mac, Ipv4Address address) implements Comparable<Lease> {
+        static Optional<Lease> parse(String mac, String address) {
+            try {
+                return Optional.of(new Lease(MacAddress.parse(mac), Ipv4Address.parse(address)));
+            } catch (InvalidValueException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public int compareTo(Lease other) {
+            int byAddress = address.compareTo(other.address);
+            return byAddress != 0 ? byAddress : Long.compare(mac.bits(), other.mac.bits());
+        }
+
+        @Override
+        public String toString() {
+            return mac + "," + address;
+        }
+    }
+
+    /**
+     * The leases to free: the hosts of the file dnsmasq had ({@code before}, empty when it is unchanged) that the new
+     * hosts do not give, and those whose release has not succeeded yet (the pending file, written before the hosts
+     * file changes, so that neither a failed dhcp_release nor an agent that dies in between loses one). A host given
+     * again keeps its lease.
+     */
+    private static Set<Lease> leaving(DnsmasqFiles files, DhcpModel.Network network, Optional<String> before) {
+        Set<Lease> leaving = new TreeSet<>();
+        StateFiles.read(files.releases()).ifPresent(text -> text.lines().map(line -> line.split(",", -1))
+                .filter(f -> f.length == 2).forEach(f -> Lease.parse(f[0], f[1]).ifPresent(leaving::add)));
+        int pending = leaving.size();
+        before.ifPresent(text -> text.lines().map(line -> line.split(",", -1))
+                .filter(f -> f.length == 3).forEach(f -> Lease.parse(f[0], f[2]).ifPresent(leaving::add)));
+        if (leaving.isEmpty()) {
+            return leaving;
+        }
+        for (DhcpModel.Host host : network.hosts()) {
+            leaving.remove(new Lease(host.mac(), host.address()));
+        }
+        if (leaving.isEmpty() && pending > 0) {
+            StateFiles.delete(files.releases());
+        } else if (!leaving.isEmpty()) {
+            StateFiles.write(files.releases(), leaving.stream().map(l -> l + "\n").collect(Collectors.joining()),
+                    StateFiles.READABLE);
+        }
+        return leaving;
+    }
+
+    /**
+     * Frees each lease with {@code dhcp_release <bridge> <address> <mac>} (a DHCPRELEASE on the bridge, as if from
+     * the client; dnsmasq drops the lease, rewrites its lease file and calls the hook with "del"). Sent after the
+     * hosts file is loaded, so a client asking again is refused rather than given the address back. The ones that
+     * failed stay pending and fail the network's sync: it is retried.
+     */
+    private boolean release(DnsmasqFiles files, InterfaceName bridge, Set<Lease> leaving) {
+        if (leaving.isEmpty()) {
+            return false;
+        }
+        List<String> failed = new ArrayList<>();
+        Set<Lease> left = new TreeSet<>();
+        for (Lease lease : leaving) {
+            CommandResult result = host.tryRun("dhcp_release", bridge.name(), lease.address().toString(), lease.mac().toString());
+            if (result.ok()) {
+                log.debug("released the DHCP lease of {} ({}) on {}", lease.address(), lease.mac(), bridge);
+            } else {
+                left.add(lease);
+                failed.add(lease.address() + ": " + result.stderr().strip());
+            }
+        }
+        if (left.isEmpty()) {
+            StateFiles.delete(files.releases());
+            return true;
+        }
+        StateFiles.write(files.releases(), left.stream().map(l -> l + "\n").collect(Collectors.joining()), StateFiles.READABLE);
+        throw new IllegalStateException("dhcp_release on " + bridge + " failed for " + String.join("; ", failed));
+    }
+
+    /** Runs the network's dnsmasq on these hosts: SIGHUP when only they changed, a (re)start when it is not ours or its options changed. */
+    private boolean serve(DnsmasqFiles files, DhcpModel.Network network, String hosts) {
         List<String> argv = files.argv(network);
         Optional<Long> pid = ours(files);
         if (pid.isPresent() && host.processes().commandLine(pid.get()).orElseThrow().equals(argv)) {

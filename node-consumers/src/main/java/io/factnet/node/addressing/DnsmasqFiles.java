@@ -30,6 +30,11 @@ record DnsmasqFiles(Path folder) {
         return folder.resolve("leases");
     }
 
+    /** Leases to free with dhcp_release ({@code mac,ip} lines): written before the hosts file drops them, gone once freed. */
+    Path releases() {
+        return folder.resolve("releases-pending");
+    }
+
     Path hook() {
         return folder.resolve("lease-hook");
     }

@@ -63,6 +63,17 @@ public final class IptablesRenderer {
         List<String> forward = new ArrayList<>();
         forward.add("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
         filter.put(PREFIX + "FORWARD", forward);
+        // Egress first: its chains RETURN what they allow, so the destination's own group filter still decides.
+        for (RoutingModel.GroupChain group : model.groups()) {
+            if (group.egress().isPresent()) {
+                String chain = PREFIX + "e-" + group.id();
+                forward.add("-s " + group.subnet() + " -j " + chain);
+                List<String> rules = new ArrayList<>();
+                group.egress().get().forEach(rule -> rules.add(egressRule(rule)));
+                rules.add("-j DROP");
+                filter.put(chain, rules);
+            }
+        }
         for (RoutingModel.GroupChain group : model.groups()) {
             String chain = PREFIX + "g-" + group.id();
             forward.add("-d " + group.subnet() + " -j " + chain);
@@ -74,11 +85,20 @@ public final class IptablesRenderer {
         return Map.of("nat", nat, "filter", filter);
     }
 
-    /** A rule in the exact form {@code iptables -S} prints it (source before protocol), so drift checks compare text. */
+    /** An ingress rule in the exact form {@code iptables -S} prints it (source before protocol), so drift checks compare text. */
     static String rule(RoutingModel.AllowRule rule) {
+        return match(rule, "-s ") + "-j ACCEPT";
+    }
+
+    /** An egress rule, the same way (destination before protocol); RETURN: the destination's group filter comes next. */
+    static String egressRule(RoutingModel.AllowRule rule) {
+        return match(rule, "-d ") + "-j RETURN";
+    }
+
+    private static String match(RoutingModel.AllowRule rule, String remote) {
         StringBuilder out = new StringBuilder();
-        if (!rule.anySource()) {
-            out.append("-s ").append(rule.source()).append(' ');
+        if (!rule.anyRemote()) {
+            out.append(remote).append(rule.remote()).append(' ');
         }
         if (rule.protocol() != io.factnet.model.Protocol.ANY) {
             out.append("-p ").append(rule.protocol().name().toLowerCase(Locale.ROOT)).append(' ');
@@ -98,10 +118,10 @@ public final class IptablesRenderer {
                 out.append(' ');
             });
             case ANY -> {
-                // the source (if any) is the whole match
+                // the remote end (if any) is the whole match
             }
         }
-        return out.append("-j ACCEPT").toString();
+        return out.toString();
     }
 
     /**

@@ -43,6 +43,8 @@ public final class NftRenderer {
         exempt.add(config.metadataHost().toString());
         config.dmzCidrs().forEach(d -> exempt.add(d.toString()));
         String groups = anonymous(model.groups().stream().map(g -> g.subnet() + " : jump " + chain(g)).toList());
+        String egress = anonymous(model.groups().stream().filter(g -> g.egress().isPresent())
+                .map(g -> g.subnet() + " : jump " + egressChain(g)).toList());
         List<String> postrouting = new ArrayList<>();
         if (blocks != null) {
             postrouting.add("ip saddr . ip daddr " + internal + " ct status & dnat == 0 accept");
@@ -54,6 +56,10 @@ public final class NftRenderer {
         }
         List<String> forward = new ArrayList<>();
         forward.add("ct state established,related accept");
+        // Egress first: its chains return what they allow, so the destination's own group filter still decides.
+        if (egress != null) {
+            forward.add("ip saddr vmap " + egress);
+        }
         if (groups != null) {
             forward.add("ip daddr vmap " + groups);
         }
@@ -70,6 +76,14 @@ public final class NftRenderer {
             group.rules().forEach(rule -> rules.add(rule(rule)));
             rules.add("drop");
             chain(out, chain(group), null, rules);
+        }
+        for (RoutingModel.GroupChain group : model.groups()) {
+            if (group.egress().isPresent()) {
+                List<String> rules = new ArrayList<>();
+                group.egress().get().forEach(rule -> rules.add(egressRule(rule)));
+                rules.add("drop");
+                chain(out, egressChain(group), null, rules);
+            }
         }
         out.append("}\n");
         return out.toString();
@@ -172,10 +186,28 @@ public final class NftRenderer {
         return "group_" + group.id();
     }
 
+    /** The chain of a group's egress rules (only a group that has some has one). */
+    static String egressChain(RoutingModel.GroupChain group) {
+        return "egress_" + group.id();
+    }
+
+    /** An ingress rule: from its source, to the group; accepted. */
     static String rule(RoutingModel.AllowRule rule) {
+        return match(rule, "saddr") + "accept";
+    }
+
+    /**
+     * An egress rule: from the group, to its destination. It returns, not accepts: the packet goes on to the filter
+     * of the group it is going to, as any other packet (a group's egress rule never opens another group's ingress).
+     */
+    static String egressRule(RoutingModel.AllowRule rule) {
+        return match(rule, "daddr") + "return";
+    }
+
+    private static String match(RoutingModel.AllowRule rule, String remote) {
         StringBuilder out = new StringBuilder();
-        if (!rule.anySource()) {
-            out.append("ip saddr ").append(rule.source()).append(' ');
+        if (!rule.anyRemote()) {
+            out.append("ip ").append(remote).append(' ').append(rule.remote()).append(' ');
         }
         switch (rule.protocol()) {
             case TCP, UDP -> {
@@ -199,10 +231,10 @@ public final class NftRenderer {
                 }
             }
             case ANY -> {
-                // any protocol: the source (if any) is the whole match
+                // any protocol: the remote end (if any) is the whole match
             }
         }
-        return out.append("accept").toString();
+        return out.toString();
     }
 
     private static void collection(StringBuilder out, String name, String type, Map<Comparable<?>, Object> elements) {

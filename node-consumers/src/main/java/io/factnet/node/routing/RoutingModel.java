@@ -30,21 +30,31 @@ public record RoutingModel(List<FloatingMapping> floating, List<Ipv4Cidr> blocks
     public record PortForward(int publicPort, Ipv4Address target, int targetPort) {
     }
 
-    /** A security group's filter: traffic to {@code subnet} passes one of the rules or is dropped. {@code id} is 16 hex digits. */
-    public record GroupChain(String id, Ipv4Cidr subnet, List<AllowRule> rules) {
+    /**
+     * A security group's filter: traffic to {@code subnet} passes one of the rules or is dropped; new traffic from
+     * {@code subnet}, when {@code egress} is present, passes one of its rules (and goes on to the ingress filter of
+     * where it goes) or is dropped; absent, it is not filtered (ADR 0030). {@code id} is 16 hex digits.
+     */
+    public record GroupChain(String id, Ipv4Cidr subnet, List<AllowRule> rules, Optional<List<AllowRule>> egress) {
         public GroupChain {
             rules = List.copyOf(rules);
+            egress = egress.map(List::copyOf);
+        }
+
+        public GroupChain(String id, Ipv4Cidr subnet, List<AllowRule> rules) {
+            this(id, subnet, rules, Optional.empty());
         }
     }
 
     /**
-     * One ingress rule. Ports apply to TCP and UDP ({@code fromPort..toPort}, both empty for all
-     * ports); icmpType/icmpCode to ICMP (empty for any). {@code source} 0.0.0.0/0 matches everything.
+     * One rule. Ports apply to TCP and UDP ({@code fromPort..toPort}, both empty for all ports); icmpType/icmpCode
+     * to ICMP (empty for any). {@code remote} is the other end: the source of an ingress rule, the destination of an
+     * egress rule; 0.0.0.0/0 matches everything.
      */
-    public record AllowRule(Protocol protocol, Ipv4Cidr source, Optional<Integer> fromPort, Optional<Integer> toPort,
+    public record AllowRule(Protocol protocol, Ipv4Cidr remote, Optional<Integer> fromPort, Optional<Integer> toPort,
                              Optional<Integer> icmpType, Optional<Integer> icmpCode) {
-        public boolean anySource() {
-            return source.prefix() == 0;
+        public boolean anyRemote() {
+            return remote.prefix() == 0;
         }
     }
 

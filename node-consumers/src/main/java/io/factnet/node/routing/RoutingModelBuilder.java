@@ -1,5 +1,6 @@
 package io.factnet.node.routing;
 
+import io.factnet.model.EgressFilterRule;
 import io.factnet.model.FilterRule;
 import io.factnet.model.FloatingNat;
 import io.factnet.model.GroupFilter;
@@ -202,23 +203,42 @@ public final class RoutingModelBuilder {
         List<RoutingModel.AllowRule> rules = new ArrayList<>();
         List<FilterRule> given = filter.getRules();
         for (int i = 0; i < given.size(); i++) {
-            int index = i;
-            guard(resource + "#rule" + i, () -> rules.add(rule(given.get(index))));
+            FilterRule r = given.get(i);
+            guard(resource + "#rule" + i, () -> rules.add(rule(r.getProtocol(), r.getSourceCidr(), r.getFromPort(), r.getToPort(),
+                    r.getIcmpType(), r.getIcmpCode())));
         }
-        return new RoutingModel.GroupChain(chainId(project, filter.getGroup()), subnet, rules);
+        // Egress the same way: a bad rule is left out, the filter still ends in drop.
+        Optional<List<RoutingModel.AllowRule>> egress = Optional.empty();
+        if (filter.getEgress() != null) {
+            List<RoutingModel.AllowRule> out = new ArrayList<>();
+            List<EgressFilterRule> egressRules = filter.getEgress();
+            for (int i = 0; i < egressRules.size(); i++) {
+                EgressFilterRule r = egressRules.get(i);
+                guard(resource + "#egress" + i, () -> out.add(rule(r.getProtocol(), r.getDestinationCidr(), r.getFromPort(),
+                        r.getToPort(), r.getIcmpType(), r.getIcmpCode())));
+            }
+            egress = Optional.of(out);
+        }
+        return new RoutingModel.GroupChain(chainId(project, filter.getGroup()), subnet, rules, egress);
     }
 
     static RoutingModel.AllowRule rule(FilterRule rule) {
-        Protocol protocol = rule.getProtocol();
-        Ipv4Cidr source = Ipv4Cidr.parseNetworkOrAddress(rule.getSourceCidr());
+        return rule(rule.getProtocol(), rule.getSourceCidr(), rule.getFromPort(), rule.getToPort(), rule.getIcmpType(),
+                rule.getIcmpCode());
+    }
+
+    /** One rule of either direction, {@code remote} its source (ingress) or destination (egress). */
+    static RoutingModel.AllowRule rule(Protocol protocol, String remoteCidr, Integer fromPort, Integer toPort, Integer icmpType,
+                                       Integer icmpCode) {
+        Ipv4Cidr source = Ipv4Cidr.parseNetworkOrAddress(remoteCidr);
         Optional<Integer> from = Optional.empty();
         Optional<Integer> to = Optional.empty();
         Optional<Integer> type = Optional.empty();
         Optional<Integer> code = Optional.empty();
         if (protocol == Protocol.TCP || protocol == Protocol.UDP) {
-            if (rule.getFromPort() != null || rule.getToPort() != null) {
-                int first = Ports.port(rule.getFromPort() != null ? rule.getFromPort() : rule.getToPort(), "from port");
-                int last = Ports.port(rule.getToPort() != null ? rule.getToPort() : rule.getFromPort(), "to port");
+            if (fromPort != null || toPort != null) {
+                int first = Ports.port(fromPort != null ? fromPort : toPort, "from port");
+                int last = Ports.port(toPort != null ? toPort : fromPort, "to port");
                 if (last < first) {
                     throw new InvalidValueException("port range", first + "-" + last, "ends before it starts");
                 }
@@ -226,14 +246,14 @@ public final class RoutingModelBuilder {
                 to = Optional.of(last);
             }
         } else if (protocol == Protocol.ICMP) {
-            if (rule.getIcmpType() != null) {
-                type = Optional.of(Ports.icmp(rule.getIcmpType(), "icmp type"));
+            if (icmpType != null) {
+                type = Optional.of(Ports.icmp(icmpType, "icmp type"));
             }
-            if (rule.getIcmpCode() != null) {
+            if (icmpCode != null) {
                 if (type.isEmpty()) {
-                    throw new InvalidValueException("icmp code", String.valueOf(rule.getIcmpCode()), "needs an icmp type");
+                    throw new InvalidValueException("icmp code", String.valueOf(icmpCode), "needs an icmp type");
                 }
-                code = Optional.of(Ports.icmp(rule.getIcmpCode(), "icmp code"));
+                code = Optional.of(Ports.icmp(icmpCode, "icmp code"));
             }
         }
         return new RoutingModel.AllowRule(protocol, source, from, to, type, code);
@@ -267,7 +287,7 @@ public final class RoutingModelBuilder {
         counts.put("networks", (long) model.blocks().size());
         counts.put("vpnForwards", (long) model.forwards().size());
         counts.put("groups", (long) model.groups().size());
-        counts.put("rules", model.groups().stream().mapToLong(g -> g.rules().size()).sum());
+        counts.put("rules", model.groups().stream().mapToLong(g -> g.rules().size() + g.egress().map(List::size).orElse(0)).sum());
         counts.put("rejected", (long) rejected);
         return counts;
     }

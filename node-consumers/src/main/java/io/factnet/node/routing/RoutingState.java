@@ -319,7 +319,7 @@ final class RoutingState {
         counts.put("networks", (long) structure.blocks().size());
         counts.put("vpnForwards", (long) forwards.size());
         counts.put("groups", (long) structure.groups().size());
-        counts.put("rules", structure.groups().stream().mapToLong(g -> g.rules().size()).sum());
+        counts.put("rules", structure.groups().stream().mapToLong(g -> g.rules().size() + g.egress().map(List::size).orElse(0)).sum());
         counts.put("rejected", (long) (blockRejections.size() + entryRejections.size()
                 + groupRejections.values().stream().mapToInt(List::size).sum()));
         return counts;

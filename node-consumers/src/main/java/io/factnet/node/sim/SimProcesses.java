@@ -4,6 +4,7 @@ import io.factnet.node.exec.Command;
 import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.net.MacAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +15,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * dnsmasq and kill, simulated: dnsmasq checks its options, needs its interface to exist, reads its
+ * dnsmasq, kill and dhcp_release, simulated: dnsmasq checks its options, needs its interface to exist, reads its
  * hosts file (every line must be mac,hostname,ip), "daemonizes" by writing its pid file, and
- * re-reads the hosts file on SIGHUP; kill delivers HUP, TERM, KILL and 0.
+ * re-reads the hosts file on SIGHUP; kill delivers HUP, TERM, KILL and 0. A simulated DHCP client
+ * ({@link #request}) gets a static lease, which dnsmasq writes to its lease file; {@code dhcp_release
+ * <interface> <address> <mac>} drops it as a real DHCPRELEASE would.
  */
 public final class SimProcesses extends SimTool {
     private static final Set<String> DNSMASQ_OPTIONS = Set.of("--conf-file", "--no-hosts", "--no-resolv", "--port",
@@ -34,6 +37,8 @@ public final class SimProcesses extends SimTool {
         public final List<String> argv;
         public final List<String> hosts = new ArrayList<>();
         public int hostsReads;
+        /** dnsmasq's leases: address to MAC. */
+        public final Map<String, String> leases = new java.util.TreeMap<>();
 
         Process(List<String> argv) {
             this.argv = List.copyOf(argv);
@@ -60,7 +65,11 @@ public final class SimProcesses extends SimTool {
     @Override
     CommandResult run(Command command) {
         try {
-            return command.program().equals("kill") ? kill(command) : dnsmasq(command);
+            return switch (command.program()) {
+                case "kill" -> kill(command);
+                case "dhcp_release" -> dhcpRelease(command);
+                default -> dnsmasq(command);
+            };
         } catch (SimError e) {
             return fail(command, e.code, command.program() + ": " + e.getMessage());
         }
@@ -89,6 +98,7 @@ public final class SimProcesses extends SimTool {
         }
         Process process = new Process(command.argv());
         readHosts(process);
+        readLeases(process, options.get("--dhcp-leasefile"));
         long pid = nextPid++;
         processes.put(pid, process);
         StateFiles.write(Path.of(options.get("--pid-file")), pid + "\n", StateFiles.READABLE);
@@ -145,5 +155,90 @@ public final class SimProcesses extends SimTool {
             default -> throw new SimError("unknown signal " + signal);
         }
         return ok(command, "");
+    }
+
+    /**
+     * A DHCP client with this MAC asks on this interface: the dnsmasq bound to it gives the address its hosts file
+     * names for the MAC (static leases only), unless another MAC holds a lease on that address, and writes the
+     * lease to its lease file. Empty when no dnsmasq serves the interface or it gives nothing.
+     */
+    public Optional<String> request(String interfaceName, String mac) {
+        MacAddress wanted = MacAddress.parse(mac);
+        for (Process process : processes.values()) {
+            if (!process.argv.contains("--interface=" + interfaceName)) {
+                continue;
+            }
+            for (String line : process.hosts) {
+                String[] fields = line.split(",", -1);
+                if (MacAddress.parse(fields[0]).equals(wanted)) {
+                    String holder = process.leases.get(fields[2]);
+                    if (holder != null && !holder.equals(wanted.toString())) {
+                        return Optional.empty();
+                    }
+                    process.leases.put(fields[2], wanted.toString());
+                    writeLeases(process);
+                    return Optional.of(fields[2]);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code dhcp_release <interface> <addr> <mac> [<client_id>]}, as dnsmasq-utils' tool behaves: a usage error
+     * (exit 1) for another count of arguments, an error for an unknown interface or a bad address; nothing sent
+     * (exit 0) when the interface has no address in the client's subnet (the server it would send to); else the
+     * dnsmasq bound to the interface drops the lease if this MAC holds it.
+     */
+    private CommandResult dhcpRelease(Command command) {
+        List<String> args = args(command);
+        if (args.size() < 3 || args.size() > 4) {
+            return fail(command, 1, "usage: dhcp_release <interface> <addr> <mac> [<client_id>]");
+        }
+        SimIp.Link link = ip.links().get(args.get(0));
+        if (link == null) {
+            throw new SimError("cannot setup interface: No such device");
+        }
+        Ipv4Address address;
+        MacAddress mac;
+        try {
+            address = Ipv4Address.parse(args.get(1));
+            mac = MacAddress.parse(args.get(2));
+        } catch (IllegalArgumentException e) {
+            throw new SimError(e.getMessage());
+        }
+        boolean server = link.addresses.stream().anyMatch(a -> Ipv4Cidr.parseInterface(a).contains(address));
+        if (!server) {
+            return ok(command, "");
+        }
+        for (Process process : processes.values()) {
+            if (process.argv.contains("--interface=" + link.name)
+                    && process.leases.remove(address.toString(), mac.toString())) {
+                writeLeases(process);
+            }
+        }
+        return ok(command, "");
+    }
+
+    /** A starting dnsmasq takes the leases of its lease file over (a restart keeps them; only a release or expiry drops one). */
+    private static void readLeases(Process process, String file) {
+        if (file == null || !java.nio.file.Files.isRegularFile(Path.of(file))) {
+            return;
+        }
+        for (String line : readFile(file).split("\n")) {
+            String[] fields = line.split(" ");
+            if (fields.length >= 3) {
+                process.leases.put(Ipv4Address.parse(fields[2]).toString(), MacAddress.parse(fields[1]).toString());
+            }
+        }
+    }
+
+    /** dnsmasq's lease file: {@code expiry mac address hostname client-id} per lease. */
+    private static void writeLeases(Process process) {
+        process.argv.stream().filter(a -> a.startsWith("--dhcp-leasefile=")).findFirst().ifPresent(option -> {
+            StringBuilder out = new StringBuilder();
+            process.leases.forEach((address, mac) -> out.append("0 ").append(mac).append(' ').append(address).append(" * *\n"));
+            StateFiles.write(Path.of(option.substring("--dhcp-leasefile=".length())), out.toString(), StateFiles.READABLE);
+        });
     }
 }

@@ -105,7 +105,7 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
                 case "iptables", "iptables-restore", "iptables-save" -> iptables.run(command);
                 case "ip" -> ip.run(command);
                 case "wg", "wireguard-go" -> wireguard.run(command);
-                case "dnsmasq", "kill" -> processes.run(command);
+                case "dnsmasq", "kill", "dhcp_release" -> processes.run(command);
                 case "conntrack" -> conntrack.run(command);
                 case "sysctl" -> sysctl(command);
                 default -> new CommandResult(command, 127, "", command.program() + ": command not found\n");

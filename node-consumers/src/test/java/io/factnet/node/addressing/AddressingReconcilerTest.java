@@ -178,6 +178,104 @@ class AddressingReconcilerTest {
     }
 
     @Test
+    void aHostThatLeavesItsHostsFileHasItsLeaseReleasedAtOnce() throws Exception {
+        sim.ip().links().get("br100").addresses.add("10.0.0.1/20"); // the gateway, on the bridge: dhcp_release's server
+        reconciler.sync(sample(), true);
+        long p1 = pidOf("br100");
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:05")).contains("10.0.1.5");
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:06")).contains("10.0.1.6");
+        Path leases = folder.resolve("addressing/br100/leases");
+        assertThat(Files.readString(leases)).contains("fa:16:3e:00:00:06 10.0.1.6");
+        sim.clearCommands();
+
+        // vm2's fixed IP is released: its host entry goes (a change, applied incrementally)
+        Map<String, AddressingEntry> released = new java.util.HashMap<>();
+        released.put("host/p1/vm2", null);
+        SyncReport report = reconciler.apply(released, () -> {
+            throw new AssertionError("a host change must not ask for the whole state");
+        });
+        assertThat(report.changed()).isTrue();
+        assertThat(report.failed()).isEmpty();
+        assertThat(sim.commands()).extracting(io.factnet.node.exec.Command::argv).as("the hosts reloaded, then the lease freed")
+                .containsExactly(List.of("kill", "-HUP", Long.toString(p1)),
+                        List.of("dhcp_release", "br100", "10.0.1.6", "fa:16:3e:00:00:06"));
+        assertThat(Files.readString(leases)).doesNotContain("10.0.1.6").contains("fa:16:3e:00:00:05 10.0.1.5");
+        assertThat(folder.resolve("addressing/br100/releases-pending")).doesNotExist();
+
+        // the address's next holder (after the hold-down) gets it at once, not after the old lease's expiry
+        SyncReport given = reconciler.apply(Map.of("host/p1/vm3", dhcpHost("p1", "fa:16:3e:00:00:07", "vm3", "10.0.1.6")),
+                () -> {
+                    throw new AssertionError("a host change must not ask for the whole state");
+                });
+        assertThat(given.failed()).isEmpty();
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:07")).contains("10.0.1.6");
+
+        // a host whose MAC changes loses the old MAC's lease; a host that stays keeps its own
+        sim.clearCommands();
+        reconciler.apply(Map.of("host/p1/vm1", dhcpHost("p1", "fa:16:3e:00:00:15", "VM One", "10.0.1.5")), () -> {
+            throw new AssertionError("a host change must not ask for the whole state");
+        });
+        assertThat(sim.commands()).filteredOn(c -> c.program().equals("dhcp_release")).extracting(c -> c.argv())
+                .containsExactly(List.of("dhcp_release", "br100", "10.0.1.5", "fa:16:3e:00:00:05"));
+        assertThat(sim.processes().processes().get(p1).leases).isEqualTo(Map.of("10.0.1.6", "fa:16:3e:00:00:07"));
+        sim.clearCommands();
+        SortedMap<String, AddressingEntry> now = sample();
+        now.remove("host/p1/vm2");
+        now.put("host/p1/vm3", dhcpHost("p1", "fa:16:3e:00:00:07", "vm3", "10.0.1.6"));
+        now.put("host/p1/vm1", dhcpHost("p1", "fa:16:3e:00:00:15", "VM One", "10.0.1.5"));
+        assertThat(reconciler.sync(now, true).changed()).as("nothing left to release").isFalse();
+        assertThat(sim.commands()).noneMatch(c -> c.program().equals("dhcp_release"));
+    }
+
+    @Test
+    void aReleaseThatFailedIsKeptAndSentAgainAlsoByTheNextAgent() throws Exception {
+        sim.ip().links().get("br100").addresses.add("10.0.0.1/20");
+        reconciler.sync(sample(), true);
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:06")).contains("10.0.1.6");
+        Path failFile = folder.resolve("fail");
+        AddressingReconciler failing = new AddressingReconciler(sim.host(new FailureSwitch(sim, failFile)),
+                folder.resolve("addressing"), "a1", false);
+        failing.sync(sample(), true);
+        SortedMap<String, AddressingEntry> fewer = sample();
+        fewer.remove("host/p1/vm2");
+        fewer.put("host/p1/vm3", dhcpHost("p1", "fa:16:3e:00:00:07", "vm3", "10.0.1.6"));
+
+        Files.createFile(failFile);
+        assertThat(failing.sync(fewer, false).failed()).as("br100's entries, retried").isNotEmpty()
+                .allSatisfy(f -> assertThat(f.reason()).contains("failing on purpose"));
+        assertThat(Files.readString(folder.resolve("addressing/br100/releases-pending"))).isEqualTo("fa:16:3e:00:00:06,10.0.1.6\n");
+        Files.delete(failFile);
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:07")).as("the old lease still holds the address").isEmpty();
+
+        // the agent that failed is gone; the next one finds the release pending in the network's folder
+        AddressingReconciler restarted = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
+        SyncReport report = restarted.sync(fewer, true);
+        assertThat(report.failed()).isEmpty();
+        assertThat(report.changed()).isTrue();
+        assertThat(folder.resolve("addressing/br100/releases-pending")).doesNotExist();
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:07")).contains("10.0.1.6");
+    }
+
+    @Test
+    void theSimulatedDhcpReleaseParsesWhatItIsGivenAsTheRealOne() {
+        sim.ip().links().get("br100").addresses.add("10.0.0.1/20");
+        reconciler.sync(sample(), true);
+        assertThat(sim.processes().request("br100", "fa:16:3e:00:00:05")).contains("10.0.1.5");
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "--version")).exitCode()).as("usage").isEqualTo(1);
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br9", "10.0.1.5", "fa:16:3e:00:00:05")).stderr())
+                .contains("No such device");
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br100", "10.0.1.05", "fa:16:3e:00:00:05")).ok()).isFalse();
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br100", "10.0.1.5", "fa:16:3e:00:00")).ok()).isFalse();
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br100", "10.0.1.5", "fa:16:3e:00:00:06")).ok())
+                .as("another MAC's release is sent, and ignored").isTrue();
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br101", "10.0.1.5", "fa:16:3e:00:00:05")).ok())
+                .as("no address of br101 in the client's subnet: nothing is sent").isTrue();
+        assertThat(sim.processes().processes().get(pidOf("br100")).leases).containsEntry("10.0.1.5", "fa:16:3e:00:00:05");
+        assertThat(sim.run(io.factnet.node.exec.Command.of("dhcp_release", "br100", "10.0.1.5", "fa:16:3e:00:00:05")).ok()).isTrue();
+        assertThat(sim.processes().processes().get(pidOf("br100")).leases).isEmpty();
+    }
+
+    @Test
     void rejectsHostsThatDoNotBelongAndSanitizesNames() {
         SortedMap<String, AddressingEntry> desired = sample();
         desired.put("host/p1/outside", dhcpHost("p1", "fa:16:3e:00:00:08", "x", "10.0.17.8"));

@@ -99,7 +99,8 @@ class LinuxRoutingTest {
         fewer.remove("group/p1/db");
         assertThat(reconciler.sync(fewer, true).changed()).isTrue();
         String after = lab.run(router, "iptables-save", "-t", "filter").stdout();
-        assertThat(after.lines().filter(l -> l.startsWith(":factnet-g-"))).hasSize(1);
+        assertThat(after.lines().filter(l -> l.startsWith(":factnet-g-"))).hasSize(2);
+        assertThat(after.lines().filter(l -> l.startsWith(":factnet-e-"))).as("web's and sealed's egress chains").hasSize(2);
         assertThat(after.lines().filter(l -> l.equals("-A FORWARD -j factnet-FORWARD"))).hasSize(1);
         assertForeignRulesSurvived();
         assertThat(lab.tryRun(router, "nft", "list", "table", "ip", "factnet").ok()).isFalse();

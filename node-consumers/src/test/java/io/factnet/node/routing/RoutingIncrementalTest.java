@@ -2,7 +2,10 @@ package io.factnet.node.routing;
 
 import static io.factnet.node.Entries.floating;
 import static io.factnet.node.Entries.forward;
+import static io.factnet.node.Entries.egressAny;
+import static io.factnet.node.Entries.egressTcp;
 import static io.factnet.node.Entries.group;
+import static io.factnet.node.Entries.withEgress;
 import static io.factnet.node.Entries.icmp;
 import static io.factnet.node.Entries.snat;
 import static io.factnet.node.Entries.tcp;
@@ -63,6 +66,15 @@ class RoutingIncrementalTest {
                     resource = pick("group/p1/db", "group/p2/web", "group/p1/web");
                     entry = random.nextInt(3) == 0 ? null : group(resource.split("/")[1], resource.split("/")[2],
                             pick("10.0.2.0/24", "10.0.17.0/24", "10.0.1.0/24"), icmp(8, null, "0.0.0.0/0"));
+                    // egress: none (sends anywhere), none allowed, some, or a bad one (left out, the rest stays)
+                    int egress = entry == null ? 0 : random.nextInt(4);
+                    if (egress == 1) {
+                        entry = withEgress(entry);
+                    } else if (egress == 2) {
+                        entry = withEgress(entry, egressTcp(80, 80, pick("192.0.2.10/32", "0.0.0.0/0")), egressAny("10.0.2.0/24"));
+                    } else if (egress == 3) {
+                        entry = withEgress(entry, egressTcp(443, 443, "198.51.100.0/24"), egressTcp(90, 80, "0.0.0.0/0"));
+                    }
                 } else if (kind < 20) {
                     resource = "vpn/" + random.nextInt(6);
                     entry = random.nextInt(4) == 0 ? null

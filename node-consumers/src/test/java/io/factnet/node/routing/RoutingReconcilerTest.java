@@ -1,6 +1,11 @@
 package io.factnet.node.routing;
 
 import static io.factnet.node.Entries.any;
+import static io.factnet.node.Entries.egressAny;
+import static io.factnet.node.Entries.egressIcmp;
+import static io.factnet.node.Entries.egressTcp;
+import static io.factnet.node.Entries.egressUdp;
+import static io.factnet.node.Entries.withEgress;
 import static io.factnet.node.Entries.floating;
 import static io.factnet.node.Entries.forward;
 import static io.factnet.node.Entries.group;
@@ -60,9 +65,11 @@ public class RoutingReconcilerTest {
         desired.put("floating/198.51.100.10", floating("p1", "198.51.100.10", "10.0.1.5"));
         desired.put("floating/198.51.100.11", floating("p2", "198.51.100.11", "10.0.17.9"));
         desired.put("vpn/p1", forward("p1", 51001, "10.0.0.1", 51820));
-        desired.put("group/p1/web", group("p1", "web", "10.0.1.0/24", tcp(22, 22, "0.0.0.0/0"),
-                tcp(8000, 8080, "10.0.2.0/24"), icmp(8, null, "0.0.0.0/0"), udp(53, "10.0.0.0/20")));
+        desired.put("group/p1/web", withEgress(group("p1", "web", "10.0.1.0/24", tcp(22, 22, "0.0.0.0/0"),
+                tcp(8000, 8080, "10.0.2.0/24"), icmp(8, null, "0.0.0.0/0"), udp(53, "10.0.0.0/20")),
+                egressTcp(80, 80, "192.0.2.10/32"), egressUdp(53, "0.0.0.0/0"), egressAny("10.0.2.0/24"), egressIcmp(8, "0.0.0.0/0")));
         desired.put("group/p1/db", group("p1", "db", "10.0.2.0/24", any("10.0.1.0/24"), icmp(3, 4, "0.0.0.0/0")));
+        desired.put("group/p2/sealed", withEgress(group("p2", "sealed", "10.0.17.0/24", tcp(443, 443, "0.0.0.0/0"))));
         return desired;
     }
 
@@ -89,7 +96,7 @@ public class RoutingReconcilerTest {
 
         assertThat(report.changed()).isTrue();
         assertThat(report.rejected()).isEmpty();
-        assertThat(report.counts()).containsEntry("floatingIps", 2L).containsEntry("groups", 2L).containsEntry("rules", 6L);
+        assertThat(report.counts()).containsEntry("floatingIps", 2L).containsEntry("groups", 3L).containsEntry("rules", 11L);
         assertThat(sim.nft().table("ip", "factnet").sets.get("floating_dnat").elements)
                 .containsExactly("198.51.100.10 : 10.0.1.5", "198.51.100.11 : 10.0.17.9");
         assertThat(sim.nft().table("ip", "factnet").chains).containsKeys("prerouting", "postrouting", "forward");
@@ -217,18 +224,24 @@ public class RoutingReconcilerTest {
         RoutingReconciler reconciler = reconciler(CONFIG.withFirewall(RoutingConfig.Firewall.IPTABLES));
         reconciler.sync(sample(), true);
         Map<String, List<String>> filter = sim.iptables().table("filter");
-        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(2);
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(3);
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-e-"))).as("web's and sealed's egress").hasSize(2);
+        assertThat(filter.get("factnet-e-" + RoutingModelBuilder.chainId("p2", "sealed"))).containsExactly("-j DROP");
         assertThat(filter.get("FORWARD")).containsExactly("-j factnet-FORWARD");
         assertThat(sim.iptables().table("nat").get("POSTROUTING")).containsExactly("-j factnet-POSTROUTING", "-j operator-chain");
         assertThat(sim.nft().table("ip", "factnet")).isNull();
 
         SortedMap<String, RoutingEntry> desired = new TreeMap<>(sample());
         desired.remove("group/p1/db");
+        desired.put("group/p2/sealed", group("p2", "sealed", "10.0.17.0/24", tcp(443, 443, "0.0.0.0/0")));
         sim.clearCommands();
         assertThat(reconciler.sync(desired, true).changed()).isTrue();
         assertThat(filter = sim.iptables().table("filter")).doesNotContainKey(
                 "factnet-g-" + RoutingModelBuilder.chainId("p1", "db"));
-        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(1);
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-g-"))).hasSize(2);
+        assertThat(filter.keySet().stream().filter(c -> c.startsWith("factnet-e-"))).as("sealed's egress rules gone: its chain too")
+                .containsExactly("factnet-e-" + RoutingModelBuilder.chainId("p1", "web"));
+        assertThat(filter.get("factnet-FORWARD")).doesNotContain("-s 10.0.17.0/24 -j factnet-e-" + RoutingModelBuilder.chainId("p2", "sealed"));
         assertThat(filter.get("FORWARD")).containsExactly("-j factnet-FORWARD");
         assertThat(sim.iptables().table("nat")).containsKey("operator-chain");
         assertThat(sim.commands().stream().filter(c -> c.program().equals("iptables-restore"))).hasSize(1);
@@ -264,6 +277,31 @@ public class RoutingReconcilerTest {
         RoutingModel.GroupChain badrule = built.model().groups().stream()
                 .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();
         assertThat(badrule.rules()).hasSize(1);
+    }
+
+    @Test
+    void aBadEgressRuleIsLeftOutAndTheGroupsEgressStillEndsInDrop() {
+        SortedMap<String, RoutingEntry> desired = sample();
+        RoutingEntry hostile = withEgress(group("p1", "badegress", "10.0.3.0/24", tcp(22, 22, "0.0.0.0/0")),
+                egressTcp(443, 443, "10.0.0.0/8 accept"), egressTcp(90, 80, "0.0.0.0/0"), egressTcp(443, 443, "198.51.100.0/24"));
+        desired.put("group/p1/badegress", hostile);
+
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, CONFIG);
+
+        assertThat(built.rejected()).extracting(SyncReport.Rejection::resource)
+                .containsExactly("group/p1/badegress#egress0", "group/p1/badegress#egress1");
+        RoutingModel.GroupChain group = built.model().groups().stream()
+                .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();
+        assertThat(group.rules()).hasSize(1);
+        assertThat(group.egress()).hasValueSatisfying(rules -> assertThat(rules).singleElement()
+                .satisfies(rule -> assertThat(rule.remote().toString()).isEqualTo("198.51.100.0/24")));
+        String script = NftRenderer.render(built.model(), CONFIG);
+        String chain = script.substring(script.indexOf("chain egress_" + group.id()));
+        assertThat(chain.substring(0, chain.indexOf('}'))).contains("ip daddr 198.51.100.0/24 tcp dport 443 return", "drop")
+                .doesNotContain("10.0.0.0/8");
+        assertThat(reconciler(CONFIG).sync(desired, true).rejected()).hasSize(2);
+        assertThat(sim.nft().table("ip", "factnet").chains.get("egress_" + group.id()).rules)
+                .containsExactly("ip daddr 198.51.100.0/24 tcp dport 443 return", "drop");
     }
 
     private long nftScripts() {

@@ -191,7 +191,7 @@ class NodeAgentKafkaTest {
                 assertThat(Files.readString(state.resolve("routing/commands.txt"))).contains("nft -f " + state.resolve("routing/factnet.nft"));
                 assertThat(Files.readString(state.resolve("addressing/br100/hosts"))).isEqualTo("fa:16:3e:00:00:05,vm1,10.0.1.5\n");
                 // the bridge first (the bridging agent may make it a moment later: then a retry), then dnsmasq
-                assertThat(Files.readString(state.resolve("addressing/commands.txt"))).startsWith("dnsmasq --version\nip link show dev br100")
+                assertThat(Files.readString(state.resolve("addressing/commands.txt"))).startsWith("dnsmasq --version\ndhcp_release --version    # exit 1\nip link show dev br100")
                         .contains("\ndnsmasq --conf-file=/dev/null");
                 assertThat(Files.readString(state.resolve("bridging/links.batch"))).contains("link add link eth1 name vlan100 type vlan id 100");
                 assertThat(Files.readString(state.resolve("tunneling/xvpn100.conf"))).contains("PublicKey = " + peer)

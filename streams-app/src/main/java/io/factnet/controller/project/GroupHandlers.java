@@ -7,6 +7,7 @@ import io.factnet.model.AddRule;
 import io.factnet.model.Allocation;
 import io.factnet.model.CreateSecurityGroup;
 import io.factnet.model.DeleteSecurityGroup;
+import io.factnet.model.Direction;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.Hold;
 import io.factnet.model.Protocol;
@@ -19,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Security groups and their ingress rules. */
+/** Security groups and their ingress and egress rules. */
 final class GroupHandlers {
     private GroupHandlers() {
     }
@@ -56,7 +57,7 @@ final class GroupHandlers {
             }
             for (GroupRecord other : Groups.all(ctx)) {
                 if (!other.getName().equals(name) && Groups.referencesGroup(other, name)) {
-                    throw new Rejected(Reason.IN_USE, "security group " + other.getName() + " has rules from " + name);
+                    throw new Rejected(Reason.IN_USE, "security group " + other.getName() + " has rules from or to " + name);
                 }
             }
             if (group.getSubnet() != null) {
@@ -85,6 +86,9 @@ final class GroupHandlers {
             if (rule.getSourceGroup() != null && ctx.group(rule.getSourceGroup()) == null) {
                 throw Rejected.notFound("project " + ctx.project + " has no security group " + rule.getSourceGroup());
             }
+            if (rule.getDestinationGroup() != null && ctx.group(rule.getDestinationGroup()) == null) {
+                throw Rejected.notFound("project " + ctx.project + " has no security group " + rule.getDestinationGroup());
+            }
             if (group.getRules().stream().anyMatch(r -> sameRule(r, rule))) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "security group " + name + " has this rule");
             }
@@ -103,10 +107,14 @@ final class GroupHandlers {
                     Allocation.newBuilder().setGroup(name).setRuleId(rule.getRuleId()).build());
         }
 
-        /** tcp/udp: a port range; icmp: optional type and code (-1 = any); any: nothing else. One source: a CIDR or a group. */
+        /**
+         * tcp/udp: a port range; icmp: optional type and code (-1 = any); any: nothing else. An ingress rule has one
+         * source (a CIDR or a group) and no destination, an egress rule one destination and no source.
+         */
         static Rule validRule(AddRule command) {
             Protocol protocol = command.getProtocol();
-            Rule.Builder rule = Rule.newBuilder().setRuleId("").setProtocol(protocol);
+            Check.that(command.getDirection() != null, "direction must be ingress or egress");
+            Rule.Builder rule = Rule.newBuilder().setRuleId("").setProtocol(protocol).setDirection(command.getDirection());
             if (protocol == Protocol.TCP || protocol == Protocol.UDP) {
                 int from = Check.range("fromPort", command.getFromPort(), 1, 65535);
                 int to = Check.range("toPort", command.getToPort(), 1, 65535);
@@ -128,6 +136,20 @@ final class GroupHandlers {
                         && command.getIcmpType() == null && command.getIcmpCode() == null,
                         "a rule for any protocol takes no ports and no icmp type");
             }
+            if (command.getDirection() == Direction.EGRESS) {
+                Check.that(command.getSourceCidr() == null && command.getSourceGroup() == null,
+                        "an egress rule has a destination (destinationCidr or destinationGroup), not a source");
+                Check.that((command.getDestinationCidr() == null) != (command.getDestinationGroup() == null),
+                        "give exactly one of destinationCidr and destinationGroup");
+                if (command.getDestinationCidr() != null) {
+                    rule.setDestinationCidr(Check.cidr("destinationCidr", command.getDestinationCidr()).toString());
+                } else {
+                    rule.setDestinationGroup(Check.name("destinationGroup", command.getDestinationGroup()));
+                }
+                return rule.build();
+            }
+            Check.that(command.getDestinationCidr() == null && command.getDestinationGroup() == null,
+                    "an ingress rule has a source (sourceCidr or sourceGroup), not a destination");
             Check.that((command.getSourceCidr() == null) != (command.getSourceGroup() == null),
                     "give exactly one of sourceCidr and sourceGroup");
             if (command.getSourceCidr() != null) {
@@ -142,7 +164,9 @@ final class GroupHandlers {
             return a.getProtocol() == b.getProtocol() && Objects.equals(a.getFromPort(), b.getFromPort())
                     && Objects.equals(a.getToPort(), b.getToPort()) && Objects.equals(a.getIcmpType(), b.getIcmpType())
                     && Objects.equals(a.getIcmpCode(), b.getIcmpCode()) && Objects.equals(a.getSourceCidr(), b.getSourceCidr())
-                    && Objects.equals(a.getSourceGroup(), b.getSourceGroup());
+                    && Objects.equals(a.getSourceGroup(), b.getSourceGroup()) && a.getDirection() == b.getDirection()
+                    && Objects.equals(a.getDestinationCidr(), b.getDestinationCidr())
+                    && Objects.equals(a.getDestinationGroup(), b.getDestinationGroup());
         }
     }
 

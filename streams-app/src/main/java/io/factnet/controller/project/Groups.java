@@ -3,6 +3,8 @@ package io.factnet.controller.project;
 import io.factnet.controller.alloc.Cidr;
 import io.factnet.controller.alloc.HoldDownPool;
 import io.factnet.controller.alloc.Ipv4;
+import io.factnet.model.Direction;
+import io.factnet.model.EgressFilterRule;
 import io.factnet.model.FilterRule;
 import io.factnet.model.GroupFilter;
 import io.factnet.model.GroupRecord;
@@ -21,7 +23,8 @@ import java.util.List;
  * Security groups and their subnets. A group gets a group-sized subnet of the project's block on first
  * use (its first fixed IP), so a rule "from group X" is one CIDR on the routing node, not one rule per
  * instance. Each group with a subnet has one GroupFilter on the routing node: its subnet as destination,
- * its rules with source groups resolved to their subnets (a source group without a subnet yet matches nothing).
+ * its rules with source (ingress) and destination (egress) groups resolved to their subnets (a group without a subnet
+ * yet matches nothing).
  */
 final class Groups {
     private Groups() {
@@ -90,7 +93,7 @@ final class Groups {
         }
     }
 
-    /** Republishes the filters whose rules name this group as source: its subnet changed. */
+    /** Republishes the filters whose rules name this group as source or destination: its subnet changed. */
     static void refreshReferencing(ProjectContext ctx, String source) {
         for (GroupRecord other : all(ctx)) {
             if (!other.getName().equals(source) && referencesGroup(other, source)) {
@@ -99,24 +102,45 @@ final class Groups {
         }
     }
 
-    static boolean referencesGroup(GroupRecord group, String source) {
-        return group.getRules().stream().anyMatch(r -> source.equals(r.getSourceGroup()));
+    /** Does a rule of {@code group} name {@code other} as its source or destination? */
+    static boolean referencesGroup(GroupRecord group, String other) {
+        return group.getRules().stream().anyMatch(r -> other.equals(r.getSourceGroup()) || other.equals(r.getDestinationGroup()));
     }
 
+    /**
+     * The group's filter: ingress rules with their source resolved, egress rules with their destination resolved (a
+     * group without a subnet yet matches nothing: its rule is left out). Egress is null when the group has no egress
+     * rule (it may send anywhere), and a list, empty perhaps, as soon as it has one (ADR 0030).
+     */
     static GroupFilter filter(ProjectContext ctx, GroupRecord group) {
         List<FilterRule> rules = new ArrayList<>();
+        List<EgressFilterRule> egress = null;
         for (Rule rule : group.getRules()) {
-            String source = rule.getSourceCidr();
-            if (rule.getSourceGroup() != null) {
-                GroupRecord from = rule.getSourceGroup().equals(group.getName()) ? group : ctx.group(rule.getSourceGroup());
-                source = from == null ? null : from.getSubnet();
+            if (rule.getDirection() == Direction.EGRESS) {
+                egress = egress == null ? new ArrayList<>() : egress;
+                String destination = rule.getDestinationGroup() != null
+                        ? subnetOf(ctx, group, rule.getDestinationGroup()) : rule.getDestinationCidr();
+                if (destination != null) {
+                    egress.add(EgressFilterRule.newBuilder().setProtocol(rule.getProtocol()).setFromPort(rule.getFromPort())
+                            .setToPort(rule.getToPort()).setIcmpType(rule.getIcmpType()).setIcmpCode(rule.getIcmpCode())
+                            .setDestinationCidr(destination).build());
+                }
+                continue;
             }
+            String source = rule.getSourceGroup() != null ? subnetOf(ctx, group, rule.getSourceGroup()) : rule.getSourceCidr();
             if (source != null) {
                 rules.add(FilterRule.newBuilder().setProtocol(rule.getProtocol()).setFromPort(rule.getFromPort())
                         .setToPort(rule.getToPort()).setIcmpType(rule.getIcmpType()).setIcmpCode(rule.getIcmpCode())
                         .setSourceCidr(source).build());
             }
         }
-        return GroupFilter.newBuilder().setGroup(group.getName()).setSubnet(group.getSubnet()).setRules(rules).build();
+        return GroupFilter.newBuilder().setGroup(group.getName()).setSubnet(group.getSubnet()).setRules(rules)
+                .setEgress(egress).build();
+    }
+
+    /** The subnet of a group a rule names (the group itself included), null while it has none. */
+    private static String subnetOf(ProjectContext ctx, GroupRecord group, String name) {
+        GroupRecord named = name.equals(group.getName()) ? group : ctx.group(name);
+        return named == null ? null : named.getSubnet();
     }
 }

@@ -118,7 +118,8 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
         for (ReferenceModel.RuleState r : g.rules) {
             rules.add(Rule.newBuilder().setRuleId(r.id()).setProtocol(r.protocol()).setFromPort(r.from()).setToPort(r.to())
                     .setIcmpType(r.icmpType()).setIcmpCode(r.icmpCode()).setSourceCidr(r.sourceCidr())
-                    .setSourceGroup(r.sourceGroup()).build());
+                    .setSourceGroup(r.sourceGroup()).setDirection(r.direction()).setDestinationCidr(r.destinationCidr())
+                    .setDestinationGroup(r.destinationGroup()).build());
         }
         return SecurityGroup.newBuilder().setProject(project).setName(name).setDescription(g.description).setRules(rules).build();
     }

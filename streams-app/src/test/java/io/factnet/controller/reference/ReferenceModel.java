@@ -1,6 +1,7 @@
 package io.factnet.controller.reference;
 
 import io.factnet.model.AddRule;
+import io.factnet.model.Direction;
 import io.factnet.model.AddVpnPeer;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
@@ -247,11 +248,24 @@ public final class ReferenceModel {
     }
 
     record RuleState(String id, Protocol protocol, Integer from, Integer to, Integer icmpType, Integer icmpCode,
-                     String sourceCidr, String sourceGroup) {
+                     String sourceCidr, String sourceGroup, Direction direction, String destinationCidr,
+                     String destinationGroup) {
         boolean sameAs(RuleState o) {
             return protocol == o.protocol && Objects.equals(from, o.from) && Objects.equals(to, o.to)
                     && Objects.equals(icmpType, o.icmpType) && Objects.equals(icmpCode, o.icmpCode)
-                    && Objects.equals(sourceCidr, o.sourceCidr) && Objects.equals(sourceGroup, o.sourceGroup);
+                    && Objects.equals(sourceCidr, o.sourceCidr) && Objects.equals(sourceGroup, o.sourceGroup)
+                    && direction == o.direction && Objects.equals(destinationCidr, o.destinationCidr)
+                    && Objects.equals(destinationGroup, o.destinationGroup);
+        }
+
+        RuleState withId(String ruleId) {
+            return new RuleState(ruleId, protocol, from, to, icmpType, icmpCode, sourceCidr, sourceGroup, direction,
+                    destinationCidr, destinationGroup);
+        }
+
+        /** Names this group as source or destination. */
+        boolean names(String group) {
+            return group.equals(sourceGroup) || group.equals(destinationGroup);
         }
     }
 
@@ -1067,7 +1081,7 @@ public final class ReferenceModel {
             throw refused(Reason.IN_USE);
         }
         for (Map.Entry<String, GroupState> other : p.groups.entrySet()) {
-            if (!other.getKey().equals(name) && other.getValue().rules.stream().anyMatch(r -> name.equals(r.sourceGroup()))) {
+            if (!other.getKey().equals(name) && other.getValue().rules.stream().anyMatch(r -> r.names(name))) {
                 throw refused(Reason.IN_USE);
             }
         }
@@ -1106,13 +1120,20 @@ public final class ReferenceModel {
         } else {
             check(c.getFromPort() == null && c.getToPort() == null && c.getIcmpType() == null && c.getIcmpCode() == null);
         }
-        check((c.getSourceCidr() == null) != (c.getSourceGroup() == null));
-        if (c.getSourceCidr() != null) {
-            cidr(c.getSourceCidr());
+        // one remote end: the source of an ingress rule, the destination of an egress rule; the other end's fields empty
+        boolean egress = c.getDirection() == Direction.EGRESS;
+        String remoteCidr = egress ? c.getDestinationCidr() : c.getSourceCidr();
+        String remoteGroup = egress ? c.getDestinationGroup() : c.getSourceGroup();
+        check((egress ? c.getSourceCidr() : c.getDestinationCidr()) == null
+                && (egress ? c.getSourceGroup() : c.getDestinationGroup()) == null);
+        check((remoteCidr == null) != (remoteGroup == null));
+        if (remoteCidr != null) {
+            cidr(remoteCidr);
         } else {
-            name(c.getSourceGroup());
+            name(remoteGroup);
         }
-        return new RuleState(null, protocol, from, to, type, code, c.getSourceCidr(), c.getSourceGroup());
+        return egress ? new RuleState(null, protocol, from, to, type, code, null, null, Direction.EGRESS, remoteCidr, remoteGroup)
+                : new RuleState(null, protocol, from, to, type, code, remoteCidr, remoteGroup, Direction.INGRESS, null, null);
     }
 
     private void addRule(AddRule c, Effect e) {
@@ -1120,7 +1141,8 @@ public final class ReferenceModel {
         RuleState rule = rule(c);
         ProjectState p = e.project;
         GroupState g = p.group(name);
-        if (g == null || (rule.sourceGroup() != null && p.group(rule.sourceGroup()) == null)) {
+        if (g == null || (rule.sourceGroup() != null && p.group(rule.sourceGroup()) == null)
+                || (rule.destinationGroup() != null && p.group(rule.destinationGroup()) == null)) {
             throw refused(Reason.NOT_FOUND);
         }
         if (g.rules.stream().anyMatch(r -> r.sameAs(rule))) {
@@ -1130,8 +1152,7 @@ public final class ReferenceModel {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
         String id = "r" + g.nextRule++;
-        g.rules.add(new RuleState(id, rule.protocol(), rule.from(), rule.to(), rule.icmpType(), rule.icmpCode(),
-                rule.sourceCidr(), rule.sourceGroup()));
+        g.rules.add(rule.withId(id));
         g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);

@@ -1,6 +1,7 @@
 package io.factnet.controller.reference;
 
 import io.factnet.model.AddRule;
+import io.factnet.model.Direction;
 import io.factnet.model.AddVpnPeer;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
@@ -243,10 +244,27 @@ public final class RequestGenerator {
         } else if (chance(5)) {
             rule.setFromPort(1);
         }
-        if (chance(55)) {
-            rule.setSourceCidr(one(List.of("0.0.0.0/0", "192.0.2.0/24", "10.0.0.0/8", "10.0.0.1/8")));
+        // about a third egress rules (to a destination); now and then the wrong end given, or both
+        boolean egress = chance(35);
+        if (egress) {
+            rule.setDirection(Direction.EGRESS);
+        }
+        boolean byCidr = chance(55);
+        String cidr = one(List.of("0.0.0.0/0", "192.0.2.0/24", "10.0.0.0/8", "10.0.0.1/8"));
+        String group = one(List.of("default", "web", "db", "nope"));
+        if (egress == !chance(5)) {
+            if (byCidr) {
+                rule.setDestinationCidr(cidr);
+            } else {
+                rule.setDestinationGroup(group);
+            }
+        } else if (byCidr) {
+            rule.setSourceCidr(cidr);
         } else {
-            rule.setSourceGroup(one(List.of("default", "web", "db", "nope")));
+            rule.setSourceGroup(group);
+        }
+        if (chance(3)) {
+            rule.setSourceCidr("0.0.0.0/0").setDestinationCidr("192.0.2.0/24");
         }
         return rule.build();
     }
