@@ -34,16 +34,24 @@ class ModelBasedTest {
     void theTopologyAnswersLikeTheReferenceModelAndKeepsTheInvariants() {
         long seed = Long.getLong("factnet.model.seed", new Random().nextLong());
         int steps = Integer.getInteger("factnet.model.steps", 4000);
-        Map<Reason, Integer> reasons = run(seed, steps);
+        Run run = run(seed, steps);
+        Map<Reason, Integer> reasons = run.reasons();
         if (steps >= 2000) {
+            assertThat(run.acceptedCommands()).as("seed %d: commands the run got accepted", seed)
+                    .containsKeys("ReserveFixedAddress", "UnreserveFixedAddress", "AllocateFixedIp", "AddRule", "AssociateFloatingIp");
             assertThat(reasons.keySet()).as("seed %d: the run reached these outcomes", seed).contains(Reason.OK,
                     Reason.INVALID_ARGUMENT, Reason.NOT_FOUND, Reason.ALREADY_EXISTS, Reason.IN_USE, Reason.QUOTA_EXCEEDED,
                     Reason.POOL_EXHAUSTED, Reason.NOT_CONFIGURED, Reason.UNAUTHORIZED, Reason.CONFLICT);
         }
     }
 
-    static Map<Reason, Integer> run(long seed, int steps) {
+    /** What a run reached: results by reason, accepted results by command. */
+    record Run(Map<Reason, Integer> reasons, Map<String, Integer> acceptedCommands) {
+    }
+
+    static Run run(long seed, int steps) {
         Map<Reason, Integer> reasons = new EnumMap<>(Reason.class);
+        Map<String, Integer> accepted = new java.util.TreeMap<>();
         try (ControllerDriver driver = new ControllerDriver()) {
             ReferenceModel model = new ReferenceModel(Duration.ofMinutes(10));
             RequestGenerator generator = new RequestGenerator(seed, model, driver.clock);
@@ -63,6 +71,9 @@ class ModelBasedTest {
                     assertThat(actual).as(where + "message: %s", results.isEmpty() ? "-" : results.get(0).getMessage())
                             .containsExactly(expected);
                     reasons.merge(expected.reason(), 1, Integer::sum);
+                    if (expected.reason() == Reason.OK) {
+                        accepted.merge(((SpecificRecord) step.request().getCommand()).getSchema().getName(), 1, Integer::sum);
+                    }
                 }
                 assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();
                 if (i % 500 == 0 || i == setup.size() + steps - 1) {
@@ -70,8 +81,8 @@ class ModelBasedTest {
                 }
             }
         }
-        System.out.printf("model-based run, seed %d, %d steps: %s%n", seed, steps, reasons);
-        return reasons;
+        System.out.printf("model-based run, seed %d, %d steps: %s; accepted %s%n", seed, steps, reasons, accepted);
+        return new Run(reasons, accepted);
     }
 
     /** The latest value per key of every factnet.state.* topic, by topic name. */

@@ -62,6 +62,8 @@ final class CommandRoutes {
             Map.entry("AddRule", "POST /v1/projects/{project}/security-groups/{group}/rules"),
             Map.entry("RemoveRule", "DELETE /v1/projects/{project}/security-groups/{group}/rules/{ruleId}"),
             Map.entry("AllocateFixedIp", "POST /v1/projects/{project}/instances"),
+            Map.entry("ReserveFixedAddress", "POST /v1/projects/{project}/security-groups/{group}/reservations"),
+            Map.entry("UnreserveFixedAddress", "DELETE /v1/projects/{project}/security-groups/{group}/reservations/{address}"),
             Map.entry("ReleaseFixedIp", "DELETE /v1/projects/{project}/instances/{instance}"),
             Map.entry("AllocateFloatingIp", "POST /v1/projects/{project}/floating-ips"),
             Map.entry("ReleaseFloatingIp", "DELETE /v1/projects/{project}/floating-ips/{address}"),

@@ -137,7 +137,7 @@ public final class ShowCommand implements Callable<Integer> {
     }
 
     private static Listing groups(List<JsonNode> projects) {
-        Listing listing = new Listing(new ArrayList<>(), new Table("PROJECT", "GROUP", "SUBNET", "INSTANCES", "RULES"));
+        Listing listing = new Listing(new ArrayList<>(), new Table("PROJECT", "GROUP", "SUBNET", "INSTANCES", "RESERVED", "RULES"));
         for (JsonNode project : projects) {
             for (JsonNode group : project.path("groups")) {
                 ObjectNode item = JSON.createObjectNode().put("project", text(project, "project"));
@@ -145,8 +145,10 @@ public final class ShowCommand implements Callable<Integer> {
                 listing.items().add(item);
                 StringJoiner rules = new StringJoiner(", ");
                 group.path("rules").forEach(rule -> rules.add(rule(rule)));
+                StringJoiner reserved = new StringJoiner(", ");
+                group.path("reserved").forEach(reservation -> reserved.add(text(reservation, "address")));
                 listing.table().row(text(project, "project"), text(group, "name"), text(group, "subnet"), text(group, "instances"),
-                        rules.toString());
+                        reserved.toString(), rules.toString());
             }
         }
         return listing;

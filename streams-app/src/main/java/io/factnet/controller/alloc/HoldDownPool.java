@@ -40,6 +40,17 @@ public final class HoldDownPool {
         bitmap.take(index);
     }
 
+    public boolean isTaken(int index) {
+        return bitmap.isTaken(index);
+    }
+
+    /** Gives a taken index back at once, without a hold-down (it was reserved, never an instance's). */
+    public void free(int index) {
+        if (!bitmap.release(index)) {
+            throw new IllegalStateException("index " + index + " is not taken");
+        }
+    }
+
     /** Frees the holds that ended at or before {@code now}, then takes the next free index; -1 when none is free. */
     public int allocate(long now) {
         expire(now);

@@ -54,6 +54,8 @@ final class StateViews {
         for (Rule rule : record.getRules()) {
             rules.add(AvroJson.object(rule));
         }
+        ArrayNode reserved = group.putArray("reserved");
+        record.getReserved().forEach(reservation -> reserved.add(AvroJson.object(reservation)));
         return group;
     }
 

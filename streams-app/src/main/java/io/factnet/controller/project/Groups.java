@@ -42,7 +42,7 @@ final class Groups {
         ctx.stores.groups.put(ctx.key(group.getName()), group);
         ctx.state(Topics.STATE_GROUPS, ctx.key(group.getName()), SecurityGroup.newBuilder()
                 .setProject(ctx.project).setName(group.getName()).setDescription(group.getDescription())
-                .setRules(group.getRules()).build());
+                .setRules(group.getRules()).setReserved(group.getReserved()).build());
     }
 
     static List<GroupRecord> all(ProjectContext ctx) {
@@ -78,12 +78,16 @@ final class Groups {
     }
 
     /** Takes the subnet away (group deleted, or network deleted); its filter and address pool go too. */
-    static void dropSubnet(ProjectContext ctx, GroupRecord group) {
+    /** Takes the group's subnet away; its reservations go with it (they were addresses of it). True if it had some. */
+    static boolean dropSubnet(ProjectContext ctx, GroupRecord group) {
         ctx.state(Topics.STATE_GROUP_SUBNETS, ctx.key(group.getName()), null);
         ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.groupResource(ctx.project, group.getName()), null);
         ctx.stores.groupAddresses.delete(ctx.key(group.getName()));
         group.setSubnet(null);
         group.setSlot(-1);
+        boolean reserved = !group.getReserved().isEmpty();
+        group.setReserved(new java.util.ArrayList<>());
+        return reserved;
     }
 
     /** Publishes the group's filter on the routing node (only a group with a subnet has one). */

@@ -121,8 +121,11 @@ final class NetworkHandlers {
             }
             for (GroupRecord group : Groups.all(ctx)) {
                 if (group.getSubnet() != null) {
-                    Groups.dropSubnet(ctx, group);
-                    ctx.stores.groups.put(ctx.key(group.getName()), group);
+                    if (Groups.dropSubnet(ctx, group)) {
+                        Groups.save(ctx, group); // its fact listed the reservations
+                    } else {
+                        ctx.stores.groups.put(ctx.key(group.getName()), group);
+                    }
                 }
             }
             ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.snatResource(ctx.project), null);

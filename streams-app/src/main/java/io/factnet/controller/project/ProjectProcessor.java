@@ -110,7 +110,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             Map.entry(AddVpnPeer.class, new VpnHandlers.AddPeer()),
             Map.entry(RemoveVpnPeer.class, new VpnHandlers.RemovePeer()),
             Map.entry(LeaseGranted.class, new LeaseHandlers.Granted()),
-            Map.entry(LeaseReleased.class, new LeaseHandlers.Released()));
+            Map.entry(LeaseReleased.class, new LeaseHandlers.Released()),
+            Map.entry(io.factnet.model.ReserveFixedAddress.class, new ReservationHandlers.Reserve()),
+            Map.entry(io.factnet.model.UnreserveFixedAddress.class, new ReservationHandlers.Unreserve()));
 
     private final long holdDownMillis;
     private final long retentionMillis;

@@ -121,7 +121,11 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
                     .setSourceGroup(r.sourceGroup()).setDirection(r.direction()).setDestinationCidr(r.destinationCidr())
                     .setDestinationGroup(r.destinationGroup()).build());
         }
-        return SecurityGroup.newBuilder().setProject(project).setName(name).setDescription(g.description).setRules(rules).build();
+        List<io.factnet.model.Reservation> reserved = new ArrayList<>();
+        g.reserved.forEach((address, description) -> reserved.add(io.factnet.model.Reservation.newBuilder()
+                .setAddress(ReferenceModel.ip(address)).setDescription(description).build()));
+        return SecurityGroup.newBuilder().setProject(project).setName(name).setDescription(g.description).setRules(rules)
+                .setReserved(reserved).build();
     }
 
     private static Vpn vpn(String project, ReferenceModel.VpnState v, ReferenceModel.NetworkState n) {

@@ -150,6 +150,20 @@ public final class ReferenceModel {
             return take(Long.MIN_VALUE);
         }
 
+        void expire(long now) {
+            while (!holds.isEmpty() && holds.peekFirst()[1] <= now) {
+                taken[(int) holds.pollFirst()[0]] = false;
+            }
+        }
+
+        Slots copy() {
+            Slots copy = new Slots(taken.length);
+            System.arraycopy(taken, 0, copy.taken, 0, taken.length);
+            copy.cursor = cursor;
+            holds.forEach(h -> copy.holds.addLast(h.clone()));
+            return copy;
+        }
+
         void hold(int index, long until) {
             holds.addLast(new long[] {index, until});
         }
@@ -279,6 +293,8 @@ public final class ReferenceModel {
         long subnet;
         Slots addresses;
         int instances;
+        /** Reserved addresses (ReserveFixedAddress) and what they are for, in the order reserved. */
+        final Map<Long, String> reserved = new java.util.LinkedHashMap<>();
     }
 
     static final class FixedState {
@@ -579,6 +595,10 @@ public final class ReferenceModel {
             lease(c.getNodeId(), c.getAddress(), c.getMac(), true, e);
         } else if (command instanceof LeaseReleased c) {
             lease(c.getNodeId(), c.getAddress(), c.getMac(), false, e);
+        } else if (command instanceof io.factnet.model.ReserveFixedAddress c) {
+            reserve(c, e);
+        } else if (command instanceof io.factnet.model.UnreserveFixedAddress c) {
+            unreserve(c, e);
         } else {
             throw new IllegalArgumentException("no model of " + command.getClass());
         }
@@ -1042,6 +1062,7 @@ public final class ReferenceModel {
         for (GroupState g : p.groups.values()) {
             g.slot = -1;
             g.addresses = null;
+            g.reserved.clear(); // addresses of the subnet it no longer has
         }
         e.touchNetwork(NodeRole.ROUTING);
         e.touchNetwork(NodeRole.ADDRESSING);
@@ -1200,21 +1221,7 @@ public final class ReferenceModel {
         NetworkState n = p.network;
         GroupState g = p.group(groupName);
         if (g.slot < 0) {
-            int slot = n.groupSlots.take(e.now);
-            if (slot < 0) {
-                throw refused(Reason.POOL_EXHAUSTED);
-            }
-            g.slot = slot;
-            g.subnet = n.block + ((long) slot << (32 - n.groupPrefix));
-            int size = 1 << (32 - n.groupPrefix);
-            g.addresses = new Slots(size);
-            g.addresses.taken[0] = true;
-            g.addresses.taken[size - 1] = true;
-            long gateway = n.block + 1;
-            if (gateway >= g.subnet && gateway < g.subnet + size) {
-                g.addresses.taken[(int) (gateway - g.subnet)] = true;
-            }
-            e.touchNetwork(NodeRole.ROUTING);
+            carve(n, g, n.groupSlots, e.now, e);
         }
         int index = g.addresses.take(e.now);
         if (index < 0) {
@@ -1243,6 +1250,106 @@ public final class ReferenceModel {
         e.put("address", ip(f.address)).put("mac", f.mac).put("hostname", hostname).put("instance", instance)
                 .put("group", groupName).put("cidr", ip(g.subnet) + "/" + n.groupPrefix).put("gateway", n.gateway())
                 .put("vlan", n.vlan);
+    }
+
+    /** The group's subnet: the next group slot of the block (taken from {@code slots}), its own address pool. */
+    private static void carve(NetworkState n, GroupState g, Slots slots, long now, Effect e) {
+        int slot = slots.take(now);
+        if (slot < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        g.slot = slot;
+        g.subnet = n.block + ((long) slot << (32 - n.groupPrefix));
+        int size = 1 << (32 - n.groupPrefix);
+        g.addresses = new Slots(size);
+        g.addresses.taken[0] = true;
+        g.addresses.taken[size - 1] = true;
+        long gateway = n.block + 1;
+        if (gateway >= g.subnet && gateway < g.subnet + size) {
+            g.addresses.taken[(int) (gateway - g.subnet)] = true;
+        }
+        if (e != null) {
+            e.touchNetwork(NodeRole.ROUTING);
+        }
+    }
+
+    /** ReservationHandlers.Reserve: every check before any change (a refusal changes nothing, as the controller's rollback). */
+    private void reserve(io.factnet.model.ReserveFixedAddress c, Effect e) {
+        String groupName = name(c.getGroup());
+        long address = address(c.getAddress());
+        check(c.getDescription() != null && c.getDescription().length() <= 255
+                && c.getDescription().chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f));
+        ProjectState p = e.project;
+        GroupState g = p.group(groupName);
+        if (g == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        GroupState carved = g;
+        Slots slots = null;
+        if (g.slot < 0) {
+            if (p.network == null) {
+                throw refused(Reason.NOT_FOUND);
+            }
+            carved = new GroupState();
+            slots = p.network.groupSlots.copy();
+            carve(p.network, carved, slots, e.now, null);
+        }
+        int size = 1 << (32 - p.network.groupPrefix);
+        if (address < carved.subnet || address >= carved.subnet + size) {
+            throw refused(Reason.INVALID_ARGUMENT);
+        }
+        if (g.reserved.containsKey(address)) {
+            throw refused(Reason.ALREADY_EXISTS);
+        }
+        if (g.reserved.size() >= 256) {
+            throw refused(Reason.QUOTA_EXCEEDED);
+        }
+        int index = (int) (address - carved.subnet);
+        if (index == 0 || index == size - 1 || address == p.network.block + 1) {
+            throw refused(Reason.INVALID_ARGUMENT);
+        }
+        if (p.fixedAt(address) != null) {
+            throw refused(Reason.IN_USE);
+        }
+        Slots pool = carved.addresses.copy();
+        pool.expire(e.now);
+        if (pool.taken[index]) {
+            throw refused(Reason.IN_USE);
+        }
+        if (slots != null) {
+            carve(p.network, g, p.network.groupSlots, e.now, e);
+        }
+        g.addresses.expire(e.now);
+        g.addresses.taken[index] = true;
+        g.reserved.put(address, c.getDescription());
+        g.published = true;
+        e.put("address", ip(address)).put("group", groupName).put("cidr", ip(g.subnet) + "/" + p.network.groupPrefix);
+    }
+
+    private void unreserve(io.factnet.model.UnreserveFixedAddress c, Effect e) {
+        String groupName = name(c.getGroup());
+        long address = address(c.getAddress());
+        GroupState g = e.project.group(groupName);
+        if (g == null || !g.reserved.containsKey(address)) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        g.reserved.remove(address);
+        g.addresses.taken[(int) (address - g.subnet)] = false;
+        g.published = true;
+        e.put("address", ip(address)).put("group", groupName);
+    }
+
+    /** The reserved addresses of a group (the generator unreserves them). */
+    public List<String> reservedAddresses(String project, String group) {
+        GroupState g = project(project).groups.get(group);
+        return g == null ? List.of() : g.reserved.keySet().stream().map(ReferenceModel::ip).toList();
+    }
+
+    /** A group's subnet as network address and size, or null before it has one. */
+    public long[] groupSubnet(String project, String group) {
+        GroupState g = project(project).groups.get(group);
+        ProjectState p = project(project);
+        return g == null || g.slot < 0 || p.network == null ? null : new long[] {g.subnet, 1L << (32 - p.network.groupPrefix)};
     }
 
     private void releaseFixed(String instance, Effect e) {

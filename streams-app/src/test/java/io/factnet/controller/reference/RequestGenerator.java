@@ -203,6 +203,21 @@ public final class RequestGenerator {
         if ((roll -= 20) < 0) {
             return envelopeFault(p);
         }
+        if ((roll -= 25) < 0) {
+            String group = chance(50) ? "default" : one(GROUPS);
+            long[] subnet = model.groupSubnet(p, group);
+            String address = subnet == null || chance(10) ? one(List.of("10.0.0.5", "10.0.1.300", "192.0.2.1"))
+                    : ReferenceModel.ip(subnet[0] + random.nextInt((int) subnet[1]));
+            return project(p, io.factnet.model.ReserveFixedAddress.newBuilder().setGroup(group).setAddress(address)
+                    .setDescription(chance(5) ? "bad\u0007" : "appliance").build());
+        }
+        if ((roll -= 15) < 0) {
+            List<String> holding = model.groups(p).stream().filter(g -> !model.reservedAddresses(p, g).isEmpty()).toList();
+            String group = holding.isEmpty() || chance(10) ? one(GROUPS) : one(holding);
+            List<String> reserved = model.reservedAddresses(p, group);
+            return project(p, new io.factnet.model.UnreserveFixedAddress(group,
+                    reserved.isEmpty() || chance(10) ? "10.0.0.7" : one(reserved)));
+        }
         if ((roll -= 10) < 0) {
             String node = one(List.of("t1", "t2", "r1"));
             return step(Topics.NODE_EVENTS.name(), node, AppliedAck.newBuilder().setNodeId(node).setRole(NodeRole.TUNNELING)
