@@ -122,14 +122,14 @@ public final class FactnetTopology {
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_QUEUE, avro(registry, QueuedRequest.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.REQUESTS_SEEN, avro(registry, SeenRequest.class, register), persistent), PROJECT_STAGE);
-        topology.addStateStore(store(StoreNames.REQUESTS_SEEN_BY_TIME, Serdes.String(), persistent), PROJECT_STAGE);
+        topology.addStateStore(index(StoreNames.REQUESTS_SEEN_BY_TIME), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.GROUPS, avro(registry, GroupRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.GROUP_ADDRESSES, avro(registry, SubnetAddresses.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.FIXED_IPS, avro(registry, FixedIp.class, register), persistent), PROJECT_STAGE);
-        topology.addStateStore(store(StoreNames.FIXED_IP_ADDRESSES, Serdes.String(), persistent), PROJECT_STAGE);
-        topology.addStateStore(store(StoreNames.MACS, Serdes.String(), persistent), PROJECT_STAGE);
+        topology.addStateStore(index(StoreNames.FIXED_IP_ADDRESSES), PROJECT_STAGE);
+        topology.addStateStore(index(StoreNames.MACS), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.FLOATING_IPS, avro(registry, FloatingIp.class, register), persistent), PROJECT_STAGE);
-        topology.addStateStore(store(StoreNames.FLOATING_BY_FIXED, Serdes.String(), persistent), PROJECT_STAGE);
+        topology.addStateStore(index(StoreNames.FLOATING_BY_FIXED), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.VPNS, avro(registry, VpnRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.NODE_ACKS, avro(registry, AppliedAck.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_INPUT_POSITIONS, Serdes.Long(), persistent), DECODE_REQUESTS, DECODE_GRANTS);
@@ -175,6 +175,15 @@ public final class FactnetTopology {
 
     private static <V extends SpecificRecord> Serde<V> avro(SchemaRegistryClient registry, Class<V> type, boolean register) {
         return new AvroSerde<>(registry, type, register);
+    }
+
+    /**
+     * An index of the project stage: in memory, without a changelog, rebuilt from the stores it indexes when its task
+     * starts (DerivedIndexes, ADR 0028).
+     */
+    private static StoreBuilder<KeyValueStore<String, String>> index(String name) {
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String())
+                .withLoggingDisabled().withCachingDisabled();
     }
 
     /** A store with a changelog (named after it) and a cache; RocksDB unless in-memory stores were asked for. */

@@ -18,7 +18,7 @@ public final class StoreNames {
     public static final String PROJECT_QUEUE = "project-queue";
     /** SeenRequest by project/request id: the first result of every request (idempotency). */
     public static final String REQUESTS_SEEN = "requests-seen";
-    /** Empty string by 16-digit millis/project/request id: the expiry order of requests-seen. */
+    /** Empty string by 16-digit millis/project/request id: the expiry order of requests-seen (an index, ADR 0028). */
     public static final String REQUESTS_SEEN_BY_TIME = "requests-seen-by-time";
     /** GroupRecord by project/group: description, rules, subnet, instance count. */
     public static final String GROUPS = "groups";
@@ -26,13 +26,13 @@ public final class StoreNames {
     public static final String GROUP_ADDRESSES = "group-addresses";
     /** FixedIp by project/instance. */
     public static final String FIXED_IPS = "fixed-ips";
-    /** Instance name by project/address. */
+    /** Instance name by project/address (an index of fixed-ips: no changelog, rebuilt at start, ADR 0028). */
     public static final String FIXED_IP_ADDRESSES = "fixed-ip-addresses";
-    /** Instance name by project/mac: MACs in use in the project's VLAN. */
+    /** Instance name by project/mac: MACs in use in the project's VLAN (an index of fixed-ips, ADR 0028). */
     public static final String MACS = "macs";
     /** FloatingIp by project/address. */
     public static final String FLOATING_IPS = "floating-ips";
-    /** Floating address by project/fixed address: the association seen from the fixed side. */
+    /** Floating address by project/fixed address: the association seen from the fixed side (an index, ADR 0028). */
     public static final String FLOATING_BY_FIXED = "floating-by-fixed";
     /** VpnRecord by project. */
     public static final String VPNS = "vpns";

@@ -78,11 +78,30 @@ class ModelBasedTest {
                 assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();
                 if (i % 500 == 0 || i == setup.size() + steps - 1) {
                     assertThat(model.facts().differences(stateTopics(driver))).as(where + "the state topics").isEmpty();
+                    assertIndexesEqualAFullRecompute(driver, where);
                 }
             }
         }
         System.out.printf("model-based run, seed %d, %d steps: %s; accepted %s%n", seed, steps, reasons, accepted);
         return new Run(reasons, accepted);
+    }
+
+    /**
+     * OVN's check: the indexes kept by processing each request (DerivedIndexes, no changelog) hold exactly what a
+     * full recompute from the stores they index gives, which is what a restarted task rebuilds.
+     */
+    static void assertIndexesEqualAFullRecompute(ControllerDriver driver, String where) {
+        var derived = io.factnet.controller.project.DerivedIndexes.derive(
+                driver.driver.getKeyValueStore(StoreNames.FIXED_IPS), driver.driver.getKeyValueStore(StoreNames.FLOATING_IPS),
+                driver.driver.getKeyValueStore(StoreNames.REQUESTS_SEEN));
+        derived.forEach((name, expected) -> {
+            Map<String, Object> live = new java.util.TreeMap<>();
+            org.apache.kafka.streams.state.KeyValueStore<String, Object> store = driver.driver.getKeyValueStore(name);
+            try (var it = store.all()) {
+                it.forEachRemaining(entry -> live.put(entry.key, entry.value));
+            }
+            assertThat(live).as(where + "index " + name + " against a full recompute").isEqualTo(expected);
+        });
     }
 
     /** The latest value per key of every factnet.state.* topic, by topic name. */

@@ -34,36 +34,33 @@ final class ResultPrinter {
     }
 
     void submitted(Request request, RecordMetadata sent) {
-        String command = RequestRoutes.commandName(request);
-        if (json) {
-            Map<String, Object> object = new LinkedHashMap<>();
-            object.put("requestId", request.getRequestId());
-            object.put("project", request.getProject());
-            object.put("command", command);
-            object.put("topic", sent.topic());
-            object.put("partition", sent.partition());
-            object.put("offset", sent.offset());
-            print(object);
-        } else {
-            out.printf("submitted %s %s for project %s to %s-%d@%d%n", command, SafeText.field(request.getRequestId()),
-                    SafeText.field(request.getProject()), sent.topic(), sent.partition(), sent.offset());
-        }
-        out.flush();
+        Map<String, Object> where = new LinkedHashMap<>();
+        where.put("topic", sent.topic());
+        where.put("partition", sent.partition());
+        where.put("offset", sent.offset());
+        submitted(request, where, "to " + sent.topic() + "-" + sent.partition() + "@" + sent.offset());
     }
 
     /** Sent through a gateway without waiting: where its result will be. */
     void submittedThroughGateway(Request request, String pollUrl) {
+        Map<String, Object> where = new LinkedHashMap<>();
+        where.put("href", pollUrl);
+        submitted(request, where, "; its result: " + SafeText.field(pollUrl));
+    }
+
+    /** {@code submitted <command> <id> for project <p> <where>}, or its JSON object with the members of {@code where}. */
+    private void submitted(Request request, Map<String, Object> where, String whereText) {
         String command = RequestRoutes.commandName(request);
         if (json) {
             Map<String, Object> object = new LinkedHashMap<>();
             object.put("requestId", request.getRequestId());
             object.put("project", request.getProject());
             object.put("command", command);
-            object.put("href", pollUrl);
+            object.putAll(where);
             print(object);
         } else {
-            out.printf("submitted %s %s for project %s; its result: %s%n", command, SafeText.field(request.getRequestId()),
-                    SafeText.field(request.getProject()), SafeText.field(pollUrl));
+            out.printf("submitted %s %s for project %s%s%s%n", command, SafeText.field(request.getRequestId()),
+                    SafeText.field(request.getProject()), whereText.startsWith(";") ? "" : " ", whereText);
         }
         out.flush();
     }

@@ -151,6 +151,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         this.seenByTimeStore = context.getStateStore(StoreNames.REQUESTS_SEEN_BY_TIME);
         this.projectStore = context.getStateStore(StoreNames.PROJECTS);
         this.groupStore = context.getStateStore(StoreNames.GROUPS);
+        DerivedIndexes.rebuild(context);
         context.schedule(purgeInterval, PunctuationType.STREAM_TIME, this::forgetOldRequests);
     }
 
@@ -438,7 +439,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         if (done.reason() != Reason.INTERNAL) { // a bug's refusal is not the answer forever: a retry may succeed
             String key = seenKey(request);
             stores.seen.put(key, SeenRequest.newBuilder().setTimestamp(now).setFirstResult(result).build());
-            stores.seenByTime.put(String.format("%016d/%s", now, key), "");
+            stores.seenByTime.put(DerivedIndexes.seenByTimeKey(now, key), "");
         }
     }
 
