@@ -104,7 +104,9 @@ public final class NodeProcess implements AutoCloseable {
         return switch (role) {
             case ROUTING -> new RoutingReconciler(host, folder, config.routing());
             case ADDRESSING -> new AddressingReconciler(host, folder, config.nodeId(), simulated.isEmpty());
-            case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
+            // Instance ports are watched on a real kernel; the render driver's has no instances.
+            case BRIDGING -> new BridgingReconciler(host, folder, config.bridging(), simulated.isEmpty() ? config.nodeId() : null,
+                    System::currentTimeMillis);
             case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
         };
     }
