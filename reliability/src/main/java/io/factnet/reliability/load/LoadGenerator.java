@@ -214,10 +214,10 @@ public final class LoadGenerator {
                 p.instanceGone(instance);
                 return new ReleaseFixedIp(instance);
             });
-            case INSTANCE_GONE -> ifAny(p.instances.keySet(), instance -> {
-                p.instanceGone(instance);
-                return new InstanceGone(instance);
-            });
+            // The network's bridging node reports the instance down (ADR 0031): it keeps its address (the controller's
+            // default policy), so the view keeps it. Another node's report is refused.
+            case INSTANCE_GONE -> ifAny(p.instances.keySet(), instance -> new InstanceGone(instance,
+                    p.bridgingNode != null ? p.bridgingNode : Fleet.nodesWith(NodeRole.BRIDGING).get(0)));
             case LEASE -> ifAny(p.fixedAddresses.keySet(), instance -> {
                 String[] fixed = p.fixedAddresses.get(instance);
                 String node = Fleet.nodesWith(NodeRole.ADDRESSING).get(0);
@@ -394,6 +394,8 @@ public final class LoadGenerator {
         boolean existed = result.getReason() == Reason.ALREADY_EXISTS;
         Object command = intent.command();
         if (accepted) {
+            result.getTouched().stream().filter(ref -> ref.getRole() == NodeRole.BRIDGING).findFirst()
+                    .ifPresent(ref -> p.bridgingNode = ref.getNodeId()); // a network's, or a fixed IP's port
             if (allocated == null) {
                 return;
             }
