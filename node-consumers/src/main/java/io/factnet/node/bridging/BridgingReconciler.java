@@ -122,6 +122,11 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 (System.nanoTime() - rendered) / 1_000_000, failed);
     }
 
+    /** The instances ("project/instance") whose port the watcher knows (their MAC was seen on it); empty when not watching. */
+    public Set<String> instancePortsKnown() {
+        return watcher == null ? Set.of() : watcher.known();
+    }
+
     /** Instances whose port has been gone from its bridge for the grace period, and those back after that (ADR 0031). */
     @Override
     public void pollEvents(NodeEventSink sink) {

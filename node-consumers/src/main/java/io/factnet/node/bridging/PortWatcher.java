@@ -59,6 +59,8 @@ final class PortWatcher {
     private final Map<String, State> states = new HashMap<>();
     private long nextCheck = Long.MIN_VALUE;
     private boolean failing;
+    /** The instances whose port is known, as of the last check: read by other threads (status, tests). */
+    private volatile Set<String> known = Set.of();
 
     PortWatcher(Host host, Duration grace, LongSupplier millis) {
         this.host = host;
@@ -132,7 +134,18 @@ final class PortWatcher {
                 events.add(NodeEvents.instanceGone(port.project(), nodeId, port.instance()));
             }
         }
+        Set<String> nowKnown = new java.util.TreeSet<>();
+        states.forEach((key, state) -> {
+            if (state.port != null) {
+                nowKnown.add(key);
+            }
+        });
+        known = Set.copyOf(nowKnown);
         return events;
+    }
+
+    Set<String> known() {
+        return known;
     }
 
     private static boolean onBridge(Map<String, IpLinks.Link> links, String port, String bridge) {
