@@ -75,8 +75,8 @@ class ModelBasedTest {
                 }
             }
         }
-        System.out.printf("model-based run, seed %d, %d steps, down instances released after %s: %s%n", seed, steps,
-                releaseGoneAfter, reasons);
+        System.out.printf("model-based run, seed %d, %d steps, down instances released %s: %s%n", seed, steps,
+                releaseGoneAfter.isNegative() ? "never" : "after " + releaseGoneAfter, reasons);
         return reasons;
     }
 
