@@ -1,11 +1,13 @@
 package io.factnet.cli;
 
+import io.factnet.cli.request.DurationConverter;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.tunneling.TunnelingConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,6 +48,11 @@ final class NodeSettingsOptions {
             description = "tagged (VLAN links, needs 802.1Q in the kernel) or untagged (env FACTNET_VLAN_MODE).")
     String vlanMode;
 
+    @Option(names = "--port-grace", defaultValue = "${env:FACTNET_PORT_GRACE:-60s}", converter = DurationConverter.class,
+            description = "Bridging: how long an instance's port may be gone from its bridge before the node reports the instance "
+                    + "gone (env FACTNET_PORT_GRACE).")
+    Duration portGrace;
+
     @Option(names = "--physical-interface", split = ",", paramLabel = "[PHYSNET=]IFACE", defaultValue = "${env:FACTNET_PHYSICAL_INTERFACE}",
             description = "Interface of a physical network, e.g. physnet1=eth1; a bare name is physnet1's (env FACTNET_PHYSICAL_INTERFACE).")
     List<String> physicalInterfaces = new ArrayList<>();
@@ -75,7 +82,8 @@ final class NodeSettingsOptions {
             String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
             physical.put(parts[0].strip(), new InterfaceName(parts[1].strip()));
         }
-        return new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical);
+        return new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical,
+                portGrace == null ? BridgingConfig.DEFAULT_PORT_GRACE : portGrace);
     }
 
     TunnelingConfig tunneling() {

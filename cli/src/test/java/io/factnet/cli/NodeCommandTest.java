@@ -26,7 +26,7 @@ class NodeCommandTest {
                 "--dmz-cidr", "192.0.2.0/24", "--firewall", "iptables", "--vlan-mode", "untagged",
                 "--physical-interface", "eth1", "--physical-interface", "physnet2=eth2", "--wireguard", "userspace",
                 "--interface-prefix", "t9", "--vpn-port-first", "50000", "--vpn-port-last", "50099",
-                "--debounce", "250ms", "--resync", "1m");
+                "--debounce", "250ms", "--resync", "1m", "--port-grace", "90s");
 
         NodeConfig config = command.config();
 
@@ -39,6 +39,7 @@ class NodeCommandTest {
         assertThat(config.routing().dmzCidrs()).hasSize(1);
         assertThat(config.bridging().vlanMode()).isEqualTo(BridgingConfig.VlanMode.UNTAGGED);
         assertThat(config.bridging().physicalInterfaces()).containsOnlyKeys("physnet1", "physnet2");
+        assertThat(config.bridging().portGrace()).isEqualTo(Duration.ofSeconds(90));
         assertThat(config.tunneling()).isEqualTo(new TunnelingConfig("t9", TunnelingConfig.Implementation.USERSPACE));
         assertThat(List.of(config.vpnPortFirst(), config.vpnPortLast())).containsExactly(50000, 50099);
         assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));

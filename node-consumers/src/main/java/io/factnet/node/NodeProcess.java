@@ -52,8 +52,11 @@ public final class NodeProcess implements AutoCloseable {
     private final Optional<SimulatedHost> simulated;
     private final Optional<String> publicKey;
 
+    private final List<RoleReconciler<?>> reconcilers;
+
     private NodeProcess(NodeConfig config, KafkaNodeEvents events, List<NodeAgent<?>> agents,
-                        Optional<SimulatedHost> simulated, Optional<String> publicKey) {
+                        Optional<SimulatedHost> simulated, Optional<String> publicKey, List<RoleReconciler<?>> reconcilers) {
+        this.reconcilers = List.copyOf(reconcilers);
         this.config = config;
         this.events = events;
         this.agents = agents;
@@ -77,7 +80,7 @@ public final class NodeProcess implements AutoCloseable {
             agents.add(agent(config, reconciler, clientConfig, registry, events));
         }
         Optional<String> publicKey = reconcilers.stream().map(RoleReconciler::publicKey).flatMap(Optional::stream).findFirst();
-        return new NodeProcess(config, events, agents, simulated, publicKey);
+        return new NodeProcess(config, events, agents, simulated, publicKey, reconcilers);
     }
 
     @SuppressWarnings("unchecked")
@@ -104,7 +107,9 @@ public final class NodeProcess implements AutoCloseable {
         return switch (role) {
             case ROUTING -> new RoutingReconciler(host, folder, config.routing());
             case ADDRESSING -> new AddressingReconciler(host, folder, config.nodeId(), simulated.isEmpty());
-            case BRIDGING -> new BridgingReconciler(host, folder, config.bridging());
+            // Instance ports are watched on a real kernel; the render driver's has no instances.
+            case BRIDGING -> new BridgingReconciler(host, folder, config.bridging(), simulated.isEmpty() ? config.nodeId() : null,
+                    System::currentTimeMillis);
             case TUNNELING -> new TunnelingReconciler(host, folder, config.tunneling());
         };
     }
@@ -179,6 +184,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public List<NodeAgent<?>> agents() {
         return agents;
+    }
+
+    /** The bridging agent's reconciler, when the node runs the bridging role here. */
+    public Optional<BridgingReconciler> bridging() {
+        return reconcilers.stream().filter(r -> r instanceof BridgingReconciler).map(r -> (BridgingReconciler) r).findFirst();
     }
 
     /** The render driver's simulated kernel (what the plans did), empty with the linux driver. */

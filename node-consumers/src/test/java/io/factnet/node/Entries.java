@@ -102,6 +102,12 @@ public final class Entries {
                         .setGatewayCidr(gatewayCidr).build()).build();
     }
 
+    /** An instance's port on its network's bridge, as the controller writes it with the fixed IP (ADR 0031). */
+    public static BridgingEntry port(String project, String instance, String mac, String address) {
+        return BridgingEntry.newBuilder().setProject(project).setRequestId("r-" + instance)
+                .setEntry(io.factnet.model.InstancePort.newBuilder().setInstance(instance).setMac(mac).setAddress(address).build()).build();
+    }
+
     public static TunnelingEntry tunnel(String project, String interfaceName, int port, String address, String networkCidr,
                                         TunnelPeer... peers) {
         return TunnelingEntry.newBuilder().setProject(project).setRequestId("req-" + project)

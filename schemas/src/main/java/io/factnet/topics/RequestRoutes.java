@@ -4,6 +4,7 @@ import io.factnet.model.AppliedAck;
 import io.factnet.model.DefineFloatingPool;
 import io.factnet.model.DefineSupernet;
 import io.factnet.model.DefineVlanRange;
+import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -79,6 +80,7 @@ public final class RequestRoutes {
             Map.entry(LeaseGranted.class.getSimpleName(), Scope.NODE_EVENT),
             Map.entry(LeaseReleased.class.getSimpleName(), Scope.NODE_EVENT),
             Map.entry(InstanceGone.class.getSimpleName(), Scope.NODE_EVENT),
+            Map.entry(InstanceBack.class.getSimpleName(), Scope.NODE_EVENT),
             Map.entry(AppliedAck.class.getSimpleName(), Scope.NODE_ACK));
 
     /** The scope of a command by its record's simple name, e.g. {@code AllocateFloatingIp}. */

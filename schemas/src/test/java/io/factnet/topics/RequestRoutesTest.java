@@ -52,7 +52,7 @@ class RequestRoutesTest {
         // a renamed admin command would silently become a project request: the table must follow the schema
         assertThat(byScope).containsEntry(RequestRoutes.Scope.POOL_ADMIN, 4L)
                 .containsEntry(RequestRoutes.Scope.PROJECT_ADMIN, 2L)
-                .containsEntry(RequestRoutes.Scope.NODE_EVENT, 3L)
+                .containsEntry(RequestRoutes.Scope.NODE_EVENT, 4L)
                 .containsEntry(RequestRoutes.Scope.NODE_ACK, 1L);
     }
 

@@ -27,10 +27,13 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param eventRetention       {@value #EVENT_RETENTION_MS}: how long the event topics it creates keep their records
  *                             (requests, results, node events, dead letters: the history; negative: for ever)
  * @param http                 {@value #HTTP_HOST}, {@value #HTTP_PORT}, {@value #HTTP_ADVERTISED}: the read-only HTTP API
+ * @param releaseGoneAfter     {@value #RELEASE_GONE_AFTER_MS}: how long an instance stays down (InstanceGone) before its fixed IP is
+ *                             released by the controller; zero: at once; negative (the default): never, the address stays
+ *                             the instance's until the project releases it (ADR 0031)
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
-                               short topicReplication, Duration eventRetention, Http http) {
+                               short topicReplication, Duration eventRetention, Http http, Duration releaseGoneAfter) {
 
     /**
      * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
@@ -50,6 +53,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String IN_MEMORY_STORES = "factnet.stores.in-memory";
     public static final String HOLD_DOWN_MS = "factnet.fixed-ip.hold-down.ms";
     public static final String RETENTION_MS = "factnet.idempotency.retention.ms";
+    public static final String RELEASE_GONE_AFTER_MS = "factnet.instance-gone.release-after.ms";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
@@ -119,6 +123,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_STORES_IN_MEMORY", IN_MEMORY_STORES),
             Map.entry("FACTNET_FIXED_IP_HOLD_DOWN_MS", HOLD_DOWN_MS),
             Map.entry("FACTNET_IDEMPOTENCY_RETENTION_MS", RETENTION_MS),
+            Map.entry("FACTNET_INSTANCE_GONE_RELEASE_AFTER_MS", RELEASE_GONE_AFTER_MS),
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
             Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
@@ -173,7 +178,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 (short) number(properties, TOPIC_REPLICATION, 1),
                 Duration.ofMillis(number(properties, EVENT_RETENTION_MS, Topic.DEFAULT_EVENT_RETENTION.toMillis())),
                 new Http(properties.getProperty(HTTP_HOST, "0.0.0.0"), (int) number(properties, HTTP_PORT, 8080),
-                        properties.getProperty(HTTP_ADVERTISED)));
+                        properties.getProperty(HTTP_ADVERTISED)),
+                Duration.ofMillis(number(properties, RELEASE_GONE_AFTER_MS, -1)));
     }
 
     private static long number(Properties properties, String key, long defaultValue) {
@@ -190,7 +196,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         Map<String, Object> withServer = new HashMap<>(streams);
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
-                topicPartitions, topicReplication, eventRetention, http);
+                topicPartitions, topicReplication, eventRetention, http, releaseGoneAfter);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

@@ -37,6 +37,7 @@ class ControllerConfigTest {
         assertThat(config.fixedIpHoldDown()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.idempotencyRetention()).isEqualTo(Duration.ofDays(7));
         assertThat(config.inMemoryStores()).isFalse();
+        assertThat(config.releaseGoneAfter().isNegative()).as("down instances keep their address unless the operator says").isTrue();
         assertThat(config.topicPartitions()).isEqualTo(4);
         assertThat(config.eventRetention()).isEqualTo(Duration.ofDays(7));
         props.setProperty(ControllerConfig.EVENT_RETENTION_MS, "-1");
@@ -67,12 +68,14 @@ class ControllerConfigTest {
                 "FACTNET_SCHEMA_REGISTRY_URL", "mock://env",
                 "FACTNET_STORES_IN_MEMORY", "true",
                 "FACTNET_KAFKA_NUM_STREAM_THREADS", "2",
+                "FACTNET_INSTANCE_GONE_RELEASE_AFTER_MS", "3600000",
                 "PATH", "/usr/bin"));
         ControllerConfig config = ControllerConfig.from(merged);
         assertThat(config.streams()).containsEntry("bootstrap.servers", "other:9092").containsEntry("num.stream.threads", "2")
                 .doesNotContainKey("path");
         assertThat(config.registry()).containsEntry("schema.registry.url", "mock://env");
         assertThat(config.inMemoryStores()).isTrue();
+        assertThat(config.releaseGoneAfter()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test

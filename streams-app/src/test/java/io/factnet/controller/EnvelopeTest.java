@@ -62,7 +62,7 @@ class EnvelopeTest extends TopologyTestBase {
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
         Request allocate = request("first", "p1", AllocateFloatingIp.newBuilder().setPool("public").build());
         assertThat(accepted(d.submit(Topics.REQUESTS, allocate)).getSequence()).as("decided after the pools' grant").isEqualTo(1L);
-        assertThat(rejected(d.submit("p1", new InstanceGone("vm-9")), Reason.UNAUTHORIZED).getSequence())
+        assertThat(rejected(d.submit("p1", new InstanceGone("vm-9", "b1")), Reason.UNAUTHORIZED).getSequence())
                 .as("refused before it reached the project").isNull();
         assertThat(accepted(d.submit("p1", CreateSecurityGroup.newBuilder().setName("web").build())).getSequence()).isEqualTo(2L);
         assertThat(rejected(d.submit("p1", CreateSecurityGroup.newBuilder().setName("web").build()), Reason.ALREADY_EXISTS)
@@ -91,8 +91,8 @@ class EnvelopeTest extends TopologyTestBase {
         standardPools();
         rejected(d.submit(Topics.REQUESTS, request("a1", ADMIN, RegisterNode.newBuilder().setNodeId("x")
                 .setRoles(List.of(NodeRole.ROUTING)).setPublicAddress("1.2.3.4").build())), Reason.UNAUTHORIZED);
-        rejected(d.submit(Topics.REQUESTS, request("a2", "p1", new InstanceGone("vm1"))), Reason.UNAUTHORIZED);
-        rejected(d.submit(Topics.ADMIN_REQUESTS, request("a3", "p1", new InstanceGone("vm1"))), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.REQUESTS, request("a2", "p1", new InstanceGone("vm1", "b1"))), Reason.UNAUTHORIZED);
+        rejected(d.submit(Topics.ADMIN_REQUESTS, request("a3", "p1", new InstanceGone("vm1", "b1"))), Reason.UNAUTHORIZED);
         rejected(d.submit(Topics.NODE_EVENTS, request("a4", "p1", CreateNetwork.newBuilder().build())), Reason.UNAUTHORIZED);
         rejected(d.submit(Topics.NODE_EVENTS, request("a5", "p1", SetProjectQuota.newBuilder().setFixedIps(1).build())),
                 Reason.UNAUTHORIZED);
@@ -151,7 +151,7 @@ class EnvelopeTest extends TopologyTestBase {
         assertThat(d.pipeRaw(Topics.INTERNAL_CLAIMS, "nodes", garbage)).isEmpty();
         d.driver.createInputTopic(Topics.NODE_EVENTS.name(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
                 Topics.NODE_EVENTS.valueSerde(d.registry).serializer())
-                .pipeInput(new byte[] {(byte) 0xff, (byte) 0xfe}, request("k", "p1", new InstanceGone("vm")));
+                .pipeInput(new byte[] {(byte) 0xff, (byte) 0xfe}, request("k", "p1", new InstanceGone("vm", "b1")));
         accepted(fixedIp("p1", "vm1"));
         List<DeadLetter> letters = d.allDeadLetters;
         assertThat(letters).hasSize(5);

@@ -280,6 +280,17 @@ final class FactInvariants {
             if (entry != null && !((DhcpHost) entry.getEntry()).getMac().equals(ip.getMac())) {
                 problems.add("DHCP host " + key + " has another MAC than " + ip);
             }
+            String port = driver.fact(Topics.STATE_NETWORKS, ip.getProject()).getNodes().getBridging()
+                    + "/port/" + ip.getProject() + "/" + ip.getInstance();
+            bridging.add(port);
+            var portEntry = driver.bridging(port);
+            if (portEntry != null && !(portEntry.getEntry() instanceof io.factnet.model.InstancePort watched
+                    && watched.getMac().equals(ip.getMac()) && watched.getAddress().equals(ip.getAddress()))) {
+                problems.add("instance port " + port + " is not the port of " + ip);
+            }
+            if ((ip.getStatus() == io.factnet.model.InstanceStatus.DOWN) != (ip.getDownSince() != null)) {
+                problems.add("fixed IP " + ip.getAddress() + " has status " + ip.getStatus() + " and downSince " + ip.getDownSince());
+            }
         }
         for (FloatingIp ip : driver.view(Topics.STATE_FLOATING_IPS).values()) {
             if (ip.getFixedAddress() != null) {

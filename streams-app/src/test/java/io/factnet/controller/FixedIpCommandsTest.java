@@ -8,6 +8,8 @@ import io.factnet.model.DefineSupernet;
 import io.factnet.model.DhcpHost;
 import io.factnet.model.FixedIp;
 import io.factnet.model.InstanceGone;
+import io.factnet.model.InstancePort;
+import io.factnet.model.InstanceStatus;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.NodeRef;
@@ -46,7 +48,11 @@ class FixedIpCommandsTest extends TopologyTestBase {
         Result vm2 = accepted(d.submit("p1", AllocateFixedIp.newBuilder().setInstance("vm_2").setMac("FA:16:3E:00:00:02").build()));
         assertThat(vm2.getAllocated().getMac()).as("given MACs are kept, in lower case").isEqualTo("fa:16:3e:00:00:02");
         assertThat(vm2.getAllocated().getHostname()).as("vm_2 is no host name").isEqualTo("host-10-0-0-3");
-        assertThat(vm2.getTouched()).containsExactly(new NodeRef("a1", NodeRole.ADDRESSING));
+        assertThat(vm2.getTouched()).containsExactly(new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING));
+        InstancePort port = (InstancePort) d.bridging("b1/port/p1/vm_2").getEntry();
+        assertThat(port.getMac()).as("the bridging node knows the instance's port by its MAC").isEqualTo("fa:16:3e:00:00:02");
+        assertThat(port.getAddress()).isEqualTo("10.0.0.3");
+        assertThat(d.fact(Topics.STATE_FIXED_IPS, "10.0.0.3").getStatus()).isEqualTo(InstanceStatus.UP);
         Result vm3 = accepted(fixedIp("p1", "vm3"));
         assertThat(vm3.getAllocated().getMac()).as("made MACs skip the given ones").isEqualTo("fa:16:3e:00:00:03");
         Result named = accepted(d.submit("p1", AllocateFixedIp.newBuilder().setInstance("vm4").setHostname("db-primary").build()));
@@ -89,9 +95,10 @@ class FixedIpCommandsTest extends TopologyTestBase {
         assertThat(vm1.getAllocated().getAddress()).isEqualTo("10.0.0.2");
         rejected(fixedIp("p1", "vm2"), Reason.POOL_EXHAUSTED);
         Result released = accepted(d.submit("p1", new ReleaseFixedIp("vm1")));
-        assertThat(released.getTouched()).containsExactly(new NodeRef("a1", NodeRole.ADDRESSING));
+        assertThat(released.getTouched()).containsExactly(new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING));
         assertThat(d.fact(Topics.STATE_FIXED_IPS, "10.0.0.2")).isNull();
         assertThat(d.addressing("a1/host/p1/10.0.0.2")).isNull();
+        assertThat(d.bridging("b1/port/p1/vm1")).isNull();
         d.advance(Duration.ofSeconds(599));
         rejected(fixedIp("p1", "vm2"), Reason.POOL_EXHAUSTED);
         d.advance(Duration.ofSeconds(1));
@@ -136,20 +143,23 @@ class FixedIpCommandsTest extends TopologyTestBase {
     }
 
     @Test
-    void instanceGoneReleasesTheAddressAndItsFloatingIp() {
+    void instanceGoneReleasesTheAddressAndItsFloatingIpAtOnceWhenTheOperatorSaysSo() {
+        d.close();
+        d = new ControllerDriver(java.util.Map.of(ControllerConfig.RELEASE_GONE_AFTER_MS, "0"));
         standardPools();
         String fixed = accepted(fixedIp("p1", "vm1")).getAllocated().getAddress();
         String floating = accepted(floatingIp("p1")).getAllocated().getAddress();
         accepted(d.submit("p1", new AssociateFloatingIp(floating, "vm1")));
         assertThat(d.routing("r1/fip/" + floating)).isNotNull();
-        rejected(d.submit("p1", new InstanceGone("vm1")), Reason.UNAUTHORIZED);
-        Result gone = accepted(d.nodeEvent("p1", new InstanceGone("vm1")));
+        rejected(d.submit("p1", new InstanceGone("vm1", "b1")), Reason.UNAUTHORIZED);
+        Result gone = accepted(d.nodeEvent("p1", new InstanceGone("vm1", "b1")));
         assertThat(gone.getTouched()).containsExactlyInAnyOrder(new NodeRef("a1", NodeRole.ADDRESSING),
-                new NodeRef("r1", NodeRole.ROUTING));
+                new NodeRef("r1", NodeRole.ROUTING), new NodeRef("b1", NodeRole.BRIDGING));
         assertThat(d.fact(Topics.STATE_FIXED_IPS, fixed)).isNull();
         assertThat(d.fact(Topics.STATE_FLOATING_IPS, floating).getFixedAddress()).isNull();
         assertThat(d.fact(Topics.STATE_FLOATING_IPS, floating).getProject()).as("still the project's").isEqualTo("p1");
         assertThat(d.routing("r1/fip/" + floating)).isNull();
-        rejected(d.nodeEvent("p1", new InstanceGone("vm1")), Reason.NOT_FOUND);
+        assertThat(d.bridging("b1/port/p1/vm1")).isNull();
+        rejected(d.nodeEvent("p1", new InstanceGone("vm1", "b1")), Reason.NOT_FOUND);
     }
 }

@@ -73,7 +73,7 @@ class MisplacedInputTest extends TopologyTestBase {
         assertThat(refused.getSequence()).as("refused at the envelope").isNull();
         rejected(d.submit(Topics.ADMIN_REQUESTS, request("wrong-admin", "p6", SetProjectQuota.newBuilder().setFloatingIps(1).build())),
                 Reason.INVALID_ARGUMENT);
-        rejected(d.submit(Topics.NODE_EVENTS, request("wrong-event", "p6", new InstanceGone("vm1"))), Reason.INVALID_ARGUMENT);
+        rejected(d.submit(Topics.NODE_EVENTS, request("wrong-event", "p6", new InstanceGone("vm1", "b1"))), Reason.INVALID_ARGUMENT);
 
         KeyValueStore<String, ProjectRecord> projects = d.driver.getKeyValueStore(StoreNames.PROJECTS);
         assertThat(projects.get("p6")).as("no second state of p6 in partition 0's task").isNull();

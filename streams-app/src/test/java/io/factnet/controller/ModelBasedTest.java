@@ -49,11 +49,16 @@ class ModelBasedTest {
     record Run(Map<Reason, Integer> reasons, Map<String, Integer> acceptedCommands) {
     }
 
+    /** The operator's policies for crashed instances, one per seed: never released, at once, after 20 minutes down. */
+    static final List<Duration> RELEASE_GONE_AFTER = List.of(Duration.ofMillis(-1), Duration.ZERO, Duration.ofMinutes(20));
+
     static Run run(long seed, int steps) {
         Map<Reason, Integer> reasons = new EnumMap<>(Reason.class);
         Map<String, Integer> accepted = new java.util.TreeMap<>();
-        try (ControllerDriver driver = new ControllerDriver()) {
-            ReferenceModel model = new ReferenceModel(Duration.ofMinutes(10));
+        Duration releaseGoneAfter = RELEASE_GONE_AFTER.get((int) Math.floorMod(seed, (long) RELEASE_GONE_AFTER.size()));
+        try (ControllerDriver driver = new ControllerDriver(Map.of(ControllerConfig.RELEASE_GONE_AFTER_MS,
+                String.valueOf(releaseGoneAfter.toMillis())))) {
+            ReferenceModel model = new ReferenceModel(Duration.ofMinutes(10), releaseGoneAfter);
             RequestGenerator generator = new RequestGenerator(seed, model, driver.clock);
             FactInvariants invariants = new FactInvariants(driver);
             List<Step> setup = generator.setup();
@@ -82,7 +87,8 @@ class ModelBasedTest {
                 }
             }
         }
-        System.out.printf("model-based run, seed %d, %d steps: %s; accepted %s%n", seed, steps, reasons, accepted);
+        System.out.printf("model-based run, seed %d, %d steps, down instances released %s: %s; accepted %s%n", seed, steps,
+                releaseGoneAfter.isNegative() ? "never" : "after " + releaseGoneAfter, reasons, accepted);
         return new Run(reasons, accepted);
     }
 

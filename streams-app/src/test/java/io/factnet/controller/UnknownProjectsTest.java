@@ -63,7 +63,7 @@ class UnknownProjectsTest extends TopologyTestBase {
         }
         // Refused after waiting for the pools (no such physical network) and by a node event: nothing either.
         rejected(d.submit("ghost-net", CreateNetwork.newBuilder().setPhysicalNetwork("physnet9").build()), Reason.NOT_CONFIGURED);
-        rejected(d.nodeEvent("ghost-gone", new io.factnet.model.InstanceGone("vm1")), Reason.NOT_FOUND);
+        rejected(d.nodeEvent("ghost-gone", new io.factnet.model.InstanceGone("vm1", "b1")), Reason.NOT_FOUND);
 
         assertThat(storedProjects()).containsExactly(ADMIN);
         assertThat(changelog.readKeyValuesToList()).extracting(kv -> kv.key)

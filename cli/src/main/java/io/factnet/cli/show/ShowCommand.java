@@ -190,13 +190,18 @@ public final class ShowCommand implements Callable<Integer> {
 
     private static Listing instances(JsonNode answer) {
         Listing listing = new Listing(new ArrayList<>(), new Table("PROJECT", "INSTANCE", "GROUP", "ADDRESS", "MAC", "HOSTNAME",
-                "LEASED", "FLOATING-IPS"));
+                "LEASED", "STATUS", "DOWN-SINCE", "FLOATING-IPS"));
         for (JsonNode instance : answer.path("instances")) {
             listing.items().add(instance);
             StringJoiner floating = new StringJoiner(",");
             instance.path("floatingIps").forEach(ip -> floating.add(ip.asText()));
+            // DOWN: the network's bridging node saw its port gone (InstanceGone, ADR 0031); an older controller has no status
+            String status = instance.path("status").asText("UP").toLowerCase(java.util.Locale.ROOT);
+            JsonNode downSince = instance.path("downSince");
+            String since = downSince.isNumber() ? java.time.Instant.ofEpochMilli(downSince.asLong()).toString() : "-";
             listing.table().row(text(instance, "project"), text(instance, "instance"), text(instance, "group"), text(instance, "address"),
-                    text(instance, "mac"), text(instance, "hostname"), instance.path("leased").asBoolean() ? "yes" : "no", floating);
+                    text(instance, "mac"), text(instance, "hostname"), instance.path("leased").asBoolean() ? "yes" : "no", status, since,
+                    floating);
         }
         return listing;
     }

@@ -2,16 +2,21 @@ package io.factnet.node.bridging;
 
 import io.factnet.model.BridgeNetwork;
 import io.factnet.model.BridgingEntry;
+import io.factnet.model.InstancePort;
+import io.factnet.node.net.MacAddress;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.InvalidValueException;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.runtime.SyncReport.Rejection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.regex.Pattern;
 
 /** The bridging node's desired state, validated: per network a bridge with its gateway and its uplink. */
 public record BridgeModel(List<Bridge> bridges) {
@@ -34,7 +39,9 @@ public record BridgeModel(List<Bridge> bridges) {
         Set<String> vlans = new HashSet<>();
         Set<InterfaceName> untaggedUplinks = new HashSet<>();
         entries.forEach((resource, entry) -> {
-            BridgeNetwork network = (BridgeNetwork) entry.getEntry();
+            if (!(entry.getEntry() instanceof BridgeNetwork network)) {
+                return; // an instance port: watched, not built (ports)
+            }
             try {
                 InterfaceName name = new InterfaceName(network.getBridge());
                 int vlan = network.getVlan();
@@ -73,4 +80,42 @@ public record BridgeModel(List<Bridge> bridges) {
         });
         return new Built(new BridgeModel(List.copyOf(bridges)), rejected);
     }
+
+    /** The instance ports to watch (ADR 0031), on the bridges of this model; invalid ones are rejected. */
+    public record Ports(List<PortWatcher.Watched> watched, List<Rejection> rejected) {
+    }
+
+    public Ports ports(SortedMap<String, BridgingEntry> entries) {
+        Map<String, Bridge> byProject = new HashMap<>();
+        entries.forEach((resource, entry) -> {
+            if (entry.getEntry() instanceof BridgeNetwork) {
+                bridges.stream().filter(b -> b.resource().equals(resource)).findFirst().ifPresent(b -> byProject.put(entry.getProject(), b));
+            }
+        });
+        List<PortWatcher.Watched> watched = new ArrayList<>();
+        List<Rejection> rejected = new ArrayList<>();
+        entries.forEach((resource, entry) -> {
+            if (!(entry.getEntry() instanceof InstancePort port)) {
+                return;
+            }
+            try {
+                MacAddress mac = MacAddress.parse(port.getMac());
+                if (!NAME.matcher(port.getInstance()).matches()) {
+                    throw new InvalidValueException("instance", port.getInstance(), "is not a name");
+                }
+                Bridge bridge = byProject.get(entry.getProject());
+                if (bridge != null) { // else its network's bridge is not (yet) here: nothing to watch
+                    Set<String> uplinks = new HashSet<>();
+                    bridge.vlanLink().ifPresent(l -> uplinks.add(l.name()));
+                    bridge.uplink().ifPresent(l -> uplinks.add(l.name()));
+                    watched.add(new PortWatcher.Watched(entry.getProject(), port.getInstance(), mac, bridge.name().name(), Set.copyOf(uplinks)));
+                }
+            } catch (IllegalArgumentException e) {
+                rejected.add(new Rejection(resource, e.getMessage()));
+            }
+        });
+        return new Ports(List.copyOf(watched), rejected);
+    }
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 }

@@ -8,6 +8,7 @@ import io.factnet.node.exec.IpLinks;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.exec.Tools;
 import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.runtime.NodeEventSink;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.net.InterfaceName;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -34,13 +36,28 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     private final Host host;
     private final BridgingConfig config;
     private final Path batch;
+    private final String nodeId;
+    /** The instance ports of the last sync, watched for instances that crash or go (ADR 0031); null: not watching. */
+    private final PortWatcher watcher;
     private BridgeModel lastApplied;
     private List<Rejection> lastRejected = List.of();
 
+    /** A reconciler that does not watch instance ports (a render, a replay). */
     public BridgingReconciler(Host host, Path folder, BridgingConfig config) {
+        this(host, folder, config, null, null);
+    }
+
+    /**
+     * @param nodeId the node whose instance ports are watched; null: they are not watched (the render driver's
+     *               simulated kernel has no instances)
+     * @param millis the clock of the port grace period
+     */
+    public BridgingReconciler(Host host, Path folder, BridgingConfig config, String nodeId, LongSupplier millis) {
         this.host = host;
         this.config = config;
         this.batch = StateFiles.privateFolder(folder).resolve("links.batch");
+        this.nodeId = nodeId;
+        this.watcher = nodeId == null ? null : new PortWatcher(host, config.portGrace(), millis);
     }
 
     @Override
@@ -52,6 +69,9 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     public void preflight() {
         Tools.require(host, "ip", "-V");
         Tools.require(host, "sysctl", "--version");
+        if (watcher != null) {
+            Tools.require(host, "bridge", "-V");
+        }
         if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED && !host.features().vlan()) {
             throw new IllegalStateException("this kernel has no 802.1Q VLAN support (module 8021q): load it "
                     + "(modprobe 8021q) or run the bridging agent with --vlan-mode untagged");
@@ -87,9 +107,32 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         } else {
             rejected.addAll(lastRejected);
         }
+        BridgeModel.Ports ports = built.model().ports(desired);
+        rejected.addAll(ports.rejected());
+        if (watcher != null) {
+            Set<String> broken = new HashSet<>();
+            lastRejected.forEach(r -> broken.add(r.resource()));
+            failed.forEach(r -> broken.add(r.resource()));
+            Set<String> brokenBridges = new HashSet<>();
+            built.model().bridges().stream().filter(b -> broken.contains(b.resource())).forEach(b -> brokenBridges.add(b.name().name()));
+            watcher.watch(ports.watched().stream().filter(p -> !brokenBridges.contains(p.bridge())).toList());
+        }
         return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size() - failed.size(),
                 "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000, failed);
+    }
+
+    /** The instances ("project/instance") whose port the watcher knows (their MAC was seen on it); empty when not watching. */
+    public Set<String> instancePortsKnown() {
+        return watcher == null ? Set.of() : watcher.known();
+    }
+
+    /** Instances whose port has been gone from its bridge for the grace period, and those back after that (ADR 0031). */
+    @Override
+    public void pollEvents(NodeEventSink sink) {
+        if (watcher != null) {
+            watcher.poll(nodeId).forEach(sink::publish);
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.factnet.node.runtime;
 
 import io.factnet.model.AppliedAck;
+import io.factnet.model.InstanceBack;
+import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.NodeRole;
@@ -18,7 +20,7 @@ import java.util.UUID;
  * request id (the controller answers a repeated id with the first result, and a node that registers
  * again with a new address must not be taken for a duplicate), made of the characters the controller
  * accepts. RegisterNode is pool-wide (project {@value RequestRoutes#ADMIN_PROJECT}) and goes on
- * factnet.admin-requests only (ADR 0025); leases belong to the network's project; acks to none
+ * factnet.admin-requests only (ADR 0025); leases and instance reports belong to the network's project; acks to none
  * (project {@value RequestRoutes#ADMIN_PROJECT}, key node/role).
  */
 public final class NodeEvents {
@@ -58,6 +60,16 @@ public final class NodeEvents {
     public static Request leaseReleased(String project, String nodeId, String address, String mac) {
         return request("lease:" + nodeId, project, LeaseReleased.newBuilder().setNodeId(nodeId).setAddress(address)
                 .setMac(mac).build());
+    }
+
+    /** The network's bridging node saw the instance's port gone for longer than its grace period (ADR 0031). */
+    public static Request instanceGone(String project, String nodeId, String instance) {
+        return request("gone:" + nodeId, project, InstanceGone.newBuilder().setNodeId(nodeId).setInstance(instance).build());
+    }
+
+    /** The network's bridging node sees a port it reported gone again. */
+    public static Request instanceBack(String project, String nodeId, String instance) {
+        return request("back:" + nodeId, project, InstanceBack.newBuilder().setNodeId(nodeId).setInstance(instance).build());
     }
 
     private static Request request(String idPrefix, String project, Object command) {

@@ -23,6 +23,7 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
     private final SimNft nft = new SimNft();
     private final SimIptables iptables = new SimIptables();
     private final SimIp ip;
+    private final SimBridge bridge;
     private final SimWireGuard wireguard;
     private final SimProcesses processes;
     private final SimConntrack conntrack = new SimConntrack();
@@ -32,6 +33,7 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
     public SimulatedHost(KernelFeatures features) {
         this.features = features;
         this.ip = new SimIp(features);
+        this.bridge = new SimBridge(ip);
         this.wireguard = new SimWireGuard(ip);
         this.processes = new SimProcesses(ip);
     }
@@ -104,6 +106,7 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
                 case "nft" -> nft.run(command);
                 case "iptables", "iptables-restore", "iptables-save" -> iptables.run(command);
                 case "ip" -> ip.run(command);
+                case "bridge" -> bridge.run(command);
                 case "wg", "wireguard-go" -> wireguard.run(command);
                 case "dnsmasq", "kill", "dhcp_release" -> processes.run(command);
                 case "conntrack" -> conntrack.run(command);

@@ -52,6 +52,18 @@ public final class LinuxLab implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Deletes a namespace of this lab now (a VM that goes away): its processes are stopped first, and the kernel
+     * destroys its interfaces, a veth's peer outside it too.
+     */
+    public void deleteNamespace(String name) {
+        if (!namespaces.remove(name)) {
+            throw new IllegalArgumentException("not a namespace of this lab: " + name);
+        }
+        pidsIn(name).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        run(null, "ip", "netns", "del", name);
+    }
+
     /** A veth pair made inside {@code a} with its peer moved to {@code b}. */
     public void veth(String a, String nameA, String b, String nameB) {
         run(a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b);

@@ -13,6 +13,7 @@ import io.factnet.model.DeleteNetwork;
 import io.factnet.model.DeleteSecurityGroup;
 import io.factnet.model.DeleteVpn;
 import io.factnet.model.DisassociateFloatingIp;
+import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -54,7 +55,7 @@ import java.util.function.Function;
 public final class LoadGenerator {
     /** The project operations and their weights (out of {@link #TOTAL_WEIGHT}). */
     enum Op {
-        ALLOCATE_FIXED(24), RELEASE_FIXED(9), INSTANCE_GONE(2), LEASE(3),
+        ALLOCATE_FIXED(24), RELEASE_FIXED(9), INSTANCE_GONE(2), INSTANCE_BACK(1), LEASE(3),
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
@@ -214,10 +215,12 @@ public final class LoadGenerator {
                 p.instanceGone(instance);
                 return new ReleaseFixedIp(instance);
             });
-            case INSTANCE_GONE -> ifAny(p.instances.keySet(), instance -> {
-                p.instanceGone(instance);
-                return new InstanceGone(instance);
-            });
+            // The network's bridging node reports the instance down (ADR 0031): it keeps its address (the controller's
+            // default policy), so the view keeps it. Another node's report is refused.
+            case INSTANCE_GONE -> ifAny(p.instances.keySet(), instance -> new InstanceGone(instance,
+                    p.bridgingNode != null ? p.bridgingNode : Fleet.nodesWith(NodeRole.BRIDGING).get(0)));
+            case INSTANCE_BACK -> ifAny(p.instances.keySet(), instance -> new InstanceBack(
+                    p.bridgingNode != null ? p.bridgingNode : Fleet.nodesWith(NodeRole.BRIDGING).get(0), instance));
             case LEASE -> ifAny(p.fixedAddresses.keySet(), instance -> {
                 String[] fixed = p.fixedAddresses.get(instance);
                 String node = Fleet.nodesWith(NodeRole.ADDRESSING).get(0);
@@ -394,6 +397,8 @@ public final class LoadGenerator {
         boolean existed = result.getReason() == Reason.ALREADY_EXISTS;
         Object command = intent.command();
         if (accepted) {
+            result.getTouched().stream().filter(ref -> ref.getRole() == NodeRole.BRIDGING).findFirst()
+                    .ifPresent(ref -> p.bridgingNode = ref.getNodeId()); // a network's, or a fixed IP's port
             if (allocated == null) {
                 return;
             }

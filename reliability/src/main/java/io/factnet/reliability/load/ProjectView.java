@@ -27,6 +27,8 @@ final class ProjectView {
     /** floating address -> instance it was associated with */
     final Map<String, String> associations = new LinkedHashMap<>();
     final LinkedHashSet<String> peers = new LinkedHashSet<>();
+    /** The network's bridging node, learned from results (it reports the project's instances gone). */
+    String bridgingNode;
     int nextInstance;
     int nextGroup;
     int nextRule;

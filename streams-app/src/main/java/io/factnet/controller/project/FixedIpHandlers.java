@@ -12,7 +12,7 @@ import io.factnet.model.CreateNetwork;
 import io.factnet.model.FixedIp;
 import io.factnet.model.Grant;
 import io.factnet.model.GroupRecord;
-import io.factnet.model.InstanceGone;
+import io.factnet.model.InstanceStatus;
 import io.factnet.model.Network;
 import io.factnet.model.NodeRole;
 import io.factnet.model.ProjectRecord;
@@ -115,6 +115,7 @@ final class FixedIpHandlers {
         ctx.record.setFixedIps(ctx.record.getFixedIps() + 1);
         ctx.state(Topics.STATE_FIXED_IPS, address, fixed);
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), NodeEntries.dhcpHost(fixed));
+        ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), NodeEntries.port(fixed));
         return Outcome.accepted("fixed IP " + address + " for " + instance, Allocation.newBuilder()
                 .setAddress(address).setMac(mac).setHostname(hostname).setInstance(instance).setGroup(groupName)
                 .setCidr(subnet.toString()).setGateway(network.getGateway()).setVlan(network.getVlan()).build());
@@ -143,8 +144,12 @@ final class FixedIpHandlers {
         ctx.stores.fixedIpAddresses.delete(ctx.key(address));
         ctx.stores.macs.delete(ctx.key(fixed.getMac()));
         ctx.record.setFixedIps(ctx.record.getFixedIps() - 1);
+        if (fixed.getStatus() == InstanceStatus.DOWN) {
+            ctx.record.setInstancesDown(ctx.record.getInstancesDown() - 1);
+        }
         ctx.state(Topics.STATE_FIXED_IPS, address, null);
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
+        ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), null);
         return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
                 + (floating != null ? " (floating IP " + floating + " disassociated)" : ""),
                 Allocation.newBuilder().setAddress(address).setInstance(instance).build());
@@ -157,11 +162,4 @@ final class FixedIpHandlers {
         }
     }
 
-    /** A node saw the instance go (crashed, deleted): its address is released as by ReleaseFixedIp. */
-    static final class Gone implements Handler<InstanceGone> {
-        @Override
-        public Outcome handle(ProjectContext ctx, InstanceGone command) {
-            return release(ctx, Check.name("instance", command.getInstance()));
-        }
-    }
 }

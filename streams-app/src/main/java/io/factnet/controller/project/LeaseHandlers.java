@@ -4,6 +4,7 @@ import io.factnet.controller.stage.Check;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.model.Allocation;
 import io.factnet.model.FixedIp;
+import io.factnet.model.InstanceStatus;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
 import io.factnet.model.Reason;
@@ -51,7 +52,11 @@ final class LeaseHandlers {
             if (command.getHostname() != null) {
                 Check.hostname(command.getHostname());
             }
-            return setLeased(ctx, ownedBy(ctx, command.getNodeId(), command.getAddress(), command.getMac()), true);
+            FixedIp fixed = ownedBy(ctx, command.getNodeId(), command.getAddress(), command.getMac());
+            if (fixed.getStatus() == InstanceStatus.DOWN) {
+                InstanceHandlers.markUp(ctx, fixed); // it asked for its address: it is there again (ADR 0031)
+            }
+            return setLeased(ctx, fixed, true);
         }
     }
 

@@ -226,7 +226,12 @@ final class NetworkHandlers {
                     entries.put(NodeEntries.dhcpHostResource(project, fixed.getAddress()), NodeEntries.dhcpHost(fixed));
                 }
             }
-            case BRIDGING -> entries.put(NodeEntries.bridgeResource(project), NodeEntries.bridge(network));
+            case BRIDGING -> {
+                entries.put(NodeEntries.bridgeResource(project), NodeEntries.bridge(network));
+                for (FixedIp fixed : ctx.stores.fixedIps.scan(project + "/").values()) {
+                    entries.put(NodeEntries.portResource(project, fixed.getInstance()), NodeEntries.port(fixed));
+                }
+            }
             case TUNNELING -> {
                 if (ctx.record.getHasVpn()) {
                     entries.put(NodeEntries.vpnResource(project), NodeEntries.vpnTunnel(ctx.stores.vpns.get(project).getVpn(), network));

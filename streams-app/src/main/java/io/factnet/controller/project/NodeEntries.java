@@ -7,6 +7,7 @@ import io.factnet.model.DhcpNetwork;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.FloatingNat;
+import io.factnet.model.InstancePort;
 import io.factnet.model.Network;
 import io.factnet.model.NetworkSnat;
 import io.factnet.model.TunnelPeer;
@@ -24,6 +25,7 @@ import io.factnet.model.VpnTunnel;
  * addressing  net/&lt;project&gt;             DhcpNetwork   one per network
  *             host/&lt;project&gt;/&lt;address&gt; DhcpHost      one per fixed IP
  * bridging    bridge/&lt;project&gt;          BridgeNetwork one per network
+ *             port/&lt;project&gt;/&lt;instance&gt; InstancePort one per fixed IP (the port the node watches, ADR 0031)
  * tunneling   vpn/&lt;project&gt;             VpnTunnel     one per VPN
  * </pre>
  */
@@ -57,6 +59,14 @@ final class NodeEntries {
 
     static String bridgeResource(String project) {
         return "bridge/" + project;
+    }
+
+    static String portResource(String project, String instance) {
+        return "port/" + project + "/" + instance;
+    }
+
+    static InstancePort port(FixedIp fixed) {
+        return InstancePort.newBuilder().setInstance(fixed.getInstance()).setMac(fixed.getMac()).setAddress(fixed.getAddress()).build();
     }
 
     static NetworkSnat snat(Network network) {

@@ -34,9 +34,13 @@ final class ProjectContext {
     /** Event time of the request (the project's clock: never goes back). */
     final long now;
     final long holdDownMillis;
+    /** How long a down instance keeps its fixed IP before the controller releases it; negative: never (ADR 0031). */
+    final long releaseGoneAfterMillis;
     ProjectRecord record;
 
-    ProjectContext(ProjectStores stores, Tx tx, ProjectRecord record, String requestId, long now, long holdDownMillis) {
+    ProjectContext(ProjectStores stores, Tx tx, ProjectRecord record, String requestId, long now, long holdDownMillis,
+                   long releaseGoneAfterMillis) {
+        this.releaseGoneAfterMillis = releaseGoneAfterMillis;
         this.stores = stores;
         this.tx = tx;
         this.record = record;

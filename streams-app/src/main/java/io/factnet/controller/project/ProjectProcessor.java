@@ -29,6 +29,7 @@ import io.factnet.model.DeleteVpn;
 import io.factnet.model.DisassociateFloatingIp;
 import io.factnet.model.Grant;
 import io.factnet.model.GroupRecord;
+import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -100,7 +101,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             Map.entry(RemoveRule.class, new GroupHandlers.Remove()),
             Map.entry(AllocateFixedIp.class, new FixedIpHandlers.Allocate()),
             Map.entry(ReleaseFixedIp.class, new FixedIpHandlers.Release()),
-            Map.entry(InstanceGone.class, new FixedIpHandlers.Gone()),
+            Map.entry(InstanceGone.class, new InstanceHandlers.Gone()),
+            Map.entry(InstanceBack.class, new InstanceHandlers.Back()),
             Map.entry(AllocateFloatingIp.class, new FloatingIpHandlers.Allocate()),
             Map.entry(ReleaseFloatingIp.class, new FloatingIpHandlers.Release()),
             Map.entry(AssociateFloatingIp.class, new FloatingIpHandlers.Associate()),
@@ -115,6 +117,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             Map.entry(io.factnet.model.UnreserveFixedAddress.class, new ReservationHandlers.Unreserve()));
 
     private final long holdDownMillis;
+    private final long releaseGoneAfterMillis;
     private final long retentionMillis;
     private final RequestOutcomes outcomes;
     private final Duration purgeInterval;
@@ -135,7 +138,13 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private String sweepFrom = "";
     private static final int SWEEP_BATCH = 1000;
 
-    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions) {
+    /**
+     * @param releaseGoneAfter how long an instance stays down before its fixed IP is released (zero: at its InstanceGone;
+     *                         negative: never; ADR 0031)
+     */
+    public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions,
+                            Duration releaseGoneAfter) {
+        this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
         this.outcomes = outcomes;
         this.partitions = partitions;
         this.holdDownMillis = holdDown.toMillis();
@@ -290,8 +299,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         long now = Math.max(current.getClock(), queued.getTimestamp());
         current.setClock(now);
+        releaseDownInstances(request, now);
         Tx.Savepoint savepoint = tx.savepoint();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis);
         Outcome outcome = guarded(ctx, savepoint, () -> handler(request).handle(ctx, request.getCommand()));
         current = ctx.record;
         if (outcome instanceof Outcome.Await await) {
@@ -310,6 +320,28 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
     }
 
+    /**
+     * The operator's policy for crashed instances (ADR 0031): the fixed IPs of instances down for the release delay are
+     * released when the project's clock passes it, that is before the first request of the project decided at or after
+     * that time. Part of that request's transaction (its node entries name it) but not of its result: no one asked.
+     */
+    private void releaseDownInstances(Request request, long now) {
+        if (releaseGoneAfterMillis < 0 || current.getInstancesDown() <= 0) {
+            return;
+        }
+        Tx.Savepoint savepoint = tx.savepoint();
+        ProjectRecord before = ProjectRecord.newBuilder(current).build();
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis);
+        try {
+            InstanceHandlers.releaseDue(ctx);
+            current = ctx.record;
+        } catch (RuntimeException e) {
+            log.error("releasing the down instances of {} failed; left down", ctx.project, e);
+            tx.rollbackTo(savepoint);
+            current = before;
+        }
+    }
+
     // ------------------------------------------------------------------ grants
 
     private void onGrant(Grant grant, String key, int partition) {
@@ -325,7 +357,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         Request request = head.getRequest();
         Tx.Savepoint savepoint = tx.savepoint();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), current.getClock(), holdDownMillis);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), current.getClock(), holdDownMillis,
+                releaseGoneAfterMillis);
         Outcome.Done done = grant.getReason() != Reason.OK
                 ? new Outcome.Done(grant.getReason(), grant.getMessage(), null)
                 : (Outcome.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));

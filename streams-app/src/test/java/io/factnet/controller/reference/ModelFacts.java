@@ -3,6 +3,7 @@ package io.factnet.controller.reference;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.GroupSubnet;
+import io.factnet.model.InstanceStatus;
 import io.factnet.model.Network;
 import io.factnet.model.Node;
 import io.factnet.model.NodePlacement;
@@ -84,7 +85,8 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
             });
             p.fixed.values().forEach(f -> fixed.put(ReferenceModel.ip(f.address), FixedIp.newBuilder()
                     .setAddress(ReferenceModel.ip(f.address)).setProject(project).setGroup(f.group).setInstance(f.instance)
-                    .setMac(f.mac).setHostname(f.hostname).setLeased(f.leased).build()));
+                    .setMac(f.mac).setHostname(f.hostname).setLeased(f.leased)
+                    .setStatus(f.downSince == null ? InstanceStatus.UP : InstanceStatus.DOWN).setDownSince(f.downSince).build()));
             p.floating.forEach((address, f) -> floating.put(address, FloatingIp.newBuilder().setAddress(address).setPool(f.pool)
                     .setProject(project).setFixedAddress(f.fixedAddress == null ? null : ReferenceModel.ip(f.fixedAddress))
                     .setInstance(f.instance).build()));

@@ -18,6 +18,7 @@ import io.factnet.model.DeleteNetwork;
 import io.factnet.model.DeleteSecurityGroup;
 import io.factnet.model.DeleteVpn;
 import io.factnet.model.DisassociateFloatingIp;
+import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -101,6 +102,8 @@ public final class ReferenceModel {
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)" + LABEL.pattern() + "(\\." + LABEL.pattern() + ")*");
 
     private final long holdDownMillis;
+    /** factnet.instance-gone.release-after.ms: negative never, zero at the InstanceGone, else at the project's first request after. */
+    private final long releaseGoneAfterMillis;
 
     // ---------------------------------------------------------------- global pools
     private final Map<String, Range> vlans = new TreeMap<>();
@@ -116,7 +119,13 @@ public final class ReferenceModel {
     private final List<String> conflicts = new ArrayList<>();
 
     public ReferenceModel(Duration holdDown) {
+        this(holdDown, Duration.ofMillis(-1));
+    }
+
+    /** @param releaseGoneAfter how long an instance stays down before its address is released (negative: never) */
+    public ReferenceModel(Duration holdDown, Duration releaseGoneAfter) {
         this.holdDownMillis = holdDown.toMillis();
+        this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
     }
 
     // ================================================================ small allocators (no shared code)
@@ -304,6 +313,8 @@ public final class ReferenceModel {
         String mac;
         String hostname;
         boolean leased;
+        /** Marked down by the network's bridging node (InstanceGone) at this project time; null: up. */
+        Long downSince;
     }
 
     static final class FloatingState {
@@ -486,6 +497,7 @@ public final class ReferenceModel {
         ProjectState project = projects.computeIfAbsent(request.getProject(), p -> new ProjectState());
         project.name = request.getProject();
         project.clock = Math.max(project.clock, timestamp);
+        releaseDownInstances(project);
         Effect effect = new Effect(project, project.clock);
         Outcome outcome;
         try {
@@ -505,6 +517,21 @@ public final class ReferenceModel {
         return outcome;
     }
 
+    /**
+     * The operator's policy for crashed instances: an instance down for the release delay loses its address before the
+     * project's next request is decided; the release is no part of that request's answer.
+     */
+    private void releaseDownInstances(ProjectState project) {
+        if (releaseGoneAfterMillis < 0) {
+            return;
+        }
+        List<String> due = project.fixed.values().stream()
+                .filter(f -> f.downSince != null && f.downSince + releaseGoneAfterMillis <= project.clock).map(f -> f.instance).toList();
+        for (String instance : due) {
+            releaseFixed(instance, new Effect(project, project.clock));
+        }
+    }
+
     /** The controller's EmptyProjects.holdsNothing: no network, published group, address, VPN or quota of its own. */
     private static boolean holdsNothing(String name, ProjectState p) {
         return !ADMIN_PROJECT.equals(name) && p.network == null && p.vpn == null && p.fixed.isEmpty() && p.floating.isEmpty()
@@ -517,7 +544,7 @@ public final class ReferenceModel {
     private static final Set<Class<?>> ADMIN_ONLY = Set.of(DefineVlanRange.class, DefineSupernet.class,
             DefineFloatingPool.class, RegisterNode.class, MoveNetwork.class, SetProjectQuota.class);
     private static final Set<Class<?>> FROM_NODES = Set.of(LeaseGranted.class, LeaseReleased.class, InstanceGone.class,
-            AppliedAck.class);
+            InstanceBack.class, AppliedAck.class);
 
     private static Reason envelope(String topic, String key, Request request) {
         if (!REQUEST_ID.matcher(request.getRequestId()).matches()) {
@@ -573,7 +600,9 @@ public final class ReferenceModel {
         } else if (command instanceof ReleaseFixedIp c) {
             releaseFixed(name(c.getInstance()), e);
         } else if (command instanceof InstanceGone c) {
-            releaseFixed(name(c.getInstance()), e);
+            gone(c, e);
+        } else if (command instanceof InstanceBack c) {
+            back(c, e);
         } else if (command instanceof AllocateFloatingIp c) {
             allocateFloating(c, e);
         } else if (command instanceof ReleaseFloatingIp c) {
@@ -1247,6 +1276,7 @@ public final class ReferenceModel {
         p.fixed.put(instance, f);
         g.instances++;
         e.touchNetwork(NodeRole.ADDRESSING);
+        e.touchNetwork(NodeRole.BRIDGING); // the port the bridging node watches
         e.put("address", ip(f.address)).put("mac", f.mac).put("hostname", hostname).put("instance", instance)
                 .put("group", groupName).put("cidr", ip(g.subnet) + "/" + n.groupPrefix).put("gateway", n.gateway())
                 .put("vlan", n.vlan);
@@ -1368,7 +1398,48 @@ public final class ReferenceModel {
             e.touchNetwork(NodeRole.ROUTING);
         }
         e.touchNetwork(NodeRole.ADDRESSING);
+        e.touchNetwork(NodeRole.BRIDGING);
         e.put("address", ip(f.address)).put("instance", instance);
+    }
+
+    /**
+     * A report of the bridging node (docs/commands.md, InstanceGone / InstanceBack): the node must be named and be the
+     * network's bridging node (checked before the instance is looked up), the instance must have a fixed IP.
+     */
+    private FixedState reported(String node, String instance, Effect e) {
+        check(node != null);
+        name(node);
+        name(instance);
+        NetworkState n = e.project.network;
+        if (n == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (!node.equals(n.bridging)) {
+            throw refused(Reason.UNAUTHORIZED);
+        }
+        FixedState f = e.project.fixed.get(instance);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        return f;
+    }
+
+    private void gone(InstanceGone c, Effect e) {
+        FixedState f = reported(c.getNodeId(), c.getInstance(), e);
+        if (releaseGoneAfterMillis == 0) {
+            releaseFixed(f.instance, e);
+            return;
+        }
+        if (f.downSince == null) {
+            f.downSince = e.now;
+        }
+        e.put("address", ip(f.address)).put("instance", f.instance);
+    }
+
+    private void back(InstanceBack c, Effect e) {
+        FixedState f = reported(c.getNodeId(), c.getInstance(), e);
+        f.downSince = null;
+        e.put("address", ip(f.address)).put("instance", f.instance);
     }
 
     private void lease(String node, String address, String mac, boolean leased, Effect e) {
@@ -1383,6 +1454,9 @@ public final class ReferenceModel {
             throw refused(Reason.CONFLICT);
         }
         f.leased = leased;
+        if (leased) {
+            f.downSince = null; // an instance that asks for its lease is up
+        }
         e.put("address", address).put("mac", f.mac).put("instance", f.instance);
     }
 
@@ -1576,6 +1650,12 @@ public final class ReferenceModel {
 
     public boolean hasVpn(String project) {
         return project(project).vpn != null;
+    }
+
+    /** The node of the project's network's bridging role, or null. */
+    public String bridgingNode(String project) {
+        NetworkState n = project(project).network;
+        return n == null ? null : n.bridging;
     }
 
     public List<String> instances(String project) {

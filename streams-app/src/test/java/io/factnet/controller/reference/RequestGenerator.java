@@ -17,6 +17,7 @@ import io.factnet.model.DeleteNetwork;
 import io.factnet.model.DeleteSecurityGroup;
 import io.factnet.model.DeleteVpn;
 import io.factnet.model.DisassociateFloatingIp;
+import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.LeaseGranted;
 import io.factnet.model.LeaseReleased;
@@ -118,7 +119,11 @@ public final class RequestGenerator {
             return project(p, new ReleaseFixedIp(instanceOf(p)));
         }
         if ((roll -= 20) < 0) {
-            return step(Topics.NODE_EVENTS.name(), p, new InstanceGone(instanceOf(p)));
+            return step(Topics.NODE_EVENTS.name(), p, new InstanceGone(instanceOf(p), reporter(p)));
+        }
+        if ((roll -= 15) < 0) {
+            String node = reporter(p);
+            return step(Topics.NODE_EVENTS.name(), p, new InstanceBack(node == null ? "n9" : node, instanceOf(p)));
         }
         if ((roll -= 40) < 0) {
             return project(p, CreateSecurityGroup.newBuilder().setName(maybeBad(one(GROUPS))).setDescription(
@@ -349,8 +354,17 @@ public final class RequestGenerator {
             case 0 -> new Step(Topics.REQUESTS.name(), "p-other", request(p, new CreateVpn()), clock);
             case 1 -> new Step(Topics.REQUESTS.name(), p, Request.newBuilder(request(p, new CreateVpn())).setRequestId("bad id").build(), clock);
             case 2 -> step(Topics.REQUESTS.name(), p, SetProjectQuota.newBuilder().setFloatingIps(50).build());
-            default -> step(Topics.REQUESTS.name(), p, new InstanceGone(instanceOf(p)));
+            default -> step(Topics.REQUESTS.name(), p, new InstanceGone(instanceOf(p), reporter(p)));
         };
+    }
+
+    /** Mostly the network's bridging node; now and then another node, a bad name, or none (an event older than the field). */
+    private String reporter(String p) {
+        String bridging = model.bridgingNode(p);
+        if (bridging != null && !chance(15)) {
+            return bridging;
+        }
+        return chance(20) ? null : one(List.of("b1", "n9", "r1", "a1", "bad node"));
     }
 
     private String instanceOf(String p) {
