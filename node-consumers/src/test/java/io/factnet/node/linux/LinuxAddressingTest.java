@@ -166,6 +166,9 @@ class LinuxAddressingTest {
         assertThat(resolve("db-primary")).as("the bare hostname").contains("10.0.0.6");
         assertThat(resolve("vm1.novalocal")).as("its own name").contains(ADDRESS);
         assertThat(resolve("www.outside.test")).as("forwarded to the network's DNS server").contains("198.51.100.80");
+        CommandResult reverse = lab.tryRun(instance, "getent", "hosts", "10.0.0.6");
+        assertThat(reverse.stdout().strip().split("\\s+")).as("the reverse lookup gives the full name first")
+                .startsWith("10.0.0.6", "db-primary.novalocal");
         assertThat(resolve("nobody.novalocal")).as("a name of the network's domain that no instance has").isEmpty();
         assertThat(StateFiles.read(upstreamLog).orElse("")).as("what the upstream server was asked")
                 .contains("query[A] www.outside.test").doesNotContain("novalocal").doesNotContain("db-primary");
