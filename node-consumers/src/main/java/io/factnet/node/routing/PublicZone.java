@@ -56,6 +56,11 @@ public final class PublicZone {
             }
         }
 
+        /** The same zone written to its default place (what {@code factnet replay} renders under its own folder). */
+        public Settings inDefaultPlace() {
+            return new Settings(zone, nameServer, hostmaster, ttl, Optional.empty());
+        }
+
         /** A zone with its name server {@code ns.<zone>}, mailbox {@code hostmaster.<zone>}, TTL 300 s, the file in its default place. */
         public static Settings of(String zone) {
             return new Settings(new DomainName(zone), new DomainName("ns." + zone), new DomainName("hostmaster." + zone), 300,
