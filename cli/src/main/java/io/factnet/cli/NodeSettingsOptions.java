@@ -5,7 +5,10 @@ import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.node.net.DomainName;
+import io.factnet.node.routing.PublicZone;
 import io.factnet.node.routing.RoutingConfig;
+import java.nio.file.Path;
 import io.factnet.node.tunneling.TunnelingConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -65,6 +69,23 @@ final class NodeSettingsOptions {
             description = "Prefix of VPN interface names; wireguard-go's sockets are machine-wide (env FACTNET_INTERFACE_PREFIX).")
     String interfacePrefix;
 
+    @Option(names = "--public-dns-zone", defaultValue = "${env:FACTNET_PUBLIC_DNS_ZONE:-}",
+            description = "Routing: write the public names of floating addresses (<instance>.<project>.<zone> A <floating>) to a "
+                    + "BIND zone file of this zone, for a DNS server you run (ADR 0032). Empty: none. Env FACTNET_PUBLIC_DNS_ZONE.")
+    String publicDnsZone;
+
+    @Option(names = "--public-dns-name-server", defaultValue = "${env:FACTNET_PUBLIC_DNS_NAME_SERVER:-}",
+            description = "The zone's name server (NS and SOA); default ns.<zone>. Env FACTNET_PUBLIC_DNS_NAME_SERVER.")
+    String publicDnsNameServer;
+
+    @Option(names = "--public-dns-ttl", defaultValue = "${env:FACTNET_PUBLIC_DNS_TTL:-300}",
+            description = "TTL of the public names, 60..86400 s (env FACTNET_PUBLIC_DNS_TTL).")
+    int publicDnsTtl;
+
+    @Option(names = "--public-dns-zone-file", defaultValue = "${env:FACTNET_PUBLIC_DNS_ZONE_FILE:-}",
+            description = "Where the zone file goes; default <state-dir>/public-dns/<zone>.zone (env FACTNET_PUBLIC_DNS_ZONE_FILE).")
+    String publicDnsZoneFile;
+
     /** The public address given, if any. */
     boolean hasPublicAddress() {
         return publicAddress != null && !publicAddress.isBlank();
@@ -73,7 +94,18 @@ final class NodeSettingsOptions {
     RoutingConfig routing(String address) {
         return new RoutingConfig(Ipv4Address.parse(address.strip()), new InterfaceName(publicInterface.strip()),
                 Ipv4Address.parse(metadataHost.strip()), nonBlank(dmzCidrs).stream().map(Ipv4Cidr::parseNetwork).toList(),
-                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"));
+                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"), publicZone());
+    }
+
+    Optional<PublicZone.Settings> publicZone() {
+        if (publicDnsZone == null || publicDnsZone.isBlank()) {
+            return Optional.empty();
+        }
+        DomainName zone = new DomainName(publicDnsZone.strip());
+        DomainName nameServer = new DomainName(publicDnsNameServer == null || publicDnsNameServer.isBlank()
+                ? "ns." + zone : publicDnsNameServer.strip());
+        return Optional.of(new PublicZone.Settings(zone, nameServer, new DomainName("hostmaster." + zone), publicDnsTtl,
+                publicDnsZoneFile == null || publicDnsZoneFile.isBlank() ? Optional.empty() : Optional.of(Path.of(publicDnsZoneFile.strip()))));
     }
 
     BridgingConfig bridging() {

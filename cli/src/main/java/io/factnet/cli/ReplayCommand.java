@@ -9,6 +9,7 @@ import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeProcess;
 import io.factnet.node.NodeReplay;
+import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.runtime.SyncReport;
@@ -109,9 +110,12 @@ final class ReplayCommand implements Callable<Integer> {
         try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(settings.kafkaWith(Map.of()), "factnet-replay")) {
             Optional<Node> registered = NodeReplay.registration(consumer, registry, nodeId.strip(), timeout);
             String address = publicAddress(registered, bar);
+            // The public zone file goes under --to like every other file, never over the operator's (--public-dns-zone-file).
+            RoutingConfig given = nodeSettings.routing(address);
+            RoutingConfig routing = given.publicZone().map(zone -> given.withPublicZone(zone.inDefaultPlace())).orElse(given);
             // The VPN port range, debounce and resync do not shape a render: any valid values do.
             NodeConfig config = new NodeConfig(nodeId.strip(), chosen, chosen, NodeConfig.Driver.RENDER, Optional.empty(), to,
-                    nodeSettings.routing(address), nodeSettings.bridging(), nodeSettings.tunneling(),
+                    routing, nodeSettings.bridging(), nodeSettings.tunneling(),
                     51820, 52819, Duration.ZERO, Duration.ZERO);
             SimulatedHost kernel = NodeProcess.simulatedKernel(config);
             List<NodeReplay.Summary> summaries = NodeReplay.run(config, consumer, registry, new NodeReplay.Listener() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.routing.PublicZone;
 import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.tunneling.TunnelingConfig;
 import java.io.PrintWriter;
@@ -45,6 +46,28 @@ class NodeCommandTest {
         assertThat(List.of(config.debounce(), config.resync())).containsExactly(Duration.ofMillis(250), Duration.ofMinutes(1));
         assertThat(config.failApplyWhile()).isEmpty();
         assertThat(command.metricsHost).as("the agents' metrics: this host only unless told").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void thePublicDnsZoneOfFloatingAddressesIsTheOperatorsChoice() {
+        NodeCommand none = new NodeCommand();
+        new CommandLine(none).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1");
+        assertThat(none.config().routing().publicZone()).as("no zone unless given").isEmpty();
+
+        NodeCommand given = new NodeCommand();
+        new CommandLine(given).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--public-dns-zone", "cloud.example", "--public-dns-ttl", "600", "--public-dns-zone-file", "/srv/dns/cloud.zone");
+        PublicZone.Settings zone = given.config().routing().publicZone().orElseThrow();
+        assertThat(List.of(zone.zone().name(), zone.nameServer().name(), zone.hostmaster().name(), String.valueOf(zone.ttl())))
+                .containsExactly("cloud.example", "ns.cloud.example", "hostmaster.cloud.example", "600");
+        assertThat(zone.file()).contains(Path.of("/srv/dns/cloud.zone"));
+
+        CommandLine cli = Factnet.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("node", "--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--public-dns-zone", "Cloud_Example")).isNotZero();
+        assertThat(err.toString()).contains("Cloud_Example");
     }
 
     @Test

@@ -4,10 +4,13 @@ import io.factnet.model.AddressingEntry;
 import io.factnet.model.DhcpNetwork;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRole;
+import io.factnet.node.net.Ipv4Address;
+import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.runtime.NodeRecords;
 import io.factnet.node.runtime.PartitionReplay;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
+import io.factnet.node.sim.SimIp;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.serde.BadRecordException;
@@ -137,15 +140,24 @@ public final class NodeReplay {
                 kinds(desired), report, files(root, root.resolve(role.name().toLowerCase(java.util.Locale.ROOT))));
     }
 
-    /** The bridges the DHCP networks bind to, made in the simulated kernel where missing (a bad name is left to the render to refuse). */
+    /**
+     * The bridges the DHCP networks bind to, with their gateway address (dnsmasq listens on it), made in the simulated
+     * kernel where missing (a bad name or address is left to the render to refuse).
+     */
     private static void bridgesExist(Collection<? extends SpecificRecord> entries, SimulatedHost kernel) {
         for (SpecificRecord value : entries) {
-            if (value instanceof AddressingEntry entry && entry.getEntry() instanceof DhcpNetwork network
-                    && !kernel.ip().links().containsKey(network.getBridge())) {
+            if (value instanceof AddressingEntry entry && entry.getEntry() instanceof DhcpNetwork network) {
                 try {
-                    kernel.ip().addLink(network.getBridge(), "bridge");
+                    SimIp.Link link = kernel.ip().links().get(network.getBridge());
+                    if (link == null) {
+                        link = kernel.ip().addLink(network.getBridge(), "bridge");
+                    }
+                    String gateway = Ipv4Address.parse(network.getGateway()) + "/" + Ipv4Cidr.parseNetwork(network.getCidr()).prefix();
+                    if (!link.addresses.contains(gateway)) {
+                        link.addresses.add(gateway);
+                    }
                 } catch (IllegalArgumentException e) {
-                    // not a valid interface name: the addressing render refuses the entry and says why
+                    // not a valid interface name or address: the addressing render refuses the entry and says why
                 }
             }
         }

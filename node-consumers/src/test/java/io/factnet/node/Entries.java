@@ -27,6 +27,12 @@ public final class Entries {
         return routing(project, FloatingNat.newBuilder().setFloatingAddress(floating).setFixedAddress(fixed).build());
     }
 
+    /** A floating address associated with an instance, as the controller writes it since ADR 0032. */
+    public static RoutingEntry floating(String project, String floating, String fixed, String instance) {
+        return routing(project, FloatingNat.newBuilder().setFloatingAddress(floating).setFixedAddress(fixed)
+                .setInstance(instance).build());
+    }
+
     public static RoutingEntry snat(String project, String cidr) {
         return routing(project, NetworkSnat.newBuilder().setCidr(cidr).build());
     }

@@ -77,7 +77,7 @@ class HostileInputTest {
         desired.put("net", Entries.dhcpNetwork("p1", "br100", "10.0.0.0/20", "10.0.0.1", List.of("8.8.8.8"), "novalocal", 3600));
         desired.put("vm1", Entries.dhcpHost("p1", "fa:16:3e:00:00:05", "vm1", "10.0.1.5"));
         feed("addressing", desired, (sim, folder) -> {
-            sim.ip().addLink("br100", "bridge");
+            sim.ip().addLink("br100", "bridge").addresses.add("10.0.0.1/20");
             return new AddressingReconciler(sim.host(), folder, "n1", false);
         });
     }

@@ -52,12 +52,14 @@ class FloatingIpCommandsTest extends TopologyTestBase {
         FloatingNat nat = (FloatingNat) d.routing("r1/fip/" + floating).getEntry();
         assertThat(nat.getFixedAddress()).isEqualTo(fixed1);
         assertThat(nat.getFloatingAddress()).isEqualTo(floating);
+        assertThat(nat.getInstance()).as("the routing node's public DNS name of it (ADR 0032)").isEqualTo("vm1");
         assertThat(d.fact(Topics.STATE_FLOATING_IPS, floating).getInstance()).isEqualTo("vm1");
         assertThat(accepted(d.submit("p1", new AssociateFloatingIp(floating, "vm1"))).getTouched()).as("no change").isEmpty();
 
         // Re-associating moves it.
         accepted(d.submit("p1", new AssociateFloatingIp(floating, "vm2")));
         assertThat(((FloatingNat) d.routing("r1/fip/" + floating).getEntry()).getFixedAddress()).isEqualTo(fixed2);
+        assertThat(((FloatingNat) d.routing("r1/fip/" + floating).getEntry()).getInstance()).isEqualTo("vm2");
         assertThat(d.fact(Topics.STATE_FLOATING_IPS, floating).getFixedAddress()).isEqualTo(fixed2);
         // vm1 is free for another floating IP; vm2 has one already.
         String second = accepted(floatingIp("p1")).getAllocated().getAddress();

@@ -85,7 +85,7 @@ class OutcomeTrackerPartialApplyTest {
     }
 
     private static long nodeRecord(String requestId, String resource) throws Exception {
-        RoutingEntry entry = new RoutingEntry("p1", requestId, new FloatingNat(resource.substring(4), "10.0.0.5"));
+        RoutingEntry entry = new RoutingEntry("p1", requestId, new FloatingNat(resource.substring(4), "10.0.0.5", null));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.NODE_ROUTING.name(), NodeKeys.partition(NODE, PARTITIONS),
                 NodeKeys.key(NODE, resource), serialize(Topics.NODE_ROUTING, entry));
         record.headers().add(NodeKeys.REQUEST_ID_HEADER, requestId.getBytes(StandardCharsets.UTF_8));

@@ -125,7 +125,7 @@ final class FakeController implements AutoCloseable {
             }
             String address = "203.0.113." + nextAddress.getAndIncrement();
             long offset = sendToNode(request.getRequestId(), address, new RoutingEntry(request.getProject(), request.getRequestId(),
-                    new FloatingNat(address, "10.0.0.5")));
+                    new FloatingNat(address, "10.0.0.5", null)));
             send(Topics.RESULTS, request.getRequestId(), result.setMessage("allocated " + address)
                     .setAllocated(Allocation.newBuilder().setAddress(address).setPool(allocate.getPool()).build())
                     .setTouched(List.of(new NodeRef(NODE, NodeRole.ROUTING))).build());

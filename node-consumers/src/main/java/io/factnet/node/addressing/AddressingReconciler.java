@@ -309,7 +309,10 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         if (!before.filter(hosts::equals).isPresent()) {
             StateFiles.write(files.hosts(), hosts, StateFiles.READABLE);
         }
-        boolean changed = serve(files, network, hosts);
+        // the DNS names first: a dnsmasq (re)started or sent SIGHUP below reads both files
+        String names = DnsmasqFiles.dnsHostsFile(network);
+        StateFiles.writeIfChanged(files.dnsHosts(), names, StateFiles.READABLE);
+        boolean changed = serve(files, network, hosts + "\0" + names);
         return release(files, network.bridge(), leaving) || changed;
     }
 
@@ -396,7 +399,11 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         throw new IllegalStateException("dhcp_release on " + bridge + " failed for " + String.join("; ", failed));
     }
 
-    /** Runs the network's dnsmasq on these hosts: SIGHUP when only they changed, a (re)start when it is not ours or its options changed. */
+    /**
+     * Runs the network's dnsmasq on these hosts ({@code hosts}: the text of its DHCP hosts file and of its DNS names,
+     * what it must have loaded): SIGHUP when only they changed (dnsmasq re-reads both files, no restart), a (re)start
+     * when it is not ours or its options changed.
+     */
     private boolean serve(DnsmasqFiles files, DhcpModel.Network network, String hosts) {
         List<String> argv = files.argv(network);
         Optional<Long> pid = ours(files);
@@ -420,6 +427,13 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         // dnsmasq binds to the bridge, which this node's bridging agent makes, maybe a moment later
         if (!host.tryRun("ip", "link", "show", "dev", network.bridge().name()).ok()) {
             throw new NotReadyException("bridge " + network.bridge() + " is not there yet (the bridging agent makes it)");
+        }
+        // its DNS binds to the gateway address alone (--bind-interfaces): it cannot start before the address is there
+        String gateway = network.gateway() + "/";
+        CommandResult shown = host.tryRun("ip", "address", "show", "dev", network.bridge().name());
+        if (!shown.ok() || Stream.of(shown.stdout().split("\\s+")).noneMatch(token -> token.startsWith(gateway))) {
+            throw new NotReadyException("bridge " + network.bridge() + " does not have the gateway address " + network.gateway()
+                    + " yet (the bridging agent adds it)");
         }
         host.run(argv.toArray(String[]::new));
         Optional<Long> started = ours(files);

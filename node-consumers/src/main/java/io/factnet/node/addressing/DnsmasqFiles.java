@@ -1,20 +1,28 @@
 package io.factnet.node.addressing;
 
-import io.factnet.node.net.Ipv4Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * What one network's dnsmasq is made of: its folder (named after the bridge, a checked interface
- * name), its argument vector, its hosts file and its lease hook. DHCP only (port 0: no DNS), bound
- * to the bridge, static leases only (a MAC not in the hosts file gets nothing), no /etc config read.
+ * name), its argument vector, its hosts files and its lease hook. Bound to the bridge only
+ * ({@code --bind-interfaces}, the bridge and the gateway address: never the host's other interfaces,
+ * loopback or 0.0.0.0), static leases only (a MAC not in the hosts file gets nothing), no /etc config,
+ * /etc/hosts or /etc/resolv.conf read. DNS on port 53 of the gateway: the network's instances by name
+ * ({@code <hostname>.<domain>} and the bare hostname, from {@link #dnsHosts()}), names of the domain it does
+ * not know answered "no such name" here, every other name forwarded to the network's DNS servers, or, when
+ * it has none, to no one (refused): the host's own resolver is never asked.
  */
 record DnsmasqFiles(Path folder) {
 
     Path hosts() {
         return folder.resolve("hosts");
+    }
+
+    /** The DNS names of the network's instances, {@code address fqdn hostname} per line (dnsmasq's --addn-hosts; SIGHUP re-reads it). */
+    Path dnsHosts() {
+        return folder.resolve("dns-hosts");
     }
 
     Path pidFile() {
@@ -53,7 +61,7 @@ record DnsmasqFiles(Path folder) {
                 "--conf-file=/dev/null",
                 "--no-hosts",
                 "--no-resolv",
-                "--port=0",
+                "--port=53",
                 "--bind-interfaces",
                 "--interface=" + network.bridge(),
                 "--except-interface=lo",
@@ -65,11 +73,15 @@ record DnsmasqFiles(Path folder) {
                 "--dhcp-range=set:" + network.bridge() + "," + network.block().network() + ",static,"
                         + network.block().netmask() + "," + network.leaseSeconds() + "s",
                 "--dhcp-lease-max=" + network.block().size(),
-                "--dhcp-option=option:router," + network.gateway()));
-        if (!network.dnsServers().isEmpty()) {
-            argv.add("--dhcp-option=option:dns-server,"
-                    + network.dnsServers().stream().map(Ipv4Address::toString).collect(Collectors.joining(",")));
-        }
+                "--dhcp-option=option:router," + network.gateway(),
+                // DHCP hands out this dnsmasq as the DNS server (option 6) and the domain (option 15, from --domain)
+                "--dhcp-option=option:dns-server," + network.gateway(),
+                "--addn-hosts=" + dnsHosts(),
+                // names without a dot and every name of the network's domain are answered here, never forwarded
+                "--domain-needed",
+                "--local=/" + network.domain() + "/"));
+        // the rest goes to the network's DNS servers, in their order (--strict-order); none: refused
+        network.dnsServers().forEach(server -> argv.add("--server=" + server));
         argv.add("--domain=" + network.domain());
         argv.add("--dhcp-script=" + hook());
         argv.add("--dhcp-authoritative");
@@ -82,6 +94,18 @@ record DnsmasqFiles(Path folder) {
     static String hostsFile(DhcpModel.Network network) {
         StringBuilder out = new StringBuilder(network.hosts().size() * 40);
         network.hosts().forEach(h -> out.append(h.mac()).append(',').append(h.hostname()).append(',').append(h.address()).append('\n'));
+        return out.toString();
+    }
+
+    /**
+     * The network's instance names for DNS: {@code address hostname.domain hostname} per host, in address order.
+     * Every field is a checked value (an address, a sanitized label, a checked domain). dnsmasq answers both names
+     * and gives the first, the full one, for the address's reverse lookup.
+     */
+    static String dnsHostsFile(DhcpModel.Network network) {
+        StringBuilder out = new StringBuilder(network.hosts().size() * 48);
+        network.hosts().forEach(h -> out.append(h.address()).append(' ').append(h.hostname()).append('.')
+                .append(network.domain()).append(' ').append(h.hostname()).append('\n'));
         return out.toString();
     }
 

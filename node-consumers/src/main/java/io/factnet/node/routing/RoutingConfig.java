@@ -4,6 +4,7 @@ import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The routing node's own settings (not from requests).
@@ -13,9 +14,10 @@ import java.util.List;
  * @param metadataHost    nova's metadata host: traffic from instances to it is not SNATed
  * @param dmzCidrs        nova's dmz_cidr: destinations reached without SNAT
  * @param firewall        nftables (one table) or iptables (chains prefixed factnet-)
+ * @param publicZone      the public DNS zone the floating addresses' names are written to (ADR 0032); empty: none
  */
 public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
-                            List<Ipv4Cidr> dmzCidrs, Firewall firewall) {
+                            List<Ipv4Cidr> dmzCidrs, Firewall firewall, Optional<PublicZone.Settings> publicZone) {
 
     public enum Firewall { NFTABLES, IPTABLES }
 
@@ -36,7 +38,17 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
         }
     }
 
+    /** A node that writes no public DNS names. */
+    public RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
+                         List<Ipv4Cidr> dmzCidrs, Firewall firewall) {
+        this(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.empty());
+    }
+
     public RoutingConfig withFirewall(Firewall value) {
-        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, value);
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, value, publicZone);
+    }
+
+    public RoutingConfig withPublicZone(PublicZone.Settings value) {
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.of(value));
     }
 }

@@ -10,8 +10,10 @@ import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,6 +36,8 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
     private final RoutingConfig config;
     private final FirewallBackend firewall;
     private final FloatingAddresses addresses;
+    /** The public names of the floating addresses, when the operator gave a zone (ADR 0032). */
+    private final Optional<PublicZone> zone;
     /** The validated model of the last sync or apply that succeeded; null before one, and after a failure. */
     private RoutingState state;
     private final Executor sideBySide = Executors.newSingleThreadExecutor(r -> {
@@ -49,6 +53,7 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         this.firewall = config.firewall() == RoutingConfig.Firewall.NFTABLES
                 ? new NftFirewall(host, folder, config) : new IptablesFirewall(host, folder, config);
         this.addresses = new FloatingAddresses(host, config.publicInterface(), folder);
+        this.zone = config.publicZone().map(settings -> new PublicZone(settings, folder, Clock.systemUTC()));
     }
 
     @Override
@@ -77,6 +82,7 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, config);
         SyncReport report = syncModel(built.model(), built.rejected(),
                 RoutingModelBuilder.counts(built.model(), built.rejected().size()), verify, began);
+        zone.ifPresent(z -> z.sync(desired));
         state = same;
         return report;
     }
@@ -92,8 +98,10 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         if (state == null) {
             // the first change after a whole sync: the kept model is made now, from the whole state, and applied
             // whole (the firewall and the routes change only what differs from their last apply)
-            RoutingState made = RoutingState.of(desired.get(), config);
+            SortedMap<String, RoutingEntry> whole = desired.get();
+            RoutingState made = RoutingState.of(whole, config);
             SyncReport report = syncModel(made.model(), made.rejected(), made.counts(), false, began);
+            zone.ifPresent(z -> z.sync(whole));
             state = made;
             return report;
         }
@@ -102,6 +110,7 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         RoutingState.Update update = kept.apply(changes);
         if (update.structural() || !firewall.deltas()) {
             SyncReport report = syncModel(kept.model(), kept.rejected(), kept.counts(), false, began);
+            zone.ifPresent(z -> z.apply(changes));
             state = kept;
             return report;
         }
@@ -116,8 +125,9 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         }
         FloatingAddresses.Outcome floating = join(routes);
         flushConntrack(floating.ended());
+        boolean named = zone.map(z -> z.apply(changes)).orElse(false);
         state = kept;
-        boolean changed = rules.applied() || floating.changed() || !floating.ended().isEmpty();
+        boolean changed = rules.applied() || floating.changed() || !floating.ended().isEmpty() || named;
         return new SyncReport(changed, kept.counts(), kept.rejected(), NftFirewall.millis(building) + rules.renderMillis(),
                 NftFirewall.millis(System.nanoTime() - began - building) - rules.renderMillis());
     }

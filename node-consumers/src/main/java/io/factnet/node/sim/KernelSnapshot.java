@@ -33,7 +33,8 @@ final class KernelSnapshot {
         out.append("# processes\n");
         List<String> processes = new ArrayList<>();
         for (SimProcesses.Process process : host.processes().processes().values()) {
-            processes.add(String.join(" ", process.argv).replace(stateRoot, "<state>") + "\n  hosts " + new TreeSet<>(process.hosts));
+            processes.add(String.join(" ", process.argv).replace(stateRoot, "<state>") + "\n  hosts " + new TreeSet<>(process.hosts)
+                    + (process.names.isEmpty() ? "" : "\n  names " + process.names));
         }
         processes.stream().sorted().forEach(p -> out.append(p).append('\n'));
         out.append("# wireguard\n");

@@ -3,6 +3,7 @@ package io.factnet.node.sim;
 import io.factnet.node.exec.Command;
 import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.StateFiles;
+import io.factnet.node.net.DomainName;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.net.MacAddress;
@@ -16,8 +17,10 @@ import java.util.Set;
 
 /**
  * dnsmasq, kill and dhcp_release, simulated: dnsmasq checks its options, needs its interface to exist, reads its
- * hosts file (every line must be mac,hostname,ip), "daemonizes" by writing its pid file, and
- * re-reads the hosts file on SIGHUP; kill delivers HUP, TERM, KILL and 0. A simulated DHCP client
+ * hosts file (every line must be mac,hostname,ip) and its DNS names ({@code --addn-hosts}: address name...),
+ * "daemonizes" by writing its pid file, and re-reads both files on SIGHUP. With DNS on (a port other than 0) it must
+ * be bound to its interface's listen address ({@code --bind-interfaces}, {@code --listen-address}, not 0.0.0.0) and
+ * read neither /etc/resolv.conf nor /etc/hosts; {@link #query} asks it a name as a client would; kill delivers HUP, TERM, KILL and 0. A simulated DHCP client
  * ({@link #request}) gets a static lease, which dnsmasq writes to its lease file; {@code dhcp_release
  * <interface> <address> <mac>} drops it as a real DHCPRELEASE would.
  */
@@ -26,7 +29,7 @@ public final class SimProcesses extends SimTool {
             "--bind-interfaces", "--interface", "--except-interface", "--listen-address", "--pid-file",
             "--dhcp-leasefile", "--dhcp-hostsfile", "--dhcp-range", "--dhcp-option", "--domain", "--dhcp-script",
             "--dhcp-authoritative", "--dhcp-lease-max", "--strict-order", "--dhcp-no-override", "--log-facility",
-            "--log-dhcp", "--quiet-dhcp", "--user");
+            "--log-dhcp", "--quiet-dhcp", "--user", "--addn-hosts", "--server", "--local", "--domain-needed");
 
     private final SimIp ip;
     private final Map<Long, Process> processes = new LinkedHashMap<>();
@@ -37,6 +40,8 @@ public final class SimProcesses extends SimTool {
         public final List<String> argv;
         public final List<String> hosts = new ArrayList<>();
         public int hostsReads;
+        /** dnsmasq's DNS names from --addn-hosts: name to address. */
+        public final Map<String, String> names = new java.util.TreeMap<>();
         /** dnsmasq's leases: address to MAC. */
         public final Map<String, String> leases = new java.util.TreeMap<>();
 
@@ -96,6 +101,18 @@ public final class SimProcesses extends SimTool {
         if (!ip.links().containsKey(options.get("--interface"))) {
             throw new SimError("unknown interface " + options.get("--interface"));
         }
+        if (!"0".equals(options.get("--port"))) {
+            for (String required : List.of("--bind-interfaces", "--listen-address", "--no-resolv", "--no-hosts", "--conf-file")) {
+                if (!options.containsKey(required)) {
+                    throw new SimError("the simulation refuses DNS without " + required + " (it would answer on or read the host's own)");
+                }
+            }
+            Ipv4Address listen = Ipv4Address.parse(options.get("--listen-address"));
+            if (ip.links().get(options.get("--interface")).addresses.stream()
+                    .noneMatch(a -> Ipv4Cidr.parseInterface(a).address().equals(listen))) {
+                throw new SimError("failed to create listening socket for " + listen + ": Cannot assign requested address");
+            }
+        }
         Process process = new Process(command.argv());
         readHosts(process);
         readLeases(process, options.get("--dhcp-leasefile"));
@@ -129,6 +146,72 @@ public final class SimProcesses extends SimTool {
         process.hosts.clear();
         process.hosts.addAll(hosts);
         process.hostsReads++;
+        readNames(process);
+    }
+
+    /** The --addn-hosts file, as dnsmasq reads it: {@code address name...} per line; every name must be a domain name. */
+    private static void readNames(Process process) {
+        process.names.clear();
+        Optional<String> option = option(process, "--addn-hosts");
+        if (option.isEmpty()) {
+            return;
+        }
+        String file = option.get();
+        String[] lines = readFile(file).split("\n");
+        for (int n = 0; n < lines.length; n++) {
+            if (lines[n].isEmpty()) {
+                continue;
+            }
+            String[] fields = lines[n].split(" ", -1);
+            try {
+                if (fields.length < 2) {
+                    throw new IllegalArgumentException("expected address name...");
+                }
+                Ipv4Address address = Ipv4Address.parse(fields[0]);
+                for (int f = 1; f < fields.length; f++) {
+                    new DomainName(fields[f]);
+                    process.names.putIfAbsent(fields[f], address.toString());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new SimError("bad name at line " + (n + 1) + " of " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static Optional<String> option(Process process, String name) {
+        return process.argv.stream().filter(a -> a.startsWith(name + "=")).findFirst().map(a -> a.substring(name.length() + 1));
+    }
+
+    private static List<String> options(Process process, String name) {
+        return process.argv.stream().filter(a -> a.startsWith(name + "=")).map(a -> a.substring(name.length() + 1)).toList();
+    }
+
+    /**
+     * A DNS query for an A record of {@code name}, sent to {@code server} port 53 as a client would: the dnsmasq
+     * listening there answers {@code A <address>} for a name it holds, {@code NXDOMAIN} for another name of a
+     * {@code --local} domain (or a bare name with --domain-needed), {@code FORWARD <servers>} when it would ask its
+     * upstream servers (comma-separated, in order), {@code REFUSED} when it has none. Empty: nothing listens there.
+     */
+    public Optional<String> query(String server, String name) {
+        String wanted = name.toLowerCase(java.util.Locale.ROOT);
+        for (Process process : processes.values()) {
+            if (!process.argv.get(0).equals("dnsmasq") || "0".equals(option(process, "--port").orElse("53"))
+                    || !option(process, "--listen-address").orElse("").equals(server)) {
+                continue;
+            }
+            String address = process.names.get(wanted);
+            if (address != null) {
+                return Optional.of("A " + address);
+            }
+            boolean local = options(process, "--local").stream().map(d -> d.replaceAll("^/|/$", ""))
+                    .anyMatch(d -> wanted.equals(d) || wanted.endsWith("." + d));
+            if (local || (process.argv.contains("--domain-needed") && !wanted.contains("."))) {
+                return Optional.of("NXDOMAIN");
+            }
+            List<String> servers = options(process, "--server");
+            return Optional.of(servers.isEmpty() ? "REFUSED" : "FORWARD " + String.join(",", servers));
+        }
+        return Optional.empty();
     }
 
     private CommandResult kill(Command command) {

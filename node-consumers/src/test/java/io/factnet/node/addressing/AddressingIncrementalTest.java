@@ -86,9 +86,10 @@ class AddressingIncrementalTest {
 
     static SimulatedHost node() {
         SimulatedHost sim = new SimulatedHost();
-        sim.ip().addLink("br100", "bridge");
-        sim.ip().addLink("br101", "bridge");
-        sim.ip().addLink("br102", "bridge");
+        // the gateways the bridging agent would add (a network may move between br100 and br102)
+        sim.ip().addLink("br100", "bridge").addresses.addAll(List.of("10.0.0.1/24", "10.0.32.1/24"));
+        sim.ip().addLink("br101", "bridge").addresses.add("10.0.16.1/24");
+        sim.ip().addLink("br102", "bridge").addresses.addAll(List.of("10.0.0.1/24", "10.0.32.1/24"));
         return sim;
     }
 

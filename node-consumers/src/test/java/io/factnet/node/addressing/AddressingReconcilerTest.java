@@ -11,6 +11,7 @@ import io.factnet.model.Request;
 import io.factnet.node.References;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.FailureSwitch;
+import io.factnet.node.sim.SimIp;
 import io.factnet.node.sim.SimProcesses;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
@@ -36,8 +37,8 @@ class AddressingReconcilerTest {
     @BeforeEach
     void node() {
         sim = new SimulatedHost();
-        sim.ip().addLink("br100", "bridge");
-        sim.ip().addLink("br101", "bridge");
+        sim.ip().addLink("br100", "bridge").addresses.add("10.0.0.1/20");
+        sim.ip().addLink("br101", "bridge").addresses.add("10.0.16.1/20");
         reconciler = new AddressingReconciler(sim.host(), folder.resolve("addressing"), "a1", false);
     }
 
@@ -58,7 +59,7 @@ class AddressingReconcilerTest {
         for (DhcpModel.Network network : model.networks()) {
             DnsmasqFiles files = new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/" + network.bridge()));
             out.append("# argv\n").append(String.join("\n", files.argv(network))).append("\n# hosts\n")
-                    .append(DnsmasqFiles.hostsFile(network));
+                    .append(DnsmasqFiles.hostsFile(network)).append("# dns-hosts\n").append(DnsmasqFiles.dnsHostsFile(network));
         }
         out.append("# lease hook\n").append(new DnsmasqFiles(Path.of("/var/lib/factnet/a1/addressing/br100")).hookScript());
         References.assertMatches("addressing.txt", out.toString());
@@ -80,9 +81,75 @@ class AddressingReconcilerTest {
         assertThat(sim.processes().processes().values()).hasSize(2)
                 .anyMatch(p -> p.argv.contains("--interface=br100")).anyMatch(p -> p.argv.contains("--interface=br101"));
 
-        sim.ip().addLink("br10", "bridge"); // the bridging agent's work
+        SimIp.Link br10 = sim.ip().addLink("br10", "bridge"); // the bridging agent's work, in two steps
+        assertThat(reconciler.sync(desired, true).failed()).as("dnsmasq's DNS binds to the gateway address alone")
+                .extracting(SyncReport.Rejection::reason)
+                .containsOnly("bridge br10 does not have the gateway address 10.0.32.1 yet (the bridging agent adds it)");
+        br10.addresses.add("10.0.32.1/20");
         assertThat(reconciler.sync(desired, true).counts()).containsEntry("networks", 3L);
         assertThat(sim.processes().processes()).hasSize(3);
+    }
+
+    @Test
+    void dnsmasqAnswersTheNetworksInstanceNamesOnItsGatewayAndForwardsTheRestToTheNetworksServersOnly() {
+        SyncReport report = reconciler.sync(sample(), true);
+        assertThat(report.failed()).isEmpty();
+        SimProcesses dns = sim.processes();
+        // p1: domain novalocal, servers 8.8.8.8 and 1.1.1.1, listening on its gateway 10.0.0.1
+        assertThat(dns.query("10.0.0.1", "vm-one.novalocal")).contains("A 10.0.1.5");
+        assertThat(dns.query("10.0.0.1", "vm-two-example.novalocal")).contains("A 10.0.1.6");
+        assertThat(dns.query("10.0.0.1", "VM-One")).as("the bare hostname, any case").contains("A 10.0.1.5");
+        assertThat(dns.query("10.0.0.1", "nobody.novalocal")).as("the network's domain is never forwarded").contains("NXDOMAIN");
+        assertThat(dns.query("10.0.0.1", "nobody")).as("nor a bare name").contains("NXDOMAIN");
+        assertThat(dns.query("10.0.0.1", "db.p2.cloud")).as("another network's instance is not this network's")
+                .contains("FORWARD 8.8.8.8,1.1.1.1");
+        assertThat(dns.query("10.0.0.1", "www.example.org")).contains("FORWARD 8.8.8.8,1.1.1.1");
+        // p2: domain p2.cloud, no servers: its own names only, the rest refused (the host's resolver is never asked)
+        assertThat(dns.query("10.0.16.1", "db.p2.cloud")).contains("A 10.0.17.3");
+        assertThat(dns.query("10.0.16.1", "vm-one.novalocal")).contains("REFUSED");
+        assertThat(dns.query("10.0.16.1", "www.example.org")).contains("REFUSED");
+        assertThat(dns.query("127.0.0.1", "vm-one.novalocal")).as("nothing listens anywhere else").isEmpty();
+        assertThat(dns.query("0.0.0.0", "vm-one.novalocal")).isEmpty();
+
+        List<String> argv = dns.processes().get(pidOf("br100")).argv;
+        assertThat(argv).filteredOn(a -> a.startsWith("--listen-address=") || a.startsWith("--interface="))
+                .containsExactlyInAnyOrder("--listen-address=10.0.0.1", "--interface=br100");
+        assertThat(argv).contains("--bind-interfaces", "--no-resolv", "--no-hosts", "--port=53",
+                "--dhcp-option=option:dns-server,10.0.0.1", "--domain=novalocal");
+    }
+
+    @Test
+    void aRenamedHostIsAnsweredUnderItsNewNameAfterOneSighupWithoutARestart() throws Exception {
+        reconciler.sync(sample(), true);
+        long p1 = pidOf("br100");
+        sim.clearCommands();
+        Map<String, AddressingEntry> changes = new java.util.HashMap<>();
+        changes.put("host/p1/vm1", dhcpHost("p1", "fa:16:3e:00:00:05", "web-1", "10.0.1.5"));
+        changes.put("host/p1/vm3", dhcpHost("p1", "fa:16:3e:00:00:07", "db-1", "10.0.1.7"));
+        SyncReport report = reconciler.apply(changes, () -> {
+            throw new AssertionError("a host change must not ask for the whole state");
+        });
+        assertThat(report.failed()).isEmpty();
+        assertThat(report.changed()).isTrue();
+        assertThat(pidOf("br100")).isEqualTo(p1);
+        assertThat(sim.commands()).extracting(io.factnet.node.exec.Command::argv)
+                .containsExactly(List.of("kill", "-HUP", Long.toString(p1)));
+        assertThat(sim.processes().query("10.0.0.1", "web-1.novalocal")).contains("A 10.0.1.5");
+        assertThat(sim.processes().query("10.0.0.1", "db-1")).contains("A 10.0.1.7");
+        assertThat(sim.processes().query("10.0.0.1", "vm-one.novalocal")).as("the old name is gone").contains("NXDOMAIN");
+        assertThat(Files.readString(folder.resolve("addressing/br100/dns-hosts"))).isEqualTo("""
+                10.0.1.5 web-1.novalocal web-1
+                10.0.1.6 vm-two-example.novalocal vm-two-example
+                10.0.1.7 db-1.novalocal db-1
+                """);
+        assertThat(reconciler.sync(new TreeMap<>(merged(sample(), changes)), true).changed())
+                .as("a whole sync agrees with the increment").isFalse();
+    }
+
+    private static SortedMap<String, AddressingEntry> merged(SortedMap<String, AddressingEntry> base, Map<String, AddressingEntry> changes) {
+        SortedMap<String, AddressingEntry> out = new TreeMap<>(base);
+        out.putAll(changes);
+        return out;
     }
 
     @Test
@@ -179,7 +246,6 @@ class AddressingReconcilerTest {
 
     @Test
     void aHostThatLeavesItsHostsFileHasItsLeaseReleasedAtOnce() throws Exception {
-        sim.ip().links().get("br100").addresses.add("10.0.0.1/20"); // the gateway, on the bridge: dhcp_release's server
         reconciler.sync(sample(), true);
         long p1 = pidOf("br100");
         assertThat(sim.processes().request("br100", "fa:16:3e:00:00:05")).contains("10.0.1.5");

@@ -32,6 +32,7 @@ public final class LinuxLab implements AutoCloseable {
             (byte) ThreadLocalRandom.current().nextInt()});
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
+    private final List<Path> netnsFolders = new ArrayList<>();
 
     /** Why Linux tests cannot run here, or empty when they can. */
     public static Optional<String> unavailable() {
@@ -88,6 +89,17 @@ public final class LinuxLab implements AutoCloseable {
         return process;
     }
 
+    /**
+     * The resolver configuration of a namespace: {@code ip netns exec} mounts /etc/netns/&lt;ns&gt;/resolv.conf over
+     * /etc/resolv.conf for the commands it runs there, so the machine's own is never touched. Removed by {@link #close}.
+     */
+    public void resolvConf(String netns, String text) throws java.io.IOException {
+        Path folder = Path.of("/etc/netns", netns);
+        Files.createDirectories(folder);
+        netnsFolders.add(folder);
+        Files.writeString(folder.resolve("resolv.conf"), text);
+    }
+
     /** Polls until the condition holds or the deadline passes (no fixed sleeps). */
     public static boolean eventually(Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -134,6 +146,14 @@ public final class LinuxLab implements AutoCloseable {
             pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy));
             eventually(Duration.ofSeconds(5), () -> pids.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
             pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            netnsFolders.stream().filter(folder -> folder.getFileName().toString().equals(ns)).forEach(folder -> {
+                try {
+                    Files.deleteIfExists(folder.resolve("resolv.conf"));
+                    Files.deleteIfExists(folder);
+                } catch (java.io.IOException e) {
+                    log.warn("could not remove {}: {}", folder, e.getMessage());
+                }
+            });
             CommandResult deleted = tryRun(null, "ip", "netns", "del", ns);
             if (!deleted.ok()) {
                 log.warn("could not delete namespace {}: {}", ns, deleted.stderr().strip());

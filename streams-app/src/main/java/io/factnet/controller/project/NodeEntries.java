@@ -75,7 +75,7 @@ final class NodeEntries {
 
     static FloatingNat floatingNat(FloatingIp floating) {
         return FloatingNat.newBuilder().setFloatingAddress(floating.getAddress())
-                .setFixedAddress(floating.getFixedAddress()).build();
+                .setFixedAddress(floating.getFixedAddress()).setInstance(floating.getInstance()).build();
     }
 
     /** The routing node forwards the VPN's public port to the tunneling node's public address. */
