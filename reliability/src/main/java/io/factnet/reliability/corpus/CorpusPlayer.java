@@ -93,7 +93,14 @@ public final class CorpusPlayer {
         return refs;
     }
 
-    private static String allocated(Result answer, String field, String step) {
+    /** What a setup step learns from its answer: a field of the allocation, or ("touched:ROLE") the node of that role it touched. */
+    public static String allocated(Result answer, String field, String step) {
+        if (field.startsWith("touched:")) {
+            io.factnet.model.NodeRole role = io.factnet.model.NodeRole.valueOf(field.substring("touched:".length()));
+            return answer.getTouched().stream().filter(ref -> ref.getRole() == role).map(io.factnet.model.NodeRef::getNodeId)
+                    .findFirst().orElseThrow(() -> new IllegalStateException("corpus setup step " + step + ": its result touched no "
+                            + role + " node: " + answer));
+        }
         Allocation allocation = answer.getAllocated();
         Object value = allocation == null || allocation.getSchema().getField(field) == null ? null
                 : allocation.get(allocation.getSchema().getField(field).pos());

@@ -29,7 +29,7 @@ public final class HostileStrings {
             "../../etc/passwd",
             "x'\"$HOME{}<>*?");
     /** Fields that are free text: stored and shown, never rendered into a node's configuration. */
-    static final Set<String> FREE_TEXT = Set.of("CreateSecurityGroup.description");
+    static final Set<String> FREE_TEXT = Set.of("CreateSecurityGroup.description", "ReserveFixedAddress.description");
 
     private HostileStrings() {
     }

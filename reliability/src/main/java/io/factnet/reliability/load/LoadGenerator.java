@@ -59,7 +59,7 @@ public final class LoadGenerator {
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
-        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1);
+        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1);
 
         final int weight;
 
@@ -288,6 +288,19 @@ public final class LoadGenerator {
             case REMOVE_PEER -> ifAny(p.peers, key -> {
                 p.peers.remove(key);
                 return new RemoveVpnPeer(key);
+            });
+            // The address after a known instance's, in its group's subnet: free, taken (IN_USE) or past the subnet.
+            case RESERVE_ADDRESS -> ifAny(p.fixedAddresses.keySet(), instance -> {
+                String[] octets = p.fixedAddresses.get(instance)[0].split("\\.");
+                int last = Math.min(254, Integer.parseInt(octets[3]) + 1 + random.nextInt(3));
+                String address = octets[0] + "." + octets[1] + "." + octets[2] + "." + last;
+                p.reserved.put(address, p.instances.get(instance));
+                return io.factnet.model.ReserveFixedAddress.newBuilder().setGroup(p.instances.get(instance)).setAddress(address)
+                        .setDescription("appliance").build();
+            });
+            case UNRESERVE_ADDRESS -> ifAny(p.reserved.keySet(), address -> {
+                String group = p.reserved.remove(address);
+                return new io.factnet.model.UnreserveFixedAddress(group, address);
             });
             case CREATE_NETWORK_AGAIN -> CreateNetwork.newBuilder().build();
             case DELETE_NETWORK -> {

@@ -27,6 +27,8 @@ final class ProjectView {
     /** floating address -> instance it was associated with */
     final Map<String, String> associations = new LinkedHashMap<>();
     final LinkedHashSet<String> peers = new LinkedHashSet<>();
+    /** Reserved address -> its group (ReserveFixedAddress sent). */
+    final Map<String, String> reserved = new LinkedHashMap<>();
     /** The network's bridging node, learned from results (it reports the project's instances gone). */
     String bridgingNode;
     int nextInstance;
@@ -50,6 +52,7 @@ final class ProjectView {
         fixedAddresses.clear();
         associations.clear();
         peers.clear();
+        reserved.clear();
     }
 
     void instanceGone(String instance) {

@@ -48,7 +48,8 @@ class CorpusTest {
     static final Corpus CORPUS = Corpus.fromResource();
     /** Stand-ins for what the setup learns from the controller's answers. */
     static final Map<String, String> LEARNED = Map.of("a.fixed", "10.0.0.5", "a.mac", "02:00:00:00:00:05",
-            "a.floating", "203.0.113.9", "a.floating-gone", "198.51.100.7", "a.rule", "rule-1");
+            "a.floating", "203.0.113.9", "a.floating-gone", "198.51.100.7", "a.rule", "rule-1", "a.bridging", "node-1",
+            "b.bridging", "node-2");
 
     @AfterAll
     static void dropRegistry() {

@@ -149,10 +149,8 @@ class GatewayCorpusTest {
             Request request = step.request().build(prefix + "-" + step.name(), new Values(refs, seed), clock);
             ApiClient.Outcome outcome = callerFor(request).send(request, true, WAIT);
             assertThat(step.expect().problemWith(outcome.result())).as(step.name()).isNull();
-            for (Map.Entry<String, String> learn : step.learn().entrySet()) {
-                var allocated = outcome.result().getAllocated();
-                refs.put(learn.getKey(), allocated.get(allocated.getSchema().getField(learn.getValue()).pos()).toString());
-            }
+            step.learn().forEach((name, field) -> refs.put(name, io.factnet.reliability.corpus.CorpusPlayer.allocated(outcome.result(), field,
+                    step.name())));
         }
 
         List<Verdict> verdicts = new ArrayList<>();
