@@ -33,6 +33,50 @@ public final class LinuxLab implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> netnsFolders = new ArrayList<>();
+    /** Where each lab notes which JVM owns its namespaces, so that a later lab removes those of a JVM that was killed. */
+    static final Path OWNERS = Path.of(System.getProperty("java.io.tmpdir"), "factnet-linux-labs");
+    private final Thread shutdownHook = new Thread(this::close, "linux-lab-cleanup");
+    private boolean closed;
+
+    public LinuxLab() {
+        sweepLabsOfDeadJvms();
+        try {
+            Files.createDirectories(OWNERS);
+            Files.writeString(OWNERS.resolve(id), Long.toString(ProcessHandle.current().pid()));
+        } catch (java.io.IOException e) {
+            log.warn("could not note the owner of lab {}: {}", id, e.getMessage());
+        }
+        // A test JVM ended by a timeout or a signal runs no @AfterAll: its hooks still run.
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * Deletes the namespaces {@code fn-<role>-<id>} of labs whose JVM is gone (killed before it could clean up), and
+     * only those: other runs on the machine keep theirs.
+     */
+    private void sweepLabsOfDeadJvms() {
+        if (!Files.isDirectory(OWNERS)) {
+            return;
+        }
+        try (Stream<Path> owners = Files.list(OWNERS)) {
+            for (Path owner : owners.toList()) {
+                String text = Files.readString(owner).strip();
+                if (!text.matches("[0-9]+") || ProcessHandle.of(Long.parseLong(text)).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                String suffix = "-" + owner.getFileName();
+                tryRun(null, "ip", "netns", "list").stdout().lines().map(line -> line.split(" ")[0])
+                        .filter(ns -> ns.startsWith("fn-") && ns.endsWith(suffix)).forEach(ns -> {
+                            pidsIn(ns).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                            tryRun(null, "ip", "netns", "del", ns);
+                            log.info("deleted namespace {} of a test JVM that is gone", ns);
+                        });
+                Files.deleteIfExists(owner);
+            }
+        } catch (java.io.IOException e) {
+            log.warn("could not sweep the namespaces of ended labs: {}", e.getMessage());
+        }
+    }
 
     /** Why Linux tests cannot run here, or empty when they can. */
     public static Optional<String> unavailable() {
@@ -126,7 +170,18 @@ public final class LinuxLab implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already
+            }
+        }
         for (Process process : processes) {
             process.descendants().forEach(ProcessHandle::destroy);
             process.destroy();
@@ -158,6 +213,11 @@ public final class LinuxLab implements AutoCloseable {
             if (!deleted.ok()) {
                 log.warn("could not delete namespace {}: {}", ns, deleted.stderr().strip());
             }
+        }
+        try {
+            Files.deleteIfExists(OWNERS.resolve(id));
+        } catch (java.io.IOException e) {
+            log.warn("could not remove the owner note of lab {}: {}", id, e.getMessage());
         }
     }
 }
