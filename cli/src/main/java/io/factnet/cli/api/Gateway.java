@@ -80,6 +80,8 @@ public final class Gateway implements AutoCloseable {
     private static final Duration CONTROLLER_TIMEOUT = Duration.ofSeconds(10);
     /** How long a body may take to arrive once the headers did (the request deadline covers the headers). */
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
+    /** A body too large but at most this long is read to its end (and dropped) before the 413 is sent. */
+    private static final long DRAIN_BYTES = 4L * 1024 * 1024;
 
     private final GatewayConfig config;
     private final TokenVerifier tokens;
@@ -215,7 +217,11 @@ public final class Gateway implements AutoCloseable {
         long waiting = endPoint.getIdleTimeout();
         endPoint.setIdleTimeout(BODY_TIMEOUT.toMillis());
         try (InputStream in = Content.Source.asInputStream(request)) {
-            return in.readNBytes(limit + 1);
+            byte[] bytes = in.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                in.skipNBytes(Math.min(DRAIN_BYTES, Math.max(0, request.getLength() - bytes.length)));
+            }
+            return bytes;
         } finally {
             endPoint.setIdleTimeout(waiting);
         }
@@ -325,8 +331,10 @@ public final class Gateway implements AutoCloseable {
         SpecificRecord commandRecord;
         try {
             String contentLength = headers.get("Content-Length");
+            // Past DRAIN_BYTES it is refused unread (and the connection closed); a smaller body too large is read
+            // to its end by readBody, so that a client still sending it gets the 413 rather than a reset.
             if (contentLength != null && contentLength.chars().allMatch(Character::isDigit) && contentLength.length() < 12
-                    && Long.parseLong(contentLength) > config.maxBodyBytes()) {
+                    && Long.parseLong(contentLength) > Math.max(config.maxBodyBytes(), DRAIN_BYTES)) {
                 return Answer.problem(413, Problems.TOO_LARGE, "Content Too Large", "the body has more than " + config.maxBodyBytes() + " bytes");
             }
             byte[] bytes = body.read(config.maxBodyBytes());
