@@ -37,7 +37,9 @@ class RequestClientTest {
                         // the wait it had: at most the deadline, and (on any machine) far more than the 1 ms left after it
                         assertThat(said).isBetween(500L, 700L);
                     });
-            assertThat(deadline.passed()).isTrue();
+            // It waited out its budget. Kafka's client keeps time in whole milliseconds (System.currentTimeMillis),
+            // so it may give up up to 1 ms before this nanosecond deadline: CI once saw passed() false for that.
+            assertThat(deadline.remaining()).isLessThanOrEqualTo(Duration.ofMillis(2));
         }
     }
 
