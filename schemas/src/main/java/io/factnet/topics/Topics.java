@@ -7,6 +7,7 @@ import io.factnet.model.DeadLetter;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.Grant;
+import io.factnet.model.InstanceMetadata;
 import io.factnet.model.GroupSubnet;
 import io.factnet.model.Network;
 import io.factnet.model.Node;
@@ -52,6 +53,9 @@ public final class Topics {
     public static final Topic<String, FloatingIp> STATE_FLOATING_IPS = state("factnet.state.floating-ips", FloatingIp.class);
     public static final Topic<String, Vpn> STATE_VPNS = state("factnet.state.vpns", Vpn.class);
     public static final Topic<String, Node> STATE_NODES = state("factnet.state.nodes", Node.class);
+    /** Instances' cloud-init metadata (keys, user data), key the fixed address: off the FixedIp fact (ADR 0033). */
+    public static final Topic<String, InstanceMetadata> STATE_INSTANCE_METADATA =
+            state("factnet.state.instance-metadata", InstanceMetadata.class);
 
     /** Node desired state per role: compacted, key node-id/resource, partitioned by node id. */
     public static final Topic<String, RoutingEntry> NODE_ROUTING = node("factnet.node.routing", RoutingEntry.class);
@@ -70,7 +74,7 @@ public final class Topics {
     private static final List<Topic<String, ?>> ALL = List.of(
             REQUESTS, ADMIN_REQUESTS, NODE_EVENTS, RESULTS, DEAD_LETTERS,
             STATE_NETWORKS, STATE_GROUP_SUBNETS, STATE_GROUPS, STATE_FIXED_IPS, STATE_FLOATING_IPS, STATE_VPNS,
-            STATE_NODES, NODE_ROUTING, NODE_ADDRESSING, NODE_BRIDGING, NODE_TUNNELING,
+            STATE_NODES, STATE_INSTANCE_METADATA, NODE_ROUTING, NODE_ADDRESSING, NODE_BRIDGING, NODE_TUNNELING,
             INTERNAL_CLAIMS, INTERNAL_GRANTS);
 
     public static List<Topic<String, ?>> all() {

@@ -71,7 +71,7 @@ public final class FactnetTopology {
 
     private static final List<Topic<String, ?>> PROJECT_STATE_TOPICS = List.of(Topics.STATE_NETWORKS,
             Topics.STATE_GROUP_SUBNETS, Topics.STATE_GROUPS, Topics.STATE_FIXED_IPS, Topics.STATE_FLOATING_IPS,
-            Topics.STATE_VPNS);
+            Topics.STATE_VPNS, Topics.STATE_INSTANCE_METADATA);
 
     /**
      * The topology with the registry the config names, for inputs with these partition counts (the stages refuse

@@ -148,6 +148,9 @@ final class FixedIpHandlers {
             ctx.record.setInstancesDown(ctx.record.getInstancesDown() - 1);
         }
         ctx.state(Topics.STATE_FIXED_IPS, address, null);
+        // The instance's metadata goes with its address (ADR 0033). Always: no index says whether it had any, and a
+        // tombstone of a key never written costs a small record, compacted away.
+        ctx.state(Topics.STATE_INSTANCE_METADATA, address, null);
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
         ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), null);
         return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
