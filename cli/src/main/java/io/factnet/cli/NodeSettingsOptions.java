@@ -40,6 +40,11 @@ final class NodeSettingsOptions {
             description = "Traffic to it is not SNATed (env FACTNET_METADATA_HOST).")
     String metadataHost;
 
+    @Option(names = "--metadata-server", defaultValue = "${env:FACTNET_METADATA_SERVER:-}",
+            description = "Routing: DNAT the instances' requests to 169.254.169.254 tcp/80 to this factnet metadata server, "
+                    + "address:port (ADR 0033); its address is not SNATed. Empty: no DNAT. Env FACTNET_METADATA_SERVER.")
+    String metadataServer;
+
     @Option(names = "--dmz-cidr", split = ",", defaultValue = "${env:FACTNET_DMZ_CIDRS}",
             description = "Destinations reached without SNAT (comma-separated or repeated; env FACTNET_DMZ_CIDRS).")
     List<String> dmzCidrs = new ArrayList<>();
@@ -94,7 +99,9 @@ final class NodeSettingsOptions {
     RoutingConfig routing(String address) {
         return new RoutingConfig(Ipv4Address.parse(address.strip()), new InterfaceName(publicInterface.strip()),
                 Ipv4Address.parse(metadataHost.strip()), nonBlank(dmzCidrs).stream().map(Ipv4Cidr::parseNetwork).toList(),
-                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"), publicZone());
+                enumOf(RoutingConfig.Firewall.class, firewall, "--firewall"), publicZone(),
+                metadataServer == null || metadataServer.isBlank() ? Optional.empty()
+                        : Optional.of(RoutingConfig.MetadataServer.parse(metadataServer.strip())));
     }
 
     Optional<PublicZone.Settings> publicZone() {

@@ -43,13 +43,21 @@ public final class IptablesRenderer {
             prerouting.add("-d " + config.publicAddress() + "/32 -p udp -m udp --dport " + f.publicPort()
                     + " -j DNAT --to-destination " + f.target() + ":" + f.targetPort());
         }
+        config.metadataServer().ifPresent(server -> {
+            // The instances' metadata requests, to the metadata server; the source stays: it is how the server knows them (ADR 0033).
+            for (Ipv4Cidr block : model.blocks()) {
+                prerouting.add("-s " + block + " -d " + RoutingConfig.METADATA_ADDRESS + "/32 -p tcp -m tcp --dport "
+                        + RoutingConfig.METADATA_PORT + " -j DNAT --to-destination " + server);
+            }
+        });
         List<String> postrouting = new ArrayList<>();
         List<String> snat = new ArrayList<>();
         snat.add("-j " + PREFIX + "float-snat");
         for (Ipv4Cidr block : model.blocks()) {
             postrouting.add("-s " + block + " -d " + block + " -m conntrack ! --ctstate DNAT -j ACCEPT");
-            postrouting.add("-s " + block + " -d " + config.metadataHost() + "/32 -j ACCEPT");
-            config.dmzCidrs().forEach(dmz -> postrouting.add("-s " + block + " -d " + dmz + " -j ACCEPT"));
+            for (String exempt : config.snatExemptions()) {
+                postrouting.add("-s " + block + " -d " + (exempt.contains("/") ? exempt : exempt + "/32") + " -j ACCEPT");
+            }
             snat.add("-s " + block + " -j SNAT --to-source " + config.publicAddress());
         }
         postrouting.add("-j " + PREFIX + "snat");

@@ -39,9 +39,7 @@ public final class NftRenderer {
         // structure (everything but the big maps' elements) shows in nft's terse listing (docs/adr/0011).
         String blocks = anonymous(model.blocks().stream().map(Ipv4Cidr::toString).toList());
         String internal = anonymous(model.blocks().stream().map(b -> b + " . " + b).toList());
-        List<String> exempt = new ArrayList<>();
-        exempt.add(config.metadataHost().toString());
-        config.dmzCidrs().forEach(d -> exempt.add(d.toString()));
+        List<String> exempt = config.snatExemptions();
         String groups = anonymous(model.groups().stream().map(g -> g.subnet() + " : jump " + chain(g)).toList());
         String egress = anonymous(model.groups().stream().filter(g -> g.egress().isPresent())
                 .map(g -> g.subnet() + " : jump " + egressChain(g)).toList());
@@ -64,9 +62,15 @@ public final class NftRenderer {
             forward.add("ip daddr vmap " + groups);
         }
 
-        chain(out, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", List.of(
-                "dnat to ip daddr map @floating_dnat",
-                "ip daddr " + config.publicAddress() + " dnat ip to udp dport map @vpn_forward"));
+        List<String> prerouting = new ArrayList<>();
+        prerouting.add("dnat to ip daddr map @floating_dnat");
+        prerouting.add("ip daddr " + config.publicAddress() + " dnat ip to udp dport map @vpn_forward");
+        if (blocks != null && config.metadataServer().isPresent()) {
+            // The instances' metadata requests, to the metadata server; the source stays: it is how the server knows them (ADR 0033).
+            prerouting.add("ip saddr " + blocks + " ip daddr " + RoutingConfig.METADATA_ADDRESS + " tcp dport "
+                    + RoutingConfig.METADATA_PORT + " dnat to " + config.metadataServer().get());
+        }
+        chain(out, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", prerouting);
         chain(out, "output", "type nat hook output priority -100; policy accept;", List.of(
                 "dnat to ip daddr map @floating_dnat"));
         chain(out, "postrouting", "type nat hook postrouting priority srcnat; policy accept;", postrouting);

@@ -15,16 +15,57 @@ import java.util.Optional;
  * @param dmzCidrs        nova's dmz_cidr: destinations reached without SNAT
  * @param firewall        nftables (one table) or iptables (chains prefixed factnet-)
  * @param publicZone      the public DNS zone the floating addresses' names are written to (ADR 0032); empty: none
+ * @param metadataServer  where instances' metadata requests (169.254.169.254 tcp/80 from a project's block) are DNATed to,
+ *                        a {@code factnet metadata} server (ADR 0033); its address is not SNATed either. Empty: no DNAT
  */
 public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
-                            List<Ipv4Cidr> dmzCidrs, Firewall firewall, Optional<PublicZone.Settings> publicZone) {
+                            List<Ipv4Cidr> dmzCidrs, Firewall firewall, Optional<PublicZone.Settings> publicZone,
+                            Optional<MetadataServer> metadataServer) {
 
     public enum Firewall { NFTABLES, IPTABLES }
+
+    /** The address instances ask for their metadata (cloud-init's, EC2's and OpenStack's), port 80. */
+    public static final Ipv4Address METADATA_ADDRESS = Ipv4Address.parse("169.254.169.254");
+    public static final int METADATA_PORT = 80;
+
+    /** A metadata server's address and TCP port. */
+    public record MetadataServer(Ipv4Address address, int port) {
+        public MetadataServer {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("metadata server port must be 1..65535: " + port);
+            }
+            if (address.equals(METADATA_ADDRESS) || address.toString().equals("0.0.0.0")) {
+                throw new IllegalArgumentException("metadata server must be a real address of the server, not " + address);
+            }
+        }
+
+        /** "a.b.c.d:port". */
+        public static MetadataServer parse(String text) {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("metadata server must be address:port, e.g. 10.0.0.1:8775: " + text);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1).strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("metadata server port must be a number: " + text);
+            }
+            return new MetadataServer(Ipv4Address.parse(text.substring(0, colon).strip()), port);
+        }
+
+        @Override
+        public String toString() {
+            return address + ":" + port;
+        }
+    }
 
     public static final Ipv4Address DEFAULT_METADATA_HOST = Ipv4Address.parse("169.254.169.254");
 
     public RoutingConfig {
         dmzCidrs = List.copyOf(dmzCidrs);
+        publicZone = publicZone == null ? Optional.empty() : publicZone;
+        metadataServer = metadataServer == null ? Optional.empty() : metadataServer;
         // They end up in one anonymous nft set, where overlapping intervals are an error.
         for (int i = 0; i < dmzCidrs.size(); i++) {
             if (dmzCidrs.get(i).contains(metadataHost)) {
@@ -41,14 +82,37 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
     /** A node that writes no public DNS names. */
     public RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
                          List<Ipv4Cidr> dmzCidrs, Firewall firewall) {
-        this(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.empty());
+        this(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.empty(), Optional.empty());
+    }
+
+    /** A node without a metadata server. */
+    public RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInterface, Ipv4Address metadataHost,
+                         List<Ipv4Cidr> dmzCidrs, Firewall firewall, Optional<PublicZone.Settings> publicZone) {
+        this(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, publicZone, Optional.empty());
     }
 
     public RoutingConfig withFirewall(Firewall value) {
-        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, value, publicZone);
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, value, publicZone, metadataServer);
     }
 
     public RoutingConfig withPublicZone(PublicZone.Settings value) {
-        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.of(value));
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, Optional.of(value), metadataServer);
+    }
+
+    public RoutingConfig withMetadataServer(MetadataServer value) {
+        return new RoutingConfig(publicAddress, publicInterface, metadataHost, dmzCidrs, firewall, publicZone, Optional.of(value));
+    }
+
+    /**
+     * What is reached from the projects' blocks without SNAT: the metadata host, the metadata server's address (unless
+     * one of those already covers it) and the DMZ CIDRs; in this order, never two overlapping (one nft set).
+     */
+    public List<String> snatExemptions() {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(metadataHost.toString());
+        metadataServer.map(MetadataServer::address).filter(a -> !a.equals(metadataHost)
+                && dmzCidrs.stream().noneMatch(d -> d.contains(a))).ifPresent(a -> out.add(a.toString()));
+        dmzCidrs.forEach(d -> out.add(d.toString()));
+        return out;
     }
 }

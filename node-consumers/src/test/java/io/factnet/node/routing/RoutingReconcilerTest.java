@@ -40,6 +40,8 @@ public class RoutingReconcilerTest {
     public static final RoutingConfig CONFIG = new RoutingConfig(Ipv4Address.parse("198.51.100.1"), InterfaceName.of("pub0"),
             RoutingConfig.DEFAULT_METADATA_HOST, List.of(Ipv4Cidr.parseNetwork("192.0.2.0/24")),
             RoutingConfig.Firewall.NFTABLES);
+    /** The reference renders' node: it also DNATs the instances' metadata requests to a metadata server (ADR 0033). */
+    public static final RoutingConfig WITH_METADATA = CONFIG.withMetadataServer(RoutingConfig.MetadataServer.parse("198.51.100.1:8775"));
 
     @TempDir
     Path folder;
@@ -80,14 +82,56 @@ public class RoutingReconcilerTest {
     @Test
     void rendersTheWholeStateAsTheReviewedNftScript() {
         RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
-        References.assertMatches("routing.nft", NftRenderer.render(model, CONFIG));
+        References.assertMatches("routing.nft", NftRenderer.render(model, WITH_METADATA));
     }
 
     @Test
     void rendersTheSameStateAsTheReviewedIptablesChains() {
         RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
-        String input = IptablesRenderer.restoreInput(IptablesRenderer.chains(model, CONFIG), Map.of(), Map.of());
+        String input = IptablesRenderer.restoreInput(IptablesRenderer.chains(model, WITH_METADATA), Map.of(), Map.of());
         References.assertMatches("routing.iptables", input);
+    }
+
+    @Test
+    void aMetadataServerGetsEachBlocksMetadataRequestsOnBothBackendsAndIsNoDrift() {
+        for (RoutingConfig.Firewall firewall : RoutingConfig.Firewall.values()) {
+            RoutingConfig config = WITH_METADATA.withFirewall(firewall);
+            RoutingReconciler reconciler = reconciler(config);
+            assertThat(reconciler.sync(sample(), true).changed()).isTrue();
+            if (firewall == RoutingConfig.Firewall.NFTABLES) {
+                assertThat(sim.nft().table("ip", "factnet").chains.get("prerouting").rules).contains(
+                        "ip saddr { 10.0.0.0/20, 10.0.16.0/20 } ip daddr 169.254.169.254 tcp dport 80 dnat to 198.51.100.1:8775");
+                assertThat(sim.nft().table("ip", "factnet").chains.get("postrouting").rules).contains(
+                        "ip saddr { 10.0.0.0/20, 10.0.16.0/20 } ip daddr { 169.254.169.254, 198.51.100.1, 192.0.2.0/24 } accept");
+            } else {
+                assertThat(sim.iptables().table("nat").get("factnet-PREROUTING")).contains(
+                        "-s 10.0.0.0/20 -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.51.100.1:8775",
+                        "-s 10.0.16.0/20 -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 198.51.100.1:8775");
+                assertThat(sim.iptables().table("nat").get("factnet-POSTROUTING"))
+                        .contains("-s 10.0.0.0/20 -d 198.51.100.1/32 -j ACCEPT");
+            }
+            assertThat(reconciler.sync(sample(), true).changed()).as(firewall + ": the kernel's listing is no drift").isFalse();
+            // Without a server (the default) nothing is DNATed to one.
+            RoutingModel model = RoutingModelBuilder.build(sample(), CONFIG).model();
+            assertThat(NftRenderer.render(model, CONFIG)).doesNotContain("tcp dport 80 dnat");
+            assertThat(IptablesRenderer.chains(model, CONFIG).get("nat").get("factnet-PREROUTING").toString()).doesNotContain("169.254.169.254");
+            // a network's block is what is DNATed: a node with no networks has no rule
+            assertThat(NftRenderer.render(RoutingModelBuilder.build(new TreeMap<>(), config).model(), config)).doesNotContain("169.254.169.254 tcp");
+        }
+    }
+
+    @Test
+    void metadataServerSettingsAreChecked() {
+        assertThat(RoutingConfig.MetadataServer.parse("10.0.0.1:8775").toString()).isEqualTo("10.0.0.1:8775");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoutingConfig.MetadataServer.parse("10.0.0.1"))
+                .hasMessageContaining("address:port");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoutingConfig.MetadataServer.parse("10.0.0.1:0"))
+                .hasMessageContaining("1..65535");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoutingConfig.MetadataServer.parse("169.254.169.254:80"))
+                .hasMessageContaining("real address");
+        // the server's address inside a DMZ CIDR or equal to the metadata host is not listed twice (one nft set)
+        RoutingConfig inDmz = CONFIG.withMetadataServer(RoutingConfig.MetadataServer.parse("192.0.2.7:8775"));
+        assertThat(inDmz.snatExemptions()).containsExactly("169.254.169.254", "192.0.2.0/24");
     }
 
     @Test
