@@ -6,9 +6,14 @@ import java.util.TreeMap;
 
 /**
  * One request as a {@link Route} sees it: the method, the path and query as sent (still percent-encoded),
- * and the headers (names case-insensitive). The servers are read-only: there is no body.
+ * and the headers (names case-insensitive). The servers are read-only: there is no body. {@code peer} is the TCP peer's
+ * address (the connection's, never a header such as X-Forwarded-For), or null where unknown.
  */
-public record Call(String method, String rawPath, String rawQuery, Map<String, String> headers) {
+public record Call(String method, String rawPath, String rawQuery, Map<String, String> headers, String peer) {
+    public Call(String method, String rawPath, String rawQuery, Map<String, String> headers) {
+        this(method, rawPath, rawQuery, headers, null);
+    }
+
     public Call {
         TreeMap<String, String> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         copy.putAll(headers);

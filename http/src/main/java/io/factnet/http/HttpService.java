@@ -161,7 +161,10 @@ public final class HttpService implements AutoCloseable {
             headers.putIfAbsent(field.getName(), field.getValue());
         }
         HttpURI uri = request.getHttpURI();
-        return new Call(request.getMethod(), uri.getPath(), uri.getQuery(), headers);
+        // The connection's peer: what the TCP handshake proved, never what a header claims.
+        String peer = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress remote
+                && remote.getAddress() != null ? remote.getAddress().getHostAddress() : null;
+        return new Call(request.getMethod(), uri.getPath(), uri.getQuery(), headers, peer);
     }
 
     /** Jetty's own refusals (bad request line, headers too large, ...): the reason phrase, never what the client sent. */
