@@ -21,7 +21,12 @@ public record GatewayConfig(String host, int port, String name, String controlle
                             Path tlsCertificate, Path tlsKey) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_IN_FLIGHT = 8;
-    public static final int DEFAULT_MAX_BODY = 64 * 1024;
+    /**
+     * A SetInstanceMetadata at its limits fits (ADR 0033: 65535 bytes of user data, which JSON escapes grow, and 16 keys
+     * of 16 KiB); it was 64 KiB, which refused user data near its limit. User data that is mostly control characters
+     * (each \\u00XX, 6 bytes) can still be too large: such data belongs in a file the user data fetches.
+     */
+    public static final int DEFAULT_MAX_BODY = 512 * 1024;
     public static final int DEFAULT_THREADS = 64;
     public static final int DEFAULT_KEEP_RESULTS = 10_000;
 

@@ -166,6 +166,16 @@ class GatewayTest {
         assertThat(association.path("requestedBy").path("subject").asText()).isEqualTo("alice@acme");
         assertThat(association.path("requestedBy").path("gateway").asText()).isEqualTo("gw-test");
 
+        // The instance's metadata (ADR 0033): user data near its limit, more than the gateway's old 64 KiB of body.
+        byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer blob = java.nio.ByteBuffer.allocate(4 + type.length + 4 + 32).putInt(type.length).put(type).putInt(32).put(new byte[32]);
+        String key = "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.array()) + " alice@acme";
+        String userData = "#cloud-config\\n" + "# padding\\n".repeat(6400);
+        JsonNode metadata = accepted(call("PUT", "/v1/projects/acme/instances/web-01/metadata", token,
+                "{\"sshKeys\": [\"" + key + "\"], \"userData\": \"" + userData + "\", \"meta\": {\"role\": \"web\"}}"));
+        assertThat(metadata.path("allocated").path("address").asText()).isEqualTo(fixed);
+        assertThat(metadata.path("message").asText()).contains("1 SSH key(s)").contains("64014 bytes of user data");
+
         Reply project = call("GET", "/v1/projects/acme", token, null);
         assertThat(project.status()).isEqualTo(200);
         assertThat(project.body().toString()).contains("web").contains("22");
