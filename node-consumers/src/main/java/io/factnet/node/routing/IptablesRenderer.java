@@ -47,7 +47,8 @@ public final class IptablesRenderer {
             // The instances' metadata requests, to the metadata server; the source stays: it is how the server knows them (ADR 0033).
             for (Ipv4Cidr block : model.blocks()) {
                 prerouting.add("-s " + block + " -d " + RoutingConfig.METADATA_ADDRESS + "/32 -p tcp -m tcp --dport "
-                        + RoutingConfig.METADATA_PORT + " -j DNAT --to-destination " + server);
+                        + RoutingConfig.METADATA_PORT + (server.address().isPresent() ? " -j DNAT --to-destination " + server
+                        : " -j REDIRECT --to-ports " + server.port()));
             }
         });
         List<String> postrouting = new ArrayList<>();

@@ -68,7 +68,7 @@ public final class NftRenderer {
         if (blocks != null && config.metadataServer().isPresent()) {
             // The instances' metadata requests, to the metadata server; the source stays: it is how the server knows them (ADR 0033).
             prerouting.add("ip saddr " + blocks + " ip daddr " + RoutingConfig.METADATA_ADDRESS + " tcp dport "
-                    + RoutingConfig.METADATA_PORT + " dnat to " + config.metadataServer().get());
+                    + RoutingConfig.METADATA_PORT + nat(config.metadataServer().get()));
         }
         chain(out, "prerouting", "type nat hook prerouting priority dstnat; policy accept;", prerouting);
         chain(out, "output", "type nat hook output priority -100; policy accept;", List.of(
@@ -179,6 +179,11 @@ public final class NftRenderer {
         List<Comparable> copy = new ArrayList<>(keys);
         java.util.Collections.sort(copy);
         return (List) copy;
+    }
+
+    /** DNAT to the metadata server, or a redirect to its port on this node (the address of the interface it came in on). */
+    private static String nat(RoutingConfig.MetadataServer server) {
+        return server.address().isPresent() ? " dnat to " + server : " redirect to :" + server.port();
     }
 
     /** "{ a, b }", or null for none (nft has no empty anonymous set). */

@@ -28,22 +28,32 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
     public static final Ipv4Address METADATA_ADDRESS = Ipv4Address.parse("169.254.169.254");
     public static final int METADATA_PORT = 80;
 
-    /** A metadata server's address and TCP port. */
-    public record MetadataServer(Ipv4Address address, int port) {
+    /**
+     * Where the metadata requests go: a server's address and TCP port (DNAT), or, with no address ({@code :PORT}), a
+     * server listening on this node itself on that port (REDIRECT: to the address of the bridge the request came in on,
+     * i.e. the project's gateway, so no address needs to be configured; e.g. the compose file's service sharing the
+     * routing node's network namespace).
+     */
+    public record MetadataServer(Optional<Ipv4Address> address, int port) {
         public MetadataServer {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("metadata server port must be 1..65535: " + port);
             }
-            if (address.equals(METADATA_ADDRESS) || address.toString().equals("0.0.0.0")) {
-                throw new IllegalArgumentException("metadata server must be a real address of the server, not " + address);
+            if (address.isPresent() && (address.get().equals(METADATA_ADDRESS) || address.get().toString().equals("0.0.0.0"))) {
+                throw new IllegalArgumentException("metadata server must be a real address of the server, not " + address.get());
             }
         }
 
-        /** "a.b.c.d:port". */
+        public MetadataServer(Ipv4Address address, int port) {
+            this(Optional.of(address), port);
+        }
+
+        /** "a.b.c.d:port", or ":port" for a server on this node. */
         public static MetadataServer parse(String text) {
             int colon = text.lastIndexOf(':');
             if (colon < 0) {
-                throw new IllegalArgumentException("metadata server must be address:port, e.g. 10.0.0.1:8775: " + text);
+                throw new IllegalArgumentException("metadata server must be address:port (e.g. 10.0.0.1:8775) or :port (on this node): "
+                        + text);
             }
             int port;
             try {
@@ -51,12 +61,13 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("metadata server port must be a number: " + text);
             }
-            return new MetadataServer(Ipv4Address.parse(text.substring(0, colon).strip()), port);
+            String host = text.substring(0, colon).strip();
+            return new MetadataServer(host.isEmpty() ? Optional.empty() : Optional.of(Ipv4Address.parse(host)), port);
         }
 
         @Override
         public String toString() {
-            return address + ":" + port;
+            return address.map(Ipv4Address::toString).orElse("") + ":" + port;
         }
     }
 
@@ -110,7 +121,7 @@ public record RoutingConfig(Ipv4Address publicAddress, InterfaceName publicInter
     public List<String> snatExemptions() {
         List<String> out = new java.util.ArrayList<>();
         out.add(metadataHost.toString());
-        metadataServer.map(MetadataServer::address).filter(a -> !a.equals(metadataHost)
+        metadataServer.flatMap(MetadataServer::address).filter(a -> !a.equals(metadataHost)
                 && dmzCidrs.stream().noneMatch(d -> d.contains(a))).ifPresent(a -> out.add(a.toString()));
         dmzCidrs.forEach(d -> out.add(d.toString()));
         return out;

@@ -25,7 +25,7 @@ public final class SimIptables extends SimTool {
      */
     private static final Map<String, List<String>> BUILTIN = builtin();
     private static final Set<String> TARGETS = Set.of("ACCEPT", "DROP", "RETURN", "REJECT", "DNAT", "SNAT",
-            "MASQUERADE", "LOG");
+            "MASQUERADE", "LOG", "REDIRECT");
 
     /** table -> chain -> rules (the text after "-A chain"). */
     private final Map<String, Map<String, List<String>>> tables = new LinkedHashMap<>();

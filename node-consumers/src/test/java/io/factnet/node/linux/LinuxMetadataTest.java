@@ -24,18 +24,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The metadata service through the routing node's real DNAT (ADR 0033), on both firewall backends: two instance
  * namespaces on the project's bridge in a router namespace ask http://169.254.169.254/ with curl; the routing agent
- * DNATs it to a metadata server listening on the router's own address (the service's route and HTTP server, in a JVM
+ * DNATs it to a metadata server listening on the router's public address (or, set as ":8775", redirects it to the
+ * server's port on the gateway address) (the service's route and HTTP server, in a JVM
  * started inside the router namespace, with facts from a file instead of Kafka). Each instance gets its own hostname,
  * keys and user data and never the other's, whatever headers it sends; without the server setting nothing answers.
  *
  * <pre>
  *   ns vm1 10.0.0.5 -- tap1 \
- *                            br100 10.0.0.1/20 [ns router: routing agent, metadata server on 198.51.100.1:8775 (pub0)]
+ *                            br100 10.0.0.1/20 [ns router: routing agent, metadata server on *:8775, pub0 198.51.100.1]
  *   ns vm2 10.0.0.6 -- tap2 /
  * </pre>
  */
@@ -85,7 +88,7 @@ class LinuxMetadataTest {
                 + MetadataServerFixture.line(VM2, "p1", "vm2", "db-1", "secret of vm2", List.of(KEY2)));
         String java = ProcessHandle.current().info().command().orElse("java");
         lab.spawn(router, java, "-Xmx64m", "-cp", System.getProperty("java.class.path"), MetadataServerFixture.class.getName(),
-                "198.51.100.1", "8775", facts.toString());
+                "0.0.0.0", "8775", facts.toString());
         // the server itself, asked from the router (not through the DNAT): up once it answers; the router is no instance
         assertThat(eventually(WAIT, () -> curl(router, "http://198.51.100.1:8775/openstack").stdout().contains("404")))
                 .as("the metadata server in the router namespace").isTrue();
@@ -125,9 +128,15 @@ class LinuxMetadataTest {
         return desired;
     }
 
-    @ParameterizedTest
-    @EnumSource(RoutingConfig.Firewall.class)
-    void eachInstanceFetchesItsOwnMetadataThroughTheDnatAndNeverTheOthers(RoutingConfig.Firewall firewall) {
+    /** Each backend, with the server's address (DNAT) and as a server on the node itself (":8775", REDIRECT). */
+    static Stream<Arguments> setups() {
+        return Stream.of(RoutingConfig.Firewall.values()).flatMap(firewall -> Stream.of(
+                Arguments.of(firewall, "198.51.100.1:8775"), Arguments.of(firewall, ":8775")));
+    }
+
+    @ParameterizedTest(name = "{0} to {1}")
+    @MethodSource("setups")
+    void eachInstanceFetchesItsOwnMetadataThroughTheDnatAndNeverTheOthers(RoutingConfig.Firewall firewall, String server) {
         // Without the setting the node DNATs nothing: 169.254.169.254 is nobody.
         RoutingReconciler without = new RoutingReconciler(Host.linux(Optional.of(router)), folder.resolve("state-without"),
                 RoutingReconcilerTest.CONFIG.withFirewall(firewall));
@@ -136,7 +145,7 @@ class LinuxMetadataTest {
         assertThat(curl(vm1, "http://169.254.169.254/openstack/latest/meta_data.json").ok()).as("no DNAT, no answer").isFalse();
 
         RoutingReconciler reconciler = new RoutingReconciler(Host.linux(Optional.of(router)), folder.resolve("state"),
-                RoutingReconcilerTest.WITH_METADATA.withFirewall(firewall));
+                RoutingReconcilerTest.CONFIG.withMetadataServer(RoutingConfig.MetadataServer.parse(server)).withFirewall(firewall));
         reconciler.preflight();
         assertThat(reconciler.sync(entries(), true).rejected()).isEmpty();
 

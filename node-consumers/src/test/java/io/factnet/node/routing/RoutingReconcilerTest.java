@@ -129,6 +129,19 @@ public class RoutingReconcilerTest {
                 .hasMessageContaining("1..65535");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoutingConfig.MetadataServer.parse("169.254.169.254:80"))
                 .hasMessageContaining("real address");
+        RoutingConfig.MetadataServer local = RoutingConfig.MetadataServer.parse(":8775");
+        assertThat(local.address()).isEmpty();
+        assertThat(local.toString()).isEqualTo(":8775");
+        RoutingConfig redirecting = CONFIG.withMetadataServer(local);
+        assertThat(redirecting.snatExemptions()).containsExactly("169.254.169.254", "192.0.2.0/24");
+        RoutingModel model = RoutingModelBuilder.build(sample(), redirecting).model();
+        assertThat(NftRenderer.render(model, redirecting))
+                .contains("ip saddr { 10.0.0.0/20, 10.0.16.0/20 } ip daddr 169.254.169.254 tcp dport 80 redirect to :8775");
+        assertThat(IptablesRenderer.chains(model, redirecting).get("nat").get("factnet-PREROUTING"))
+                .contains("-s 10.0.0.0/20 -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8775");
+        for (RoutingConfig.Firewall firewall : RoutingConfig.Firewall.values()) {
+            assertThat(reconciler(redirecting.withFirewall(firewall)).sync(sample(), true).failed()).as(firewall + " applies it").isEmpty();
+        }
         // the server's address inside a DMZ CIDR or equal to the metadata host is not listed twice (one nft set)
         RoutingConfig inDmz = CONFIG.withMetadataServer(RoutingConfig.MetadataServer.parse("192.0.2.7:8775"));
         assertThat(inDmz.snatExemptions()).containsExactly("169.254.169.254", "192.0.2.0/24");
