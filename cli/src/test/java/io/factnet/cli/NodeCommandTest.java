@@ -49,6 +49,22 @@ class NodeCommandTest {
     }
 
     @Test
+    void theMetadataServerIsOffUnlessGivenAsAddressAndPortOrAPortOnTheNode() {
+        NodeCommand none = new NodeCommand();
+        new CommandLine(none).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1");
+        assertThat(none.config().routing().metadataServer()).as("no DNAT unless given").isEmpty();
+
+        NodeCommand given = new NodeCommand();
+        new CommandLine(given).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--metadata-server", "10.0.0.2:8775");
+        assertThat(given.config().routing().metadataServer().orElseThrow().toString()).isEqualTo("10.0.0.2:8775");
+        NodeCommand local = new NodeCommand();
+        new CommandLine(local).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--metadata-server", ":8775");
+        assertThat(local.config().routing().metadataServer().orElseThrow().address()).isEmpty();
+    }
+
+    @Test
     void thePublicDnsZoneOfFloatingAddressesIsTheOperatorsChoice() {
         NodeCommand none = new NodeCommand();
         new CommandLine(none).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1");

@@ -30,6 +30,12 @@ public final class HostileStrings {
             "x'\"$HOME{}<>*?");
     /** Fields that are free text: stored and shown, never rendered into a node's configuration. */
     static final Set<String> FREE_TEXT = Set.of("CreateSecurityGroup.description", "ReserveFixedAddress.description");
+    /**
+     * Fields that are opaque data for the instance itself, which any text is (ADR 0033): user data is a script or a
+     * #cloud-config with line breaks, served as it is to the one instance it belongs to, never rendered on a node.
+     * No hostile value of this family applies: their limits are entries of the corpus (user-data-65536).
+     */
+    public static final Set<String> OPAQUE = Set.of("SetInstanceMetadata.userData");
 
     private HostileStrings() {
     }
@@ -41,7 +47,7 @@ public final class HostileStrings {
         for (CommandTemplate base : bases) {
             for (Schema.Field field : base.schema().getFields()) {
                 String path = base.command() + "." + field.name();
-                if (!isStringField(field.schema()) || done.contains(path) || !fitsBase(base, field.name())) {
+                if (!isStringField(field.schema()) || done.contains(path) || !fitsBase(base, field.name()) || OPAQUE.contains(path)) {
                     continue;
                 }
                 done.add(path);

@@ -59,7 +59,7 @@ public final class LoadGenerator {
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
-        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1);
+        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), SET_METADATA(1);
 
         final int weight;
 
@@ -302,6 +302,10 @@ public final class LoadGenerator {
                 String group = p.reserved.remove(address);
                 return new io.factnet.model.UnreserveFixedAddress(group, address);
             });
+            // A known instance's cloud-init metadata (ADR 0033): one key and a small #cloud-config.
+            case SET_METADATA -> ifAny(p.instances.keySet(), instance -> io.factnet.model.SetInstanceMetadata.newBuilder()
+                    .setInstance(instance).setSshKeys(List.of(sshKey(instance)))
+                    .setUserData("#cloud-config\nhostname: " + instance + "\n").build());
             case CREATE_NETWORK_AGAIN -> CreateNetwork.newBuilder().build();
             case DELETE_NETWORK -> {
                 if (!p.instances.isEmpty() && random.nextInt(4) != 0) {
@@ -382,6 +386,16 @@ public final class LoadGenerator {
     }
 
     /** A WireGuard public key: base64 of 32 bytes. */
+    /** An OpenSSH ed25519 public key line of random bytes (its blob names its type, as the controller checks). */
+    private String sshKey(String comment) {
+        byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        java.nio.ByteBuffer blob = java.nio.ByteBuffer.allocate(4 + type.length + 4 + key.length);
+        blob.putInt(type.length).put(type).putInt(key.length).put(key);
+        return "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(blob.array()) + " " + comment;
+    }
+
     private String wireguardKey() {
         byte[] key = new byte[32];
         random.nextBytes(key);

@@ -628,6 +628,8 @@ public final class ReferenceModel {
             reserve(c, e);
         } else if (command instanceof io.factnet.model.UnreserveFixedAddress c) {
             unreserve(c, e);
+        } else if (command instanceof io.factnet.model.SetInstanceMetadata c) {
+            setMetadata(c, e);
         } else {
             throw new IllegalArgumentException("no model of " + command.getClass());
         }
@@ -1354,6 +1356,63 @@ public final class ReferenceModel {
         g.reserved.put(address, c.getDescription());
         g.published = true;
         e.put("address", ip(address)).put("group", groupName).put("cidr", ip(g.subnet) + "/" + p.network.groupPrefix);
+    }
+
+    /**
+     * SetInstanceMetadata (docs/commands.md, ADR 0033): the shape of everything first, then the instance's fixed IP. The
+     * metadata fact itself is not modelled (no node renders it; InstanceMetadataCommandsTest checks it).
+     */
+    private void setMetadata(io.factnet.model.SetInstanceMetadata c, Effect e) {
+        String instance = name(c.getInstance());
+        check(c.getSshKeys().size() <= 16);
+        Set<String> seen = new HashSet<>();
+        for (String key : c.getSshKeys()) {
+            check(sshKey(key.strip()) && seen.add(key.strip()));
+        }
+        check(c.getUserData().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 65535);
+        check(c.getMeta().size() <= 128);
+        c.getMeta().forEach((key, value) -> check(!key.isEmpty() && key.length() <= 255 && printable(key)
+                && value.length() <= 255 && printable(value)));
+        FixedState f = e.project.fixed.get(instance);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        e.put("address", ip(f.address)).put("instance", instance);
+    }
+
+    private static final Set<String> SSH_KEY_TYPES = Set.of("ssh-ed25519", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256",
+            "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com");
+
+    private static boolean printable(String text) {
+        return text.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f);
+    }
+
+    /** One OpenSSH public key line: a known type, base64 whose blob starts with that type as an SSH string, a comment. */
+    private static boolean sshKey(String key) {
+        if (key.length() > 16 * 1024 || !printable(key)) {
+            return false;
+        }
+        String[] parts = key.split(" ", 3);
+        if (parts.length < 2 || !SSH_KEY_TYPES.contains(parts[0]) || !parts[1].matches("[A-Za-z0-9+/]+={0,2}")) {
+            return false;
+        }
+        byte[] blob;
+        try {
+            blob = java.util.Base64.getDecoder().decode(parts[1]);
+        } catch (IllegalArgumentException x) {
+            return false;
+        }
+        byte[] type = parts[0].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (blob.length < 8 + type.length) {
+            return false;
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(blob);
+        byte[] found = new byte[type.length];
+        if (buffer.getInt() != type.length) {
+            return false;
+        }
+        buffer.get(found);
+        return java.util.Arrays.equals(found, type);
     }
 
     private void unreserve(io.factnet.model.UnreserveFixedAddress c, Effect e) {

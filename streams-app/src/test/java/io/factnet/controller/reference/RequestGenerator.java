@@ -110,7 +110,8 @@ public final class RequestGenerator {
     }
 
     private Step pick() {
-        int roll = random.nextInt(1000);
+        // the sum of the branches' weights below (the last ones were out of reach once they passed 1000)
+        int roll = random.nextInt(1025);
         String p = one(PROJECTS);
         if ((roll -= 180) < 0) {
             return project(p, allocateFixed(p));
@@ -222,6 +223,21 @@ public final class RequestGenerator {
             List<String> reserved = model.reservedAddresses(p, group);
             return project(p, new io.factnet.model.UnreserveFixedAddress(group,
                     reserved.isEmpty() || chance(10) ? "10.0.0.7" : one(reserved)));
+        }
+        if ((roll -= 15) < 0) {
+            // cloud-init metadata (ADR 0033): good and bad keys, user data around its limit, meta
+            String good = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f gen";
+            List<String> keys = switch (random.nextInt(12)) {
+                case 0 -> List.of();
+                case 1 -> List.of("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f");
+                case 2 -> List.of(good, good);
+                case 3 -> List.of(good + "\nssh-ed25519 AAAA evil");
+                default -> List.of(good);
+            };
+            String userData = chance(5) ? "x".repeat(65536) : chance(5) ? "x".repeat(65535) : "#cloud-config\n";
+            java.util.Map<String, String> meta = chance(5) ? java.util.Map.of("k", "bad\u0007") : java.util.Map.of("role", "web");
+            return project(p, io.factnet.model.SetInstanceMetadata.newBuilder().setInstance(chance(3) ? "bad/name" : instanceOf(p))
+                    .setSshKeys(keys).setUserData(userData).setMeta(meta).build());
         }
         if ((roll -= 10) < 0) {
             String node = one(List.of("t1", "t2", "r1"));
