@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kafka-acls", mixinStandardHelpOptions = true,
         description = {"Print factnet's Kafka ACLs as kafka-acls.sh commands, or apply them (--apply) as an admin.",
                 "Principals: User:" + KafkaAcls.CONTROLLER + ", User:" + KafkaAcls.GATEWAY + ", User:" + KafkaAcls.OPERATOR
-                        + ", User:" + KafkaAcls.REGISTRY + ", User:" + KafkaAcls.NODE_PREFIX + "<node id> (docs/deploy.md, ACLs)."})
+                        + ", User:" + KafkaAcls.REGISTRY + ", User:" + KafkaAcls.METADATA + ", User:" + KafkaAcls.NODE_PREFIX
+                        + "<node id> (docs/deploy.md, ACLs)."})
 final class KafkaAclsCommand implements Callable<Integer> {
 
     @Option(names = "--application-id", defaultValue = KafkaAcls.CONTROLLER,

@@ -239,7 +239,8 @@ class DockerComposeTest {
 
     private static final Map<String, String> SECURE_PASSWORDS = Map.of("FACTNET_KAFKA_ADMIN_PASSWORD", "admin-pw",
             "FACTNET_CONTROLLER_KAFKA_PASSWORD", "controller-pw", "FACTNET_GATEWAY_KAFKA_PASSWORD", "gateway-pw",
-            "FACTNET_OPERATOR_KAFKA_PASSWORD", "operator-pw", "FACTNET_NODE1_KAFKA_PASSWORD", "node-pw");
+            "FACTNET_OPERATOR_KAFKA_PASSWORD", "operator-pw", "FACTNET_NODE1_KAFKA_PASSWORD", "node-pw",
+            "FACTNET_METADATA_KAFKA_PASSWORD", "metadata-pw");
 
     /**
      * docker/compose.secure.yaml over compose.yaml: no listener without SASL, the authorizer denies what is not
@@ -280,7 +281,8 @@ class DockerComposeTest {
                 .containsEntry("api", io.factnet.topics.KafkaAcls.GATEWAY)
                 .containsEntry("cli", io.factnet.topics.KafkaAcls.OPERATOR)
                 .containsEntry("node-1-routing", io.factnet.topics.KafkaAcls.nodeUser("node-1"))
-                .containsEntry("node-1-tunneling", io.factnet.topics.KafkaAcls.nodeUser("node-1"));
+                .containsEntry("node-1-tunneling", io.factnet.topics.KafkaAcls.nodeUser("node-1"))
+                .containsEntry("metadata-1", io.factnet.topics.KafkaAcls.METADATA);
 
         List<String> setup = command(services.get("kafka-setup"));
         assertThat(setup).startsWith("kafka-acls", "--apply").containsSubsequence("--node", "node-1=routing,addressing,bridging,tunneling");

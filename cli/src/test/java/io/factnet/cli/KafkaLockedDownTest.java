@@ -235,6 +235,31 @@ class KafkaLockedDownTest {
     }
 
     @Test
+    void theMetadataServiceMayReadItsThreeFactsAndNothingElseAndWriteNothing() throws Exception {
+        Map<String, Object> metadata = kafka.clientConfig(KafkaAcls.METADATA);
+        for (String topic : List.of(Topics.REQUESTS.name(), Topics.ADMIN_REQUESTS.name(), Topics.NODE_EVENTS.name(),
+                Topics.STATE_INSTANCE_METADATA.name())) {
+            assertThat(cause(() -> produce(metadata, topic))).as("metadata writes " + topic).isInstanceOf(TopicAuthorizationException.class);
+        }
+        for (String topic : List.of(Topics.RESULTS.name(), Topics.STATE_NETWORKS.name(), Topics.NODE_ROUTING.name())) {
+            assertThatThrownBy(() -> read(metadata, topic)).as("metadata reads " + topic).isInstanceOf(TopicAuthorizationException.class);
+        }
+        for (String topic : List.of(Topics.STATE_FIXED_IPS.name(), Topics.STATE_FLOATING_IPS.name(), Topics.STATE_INSTANCE_METADATA.name())) {
+            assertThat(read(metadata, topic)).as("metadata reads " + topic).isNotNull();
+        }
+        // and the service itself runs with it: it reads the three facts to their end
+        try (io.factnet.node.metadata.MetadataServer server = io.factnet.node.metadata.MetadataServer.start(metadata, registry,
+                "127.0.0.1", 0, "nova")) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!server.ready() && server.crash().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(server.crash()).isEmpty();
+            assertThat(server.ready()).isTrue();
+        }
+    }
+
+    @Test
     void theGatewayMayWriteRequestsButNoStateNorResultsAndReadNothingElse() {
         Map<String, Object> gateway = kafka.clientConfig(KafkaAcls.GATEWAY);
         for (String topic : List.of(Topics.STATE_NETWORKS.name(), Topics.STATE_FIXED_IPS.name(), Topics.NODE_ROUTING.name(),

@@ -41,6 +41,8 @@ public final class KafkaAcls {
     public static final String REGISTRY_GROUP_PREFIX = "factnet-registry-";
     /** Operators: admin requests, project requests on a project's behalf, reading everything. */
     public static final String OPERATOR = "factnet-operator";
+    /** The metadata service ({@code factnet metadata}, ADR 0033): reads the three facts it answers from, nothing else. */
+    public static final String METADATA = "factnet-metadata";
     /** Node principals are {@code factnet-node-<node id>}: one per node, so that one can be revoked. */
     public static final String NODE_PREFIX = "factnet-node-";
 
@@ -120,18 +122,19 @@ public final class KafkaAcls {
 
         /** Every user this installation has, in a stable order. */
         public List<String> users() {
-            List<String> users = new ArrayList<>(List.of(CONTROLLER, GATEWAY, OPERATOR, REGISTRY));
+            List<String> users = new ArrayList<>(List.of(CONTROLLER, GATEWAY, OPERATOR, REGISTRY, METADATA));
             new TreeMap<>(nodes).keySet().forEach(node -> users.add(nodeUser(node)));
             return users;
         }
     }
 
-    /** Every grant of the installation: controller, gateway, operator, registry, then each node. */
+    /** Every grant of the installation: controller, gateway, operator, registry, metadata service, then each node. */
     public static List<Grant> all(Installation installation) {
         List<Grant> grants = new ArrayList<>(controller(CONTROLLER, installation.applicationId(), installation.controllerCreatesTopics()));
         grants.addAll(gateway(GATEWAY));
         grants.addAll(operator(OPERATOR));
         grants.addAll(registry(REGISTRY));
+        grants.addAll(metadata(METADATA));
         new TreeMap<>(installation.nodes()).forEach((node, roles) -> grants.addAll(node(nodeUser(node), roles)));
         return grants;
     }
@@ -219,6 +222,20 @@ public final class KafkaAcls {
                         AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS),
                 new Grant(user, ResourceType.GROUP, REGISTRY_GROUP_PREFIX, PatternType.PREFIXED, Set.of(AclOperation.READ, AclOperation.DESCRIBE),
                         "its consumer groups"));
+    }
+
+    /**
+     * The metadata service: the fixed IPs, floating IPs and instances' metadata it answers instances from (by
+     * assignment, no group). It writes nothing: what an instance asks can never become a request.
+     */
+    public static List<Grant> metadata(String user) {
+        checkedName(user);
+        List<Grant> grants = new ArrayList<>();
+        for (Topic<?, ?> fact : List.of(Topics.STATE_FIXED_IPS, Topics.STATE_FLOATING_IPS, Topics.STATE_INSTANCE_METADATA)) {
+            grants.add(topic(user, fact.name(), PatternType.LITERAL, "reads the facts it answers instances from",
+                    AclOperation.READ, AclOperation.DESCRIBE));
+        }
+        return grants;
     }
 
     /** Kafka's bindings of these grants. */
