@@ -59,7 +59,7 @@ public final class LoadGenerator {
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
-        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1);
+        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), AUTO_ASSIGN(1);
 
         final int weight;
 
@@ -302,6 +302,9 @@ public final class LoadGenerator {
                 String group = p.reserved.remove(address);
                 return new io.factnet.model.UnreserveFixedAddress(group, address);
             });
+            // on or off; the floating IPs it gives stay out of the view: they come and go with their instances
+            case AUTO_ASSIGN -> new io.factnet.model.SetAutoAssignFloatingIp(random.nextBoolean() ? null
+                    : Fleet.POOLS.get(random.nextInt(Fleet.POOLS.size())).name());
             case CREATE_NETWORK_AGAIN -> CreateNetwork.newBuilder().build();
             case DELETE_NETWORK -> {
                 if (!p.instances.isEmpty() && random.nextInt(4) != 0) {
