@@ -39,7 +39,7 @@ class ModelBasedTest {
         if (steps >= 2000) {
             assertThat(run.acceptedCommands()).as("seed %d: commands the run got accepted", seed)
                     .containsKeys("ReserveFixedAddress", "UnreserveFixedAddress", "AllocateFixedIp", "AddRule", "AssociateFloatingIp",
-                            "SetInstanceMetadata");
+                            "SetAutoAssignFloatingIp", "AllocateFixedIp with an auto-assigned floating IP", "SetInstanceMetadata");
             assertThat(reasons.keySet()).as("seed %d: the run reached these outcomes", seed).contains(Reason.OK,
                     Reason.INVALID_ARGUMENT, Reason.NOT_FOUND, Reason.ALREADY_EXISTS, Reason.IN_USE, Reason.QUOTA_EXCEEDED,
                     Reason.POOL_EXHAUSTED, Reason.NOT_CONFIGURED, Reason.UNAUTHORIZED, Reason.CONFLICT);
@@ -79,6 +79,9 @@ class ModelBasedTest {
                     reasons.merge(expected.reason(), 1, Integer::sum);
                     if (expected.reason() == Reason.OK) {
                         accepted.merge(((SpecificRecord) step.request().getCommand()).getSchema().getName(), 1, Integer::sum);
+                        if (expected.allocated().containsKey("floatingAddress")) {
+                            accepted.merge("AllocateFixedIp with an auto-assigned floating IP", 1, Integer::sum);
+                        }
                     }
                 }
                 assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();

@@ -70,6 +70,7 @@ final class CommandRoutes {
             Map.entry("ReleaseFloatingIp", "DELETE /v1/projects/{project}/floating-ips/{address}"),
             Map.entry("AssociateFloatingIp", "PUT /v1/projects/{project}/floating-ips/{address}/association"),
             Map.entry("DisassociateFloatingIp", "DELETE /v1/projects/{project}/floating-ips/{address}/association"),
+            Map.entry("SetAutoAssignFloatingIp", "PUT /v1/projects/{project}/auto-assign-floating-ip"),
             Map.entry("CreateVpn", "POST /v1/projects/{project}/vpn"),
             Map.entry("DeleteVpn", "DELETE /v1/projects/{project}/vpn"),
             Map.entry("AddVpnPeer", "POST /v1/projects/{project}/vpn/peers"),

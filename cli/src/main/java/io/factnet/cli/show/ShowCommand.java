@@ -207,10 +207,11 @@ public final class ShowCommand implements Callable<Integer> {
     }
 
     private static Listing floatingIps(JsonNode answer) {
-        Listing listing = new Listing(new ArrayList<>(), new Table("ADDRESS", "POOL", "PROJECT", "INSTANCE", "FIXED-ADDRESS"));
+        Listing listing = new Listing(new ArrayList<>(), new Table("ADDRESS", "POOL", "PROJECT", "INSTANCE", "FIXED-ADDRESS", "AUTO"));
         for (JsonNode ip : answer.path("floatingIps")) {
             listing.items().add(ip);
-            listing.table().row(text(ip, "address"), text(ip, "pool"), text(ip, "project"), text(ip, "instance"), text(ip, "fixedAddress"));
+            listing.table().row(text(ip, "address"), text(ip, "pool"), text(ip, "project"), text(ip, "instance"), text(ip, "fixedAddress"),
+                    ip.path("autoAssigned").asBoolean() ? "yes" : "-");
         }
         return listing;
     }

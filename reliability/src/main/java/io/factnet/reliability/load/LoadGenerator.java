@@ -59,7 +59,7 @@ public final class LoadGenerator {
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
-        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), SET_METADATA(1);
+        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), AUTO_ASSIGN(1), SET_METADATA(1);
 
         final int weight;
 
@@ -302,6 +302,9 @@ public final class LoadGenerator {
                 String group = p.reserved.remove(address);
                 return new io.factnet.model.UnreserveFixedAddress(group, address);
             });
+            // on or off; the floating IPs it gives stay out of the view: they come and go with their instances
+            case AUTO_ASSIGN -> new io.factnet.model.SetAutoAssignFloatingIp(random.nextBoolean() ? null
+                    : Fleet.POOLS.get(random.nextInt(Fleet.POOLS.size())).name());
             // A known instance's cloud-init metadata (ADR 0033): one key and a small #cloud-config.
             case SET_METADATA -> ifAny(p.instances.keySet(), instance -> io.factnet.model.SetInstanceMetadata.newBuilder()
                     .setInstance(instance).setSshKeys(List.of(sshKey(instance)))

@@ -32,6 +32,7 @@ final class StateViews {
         project.put("project", record.getProject());
         project.set("network", AvroJson.value(record.getNetwork()));
         project.set("quotas", AvroJson.object(record.getQuotas()));
+        project.put("autoAssignFloatingPool", record.getAutoAssignFloatingPool());
         ObjectNode usage = project.putObject("usage");
         usage.put("floatingIps", record.getFloatingIps());
         usage.put("securityGroups", record.getSecurityGroups());

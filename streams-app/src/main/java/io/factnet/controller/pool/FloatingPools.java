@@ -52,11 +52,16 @@ final class FloatingPools {
         return AddressRanges.of(pool.getStarts(), pool.getEnds());
     }
 
-    static void take(PoolContext ctx, String name, Grant grant) {
+    static FloatingPoolRecord require(PoolContext ctx, String name) {
         FloatingPoolRecord pool = ctx.floatingPools().get(name);
         if (pool == null) {
             throw Rejected.notFound("no floating pool " + name);
         }
+        return pool;
+    }
+
+    static void take(PoolContext ctx, String name, Grant grant) {
+        FloatingPoolRecord pool = require(ctx, name);
         Bitmap bitmap = Bitmap.of(pool.getBitmap());
         int index = bitmap.allocate();
         if (index < 0) {

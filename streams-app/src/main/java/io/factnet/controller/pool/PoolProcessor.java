@@ -146,6 +146,8 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
             return BlockPools.define(pools, define);
         } else if (op instanceof TakeFloatingIp take) {
             FloatingPools.take(pools, take.getPool(), grant);
+        } else if (op instanceof io.factnet.model.CheckFloatingPool check) {
+            FloatingPools.require(pools, check.getPool());
         } else if (op instanceof ReturnFloatingIp release) {
             FloatingPools.release(pools, release.getPool(), release.getAddress());
         } else if (op instanceof DefineFloatingPool define) {

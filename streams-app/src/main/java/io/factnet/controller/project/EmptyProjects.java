@@ -22,15 +22,15 @@ final class EmptyProjects {
     private static final Quotas DEFAULT_QUOTAS = Quotas.newBuilder().build();
 
     /**
-     * True when the record holds nothing a later decision depends on: no network, groups, addresses, VPN or quotas
-     * of its own. {@code hasGroups}: whether the groups store has an entry of the project (a default group's rule
+     * True when the record holds nothing a later decision depends on: no network, groups, addresses, VPN, quotas
+     * or auto-assign pool of its own. {@code hasGroups}: whether the groups store has an entry of the project (a default group's rule
      * is stored before any network). The pool-wide admin project always counts (its decisions change the pools).
      */
     static boolean holdsNothing(ProjectRecord record, boolean hasGroups) {
         return !ProjectProcessor.ADMIN_PROJECT.equals(record.getProject())
                 && record.getNetwork() == null && record.getGroupSlots() == null && !record.getHasVpn()
                 && record.getFloatingIps() == 0 && record.getSecurityGroups() == 0 && record.getFixedIps() == 0
-                && DEFAULT_QUOTAS.equals(record.getQuotas()) && !hasGroups;
+                && DEFAULT_QUOTAS.equals(record.getQuotas()) && record.getAutoAssignFloatingPool() == null && !hasGroups;
     }
 
     /** Nothing queued behind it, nothing awaited from the pools. */

@@ -4,12 +4,15 @@ import io.factnet.controller.alloc.Cidr;
 import io.factnet.controller.alloc.HoldDownPool;
 import io.factnet.controller.alloc.Ipv4;
 import io.factnet.controller.stage.Check;
+import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.controller.stage.Tx;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.Allocation;
+import io.factnet.model.ClaimHop;
 import io.factnet.model.CreateNetwork;
 import io.factnet.model.FixedIp;
+import io.factnet.model.FloatingIp;
 import io.factnet.model.Grant;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.InstanceStatus;
@@ -18,8 +21,12 @@ import io.factnet.model.NodeRole;
 import io.factnet.model.ProjectRecord;
 import io.factnet.model.Reason;
 import io.factnet.model.ReleaseFixedIp;
+import io.factnet.model.ReturnFloatingIp;
 import io.factnet.model.SubnetAddresses;
+import io.factnet.model.TakeFloatingIp;
 import io.factnet.topics.Topics;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Fixed (private) addresses of instances, from their group's subnet. */
 final class FixedIpHandlers {
@@ -57,25 +64,43 @@ final class FixedIpHandlers {
             if (mac != null && ctx.stores.macs.get(ctx.key(mac)) != null) {
                 throw new Rejected(Reason.IN_USE, "mac " + mac + " is in use in the project's VLAN");
             }
+            String autoAssignPool = ctx.record.getAutoAssignFloatingPool();
+            if (autoAssignPool != null) {
+                FloatingIpHandlers.checkQuota(ctx, " (new instances get one from " + autoAssignPool + ")");
+            }
+            List<ClaimHop> hops = new ArrayList<>();
             if (ctx.network() == null) {
                 // nova's VlanManager: the project's first fixed IP makes its network.
-                return new Outcome.Await(NetworkHandlers.networkHops(CreateNetwork.newBuilder().build().getPhysicalNetwork()));
+                hops.addAll(NetworkHandlers.networkHops(CreateNetwork.newBuilder().build().getPhysicalNetwork()));
             }
-            return allocate(ctx, instance, groupName, mac, command.getHostname());
+            if (autoAssignPool != null) {
+                // Last hop: a refusal there gives back the network's VLAN, block and nodes (the pool stage's saga).
+                hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool)));
+            }
+            return hops.isEmpty() ? allocate(ctx, instance, groupName, mac, command.getHostname()) : new Outcome.Await(hops);
         }
 
         @Override
         public Outcome.Done granted(ProjectContext ctx, AllocateFixedIp command, Grant grant) {
-            Network network = NetworkHandlers.setUp(ctx, CreateNetwork.newBuilder().build(), grant);
-            // The network stays even if the address cannot be given: the pools gave its VLAN and block.
+            boolean madeNetwork = grant.getVlan() != null;
+            Network network = madeNetwork ? NetworkHandlers.setUp(ctx, CreateNetwork.newBuilder().build(), grant) : null;
             Tx.Savepoint savepoint = ctx.tx.savepoint();
             ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
             try {
-                return allocate(ctx, command.getInstance(), command.getGroup(),
+                Outcome.Done done = allocate(ctx, command.getInstance(), command.getGroup(),
                         command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname());
+                return grant.getFloatingAddress() == null ? done
+                        : FloatingIpHandlers.autoAssign(ctx, done, ctx.stores.fixedIps.get(ctx.key(command.getInstance())), grant);
             } catch (Rejected e) {
+                if (!madeNetwork) {
+                    throw e; // nothing of the grant is used: the project stage gives it all back
+                }
+                // The network stays even if the address cannot be given: the pools gave its VLAN and block.
                 ctx.tx.rollbackTo(savepoint);
                 ctx.record = before;
+                if (grant.getFloatingAddress() != null) {
+                    ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress()));
+                }
                 return new Outcome.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
                         NetworkHandlers.allocation(network));
             }
@@ -137,8 +162,11 @@ final class FixedIpHandlers {
         group.setInstances(group.getInstances() - 1);
         ctx.stores.groups.put(ctx.key(group.getName()), group);
         String floating = ctx.stores.floatingByFixed.get(ctx.key(address));
-        if (floating != null) {
-            FloatingIpHandlers.disassociate(ctx, ctx.stores.floatingIps.get(ctx.key(floating)));
+        FloatingIp floatingIp = floating == null ? null : ctx.stores.floatingIps.get(ctx.key(floating));
+        if (floatingIp != null && floatingIp.getAutoAssigned()) {
+            FloatingIpHandlers.release(ctx, floatingIp);
+        } else if (floatingIp != null) {
+            FloatingIpHandlers.disassociate(ctx, floatingIp);
         }
         ctx.stores.fixedIps.delete(ctx.key(instance));
         ctx.stores.fixedIpAddresses.delete(ctx.key(address));
@@ -154,7 +182,7 @@ final class FixedIpHandlers {
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
         ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), null);
         return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
-                + (floating != null ? " (floating IP " + floating + " disassociated)" : ""),
+                + (floatingIp == null ? "" : " (floating IP " + floating + (floatingIp.getAutoAssigned() ? " released" : " disassociated") + ")"),
                 Allocation.newBuilder().setAddress(address).setInstance(instance).build());
     }
 

@@ -6,6 +6,7 @@ import io.factnet.controller.stage.Rejected;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.Allocation;
 import io.factnet.model.AssociateFloatingIp;
+import io.factnet.model.CheckFloatingPool;
 import io.factnet.model.DisassociateFloatingIp;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
@@ -14,6 +15,7 @@ import io.factnet.model.NodeRole;
 import io.factnet.model.Reason;
 import io.factnet.model.ReleaseFloatingIp;
 import io.factnet.model.ReturnFloatingIp;
+import io.factnet.model.SetAutoAssignFloatingIp;
 import io.factnet.model.TakeFloatingIp;
 import io.factnet.topics.Topics;
 
@@ -32,6 +34,53 @@ final class FloatingIpHandlers {
         return floating;
     }
 
+    /** An auto-assigned floating IP belongs to its instance's fixed IP (nova refused the same: CannotDisassociateAutoAssignedFloatingIP). */
+    private static void refuseIfAutoAssigned(FloatingIp floating, String what) {
+        if (floating.getAutoAssigned()) {
+            throw new Rejected(Reason.CONFLICT, "floating IP " + floating.getAddress() + " was auto-assigned to "
+                    + floating.getInstance() + " and goes with its fixed IP; it cannot be " + what);
+        }
+    }
+
+    /** Gives the floating IP back to its pool; one that is associated is disassociated first. */
+    static void release(ProjectContext ctx, FloatingIp floating) {
+        if (floating.getFixedAddress() != null) {
+            ctx.stores.floatingByFixed.delete(ctx.key(floating.getFixedAddress()));
+            ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.floatingResource(floating.getAddress()), null);
+        }
+        ctx.stores.floatingIps.delete(ctx.key(floating.getAddress()));
+        ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
+        ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), null);
+        ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(floating.getPool(), floating.getAddress()));
+    }
+
+    private static void associate(ProjectContext ctx, FloatingIp floating, FixedIp fixed) {
+        floating.setFixedAddress(fixed.getAddress());
+        floating.setInstance(fixed.getInstance());
+        ctx.stores.floatingIps.put(ctx.key(floating.getAddress()), floating);
+        ctx.stores.floatingByFixed.put(ctx.key(fixed.getAddress()), floating.getAddress());
+        ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), floating);
+        ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.floatingResource(floating.getAddress()), NodeEntries.floatingNat(floating));
+    }
+
+    /** Under auto-assign, the new fixed IP's floating IP (the pools' grant), associated with it at once. */
+    static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, Grant grant) {
+        FloatingIp floating = FloatingIp.newBuilder().setAddress(grant.getFloatingAddress()).setPool(grant.getFloatingPool())
+                .setProject(ctx.project).setAutoAssigned(true).build();
+        ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
+        associate(ctx, floating, fixed);
+        return Outcome.accepted(fixedIp.message() + ", floating IP " + floating.getAddress() + " from " + floating.getPool(),
+                Allocation.newBuilder(fixedIp.allocation()).setFloatingAddress(floating.getAddress()).setPool(floating.getPool()).build());
+    }
+
+    /** Quota first, so that a project at its floating quota is refused before anything is claimed. */
+    static void checkQuota(ProjectContext ctx, String why) {
+        int quota = ctx.record.getQuotas().getFloatingIps();
+        if (ctx.record.getFloatingIps() >= quota) {
+            throw new Rejected(Reason.QUOTA_EXCEEDED, "floating IP quota of " + quota + " reached" + why);
+        }
+    }
+
     static void disassociate(ProjectContext ctx, FloatingIp floating) {
         ctx.stores.floatingByFixed.delete(ctx.key(floating.getFixedAddress()));
         floating.setFixedAddress(null);
@@ -45,10 +94,7 @@ final class FloatingIpHandlers {
         @Override
         public Outcome handle(ProjectContext ctx, AllocateFloatingIp command) {
             String pool = Check.name("pool", command.getPool());
-            int quota = ctx.record.getQuotas().getFloatingIps();
-            if (ctx.record.getFloatingIps() >= quota) {
-                throw new Rejected(Reason.QUOTA_EXCEEDED, "floating IP quota of " + quota + " reached");
-            }
+            checkQuota(ctx, "");
             return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(pool)));
         }
 
@@ -68,14 +114,12 @@ final class FloatingIpHandlers {
         @Override
         public Outcome handle(ProjectContext ctx, ReleaseFloatingIp command) {
             FloatingIp floating = owned(ctx, command.getAddress());
+            refuseIfAutoAssigned(floating, "released alone");
             if (floating.getFixedAddress() != null) {
                 throw new Rejected(Reason.IN_USE, "floating IP " + floating.getAddress() + " is associated with "
                         + floating.getInstance() + "; disassociate it first");
             }
-            ctx.stores.floatingIps.delete(ctx.key(floating.getAddress()));
-            ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
-            ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), null);
-            ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(floating.getPool(), floating.getAddress()));
+            release(ctx, floating);
             return Outcome.accepted("floating IP " + floating.getAddress() + " released",
                     Allocation.newBuilder().setAddress(floating.getAddress()).setPool(floating.getPool()).build());
         }
@@ -98,6 +142,7 @@ final class FloatingIpHandlers {
                 return Outcome.accepted("floating IP " + floating.getAddress() + " is associated with " + instance + " already",
                         allocation);
             }
+            refuseIfAutoAssigned(floating, "moved");
             String other = ctx.stores.floatingByFixed.get(ctx.key(fixed.getAddress()));
             if (other != null) {
                 throw new Rejected(Reason.IN_USE, "instance " + instance + " has floating IP " + other);
@@ -106,12 +151,7 @@ final class FloatingIpHandlers {
             if (floating.getFixedAddress() != null) {
                 ctx.stores.floatingByFixed.delete(ctx.key(floating.getFixedAddress()));
             }
-            floating.setFixedAddress(fixed.getAddress());
-            floating.setInstance(instance);
-            ctx.stores.floatingIps.put(ctx.key(floating.getAddress()), floating);
-            ctx.stores.floatingByFixed.put(ctx.key(fixed.getAddress()), floating.getAddress());
-            ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), floating);
-            ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.floatingResource(floating.getAddress()), NodeEntries.floatingNat(floating));
+            associate(ctx, floating, fixed);
             return Outcome.accepted("floating IP " + floating.getAddress() + " associated with " + instance
                     + (moved != null ? " (moved from " + moved + ")" : ""), allocation);
         }
@@ -121,6 +161,7 @@ final class FloatingIpHandlers {
         @Override
         public Outcome handle(ProjectContext ctx, DisassociateFloatingIp command) {
             FloatingIp floating = owned(ctx, command.getAddress());
+            refuseIfAutoAssigned(floating, "disassociated");
             if (floating.getFixedAddress() == null) {
                 throw new Rejected(Reason.CONFLICT, "floating IP " + floating.getAddress() + " is not associated");
             }
@@ -128,6 +169,25 @@ final class FloatingIpHandlers {
             disassociate(ctx, floating);
             return Outcome.accepted("floating IP " + floating.getAddress() + " disassociated from " + instance,
                     Allocation.newBuilder().setAddress(floating.getAddress()).setInstance(instance).build());
+        }
+    }
+
+    /** nova's auto_assign_floating_ip for one project; the pool must be defined when it is set. */
+    static final class SetAutoAssign implements Handler<SetAutoAssignFloatingIp> {
+        @Override
+        public Outcome handle(ProjectContext ctx, SetAutoAssignFloatingIp command) {
+            if (command.getPool() == null) {
+                ctx.record.setAutoAssignFloatingPool(null);
+                return Outcome.accepted("new instances of " + ctx.project + " get no floating IP");
+            }
+            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new CheckFloatingPool(Check.name("pool", command.getPool()))));
+        }
+
+        @Override
+        public Outcome.Done granted(ProjectContext ctx, SetAutoAssignFloatingIp command, Grant grant) {
+            ctx.record.setAutoAssignFloatingPool(command.getPool());
+            return Outcome.accepted("each new instance of " + ctx.project + " gets a floating IP from " + command.getPool(),
+                    Allocation.newBuilder().setPool(command.getPool()).build());
         }
     }
 }

@@ -89,7 +89,7 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
                     .setStatus(f.downSince == null ? InstanceStatus.UP : InstanceStatus.DOWN).setDownSince(f.downSince).build()));
             p.floating.forEach((address, f) -> floating.put(address, FloatingIp.newBuilder().setAddress(address).setPool(f.pool)
                     .setProject(project).setFixedAddress(f.fixedAddress == null ? null : ReferenceModel.ip(f.fixedAddress))
-                    .setInstance(f.instance).build()));
+                    .setInstance(f.instance).setAutoAssigned(f.autoAssigned).build()));
             if (p.vpn != null && n != null) {
                 vpns.put(project, vpn(project, p.vpn, n));
             }

@@ -34,6 +34,7 @@ import io.factnet.model.RemoveRule;
 import io.factnet.model.RemoveVpnPeer;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
+import io.factnet.model.SetAutoAssignFloatingIp;
 import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
 import io.factnet.topics.Topics;
@@ -321,6 +322,8 @@ public final class ReferenceModel {
         String pool;
         String instance;
         Long fixedAddress;
+        /** Given with its instance's fixed IP (auto-assign): it stays with it and is released with it. */
+        boolean autoAssigned;
     }
 
     static final class VpnState {
@@ -337,6 +340,8 @@ public final class ReferenceModel {
         int groupQuota = 10;
         int ruleQuota = 20;
         int fixedQuota = -1;
+        /** SetAutoAssignFloatingIp: each new fixed IP gets a floating IP from this pool; null: off. */
+        String autoAssignPool;
         long clock;
         long macCounter;
         int explicitGroups;
@@ -536,7 +541,8 @@ public final class ReferenceModel {
     private static boolean holdsNothing(String name, ProjectState p) {
         return !ADMIN_PROJECT.equals(name) && p.network == null && p.vpn == null && p.fixed.isEmpty() && p.floating.isEmpty()
                 && p.explicitGroups == 0 && p.groups.values().stream().noneMatch(g -> g.published)
-                && p.floatingQuota == 10 && p.groupQuota == 10 && p.ruleQuota == 20 && p.fixedQuota == -1;
+                && p.floatingQuota == 10 && p.groupQuota == 10 && p.ruleQuota == 20 && p.fixedQuota == -1
+                && p.autoAssignPool == null;
     }
 
     private static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
@@ -611,6 +617,8 @@ public final class ReferenceModel {
             associate(c, e);
         } else if (command instanceof DisassociateFloatingIp c) {
             disassociate(c, e);
+        } else if (command instanceof SetAutoAssignFloatingIp c) {
+            setAutoAssign(c, e);
         } else if (command instanceof CreateVpn) {
             createVpn(e);
         } else if (command instanceof DeleteVpn) {
@@ -988,6 +996,11 @@ public final class ReferenceModel {
 
     /** The saga of a network: VLAN, then block, then nodes; a refusal gives back what was taken. */
     private NetworkState newNetwork(String physnet) {
+        return newNetwork(physnet, null);
+    }
+
+    /** {@code lastHop}: a later hop of the same claim (auto-assign's floating IP); its refusal gives back what the network took. */
+    private NetworkState newNetwork(String physnet, Runnable lastHop) {
         Range range = vlans.get(physnet);
         if (range == null) {
             throw refused(Reason.NOT_CONFIGURED);
@@ -1014,6 +1027,15 @@ public final class ReferenceModel {
                 range.slots.taken[vlanIndex] = false;
                 supernet.slots.taken[blockIndex] = false;
                 throw noneFits(roles.get(i), physnet);
+            }
+        }
+        if (lastHop != null) {
+            try {
+                lastHop.run();
+            } catch (Refused r) {
+                range.slots.taken[vlanIndex] = false;
+                supernet.slots.taken[blockIndex] = false;
+                throw r;
             }
         }
         NodeState routing = placed[0];
@@ -1047,7 +1069,11 @@ public final class ReferenceModel {
     }
 
     private void setUpNetwork(Effect e, String physnet) {
-        e.project.network = newNetwork(physnet);
+        setUpNetwork(e, physnet, null);
+    }
+
+    private void setUpNetwork(Effect e, String physnet, Runnable lastHop) {
+        e.project.network = newNetwork(physnet, lastHop);
         e.project.group("default").published = true;
         e.touchNetwork(NodeRole.ROUTING);
         e.touchNetwork(NodeRole.ADDRESSING);
@@ -1246,9 +1272,33 @@ public final class ReferenceModel {
         if (mac != null && p.fixed.values().stream().anyMatch(f -> f.mac.equals(mac))) {
             throw refused(Reason.IN_USE);
         }
-        if (p.network == null) {
-            setUpNetwork(e, "physnet1");
+        FloatingPool autoPool = p.autoAssignPool == null ? null : floatingPools.get(p.autoAssignPool);
+        if (autoPool != null && p.floating.size() >= p.floatingQuota) {
+            throw refused(Reason.QUOTA_EXCEEDED);
         }
+        // the floating pool is the claim's last hop, after the network's VLAN, block and nodes
+        int[] floatingIndex = {-1};
+        Runnable floatingHop = autoPool == null ? null : () -> floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+        if (p.network == null) {
+            setUpNetwork(e, "physnet1", floatingHop);
+        } else if (floatingHop != null) {
+            floatingHop.run();
+        }
+        try {
+            allocateFixed(instance, groupName, mac, c.getHostname(), e);
+        } catch (Refused r) {
+            if (floatingIndex[0] >= 0) {
+                autoPool.slots.taken[floatingIndex[0]] = false; // given back; the pool's next-fit cursor stays past it
+            }
+            throw r;
+        }
+        if (autoPool != null) {
+            autoAssign(p.autoAssignPool, autoPool, floatingIndex[0], p.fixed.get(instance), e);
+        }
+    }
+
+    private void allocateFixed(String instance, String groupName, String mac, String givenHostname, Effect e) {
+        ProjectState p = e.project;
         NetworkState n = p.network;
         GroupState g = p.group(groupName);
         if (g.slot < 0) {
@@ -1272,7 +1322,7 @@ public final class ReferenceModel {
             }
         }
         f.mac = chosen;
-        String hostname = c.getHostname() != null ? c.getHostname()
+        String hostname = givenHostname != null ? givenHostname
                 : LABEL.matcher(instance).matches() ? instance : "host-" + ip(f.address).replace('.', '-');
         f.hostname = hostname;
         p.fixed.put(instance, f);
@@ -1282,6 +1332,50 @@ public final class ReferenceModel {
         e.put("address", ip(f.address)).put("mac", f.mac).put("hostname", hostname).put("instance", instance)
                 .put("group", groupName).put("cidr", ip(g.subnet) + "/" + n.groupPrefix).put("gateway", n.gateway())
                 .put("vlan", n.vlan);
+    }
+
+    /** The pool's next address (or the one the controller gave, under {@code field}); POOL_EXHAUSTED when none is free. */
+    private int takeFloating(FloatingPool pool, String field) {
+        followPoolRefusal();
+        int index = observed == null ? pool.slots.take() : takeObserved(pool.slots,
+                pool.addresses.indexOf(address((String) observed.allocated().get(field))),
+                "floating IP " + observed.allocated().get(field));
+        if (index < 0) {
+            throw refused(Reason.POOL_EXHAUSTED);
+        }
+        return index;
+    }
+
+    /** The fixed IP's floating IP under auto-assign, taken by the claim's last hop: associated at once. */
+    private void autoAssign(String poolName, FloatingPool pool, int index, FixedState fixed, Effect e) {
+        String address = ip(pool.addresses.get(index));
+        FloatingState floating = new FloatingState();
+        floating.pool = poolName;
+        floating.instance = fixed.instance;
+        floating.fixedAddress = fixed.address;
+        floating.autoAssigned = true;
+        e.project.floating.put(address, floating);
+        e.touchNetwork(NodeRole.ROUTING);
+        e.put("floatingAddress", address).put("pool", poolName);
+    }
+
+    private void setAutoAssign(SetAutoAssignFloatingIp c, Effect e) {
+        if (c.getPool() == null) {
+            e.project.autoAssignPool = null;
+            return;
+        }
+        String pool = name(c.getPool());
+        if (!floatingPools.containsKey(pool)) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        e.project.autoAssignPool = pool;
+        e.put("pool", pool);
+    }
+
+    /** The floating IP goes back to its pool. */
+    private void freeFloating(String address, FloatingState floating) {
+        FloatingPool pool = floatingPools.get(floating.pool);
+        pool.slots.taken[pool.addresses.indexOf(address(address))] = false;
     }
 
     /** The group's subnet: the next group slot of the block (taken from {@code slots}), its own address pool. */
@@ -1451,7 +1545,10 @@ public final class ReferenceModel {
         g.addresses.hold((int) (f.address - g.subnet), e.now + holdDownMillis);
         g.instances--;
         String floating = p.floatingOf(f.address);
-        if (floating != null) {
+        if (floating != null && p.floating.get(floating).autoAssigned) {
+            freeFloating(floating, p.floating.remove(floating));
+            e.touchNetwork(NodeRole.ROUTING);
+        } else if (floating != null) {
             p.floating.get(floating).fixedAddress = null;
             p.floating.get(floating).instance = null;
             e.touchNetwork(NodeRole.ROUTING);
@@ -1540,13 +1637,7 @@ public final class ReferenceModel {
         if (pool == null) {
             throw refused(Reason.NOT_FOUND);
         }
-        followPoolRefusal();
-        int index = observed == null ? pool.slots.take() : takeObserved(pool.slots,
-                pool.addresses.indexOf(address((String) observed.allocated().get("address"))),
-                "floating IP " + observed.allocated().get("address"));
-        if (index < 0) {
-            throw refused(Reason.POOL_EXHAUSTED);
-        }
+        int index = takeFloating(pool, "address");
         String address = ip(pool.addresses.get(index));
         FloatingState f = new FloatingState();
         f.pool = name;
@@ -1556,12 +1647,14 @@ public final class ReferenceModel {
 
     private void releaseFloating(ReleaseFloatingIp c, Effect e) {
         FloatingState f = ownedFloating(c.getAddress(), e);
+        if (f.autoAssigned) {
+            throw refused(Reason.CONFLICT);
+        }
         if (f.fixedAddress != null) {
             throw refused(Reason.IN_USE);
         }
         e.project.floating.remove(c.getAddress());
-        FloatingPool pool = floatingPools.get(f.pool);
-        pool.slots.taken[pool.addresses.indexOf(address(c.getAddress()))] = false;
+        freeFloating(c.getAddress(), f);
         e.put("address", c.getAddress()).put("pool", f.pool);
     }
 
@@ -1577,6 +1670,9 @@ public final class ReferenceModel {
         if (Objects.equals(f.fixedAddress, fixed.address)) {
             return;
         }
+        if (f.autoAssigned) {
+            throw refused(Reason.CONFLICT);
+        }
         if (e.project.floatingOf(fixed.address) != null) {
             throw refused(Reason.IN_USE);
         }
@@ -1587,7 +1683,7 @@ public final class ReferenceModel {
 
     private void disassociate(DisassociateFloatingIp c, Effect e) {
         FloatingState f = ownedFloating(c.getAddress(), e);
-        if (f.fixedAddress == null) {
+        if (f.autoAssigned || f.fixedAddress == null) {
             throw refused(Reason.CONFLICT);
         }
         e.put("address", c.getAddress()).put("instance", f.instance);

@@ -110,7 +110,7 @@ public final class RequestGenerator {
     }
 
     private Step pick() {
-        // the sum of the branches' weights below (the last ones were out of reach once they passed 1000)
+        // the sum of the branches' weights below (SetInstanceMetadata's 15 put it past 1000: the last ones were out of reach)
         int roll = random.nextInt(1025);
         String p = one(PROJECTS);
         if ((roll -= 180) < 0) {
@@ -141,7 +141,7 @@ public final class RequestGenerator {
             List<String> rules = model.ruleIds(p, group);
             return project(p, new RemoveRule(group, rules.isEmpty() || chance(10) ? one(List.of("r99", "r 1")) : one(rules)));
         }
-        if ((roll -= 70) < 0) {
+        if ((roll -= 55) < 0) { // 15 of its old 70 went to SetAutoAssignFloatingIp: the rolls add up to 1000
             return project(p, new AllocateFloatingIp(one(List.of("public", "public", "edge", "edge", "nope", "bad pool"))));
         }
         if ((roll -= 30) < 0) {
@@ -152,6 +152,10 @@ public final class RequestGenerator {
         }
         if ((roll -= 30) < 0) {
             return project(p, new DisassociateFloatingIp(floatingOf(p)));
+        }
+        if ((roll -= 15) < 0) {
+            List<String> pools = java.util.Arrays.asList("public", "edge", null, null, "nope", "bad pool");
+            return project(p, new io.factnet.model.SetAutoAssignFloatingIp(pools.get(random.nextInt(pools.size()))));
         }
         if ((roll -= 30) < 0) {
             CreateNetwork.Builder network = CreateNetwork.newBuilder();
@@ -218,10 +222,14 @@ public final class RequestGenerator {
                     .setDescription(chance(5) ? "bad\u0007" : "appliance").build());
         }
         if ((roll -= 15) < 0) {
-            List<String> holding = model.groups(p).stream().filter(g -> !model.reservedAddresses(p, g).isEmpty()).toList();
+            // a project that holds reservations, when one does: reservations are few, and a random project seldom has one
+            List<String> reserving = PROJECTS.stream().filter(q -> model.groups(q).stream()
+                    .anyMatch(g -> !model.reservedAddresses(q, g).isEmpty())).toList();
+            String q = reserving.isEmpty() || chance(10) ? p : one(reserving);
+            List<String> holding = model.groups(q).stream().filter(g -> !model.reservedAddresses(q, g).isEmpty()).toList();
             String group = holding.isEmpty() || chance(10) ? one(GROUPS) : one(holding);
-            List<String> reserved = model.reservedAddresses(p, group);
-            return project(p, new io.factnet.model.UnreserveFixedAddress(group,
+            List<String> reserved = model.reservedAddresses(q, group);
+            return project(q, new io.factnet.model.UnreserveFixedAddress(group,
                     reserved.isEmpty() || chance(10) ? "10.0.0.7" : one(reserved)));
         }
         if ((roll -= 15) < 0) {
