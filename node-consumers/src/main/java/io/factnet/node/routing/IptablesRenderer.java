@@ -20,7 +20,7 @@ public final class IptablesRenderer {
     static final Map<String, Map<String, String>> JUMPS = Map.of(
             "nat", Map.of("PREROUTING", PREFIX + "PREROUTING", "OUTPUT", PREFIX + "OUTPUT",
                     "POSTROUTING", PREFIX + "POSTROUTING"),
-            "filter", Map.of("FORWARD", PREFIX + "FORWARD"));
+            "filter", Map.of("FORWARD", PREFIX + "FORWARD", "INPUT", PREFIX + "INPUT"));
     static final List<String> TABLES = List.of("nat", "filter");
 
     private IptablesRenderer() {
@@ -72,6 +72,19 @@ public final class IptablesRenderer {
         List<String> forward = new ArrayList<>();
         forward.add("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
         filter.put(PREFIX + "FORWARD", forward);
+        // A network's own addresses on this node answer that network only (ADR 0034): same block returns, then a
+        // source in any block to a destination in any block is dropped (two chains: linear in the blocks).
+        List<String> input = new ArrayList<>();
+        List<String> toBlocks = new ArrayList<>();
+        for (Ipv4Cidr block : model.blocks()) {
+            input.add("-s " + block + " -d " + block + " -j RETURN");
+        }
+        for (Ipv4Cidr block : model.blocks()) {
+            input.add("-s " + block + " -j " + PREFIX + "in-blocks");
+            toBlocks.add("-d " + block + " -j DROP");
+        }
+        filter.put(PREFIX + "INPUT", input);
+        filter.put(PREFIX + "in-blocks", toBlocks);
         // Egress first: its chains RETURN what they allow, so the destination's own group filter still decides.
         for (RoutingModel.GroupChain group : model.groups()) {
             if (group.egress().isPresent()) {

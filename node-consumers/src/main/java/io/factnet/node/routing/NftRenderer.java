@@ -75,6 +75,14 @@ public final class NftRenderer {
                 "dnat to ip daddr map @floating_dnat"));
         chain(out, "postrouting", "type nat hook postrouting priority srcnat; policy accept;", postrouting);
         chain(out, "forward", "type filter hook forward priority filter; policy accept;", forward);
+        List<String> input = new ArrayList<>();
+        if (blocks != null) {
+            // A network's own addresses on this node (its gateway: dnsmasq's DNS and DHCP, the metadata redirect) answer
+            // that network only: another project routed through this node must not reach them (ADR 0034).
+            input.add("ip saddr . ip daddr " + internal + " accept");
+            input.add("ip saddr " + blocks + " ip daddr " + blocks + " drop");
+        }
+        chain(out, "input", "type filter hook input priority filter; policy accept;", input);
         for (RoutingModel.GroupChain group : model.groups()) {
             List<String> rules = new ArrayList<>();
             group.rules().forEach(rule -> rules.add(rule(rule)));
