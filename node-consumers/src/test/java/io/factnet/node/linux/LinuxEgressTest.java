@@ -63,12 +63,12 @@ class LinuxEgressTest {
         lab.veth(router, "pub0", outside, "eth0");
         lab.veth(router, "vm0", web, "eth0");
         lab.veth(router, "vm1", db, "eth0");
-        address(router, "pub0", "198.51.100.1/24");
-        address(router, "vm0", "10.0.1.1/24");
-        address(router, "vm1", "10.0.2.1/24");
-        address(outside, "eth0", X + "/24");
-        address(web, "eth0", "10.0.1.5/24");
-        address(db, "eth0", DB + "/24");
+        lab.addressUp(router, "pub0", "198.51.100.1/24");
+        lab.addressUp(router, "vm0", "10.0.1.1/24");
+        lab.addressUp(router, "vm1", "10.0.2.1/24");
+        lab.addressUp(outside, "eth0", X + "/24");
+        lab.addressUp(web, "eth0", "10.0.1.5/24");
+        lab.addressUp(db, "eth0", DB + "/24");
         lab.run(web, "ip", "route", "add", "default", "via", "10.0.1.1");
         lab.run(db, "ip", "route", "add", "default", "via", "10.0.2.1");
         for (String port : new String[] {"80", "22"}) {
@@ -86,11 +86,6 @@ class LinuxEgressTest {
         if (lab != null) {
             lab.close();
         }
-    }
-
-    private void address(String ns, String device, String cidr) {
-        lab.run(ns, "ip", "address", "add", cidr, "dev", device);
-        lab.run(ns, "ip", "link", "set", device, "up");
     }
 
     private boolean listening(String ns, String address, int port) {

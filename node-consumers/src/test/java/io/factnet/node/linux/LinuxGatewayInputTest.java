@@ -52,13 +52,13 @@ class LinuxGatewayInputTest {
         a = lab.namespace("ga");
         b = lab.namespace("gb");
         lab.veth(router, "pub0", lab.namespace("gx"), "eth0"); // the public side the agent checks; no traffic here
-        address(router, "pub0", "198.51.100.1/24");
+        lab.addressUp(router, "pub0", "198.51.100.1/24");
         lab.veth(router, "vm0", a, "eth0");
         lab.veth(router, "vm1", b, "eth0");
-        address(router, "vm0", GATEWAY_1 + "/24");
-        address(router, "vm1", GATEWAY_2 + "/24");
-        address(a, "eth0", "10.0.1.5/24");
-        address(b, "eth0", "10.0.17.5/24");
+        lab.addressUp(router, "vm0", GATEWAY_1 + "/24");
+        lab.addressUp(router, "vm1", GATEWAY_2 + "/24");
+        lab.addressUp(a, "eth0", "10.0.1.5/24");
+        lab.addressUp(b, "eth0", "10.0.17.5/24");
         lab.run(a, "ip", "route", "add", "default", "via", GATEWAY_1);
         lab.run(b, "ip", "route", "add", "default", "via", GATEWAY_2);
         lab.spawn(router, "nc", "-lk", "53");
@@ -70,11 +70,6 @@ class LinuxGatewayInputTest {
         if (lab != null) {
             lab.close();
         }
-    }
-
-    private void address(String ns, String device, String cidr) {
-        lab.run(ns, "ip", "address", "add", cidr, "dev", device);
-        lab.run(ns, "ip", "link", "set", device, "up");
     }
 
     /** A TCP connection from the namespace to the router's port 53 at this address is made (nc -z). */

@@ -114,6 +114,12 @@ public final class LinuxLab implements AutoCloseable {
         run(a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b);
     }
 
+    /** Gives the device in the namespace this address and brings it up. */
+    public void addressUp(String netns, String device, String cidr) {
+        run(netns, "ip", "address", "add", cidr, "dev", device);
+        run(netns, "ip", "link", "set", device, "up");
+    }
+
     public CommandResult run(String netns, String... argv) {
         return tryRun(netns, argv).orThrow();
     }
