@@ -80,7 +80,8 @@ class EgressRuleCommandsTest extends TopologyTestBase {
 
         Result http = accepted(d.submit("p1", egress(tcp("web", 80, 80)).setDestinationCidr("192.0.2.10/32").build()));
         assertThat(http.getAllocated().getRuleId()).isEqualTo("r2");
-        assertThat(http.getTouched()).containsExactly(new NodeRef("r1", NodeRole.ROUTING));
+        assertThat(http.getTouched()).as("the routing node, and b1: web1 runs there (ADR 0035)")
+                .containsExactly(new NodeRef("r1", NodeRole.ROUTING), new NodeRef("b1", NodeRole.BRIDGING));
         Rule stored = d.fact(Topics.STATE_GROUPS, "p1/web").getRules().get(1);
         assertThat(stored.getDirection()).isEqualTo(Direction.EGRESS);
         assertThat(stored.getDestinationCidr()).isEqualTo("192.0.2.10/32");

@@ -24,6 +24,7 @@ import io.factnet.model.SetProjectQuota;
 import io.factnet.model.Status;
 import io.factnet.model.Vpn;
 import io.factnet.model.VpnPeer;
+import io.factnet.topics.PortNames;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.test.TestRecord;
@@ -254,11 +256,15 @@ final class FactInvariants {
         Set<String> bridging = new TreeSet<>();
         Set<String> tunneling = new TreeSet<>();
         Map<String, Integer> load = new HashMap<>();
+        Map<String, SortedSet<String>> serving = servingNodes();
         for (Network network : driver.view(Topics.STATE_NETWORKS).values()) {
             String p = network.getProject();
             routing.add(network.getNodes().getRouting() + "/snat/" + p);
             addressing.add(network.getNodes().getAddressing() + "/net/" + p);
-            bridging.add(network.getNodes().getBridging() + "/bridge/" + p);
+            for (String node : serving.get(p)) {
+                bridge(network, node, serving.get(p), problems);
+                bridging.add(node + "/bridge/" + p);
+            }
             load.merge(network.getNodes().getRouting() + "/ROUTING", 1, Integer::sum);
             load.merge(network.getNodes().getAddressing() + "/ADDRESSING", 1, Integer::sum);
             load.merge(network.getNodes().getBridging() + "/BRIDGING", 1, Integer::sum);
@@ -271,6 +277,18 @@ final class FactInvariants {
             if (entry != null) {
                 groupFilter(key, subnet, (GroupFilter) entry.getEntry(), problems);
             }
+            // each host of a member guards its port with the same filter (ADR 0035)
+            Network network = driver.fact(Topics.STATE_NETWORKS, subnet.getProject());
+            for (FixedIp member : driver.view(Topics.STATE_FIXED_IPS).values()) {
+                if (member.getProject().equals(subnet.getProject()) && member.getGroup().equals(subnet.getGroup())) {
+                    String onHost = hostOf(network, member) + "/group/" + subnet.getProject() + "/" + subnet.getGroup();
+                    bridging.add(onHost);
+                    var copy = driver.bridging(onHost);
+                    if (copy != null && entry != null && !copy.getEntry().equals(entry.getEntry())) {
+                        problems.add("filter " + onHost + " is not the routing node's " + key + ": " + copy.getEntry());
+                    }
+                }
+            }
         }
         for (FixedIp ip : driver.view(Topics.STATE_FIXED_IPS).values()) {
             String key = driver.fact(Topics.STATE_NETWORKS, ip.getProject()).getNodes().getAddressing()
@@ -280,12 +298,13 @@ final class FactInvariants {
             if (entry != null && !((DhcpHost) entry.getEntry()).getMac().equals(ip.getMac())) {
                 problems.add("DHCP host " + key + " has another MAC than " + ip);
             }
-            String port = driver.fact(Topics.STATE_NETWORKS, ip.getProject()).getNodes().getBridging()
+            String port = hostOf(driver.fact(Topics.STATE_NETWORKS, ip.getProject()), ip)
                     + "/port/" + ip.getProject() + "/" + ip.getInstance();
             bridging.add(port);
             var portEntry = driver.bridging(port);
             if (portEntry != null && !(portEntry.getEntry() instanceof io.factnet.model.InstancePort watched
-                    && watched.getMac().equals(ip.getMac()) && watched.getAddress().equals(ip.getAddress()))) {
+                    && watched.getMac().equals(ip.getMac()) && watched.getAddress().equals(ip.getAddress())
+                    && PortNames.of(ip.getMac()).equals(watched.getPort()) && ip.getGroup().equals(watched.getGroup()))) {
                 problems.add("instance port " + port + " is not the port of " + ip);
             }
             if ((ip.getStatus() == io.factnet.model.InstanceStatus.DOWN) != (ip.getDownSince() != null)) {
@@ -326,6 +345,46 @@ final class FactInvariants {
         }
     }
 
+    /** The node an instance's port is on: its host, or the network host. */
+    private static String hostOf(Network network, FixedIp ip) {
+        return ip.getHost() != null ? ip.getHost() : network.getNodes().getBridging();
+    }
+
+    /** Per project with a network: the nodes that carry its bridge, recomputed from the facts (ADR 0035). */
+    private Map<String, SortedSet<String>> servingNodes() {
+        Map<String, SortedSet<String>> serving = new HashMap<>();
+        for (Network network : driver.view(Topics.STATE_NETWORKS).values()) {
+            serving.computeIfAbsent(network.getProject(), p -> new TreeSet<>()).add(network.getNodes().getBridging());
+        }
+        for (FixedIp ip : driver.view(Topics.STATE_FIXED_IPS).values()) {
+            if (ip.getHost() != null) {
+                serving.get(ip.getProject()).add(ip.getHost());
+            }
+        }
+        return serving;
+    }
+
+    /** The project's bridge on a node: the gateway on the network host only, the other nodes' underlay addresses as peers. */
+    private void bridge(Network network, String node, SortedSet<String> serving, List<String> problems) {
+        String key = node + "/bridge/" + network.getProject();
+        var entry = driver.bridging(key);
+        if (entry == null) {
+            return; // reported as missing
+        }
+        List<String> peers = new ArrayList<>();
+        for (String other : serving) {
+            Node fact = driver.fact(Topics.STATE_NODES, other);
+            if (!other.equals(node) && fact != null && fact.getUnderlayAddress() != null) {
+                peers.add(fact.getUnderlayAddress());
+            }
+        }
+        io.factnet.model.BridgeNetwork bridge = (io.factnet.model.BridgeNetwork) entry.getEntry();
+        if (bridge.getGatewayHere() != node.equals(network.getNodes().getBridging()) || !bridge.getPeers().equals(peers)
+                || bridge.getVlan() != network.getVlan()) {
+            problems.add("bridge " + key + " is not the one of " + serving + " with peers " + peers + ": " + bridge);
+        }
+    }
+
     /**
      * A node's interfaces are named by the VLAN id (br, vlan, wg + id; dnsmasq binds to the bridge): one name on one
      * node belongs to one network, and every node serves the physical networks of the networks it carries (issue 16).
@@ -337,6 +396,11 @@ final class FactInvariants {
             Set<String> named = new TreeSet<>(List.of(network.getNodes().getAddressing(), network.getNodes().getBridging()));
             if (network.getNodes().getTunneling() != null) {
                 named.add(network.getNodes().getTunneling());
+            }
+            for (FixedIp ip : driver.view(Topics.STATE_FIXED_IPS).values()) {
+                if (ip.getProject().equals(network.getProject()) && ip.getHost() != null) {
+                    named.add(ip.getHost()); // a compute host carries the project's bridge br<vlan>
+                }
             }
             for (String nodeId : named) {
                 String owner = owners.putIfAbsent(nodeId + "/" + network.getVlan(), network.getProject());

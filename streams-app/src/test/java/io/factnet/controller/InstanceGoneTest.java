@@ -73,14 +73,14 @@ class InstanceGoneTest extends TopologyTestBase {
     }
 
     @Test
-    void onlyTheNetworksBridgingNodeMayReportItsInstances() {
+    void onlyTheInstancesHostMayReportIt() {
         standardPools();
         register("b2", "198.51.100.5", NodeRole.BRIDGING);
         String address = accepted(fixedIp("p1", "vm1")).getAllocated().getAddress();
         FixedIp before = fixed(address);
 
         Result foreign = rejected(d.nodeEvent("p1", new InstanceGone("vm1", "b2")), Reason.UNAUTHORIZED);
-        assertThat(foreign.getMessage()).contains("b2", "not the bridging node", "b1");
+        assertThat(foreign.getMessage()).contains("b2", "carries no bridge of the network of p1");
         rejected(d.nodeEvent("p1", new InstanceGone("vm1", "a1")), Reason.UNAUTHORIZED);
         rejected(d.nodeEvent("p1", new InstanceGone("vm9", "b2")), Reason.UNAUTHORIZED); // nothing about vm9 is told to b2
         rejected(d.nodeEvent("p1", new InstanceGone("vm1", null)), Reason.INVALID_ARGUMENT);

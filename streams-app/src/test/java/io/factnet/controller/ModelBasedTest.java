@@ -39,7 +39,8 @@ class ModelBasedTest {
         if (steps >= 2000) {
             assertThat(run.acceptedCommands()).as("seed %d: commands the run got accepted", seed)
                     .containsKeys("ReserveFixedAddress", "UnreserveFixedAddress", "AllocateFixedIp", "AddRule", "AssociateFloatingIp",
-                            "SetAutoAssignFloatingIp", "AllocateFixedIp with an auto-assigned floating IP", "SetInstanceMetadata");
+                            "SetAutoAssignFloatingIp", "AllocateFixedIp with an auto-assigned floating IP", "SetInstanceMetadata",
+                            "AllocateFixedIp on a compute host", "MoveInstance to another host");
             assertThat(reasons.keySet()).as("seed %d: the run reached these outcomes", seed).contains(Reason.OK,
                     Reason.INVALID_ARGUMENT, Reason.NOT_FOUND, Reason.ALREADY_EXISTS, Reason.IN_USE, Reason.QUOTA_EXCEEDED,
                     Reason.POOL_EXHAUSTED, Reason.NOT_CONFIGURED, Reason.UNAUTHORIZED, Reason.CONFLICT);
@@ -81,6 +82,13 @@ class ModelBasedTest {
                         accepted.merge(((SpecificRecord) step.request().getCommand()).getSchema().getName(), 1, Integer::sum);
                         if (expected.allocated().containsKey("floatingAddress")) {
                             accepted.merge("AllocateFixedIp with an auto-assigned floating IP", 1, Integer::sum);
+                        }
+                        if (step.request().getCommand() instanceof io.factnet.model.AllocateFixedIp a && a.getHost() != null
+                                && expected.touched().stream().anyMatch(t -> t.startsWith(a.getHost() + "/"))) {
+                            accepted.merge("AllocateFixedIp on a compute host", 1, Integer::sum);
+                        }
+                        if (step.request().getCommand() instanceof io.factnet.model.MoveInstance && !expected.touched().isEmpty()) {
+                            accepted.merge("MoveInstance to another host", 1, Integer::sum);
                         }
                     }
                 }

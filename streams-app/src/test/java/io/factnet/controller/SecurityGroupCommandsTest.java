@@ -115,8 +115,10 @@ class SecurityGroupCommandsTest extends TopologyTestBase {
         assertThat(web.getRules().get(1).getIcmpType()).isEqualTo(8);
 
         Result removed = accepted(d.submit("p1", RemoveRule.newBuilder().setGroup("web").setRuleId("r1").build()));
-        assertThat(removed.getTouched()).containsExactly(new NodeRef("r1", NodeRole.ROUTING));
+        assertThat(removed.getTouched()).as("the routing node, and b1: web1 runs there and its host guards its port (ADR 0035)")
+                .containsExactly(new NodeRef("r1", NodeRole.ROUTING), new NodeRef("b1", NodeRole.BRIDGING));
         assertThat(filter("p1", "web").getRules()).hasSize(1);
+        assertThat(d.bridging("b1/group/p1/web").getEntry()).as("the host's copy of the filter").isEqualTo(filter("p1", "web"));
         rejected(d.submit("p1", RemoveRule.newBuilder().setGroup("web").setRuleId("r1").build()), Reason.NOT_FOUND);
         rejected(d.submit("p1", RemoveRule.newBuilder().setGroup("web").setRuleId("x; drop").build()), Reason.INVALID_ARGUMENT);
         rejected(d.submit("p1", RemoveRule.newBuilder().setGroup("nope").setRuleId("r1").build()), Reason.NOT_FOUND);

@@ -66,6 +66,7 @@ final class CommandRoutes {
             Map.entry("UnreserveFixedAddress", "DELETE /v1/projects/{project}/security-groups/{group}/reservations/{address}"),
             Map.entry("ReleaseFixedIp", "DELETE /v1/projects/{project}/instances/{instance}"),
             Map.entry("SetInstanceMetadata", "PUT /v1/projects/{project}/instances/{instance}/metadata"),
+            Map.entry("MoveInstance", "POST /v1/projects/{project}/instances/{instance}/moves"),
             Map.entry("AllocateFloatingIp", "POST /v1/projects/{project}/floating-ips"),
             Map.entry("ReleaseFloatingIp", "DELETE /v1/projects/{project}/floating-ips/{address}"),
             Map.entry("AssociateFloatingIp", "PUT /v1/projects/{project}/floating-ips/{address}/association"),

@@ -25,6 +25,7 @@ final class SyntaxCheck {
             "sourceCidr", SyntaxCheck::cidr,
             "address", SyntaxCheck::address,
             "publicAddress", SyntaxCheck::address,
+            "underlayAddress", SyntaxCheck::address,
             "excluded", SyntaxCheck::address,
             "ranges", SyntaxCheck::range,
             "mac", SyntaxCheck::mac,

@@ -189,8 +189,9 @@ public final class ShowCommand implements Callable<Integer> {
     }
 
     private static Listing instances(JsonNode answer) {
+        // HOST: the compute host its port is on (ADR 0035); "-" for the network's bridging node (the network host)
         Listing listing = new Listing(new ArrayList<>(), new Table("PROJECT", "INSTANCE", "GROUP", "ADDRESS", "MAC", "HOSTNAME",
-                "LEASED", "STATUS", "DOWN-SINCE", "FLOATING-IPS"));
+                "HOST", "LEASED", "STATUS", "DOWN-SINCE", "FLOATING-IPS"));
         for (JsonNode instance : answer.path("instances")) {
             listing.items().add(instance);
             StringJoiner floating = new StringJoiner(",");
@@ -200,7 +201,7 @@ public final class ShowCommand implements Callable<Integer> {
             JsonNode downSince = instance.path("downSince");
             String since = downSince.isNumber() ? java.time.Instant.ofEpochMilli(downSince.asLong()).toString() : "-";
             listing.table().row(text(instance, "project"), text(instance, "instance"), text(instance, "group"), text(instance, "address"),
-                    text(instance, "mac"), text(instance, "hostname"), instance.path("leased").asBoolean() ? "yes" : "no", status, since,
+                    text(instance, "mac"), text(instance, "hostname"), instance.path("host").isTextual() ? text(instance, "host") : "-", instance.path("leased").asBoolean() ? "yes" : "no", status, since,
                     floating);
         }
         return listing;

@@ -3,6 +3,7 @@ package io.factnet.controller.pool;
 import io.factnet.controller.alloc.Bitmap;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.controller.stage.Sinks;
+import io.factnet.model.BindHost;
 import io.factnet.model.Grant;
 import io.factnet.model.MoveRole;
 import io.factnet.model.Node;
@@ -154,7 +155,60 @@ final class NodePool {
     private static Node node(RegisterNode command, Map<String, Integer> load, String publicKey) {
         return Node.newBuilder().setNodeId(command.getNodeId()).setRoles(command.getRoles()).setPublicAddress(command.getPublicAddress())
                 .setVpnPortFirst(command.getVpnPortFirst()).setVpnPortLast(command.getVpnPortLast()).setLoad(load)
-                .setPublicKey(publicKey).setPhysicalNetworks(command.getPhysicalNetworks()).build();
+                .setPublicKey(publicKey).setPhysicalNetworks(command.getPhysicalNetworks())
+                .setUnderlayAddress(command.getUnderlayAddress()).build();
+    }
+
+    /**
+     * Binds a project's network to a compute host (ADR 0035): the host must be registered with the BRIDGING role and
+     * serve the network's physical network without another physical network's VLAN of the same id (its bridge is
+     * br&lt;vlan&gt; there too); a host other than the network host needs an underlay address, and so does the network
+     * host then. Records the VLAN on the host (no load: load counts networks placed, not instances) and grants the
+     * underlay addresses. The network's physical network and VLAN come from the grant when this saga made the network.
+     */
+    static void bindHost(PoolContext ctx, BindHost command, Grant grant) {
+        String physicalNetwork = grant.getPhysicalNetwork() != null ? grant.getPhysicalNetwork() : command.getPhysicalNetwork();
+        int vlan = grant.getVlan() != null ? grant.getVlan() : command.getVlan();
+        String networkHost = grant.getNodes() != null ? grant.getNodes().getBridging() : command.getNetworkHost();
+        String hostId = command.getNodeId();
+        NodeRecord host = ctx.nodes().get(hostId);
+        if (host == null) {
+            throw Rejected.notFound("node " + hostId + " is not registered");
+        }
+        if (!host.getNode().getRoles().contains(NodeRole.BRIDGING)) {
+            throw new Rejected(Reason.NO_NODE, "node " + hostId + " does not have role BRIDGING: it cannot host instances");
+        }
+        NetworkSite site = new NetworkSite(grant.getProject(), physicalNetwork, vlan);
+        Optional<Rejected> refusal = site.refusal(host, NodeRole.BRIDGING);
+        if (refusal.isPresent()) {
+            throw refusal.get();
+        }
+        Map<String, String> underlays = new TreeMap<>(grant.getUnderlays());
+        if (!hostId.equals(networkHost)) {
+            for (String nodeId : List.of(hostId, networkHost)) {
+                NodeRecord node = ctx.nodes().get(nodeId);
+                String underlay = node == null ? null : node.getNode().getUnderlayAddress();
+                if (underlay == null) {
+                    throw new Rejected(Reason.NOT_CONFIGURED, "node " + nodeId + " has no underlay address: a project's L2 spans"
+                            + " hosts over the underlay (register the node with --underlay-address)");
+                }
+                underlays.put(nodeId, underlay);
+            }
+            List<NodeVlan> vlans = withoutEntry(host, NodeRole.BRIDGING, grant.getProject());
+            vlans.add(site.entry(NodeRole.BRIDGING));
+            host.setVlans(vlans);
+            save(ctx, host);
+        }
+        grant.setUnderlays(underlays);
+    }
+
+    /** A compute host's last instance of the project left (ADR 0035): its VLAN record goes. */
+    static void unbindHost(PoolContext ctx, String nodeId, String project) {
+        NodeRecord record = ctx.nodes().get(nodeId);
+        if (record != null) {
+            record.setVlans(withoutEntry(record, NodeRole.BRIDGING, project));
+            save(ctx, record);
+        }
     }
 
     /** The least loaded node of the role (ties: the smallest node id) among those the filter accepts. */
@@ -184,6 +238,7 @@ final class NodePool {
             carry(ctx, chosen[i], roles.get(i), site);
         }
         grant.setNodes(NodePlacement.newBuilder().setRouting(chosen[0]).setAddressing(chosen[1]).setBridging(chosen[2]).build());
+        grantUnderlay(ctx, grant, chosen[2]);
     }
 
     /**
@@ -272,6 +327,19 @@ final class NodePool {
         carry(ctx, command.getToNode(), command.getRole(), site);
         grant.setNodeId(command.getToNode());
         grant.setNodePublicAddress(target.getNode().getPublicAddress());
+        if (command.getRole() == NodeRole.BRIDGING) {
+            grantUnderlay(ctx, grant, command.getToNode());
+        }
+    }
+
+    /** A new network host's underlay address, for the VXLAN peers of the project's compute hosts (ADR 0035). */
+    private static void grantUnderlay(PoolContext ctx, Grant grant, String nodeId) {
+        NodeRecord record = ctx.nodes().get(nodeId);
+        if (record != null && record.getNode().getUnderlayAddress() != null) {
+            Map<String, String> underlays = new TreeMap<>(grant.getUnderlays());
+            underlays.put(nodeId, record.getNode().getUnderlayAddress());
+            grant.setUnderlays(underlays);
+        }
     }
 
     /**

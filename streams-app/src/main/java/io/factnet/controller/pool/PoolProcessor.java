@@ -165,6 +165,10 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
             NodePool.releaseVpn(pools, release.getNodeId(), release.getPort(), grant.getProject());
         } else if (op instanceof RegisterNode register) {
             return NodePool.register(pools, register);
+        } else if (op instanceof io.factnet.model.BindHost bind) {
+            NodePool.bindHost(pools, bind, grant);
+        } else if (op instanceof io.factnet.model.UnbindHost unbind) {
+            NodePool.unbindHost(pools, unbind.getNodeId(), grant.getProject());
         } else if (op instanceof NodePublicKey key) {
             NodePool.publicKey(pools, key.getNodeId(), key.getPublicKey());
         } else {

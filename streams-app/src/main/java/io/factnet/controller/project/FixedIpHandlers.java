@@ -16,6 +16,7 @@ import io.factnet.model.FloatingIp;
 import io.factnet.model.Grant;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.InstanceStatus;
+import io.factnet.model.MoveInstance;
 import io.factnet.model.Network;
 import io.factnet.model.NodeRole;
 import io.factnet.model.ProjectRecord;
@@ -53,6 +54,7 @@ final class FixedIpHandlers {
             if (command.getHostname() != null) {
                 Check.hostname(command.getHostname());
             }
+            String host = command.getHost() == null ? null : Check.name("host", command.getHost());
             ctx.requireGroup(groupName);
             if (ctx.stores.fixedIps.get(ctx.key(instance)) != null) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "instance " + instance + " has a fixed IP");
@@ -73,11 +75,14 @@ final class FixedIpHandlers {
                 // nova's VlanManager: the project's first fixed IP makes its network.
                 hops.addAll(NetworkHandlers.networkHops(CreateNetwork.newBuilder().build().getPhysicalNetwork()));
             }
+            if (Hosts.needsBinding(ctx, host)) {
+                hops.add(Hosts.bindHop(ctx, host));
+            }
             if (autoAssignPool != null) {
                 // Last hop: a refusal there gives back the network's VLAN, block and nodes (the pool stage's saga).
                 hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool)));
             }
-            return hops.isEmpty() ? allocate(ctx, instance, groupName, mac, command.getHostname()) : new Outcome.Await(hops);
+            return hops.isEmpty() ? allocate(ctx, instance, groupName, mac, command.getHostname(), host, false) : new Outcome.Await(hops);
         }
 
         @Override
@@ -87,8 +92,9 @@ final class FixedIpHandlers {
             Tx.Savepoint savepoint = ctx.tx.savepoint();
             ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
             try {
+                boolean peersChanged = Hosts.learn(ctx, grant);
                 Outcome.Done done = allocate(ctx, command.getInstance(), command.getGroup(),
-                        command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname());
+                        command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname(), command.getHost(), peersChanged);
                 return grant.getFloatingAddress() == null ? done
                         : FloatingIpHandlers.autoAssign(ctx, done, ctx.stores.fixedIps.get(ctx.key(command.getInstance())), grant);
             } catch (Rejected e) {
@@ -107,7 +113,8 @@ final class FixedIpHandlers {
         }
     }
 
-    static Outcome.Done allocate(ProjectContext ctx, String instance, String groupName, String givenMac, String givenHostname) {
+    static Outcome.Done allocate(ProjectContext ctx, String instance, String groupName, String givenMac, String givenHostname,
+                                 String host, boolean peersChanged) {
         Network network = ctx.requireNetwork();
         GroupRecord group = ctx.requireGroup(groupName);
         if (group.getSubnet() == null) {
@@ -130,17 +137,17 @@ final class FixedIpHandlers {
         }
         String hostname = givenHostname != null ? givenHostname : defaultHostname(instance, address);
         FixedIp fixed = FixedIp.newBuilder().setAddress(address).setProject(ctx.project).setGroup(groupName)
-                .setInstance(instance).setMac(mac).setHostname(hostname).build();
+                .setInstance(instance).setMac(mac).setHostname(hostname).setHost(host).build();
         ctx.stores.fixedIps.put(ctx.key(instance), fixed);
         ctx.stores.fixedIpAddresses.put(ctx.key(address), instance);
         ctx.stores.macs.put(ctx.key(mac), instance);
         group = ctx.requireGroup(groupName); // carveSubnet stored the subnet
         group.setInstances(group.getInstances() + 1);
-        ctx.stores.groups.put(ctx.key(groupName), group);
         ctx.record.setFixedIps(ctx.record.getFixedIps() + 1);
         ctx.state(Topics.STATE_FIXED_IPS, address, fixed);
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), NodeEntries.dhcpHost(fixed));
-        ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), NodeEntries.port(fixed));
+        Hosts.place(ctx, fixed, group, peersChanged);
+        ctx.stores.groups.put(ctx.key(groupName), group);
         return Outcome.accepted("fixed IP " + address + " for " + instance, Allocation.newBuilder()
                 .setAddress(address).setMac(mac).setHostname(hostname).setInstance(instance).setGroup(groupName)
                 .setCidr(subnet.toString()).setGateway(network.getGateway()).setVlan(network.getVlan()).build());
@@ -160,7 +167,6 @@ final class FixedIpHandlers {
         addresses.release((int) (Ipv4.parse(address) - subnet.network()), ctx.now + ctx.holdDownMillis);
         ctx.stores.groupAddresses.put(ctx.key(group.getName()), addresses.toState());
         group.setInstances(group.getInstances() - 1);
-        ctx.stores.groups.put(ctx.key(group.getName()), group);
         String floating = ctx.stores.floatingByFixed.get(ctx.key(address));
         FloatingIp floatingIp = floating == null ? null : ctx.stores.floatingIps.get(ctx.key(floating));
         if (floatingIp != null && floatingIp.getAutoAssigned()) {
@@ -180,10 +186,56 @@ final class FixedIpHandlers {
         // tombstone of a key never written costs a small record, compacted away.
         ctx.state(Topics.STATE_INSTANCE_METADATA, address, null);
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
-        ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.portResource(ctx.project, instance), null);
+        Hosts.remove(ctx, fixed, group);
+        ctx.stores.groups.put(ctx.key(group.getName()), group);
         return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
                 + (floatingIp == null ? "" : " (floating IP " + floating + (floatingIp.getAutoAssigned() ? " released" : " disassociated") + ")"),
                 Allocation.newBuilder().setAddress(address).setInstance(instance).build());
+    }
+
+    /**
+     * Moves a running instance's port to another host (ADR 0035): the pool stage checks the host first, unless it
+     * serves the network already. Address, MAC, DHCP entry and floating IP stay; the port and its group's filter move.
+     */
+    static final class Move implements Handler<MoveInstance> {
+        @Override
+        public Outcome handle(ProjectContext ctx, MoveInstance command) {
+            String instance = Check.name("instance", command.getInstance());
+            String host = Check.name("host", command.getHost());
+            FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(instance));
+            if (fixed == null) {
+                throw Rejected.notFound("instance " + instance + " has no fixed IP in project " + ctx.project);
+            }
+            if (host.equals(Hosts.of(ctx.requireNetwork(), fixed))) {
+                return Outcome.accepted("instance " + instance + " is on " + host + " already", moved(fixed, host));
+            }
+            return Hosts.needsBinding(ctx, host) ? Outcome.await(Hosts.bindHop(ctx, host)) : move(ctx, fixed, host, false);
+        }
+
+        @Override
+        public Outcome.Done granted(ProjectContext ctx, MoveInstance command, Grant grant) {
+            FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(command.getInstance()));
+            if (fixed == null) {
+                throw Rejected.notFound("instance " + command.getInstance() + " has no fixed IP in project " + ctx.project);
+            }
+            return move(ctx, fixed, command.getHost(), Hosts.learn(ctx, grant));
+        }
+
+        private static Outcome.Done move(ProjectContext ctx, FixedIp fixed, String host, boolean peersChanged) {
+            String from = Hosts.of(ctx.requireNetwork(), fixed);
+            GroupRecord group = ctx.requireGroup(fixed.getGroup());
+            Hosts.remove(ctx, fixed, group);
+            fixed.setHost(host);
+            Hosts.place(ctx, fixed, group, peersChanged);
+            ctx.stores.groups.put(ctx.key(group.getName()), group);
+            ctx.stores.fixedIps.put(ctx.key(fixed.getInstance()), fixed);
+            ctx.state(Topics.STATE_FIXED_IPS, fixed.getAddress(), fixed);
+            return Outcome.accepted("instance " + fixed.getInstance() + " moved from " + from + " to " + host, moved(fixed, host));
+        }
+
+        private static Allocation moved(FixedIp fixed, String host) {
+            return Allocation.newBuilder().setInstance(fixed.getInstance()).setAddress(fixed.getAddress()).setNodeId(host).build();
+        }
     }
 
     static final class Release implements Handler<ReleaseFixedIp> {

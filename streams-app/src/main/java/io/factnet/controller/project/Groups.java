@@ -22,7 +22,8 @@ import java.util.List;
 /**
  * Security groups and their subnets. A group gets a group-sized subnet of the project's block on first
  * use (its first fixed IP), so a rule "from group X" is one CIDR on the routing node, not one rule per
- * instance. Each group with a subnet has one GroupFilter on the routing node: its subnet as destination,
+ * instance. Each group with a subnet has one GroupFilter on the routing node, and one on each host of a member (ADR
+ * 0035): its subnet as destination,
  * its rules with source (ingress) and destination (egress) groups resolved to their subnets (a group without a subnet
  * yet matches nothing).
  */
@@ -90,10 +91,15 @@ final class Groups {
         return reserved;
     }
 
-    /** Publishes the group's filter on the routing node (only a group with a subnet has one). */
+    /** Publishes the group's filter on the routing node and on every host of a member (only a group with a subnet has one). */
     static void refreshFilter(ProjectContext ctx, GroupRecord group) {
         if (ctx.network() != null && group.getSubnet() != null) {
-            ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.groupResource(ctx.project, group.getName()), filter(ctx, group));
+            GroupFilter filter = filter(ctx, group);
+            String resource = NodeEntries.groupResource(ctx.project, group.getName());
+            ctx.onNetworkNode(NodeRole.ROUTING, resource, filter);
+            for (String host : Hosts.filterNodes(ctx, group)) {
+                ctx.node(NodeRole.BRIDGING, host, resource, filter);
+            }
         }
     }
 

@@ -23,9 +23,9 @@ final class InstanceHandlers {
     }
 
     /**
-     * The fixed IP of the instance a node reports on. Only the node that carries the network's bridging role watches
-     * its ports: another node's report is refused (a node may not mark another node's instances down), before
-     * anything about the instance is looked up.
+     * The fixed IP of the instance a node reports on. Only the instance's host watches its port: another node's report
+     * is refused (a node may not mark another node's instances down); a node that carries no bridge of the network is
+     * refused before anything about the instance is looked up.
      */
     static FixedIp reported(ProjectContext ctx, String nodeId, String instanceName) {
         if (nodeId == null) {
@@ -34,14 +34,18 @@ final class InstanceHandlers {
         Check.name("nodeId", nodeId);
         String instance = Check.name("instance", instanceName);
         Network network = ctx.requireNetwork();
-        String bridging = network.getNodes().getBridging();
-        if (!bridging.equals(nodeId)) {
-            throw new Rejected(Reason.UNAUTHORIZED, "ignored: node " + nodeId + " is not the bridging node of the network of "
-                    + ctx.project + " (" + bridging + " watches its instances' ports)");
+        if (!Hosts.serving(ctx).contains(nodeId)) {
+            throw new Rejected(Reason.UNAUTHORIZED, "ignored: node " + nodeId + " carries no bridge of the network of "
+                    + ctx.project + " (the host of an instance watches its port)");
         }
         FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(instance));
         if (fixed == null) {
             throw Rejected.notFound("instance " + instance + " has no fixed IP in project " + ctx.project);
+        }
+        String host = Hosts.of(network, fixed);
+        if (!host.equals(nodeId)) {
+            throw new Rejected(Reason.UNAUTHORIZED, "ignored: instance " + instance + " runs on " + host + ", not on " + nodeId
+                    + " (its host watches its port)");
         }
         return fixed;
     }

@@ -32,6 +32,7 @@ import io.factnet.topics.Topics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 
 /** The project's network: made explicitly or on its first fixed IP, deleted, moved between nodes. */
 final class NetworkHandlers {
@@ -78,6 +79,7 @@ final class NetworkHandlers {
         groupSlots.reserve(slots - 1); // the VPN client subnet
         ctx.record.setNetwork(network);
         ctx.record.setGroupSlots(groupSlots.toState());
+        Hosts.learn(ctx, grant);
         ctx.state(Topics.STATE_NETWORKS, ctx.project, network);
         Groups.ensureDefault(ctx);
         ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.snatResource(ctx.project), NodeEntries.snat(network));
@@ -170,6 +172,8 @@ final class NetworkHandlers {
             Network network = ctx.requireNetwork();
             String from = ProjectContext.nodeOf(network, role);
             String to = grant.getNodeId();
+            SortedSet<String> servingBefore = Hosts.serving(ctx);
+            Hosts.learn(ctx, grant);
             Map<String, Object> entries = entriesFor(ctx, role);
             entries.keySet().forEach(resource -> ctx.node(role, from, resource, null));
             NodePlacement nodes = NodePlacement.newBuilder(network.getNodes()).build();
@@ -193,6 +197,20 @@ final class NetworkHandlers {
                 ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.vpnResource(ctx.project), NodeEntries.vpnForward(vpn));
             }
             entriesFor(ctx, role).forEach((resource, entry) -> ctx.node(role, to, resource, entry));
+            if (role == NodeRole.BRIDGING) {
+                // The instances with a host of their own stay where they run: the old network host may still be a
+                // compute host (its bridge without the gateway, the filters of its members), and every bridge's peers change.
+                Hosts.publishBridges(ctx, servingBefore, true);
+                if (Hosts.serving(ctx).contains(from)) {
+                    // the pool dropped the old network host's hold of the VLAN with the role: it still hosts instances
+                    ctx.release(PoolKeys.NODES, Hosts.bindHop(ctx, from).getOp());
+                }
+                for (GroupRecord group : Groups.all(ctx)) {
+                    if (group.getSubnet() != null && Hosts.membersOn(network, group, from) > 0) {
+                        ctx.node(NodeRole.BRIDGING, from, NodeEntries.groupResource(ctx.project, group.getName()), Groups.filter(ctx, group));
+                    }
+                }
+            }
             return Outcome.accepted("the " + role + " share of " + ctx.project + " moved from " + from + " to " + to,
                     Allocation.newBuilder().setNodeId(to).setPort(role == NodeRole.TUNNELING ? grant.getPort() : null).build());
         }
@@ -227,9 +245,18 @@ final class NetworkHandlers {
                 }
             }
             case BRIDGING -> {
-                entries.put(NodeEntries.bridgeResource(project), NodeEntries.bridge(network));
+                // the network host's share: its bridge, the instances without a host of their own, their groups' filters
+                String host = network.getNodes().getBridging();
+                entries.put(NodeEntries.bridgeResource(project), Hosts.bridge(ctx, network, host, Hosts.serving(ctx)));
                 for (FixedIp fixed : ctx.stores.fixedIps.scan(project + "/").values()) {
-                    entries.put(NodeEntries.portResource(project, fixed.getInstance()), NodeEntries.port(fixed));
+                    if (fixed.getHost() == null) {
+                        entries.put(NodeEntries.portResource(project, fixed.getInstance()), NodeEntries.port(fixed));
+                    }
+                }
+                for (GroupRecord group : Groups.all(ctx)) {
+                    if (group.getSubnet() != null && group.getHosts().getOrDefault(Hosts.NETWORK_HOST, 0) > 0) {
+                        entries.put(NodeEntries.groupResource(project, group.getName()), Groups.filter(ctx, group));
+                    }
                 }
             }
             case TUNNELING -> {

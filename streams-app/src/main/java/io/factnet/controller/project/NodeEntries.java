@@ -14,6 +14,8 @@ import io.factnet.model.TunnelPeer;
 import io.factnet.model.Vpn;
 import io.factnet.model.VpnForward;
 import io.factnet.model.VpnTunnel;
+import io.factnet.topics.PortNames;
+import java.util.List;
 
 /**
  * The node desired-state entries and their resource names (the part of the key after "node-id/"):
@@ -24,8 +26,9 @@ import io.factnet.model.VpnTunnel;
  *             group/&lt;project&gt;/&lt;group&gt;   GroupFilter   one per security group that has a subnet
  * addressing  net/&lt;project&gt;             DhcpNetwork   one per network
  *             host/&lt;project&gt;/&lt;address&gt; DhcpHost      one per fixed IP
- * bridging    bridge/&lt;project&gt;          BridgeNetwork one per network
- *             port/&lt;project&gt;/&lt;instance&gt; InstancePort one per fixed IP (the port the node watches, ADR 0031)
+ * bridging    bridge/&lt;project&gt;          BridgeNetwork one per network and node that serves it (ADR 0035)
+ *             port/&lt;project&gt;/&lt;instance&gt; InstancePort one per fixed IP, on its host (watched, ADR 0031; guarded, ADR 0035)
+ *             group/&lt;project&gt;/&lt;group&gt;   GroupFilter   one per group and host with a member of it (ADR 0035)
  * tunneling   vpn/&lt;project&gt;             VpnTunnel     one per VPN
  * </pre>
  */
@@ -65,8 +68,10 @@ final class NodeEntries {
         return "port/" + project + "/" + instance;
     }
 
+    /** The instance's port on its host: its interface is named by its MAC (ADR 0035), guarded by its group's filter. */
     static InstancePort port(FixedIp fixed) {
-        return InstancePort.newBuilder().setInstance(fixed.getInstance()).setMac(fixed.getMac()).setAddress(fixed.getAddress()).build();
+        return InstancePort.newBuilder().setInstance(fixed.getInstance()).setMac(fixed.getMac()).setAddress(fixed.getAddress())
+                .setPort(PortNames.of(fixed.getMac())).setGroup(fixed.getGroup()).build();
     }
 
     static NetworkSnat snat(Network network) {
@@ -95,11 +100,17 @@ final class NodeEntries {
                 .setAddress(fixed.getAddress()).build();
     }
 
+    /** The network host's bridge, while no compute host serves the network (no peers). */
     static BridgeNetwork bridge(Network network) {
+        return bridge(network, true, List.of());
+    }
+
+    /** The project's bridge on a node that serves the network (ADR 0035). */
+    static BridgeNetwork bridge(Network network, boolean gatewayHere, List<String> peers) {
         int prefix = Cidr.parse(network.getCidr()).prefix();
         return BridgeNetwork.newBuilder().setBridge(network.getBridge()).setVlan(network.getVlan())
                 .setPhysicalNetwork(network.getPhysicalNetwork()).setGatewayCidr(network.getGateway() + "/" + prefix)
-                .build();
+                .setGatewayHere(gatewayHere).setPeers(peers).build();
     }
 
     static VpnTunnel vpnTunnel(Vpn vpn, Network network) {

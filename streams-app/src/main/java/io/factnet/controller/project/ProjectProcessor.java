@@ -116,7 +116,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             Map.entry(LeaseReleased.class, new LeaseHandlers.Released()),
             Map.entry(io.factnet.model.ReserveFixedAddress.class, new ReservationHandlers.Reserve()),
             Map.entry(io.factnet.model.UnreserveFixedAddress.class, new ReservationHandlers.Unreserve()),
-            Map.entry(io.factnet.model.SetInstanceMetadata.class, new MetadataHandlers.SetMetadata()));
+            Map.entry(io.factnet.model.SetInstanceMetadata.class, new MetadataHandlers.SetMetadata()),
+            Map.entry(io.factnet.model.MoveInstance.class, new FixedIpHandlers.Move()));
 
     private final long holdDownMillis;
     private final long releaseGoneAfterMillis;

@@ -51,6 +51,9 @@ public final class PoolDefinitions {
         command.getPhysicalNetworks().forEach(network -> Check.name("physicalNetworks", network));
         Check.that(new HashSet<>(command.getPhysicalNetworks()).size() == command.getPhysicalNetworks().size(),
                 "physicalNetworks must not repeat");
+        if (command.getUnderlayAddress() != null) {
+            Check.ipv4("underlayAddress", command.getUnderlayAddress());
+        }
         if (command.getPublicKey() != null) {
             Check.wireguardKey(command.getPublicKey());
             Check.that(command.getRoles().contains(NodeRole.TUNNELING), "publicKey is the WireGuard key of a tunneling node");

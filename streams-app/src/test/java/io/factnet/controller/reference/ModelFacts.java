@@ -86,7 +86,7 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
             p.fixed.values().forEach(f -> fixed.put(ReferenceModel.ip(f.address), FixedIp.newBuilder()
                     .setAddress(ReferenceModel.ip(f.address)).setProject(project).setGroup(f.group).setInstance(f.instance)
                     .setMac(f.mac).setHostname(f.hostname).setLeased(f.leased)
-                    .setStatus(f.downSince == null ? InstanceStatus.UP : InstanceStatus.DOWN).setDownSince(f.downSince).build()));
+                    .setStatus(f.downSince == null ? InstanceStatus.UP : InstanceStatus.DOWN).setDownSince(f.downSince).setHost(f.host).build()));
             p.floating.forEach((address, f) -> floating.put(address, FloatingIp.newBuilder().setAddress(address).setPool(f.pool)
                     .setProject(project).setFixedAddress(f.fixedAddress == null ? null : ReferenceModel.ip(f.fixedAddress))
                     .setInstance(f.instance).setAutoAssigned(f.autoAssigned).build()));
@@ -100,7 +100,7 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
             node.load.forEach((role, count) -> load.put(role.name(), count));
             nodes.put(id, Node.newBuilder().setNodeId(id).setRoles(node.roles).setPublicAddress(node.publicAddress)
                     .setVpnPortFirst(node.portFirst).setVpnPortLast(node.portLast).setLoad(load).setPublicKey(node.publicKey)
-                    .setPhysicalNetworks(node.physnets).build());
+                    .setPhysicalNetworks(node.physnets).setUnderlayAddress(node.underlay).build());
         });
         return new ModelFacts(networks, subnets, groups, fixed, floating, vpns, nodes);
     }

@@ -224,6 +224,8 @@ public final class ReferenceModel {
         String publicKey;
         /** Empty: every physical network. */
         List<String> physnets = List.of();
+        /** The VXLAN tunnel endpoint (RegisterNode.underlayAddress); null: none. */
+        String underlay;
 
         boolean serves(String physnet) {
             return physnets.isEmpty() || physnets.contains(physnet);
@@ -259,6 +261,20 @@ public final class ReferenceModel {
 
         long vpnSubnet() {
             return block + (1L << (32 - blockPrefix)) - (1L << (32 - groupPrefix));
+        }
+
+        /** Instances per explicit host (AllocateFixedIp.host, MoveInstance): each carries the project's bridge (ADR 0035). */
+        final Map<String, Integer> hosts = new TreeMap<>();
+
+        /** The nodes that carry the project's bridge: the network host and every host of an instance. */
+        java.util.SortedSet<String> serving() {
+            java.util.SortedSet<String> nodes = new java.util.TreeSet<>(hosts.keySet());
+            nodes.add(bridging);
+            return nodes;
+        }
+
+        String hostOf(FixedState f) {
+            return f.host != null ? f.host : bridging;
         }
 
         String node(NodeRole role) {
@@ -314,8 +330,10 @@ public final class ReferenceModel {
         String mac;
         String hostname;
         boolean leased;
-        /** Marked down by the network's bridging node (InstanceGone) at this project time; null: up. */
+        /** Marked down by its host (InstanceGone) at this project time; null: up. */
         Long downSince;
+        /** The compute host it runs on; null: the network host. */
+        String host;
     }
 
     static final class FloatingState {
@@ -605,6 +623,8 @@ public final class ReferenceModel {
             allocateFixed(c, e);
         } else if (command instanceof ReleaseFixedIp c) {
             releaseFixed(name(c.getInstance()), e);
+        } else if (command instanceof io.factnet.model.MoveInstance c) {
+            moveInstance(c, e);
         } else if (command instanceof InstanceGone c) {
             gone(c, e);
         } else if (command instanceof InstanceBack c) {
@@ -816,6 +836,9 @@ public final class ReferenceModel {
         check(c.getVpnPortFirst() <= c.getVpnPortLast());
         check(c.getPhysicalNetworks().size() <= 64 && new HashSet<>(c.getPhysicalNetworks()).size() == c.getPhysicalNetworks().size());
         c.getPhysicalNetworks().forEach(ReferenceModel::name);
+        if (c.getUnderlayAddress() != null) {
+            address(c.getUnderlayAddress());
+        }
         check(c.getPublicKey() == null || validKey(c.getPublicKey()) && c.getRoles().contains(NodeRole.TUNNELING));
         e.put("nodeId", c.getNodeId());
         if (c.getRoles().contains(NodeRole.TUNNELING)) {
@@ -837,6 +860,7 @@ public final class ReferenceModel {
         c.getRoles().forEach(role -> node.load.put(role, 0));
         node.physnets = List.copyOf(c.getPhysicalNetworks());
         node.publicKey = c.getPublicKey();
+        node.underlay = c.getUnderlayAddress();
         if (old != null) {
             for (Map.Entry<NodeRole, Integer> entry : old.load.entrySet()) {
                 if (c.getRoles().contains(entry.getKey())) {
@@ -867,7 +891,8 @@ public final class ReferenceModel {
             }
             if (old.roles.equals(node.roles) && old.publicAddress.equals(node.publicAddress)
                     && old.portFirst == node.portFirst && old.portLast == node.portLast
-                    && old.physnets.equals(node.physnets) && Objects.equals(old.publicKey, node.publicKey)) {
+                    && old.physnets.equals(node.physnets) && Objects.equals(old.publicKey, node.publicKey)
+                    && Objects.equals(old.underlay, node.underlay)) {
                 return; // unchanged: the old state (and its port cursor) stays
             }
         }
@@ -911,7 +936,7 @@ public final class ReferenceModel {
 
     /** Whether a network's share lives on the node: any role, or only the roles with interfaces named by the VLAN. */
     private static boolean carries(String node, NetworkState n, boolean namedOnly) {
-        return node.equals(n.addressing) || node.equals(n.bridging) || node.equals(n.tunneling)
+        return node.equals(n.addressing) || node.equals(n.bridging) || node.equals(n.tunneling) || n.hosts.containsKey(node)
                 || !namedOnly && node.equals(n.routing);
     }
 
@@ -990,6 +1015,9 @@ public final class ReferenceModel {
         }
         e.touch(from, role);
         e.touch(target, role);
+        if (role == NodeRole.BRIDGING) {
+            p.network.hosts.keySet().forEach(host -> e.touch(host, NodeRole.BRIDGING)); // every bridge's peers change
+        }
     }
 
     // ================================================================ networks
@@ -1000,7 +1028,12 @@ public final class ReferenceModel {
     }
 
     /** {@code lastHop}: a later hop of the same claim (auto-assign's floating IP); its refusal gives back what the network took. */
-    private NetworkState newNetwork(String physnet, Runnable lastHop) {
+    /** A later hop of a network's claim, told where the network's earlier hops put it. */
+    interface LastHop {
+        void run(String physnet, int vlan, String networkHost);
+    }
+
+    private NetworkState newNetwork(String physnet, LastHop lastHop) {
         Range range = vlans.get(physnet);
         if (range == null) {
             throw refused(Reason.NOT_CONFIGURED);
@@ -1031,7 +1064,7 @@ public final class ReferenceModel {
         }
         if (lastHop != null) {
             try {
-                lastHop.run();
+                lastHop.run(physnet, vlan, placed[2].id);
             } catch (Refused r) {
                 range.slots.taken[vlanIndex] = false;
                 supernet.slots.taken[blockIndex] = false;
@@ -1072,7 +1105,7 @@ public final class ReferenceModel {
         setUpNetwork(e, physnet, null);
     }
 
-    private void setUpNetwork(Effect e, String physnet, Runnable lastHop) {
+    private void setUpNetwork(Effect e, String physnet, LastHop lastHop) {
         e.project.network = newNetwork(physnet, lastHop);
         e.project.group("default").published = true;
         e.touchNetwork(NodeRole.ROUTING);
@@ -1234,6 +1267,7 @@ public final class ReferenceModel {
         g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);
+            touchGroupHosts(p, name, e);
         }
         e.put("group", name).put("ruleId", id);
     }
@@ -1248,6 +1282,7 @@ public final class ReferenceModel {
         g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);
+            touchGroupHosts(e.project, name, e);
         }
         e.put("group", name).put("ruleId", c.getRuleId());
     }
@@ -1259,6 +1294,7 @@ public final class ReferenceModel {
         String groupName = name(c.getGroup());
         String mac = c.getMac() == null ? null : mac(c.getMac());
         check(c.getHostname() == null || LABEL.matcher(c.getHostname()).matches());
+        String host = c.getHost() == null ? null : name(c.getHost());
         ProjectState p = e.project;
         if (p.group(groupName) == null) {
             throw refused(Reason.NOT_FOUND);
@@ -1279,13 +1315,23 @@ public final class ReferenceModel {
         // the floating pool is the claim's last hop, after the network's VLAN, block and nodes
         int[] floatingIndex = {-1};
         Runnable floatingHop = autoPool == null ? null : () -> floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+        // the host's check comes after the network's hops and before the floating pool's
+        boolean bind = host != null && (p.network == null || !p.network.serving().contains(host));
+        LastHop lastHops = !bind && floatingHop == null ? null : (physnet, vlan, networkHost) -> {
+            if (bind) {
+                bindHost(host, physnet, vlan, networkHost);
+            }
+            if (floatingHop != null) {
+                floatingHop.run();
+            }
+        };
         if (p.network == null) {
-            setUpNetwork(e, "physnet1", floatingHop);
-        } else if (floatingHop != null) {
-            floatingHop.run();
+            setUpNetwork(e, "physnet1", lastHops);
+        } else if (lastHops != null) {
+            lastHops.run(p.network.physnet, p.network.vlan, p.network.bridging);
         }
         try {
-            allocateFixed(instance, groupName, mac, c.getHostname(), e);
+            allocateFixed(instance, groupName, mac, c.getHostname(), host, e);
         } catch (Refused r) {
             if (floatingIndex[0] >= 0) {
                 autoPool.slots.taken[floatingIndex[0]] = false; // given back; the pool's next-fit cursor stays past it
@@ -1297,7 +1343,79 @@ public final class ReferenceModel {
         }
     }
 
-    private void allocateFixed(String instance, String groupName, String mac, String givenHostname, Effect e) {
+    /** The pool stage's BindHost (ADR 0035): a registered BRIDGING node that can carry the network, with underlays off the network host. */
+    private void bindHost(String host, String physnet, int vlan, String networkHostId) {
+        followPoolRefusal();
+        NodeState node = nodes.get(host);
+        if (node == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        if (!node.roles.contains(NodeRole.BRIDGING)) {
+            throw refused(Reason.NO_NODE);
+        }
+        if (!node.serves(physnet) || !canCarry(node, NodeRole.BRIDGING, physnet, vlan)) {
+            throw refused(Reason.CONFLICT);
+        }
+        NodeState networkHost = nodes.get(networkHostId);
+        if (!host.equals(networkHostId) && (node.underlay == null || networkHost == null || networkHost.underlay == null)) {
+            throw refused(Reason.NOT_CONFIGURED);
+        }
+    }
+
+    /** Touches what the controller's Hosts rewrites: the bridges of every serving node, before and after, when that set changed. */
+    private static void touchBridges(java.util.SortedSet<String> before, NetworkState n, Effect e) {
+        java.util.SortedSet<String> after = n.serving();
+        if (!after.equals(before)) {
+            before.forEach(node -> e.touch(node, NodeRole.BRIDGING));
+            after.forEach(node -> e.touch(node, NodeRole.BRIDGING));
+        }
+    }
+
+    private static void countHost(NetworkState n, FixedState f, int delta) {
+        if (f.host != null) {
+            int now = n.hosts.getOrDefault(f.host, 0) + delta;
+            if (now > 0) {
+                n.hosts.put(f.host, now);
+            } else {
+                n.hosts.remove(f.host);
+            }
+        }
+    }
+
+    /** The hosts of a group's members: each carries the group's filter. */
+    private static void touchGroupHosts(ProjectState p, String group, Effect e) {
+        p.fixed.values().stream().filter(f -> f.group.equals(group)).forEach(f -> e.touch(p.network.hostOf(f), NodeRole.BRIDGING));
+    }
+
+    private void moveInstance(io.factnet.model.MoveInstance c, Effect e) {
+        String instance = name(c.getInstance());
+        String host = name(c.getHost());
+        ProjectState p = e.project;
+        FixedState f = p.fixed.get(instance);
+        if (f == null) {
+            throw refused(Reason.NOT_FOUND);
+        }
+        NetworkState n = p.network;
+        e.put("instance", instance).put("address", ip(f.address)).put("nodeId", host);
+        String from = n.hostOf(f);
+        if (host.equals(from)) {
+            return;
+        }
+        if (!n.serving().contains(host)) {
+            bindHost(host, n.physnet, n.vlan, n.bridging);
+        }
+        java.util.SortedSet<String> before = n.serving();
+        countHost(n, f, -1);
+        e.touch(from, NodeRole.BRIDGING);
+        touchBridges(before, n, e);
+        java.util.SortedSet<String> between = n.serving();
+        f.host = host;
+        countHost(n, f, +1);
+        e.touch(host, NodeRole.BRIDGING);
+        touchBridges(between, n, e);
+    }
+
+    private void allocateFixed(String instance, String groupName, String mac, String givenHostname, String host, Effect e) {
         ProjectState p = e.project;
         NetworkState n = p.network;
         GroupState g = p.group(groupName);
@@ -1325,10 +1443,14 @@ public final class ReferenceModel {
         String hostname = givenHostname != null ? givenHostname
                 : LABEL.matcher(instance).matches() ? instance : "host-" + ip(f.address).replace('.', '-');
         f.hostname = hostname;
+        f.host = host;
+        java.util.SortedSet<String> before = n.serving();
         p.fixed.put(instance, f);
+        countHost(n, f, +1);
         g.instances++;
         e.touchNetwork(NodeRole.ADDRESSING);
-        e.touchNetwork(NodeRole.BRIDGING); // the port the bridging node watches
+        e.touch(n.hostOf(f), NodeRole.BRIDGING); // the port its host watches and guards
+        touchBridges(before, n, e);
         e.put("address", ip(f.address)).put("mac", f.mac).put("hostname", hostname).put("instance", instance)
                 .put("group", groupName).put("cidr", ip(g.subnet) + "/" + n.groupPrefix).put("gateway", n.gateway())
                 .put("vlan", n.vlan);
@@ -1396,6 +1518,13 @@ public final class ReferenceModel {
         }
         if (e != null) {
             e.touchNetwork(NodeRole.ROUTING);
+            // the groups whose rules name this one get its subnet: their members' hosts too
+            String name = e.project.groups.entrySet().stream().filter(x -> x.getValue() == g).map(Map.Entry::getKey).findFirst().orElse(null);
+            e.project.groups.forEach((other, state) -> {
+                if (!other.equals(name) && state.slot >= 0 && state.rules.stream().anyMatch(r -> r.names(name))) {
+                    touchGroupHosts(e.project, other, e);
+                }
+            });
         }
     }
 
@@ -1553,8 +1682,11 @@ public final class ReferenceModel {
             p.floating.get(floating).instance = null;
             e.touchNetwork(NodeRole.ROUTING);
         }
+        java.util.SortedSet<String> before = p.network.serving();
+        countHost(p.network, f, -1);
         e.touchNetwork(NodeRole.ADDRESSING);
-        e.touchNetwork(NodeRole.BRIDGING);
+        e.touch(p.network.hostOf(f), NodeRole.BRIDGING);
+        touchBridges(before, p.network, e);
         e.put("address", ip(f.address)).put("instance", instance);
     }
 
@@ -1570,12 +1702,15 @@ public final class ReferenceModel {
         if (n == null) {
             throw refused(Reason.NOT_FOUND);
         }
-        if (!node.equals(n.bridging)) {
+        if (!n.serving().contains(node)) {
             throw refused(Reason.UNAUTHORIZED);
         }
         FixedState f = e.project.fixed.get(instance);
         if (f == null) {
             throw refused(Reason.NOT_FOUND);
+        }
+        if (!node.equals(n.hostOf(f))) {
+            throw refused(Reason.UNAUTHORIZED);
         }
         return f;
     }
@@ -1811,6 +1946,16 @@ public final class ReferenceModel {
     public String bridgingNode(String project) {
         NetworkState n = project(project).network;
         return n == null ? null : n.bridging;
+    }
+
+    /** The node an instance's port is on (its host, else the network host); the network host for an unknown instance. */
+    public String hostOf(String project, String instance) {
+        ProjectState p = project(project);
+        if (p.network == null) {
+            return null;
+        }
+        FixedState f = instance == null ? null : p.fixed.get(instance);
+        return f == null ? p.network.bridging : p.network.hostOf(f);
     }
 
     public List<String> instances(String project) {

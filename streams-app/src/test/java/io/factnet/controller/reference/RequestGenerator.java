@@ -99,6 +99,10 @@ public final class RequestGenerator {
         steps.add(physicalNetworks(node("b1", List.of(NodeRole.BRIDGING), "192.0.2.4", 51820, 52819), "physnet1"));
         steps.add(node("t1", List.of(NodeRole.TUNNELING), "192.0.2.5", 51820, 51821));
         steps.add(node("t2", List.of(NodeRole.TUNNELING), "192.0.2.6", 6000, 6000));
+        // compute hosts (ADR 0035): c3 has no underlay address, so an instance there is refused off its network host
+        steps.add(physicalNetworks(node("c1", List.of(NodeRole.BRIDGING), "192.0.2.11", 51820, 52819), "physnet1", "physnet2"));
+        steps.add(node("c2", List.of(NodeRole.BRIDGING), "192.0.2.12", 51820, 52819));
+        steps.add(node("c3", List.of(NodeRole.BRIDGING), "192.0.2.13", 51820, 52819));
         return steps;
     }
 
@@ -111,7 +115,7 @@ public final class RequestGenerator {
 
     private Step pick() {
         // the sum of the branches' weights below (SetInstanceMetadata's 15 put it past 1000: the last ones were out of reach)
-        int roll = random.nextInt(1025);
+        int roll = random.nextInt(1065);
         String p = one(PROJECTS);
         if ((roll -= 180) < 0) {
             return project(p, allocateFixed(p));
@@ -120,11 +124,13 @@ public final class RequestGenerator {
             return project(p, new ReleaseFixedIp(instanceOf(p)));
         }
         if ((roll -= 20) < 0) {
-            return step(Topics.NODE_EVENTS.name(), p, new InstanceGone(instanceOf(p), reporter(p)));
+            String instance = instanceOf(p);
+            return step(Topics.NODE_EVENTS.name(), p, new InstanceGone(instance, reporter(p, instance)));
         }
         if ((roll -= 15) < 0) {
-            String node = reporter(p);
-            return step(Topics.NODE_EVENTS.name(), p, new InstanceBack(node == null ? "n9" : node, instanceOf(p)));
+            String instance = instanceOf(p);
+            String node = reporter(p, instance);
+            return step(Topics.NODE_EVENTS.name(), p, new InstanceBack(node == null ? "n9" : node, instance));
         }
         if ((roll -= 40) < 0) {
             return project(p, CreateSecurityGroup.newBuilder().setName(maybeBad(one(GROUPS))).setDescription(
@@ -197,6 +203,9 @@ public final class RequestGenerator {
         if ((roll -= 10) < 0) {
             return registerAgain();
         }
+        if ((roll -= 40) < 0) {
+            return project(p, new io.factnet.model.MoveInstance(instanceOf(p), host(p)));
+        }
         if ((roll -= 10) < 0) {
             return admin(ADMIN, DefineVlanRange.newBuilder().setPhysicalNetwork(one(List.of("physnet1", "physnet2")))
                     .setFirst(100 + random.nextInt(3)).setLast(104 + random.nextInt(3)).build());
@@ -268,6 +277,9 @@ public final class RequestGenerator {
         }
         if (chance(8)) {
             builder.setHostname(one(List.of("db-primary", "-bad")));
+        }
+        if (chance(45)) {
+            builder.setHost(host(p));
         }
         return builder.build();
     }
@@ -378,15 +390,15 @@ public final class RequestGenerator {
             case 0 -> new Step(Topics.REQUESTS.name(), "p-other", request(p, new CreateVpn()), clock);
             case 1 -> new Step(Topics.REQUESTS.name(), p, Request.newBuilder(request(p, new CreateVpn())).setRequestId("bad id").build(), clock);
             case 2 -> step(Topics.REQUESTS.name(), p, SetProjectQuota.newBuilder().setFloatingIps(50).build());
-            default -> step(Topics.REQUESTS.name(), p, new InstanceGone(instanceOf(p), reporter(p)));
+            default -> step(Topics.REQUESTS.name(), p, new InstanceGone(instanceOf(p), reporter(p, null)));
         };
     }
 
-    /** Mostly the network's bridging node; now and then another node, a bad name, or none (an event older than the field). */
-    private String reporter(String p) {
-        String bridging = model.bridgingNode(p);
-        if (bridging != null && !chance(15)) {
-            return bridging;
+    /** Mostly the instance's host; now and then another node, a bad name, or none (an event older than the field). */
+    private String reporter(String p, String instance) {
+        String host = model.hostOf(p, instance);
+        if (host != null && !chance(15)) {
+            return host;
         }
         return chance(20) ? null : one(List.of("b1", "n9", "r1", "a1", "bad node"));
     }
@@ -410,7 +422,21 @@ public final class RequestGenerator {
 
     private Step node(String id, List<NodeRole> roles, String address, int first, int last) {
         return step(Topics.ADMIN_REQUESTS.name(), ADMIN, RegisterNode.newBuilder().setNodeId(id).setRoles(roles)
-                .setPublicAddress(address).setVpnPortFirst(first).setVpnPortLast(last).build());
+                .setPublicAddress(address).setVpnPortFirst(first).setVpnPortLast(last).setUnderlayAddress(UNDERLAYS.get(id)).build());
+    }
+
+    /** Underlay addresses never change here: a bridge's peers are learned when a host binds (ADR 0035). */
+    static final Map<String, String> UNDERLAYS = Map.of("b1", "172.16.0.4", "n9", "172.16.0.9", "r1", "172.16.0.1",
+            "c1", "172.16.0.11", "c2", "172.16.0.12");
+
+    /** Where an instance is put or moved: the compute hosts, the network host, and hosts that cannot take it. */
+    private String host(String p) {
+        String networkHost = model.bridgingNode(p);
+        List<String> hosts = new ArrayList<>(List.of("c1", "c2", "c2", "c3", "b1", "n9", "r2", "ghost"));
+        if (networkHost != null) {
+            hosts.add(networkHost);
+        }
+        return chance(2) ? "bad host" : one(hosts);
     }
 
     private Step physicalNetworks(Step registration, String... physicalNetworks) {
