@@ -28,6 +28,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import io.factnet.model.RoutingEntry;
+import io.factnet.node.routing.RoutingConfig;
+import io.factnet.node.routing.RoutingReconciler;
+import io.factnet.node.routing.RoutingReconcilerTest;
 
 /**
  * Two hosts of one project (ADR 0035) on the real kernel, each a namespace running the bridging agent: joined by an
@@ -220,5 +226,31 @@ class LinuxComputeHostsTest {
         assertThat(ping(stranger, "10.0.0.1")).as("not even the gateway").isFalse();
         assertThat(dropped(hostA, "iifname @strangers")).isGreaterThan(strangerBefore);
         assertThat(ping(vmWeb1, "10.0.0.1")).as("the guarded VM still reaches its gateway").isTrue();
+    }
+
+    /**
+     * The network host is also the routing node: with br_netfilter on, bridged east-west traffic crosses the routing
+     * node's forward chains too, whose group chains would drop what only the ports' filter allows (here the same group,
+     * which has no rule). They accept what is bridged, so east-west is the ports' alone; what is routed stays theirs.
+     */
+    @ParameterizedTest
+    @EnumSource(RoutingConfig.Firewall.class)
+    void theRoutingNodesGroupChainsLeaveBridgedTrafficToThePorts(RoutingConfig.Firewall firewall) throws Exception {
+        lab.veth(hostA, "pub0", lab.namespace("px"), "eth0");
+        lab.addressUp(hostA, "pub0", "198.51.100.1/24");
+        RoutingReconciler routing = new RoutingReconciler(Host.linux(Optional.of(hostA)), Files.createDirectories(folder.resolve("routing")),
+                RoutingReconcilerTest.CONFIG.withFirewall(firewall));
+        routing.preflight();
+        SortedMap<String, RoutingEntry> routes = new TreeMap<>();
+        routes.put("snat/p1", Entries.snat("p1", "10.0.0.0/20"));
+        routes.put("group/p1/web", Entries.group("p1", "web", "10.0.1.0/24"));
+        assertThat(routing.sync(routes, true).rejected()).isEmpty();
+        String web3Mac = "fa:16:3e:00:01:08";
+        apply(agentA, desired(true, "192.0.2.2", port("web1", WEB1, "10.0.1.5", "web"), port("web3", web3Mac, "10.0.1.8", "web")));
+        String vmWeb1 = vm(hostA, WEB1, "10.0.1.5");
+        vm(hostA, web3Mac, "10.0.1.8");
+
+        assertThat(eventually(WAIT, () -> tcp(vmWeb1, "10.0.1.8"))).as("web1 -> web3, the same group, on the network host").isTrue();
+        assertThat(routing.sync(routes, true).changed()).as("the kernel's listing is no drift").isFalse();
     }
 }
