@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LinuxLab implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LinuxLab.class);
-    static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
+    static final List<String> TOOLS = List.of("ip", "bridge", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
             "wireguard-go", "conntrack", "udhcpc", "ping", "nc", "sysctl", "kill", "dhcp_release");
 
     public final String id = HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
