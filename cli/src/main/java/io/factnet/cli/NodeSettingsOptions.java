@@ -57,6 +57,23 @@ final class NodeSettingsOptions {
             description = "tagged (VLAN links, needs 802.1Q in the kernel) or untagged (env FACTNET_VLAN_MODE).")
     String vlanMode;
 
+    @Option(names = "--l2", split = ",", paramLabel = "PHYSNET=vlan|vxlan|untagged", defaultValue = "${env:FACTNET_L2}",
+            description = "Bridging: how a physical network's bridges on the nodes are joined (ADR 0035): vlan (802.1Q on its "
+                    + "interface), vxlan (VNI = the VLAN, UDP 4789 to the peers over the underlay; needs --underlay-address) or "
+                    + "untagged. A physical network not named follows --vlan-mode. Comma-separated or repeated; env FACTNET_L2.")
+    List<String> l2 = new ArrayList<>();
+
+    @Option(names = "--underlay-address", defaultValue = "${env:FACTNET_UNDERLAY_ADDRESS:-}",
+            description = "This node's IPv4 address on the underlay between hosts: the VXLAN tunnel end, registered "
+                    + "(RegisterNode.underlayAddress) so the network's other nodes reach this one. Env FACTNET_UNDERLAY_ADDRESS.")
+    String underlayAddress;
+
+    @Option(names = "--same-group-traffic", negatable = true, defaultValue = "${env:FACTNET_SAME_GROUP_TRAFFIC:-true}",
+            fallbackValue = "true",
+            description = "Bridging: a security group's members reach each other without a rule (nova's allow_same_net_traffic; "
+                    + "default). --no-same-group-traffic: only the group's rules. Env FACTNET_SAME_GROUP_TRAFFIC.")
+    boolean sameGroupTraffic = true;
+
     @Option(names = "--port-grace", defaultValue = "${env:FACTNET_PORT_GRACE:-60s}", converter = DurationConverter.class,
             description = "Bridging: how long an instance's port may be gone from its bridge before the node reports the instance "
                     + "gone (env FACTNET_PORT_GRACE).")
@@ -121,8 +138,26 @@ final class NodeSettingsOptions {
             String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
             physical.put(parts[0].strip(), new InterfaceName(parts[1].strip()));
         }
+        Map<String, BridgingConfig.L2> modes = new LinkedHashMap<>();
+        for (String mapping : nonBlank(l2)) {
+            String[] parts = mapping.split("=", 2);
+            if (parts.length != 2 || parts[0].isBlank()) {
+                throw new IllegalArgumentException("--l2 " + mapping + " is not PHYSNET=vlan|vxlan|untagged");
+            }
+            modes.put(parts[0].strip(), enumOf(BridgingConfig.L2.class, parts[1], "--l2 " + parts[0].strip() + "="));
+        }
+        Optional<Ipv4Address> underlay = underlayAddress == null || underlayAddress.isBlank() ? Optional.empty()
+                : Optional.of(parseUnderlay(underlayAddress.strip()));
         return new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical,
-                portGrace == null ? BridgingConfig.DEFAULT_PORT_GRACE : portGrace);
+                portGrace == null ? BridgingConfig.DEFAULT_PORT_GRACE : portGrace, modes, underlay, sameGroupTraffic);
+    }
+
+    private static Ipv4Address parseUnderlay(String text) {
+        try {
+            return Ipv4Address.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--underlay-address " + text + " is not an IPv4 address: " + e.getMessage(), e);
+        }
     }
 
     TunnelingConfig tunneling() {

@@ -49,6 +49,39 @@ class NodeCommandTest {
     }
 
     @Test
+    void theL2OfEachPhysicalNetworkAndTheUnderlayAddressAreSettingsAndVxlanRefusesToStartWithoutTheAddress() {
+        NodeCommand command = new NodeCommand();
+        new CommandLine(command).parseArgs("--role", "bridging", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--physical-interface", "physnet1=eth1,physnet2=eth2", "--l2", "physnet1=vxlan", "--l2", "physnet2=untagged",
+                "--underlay-address", "192.0.2.11", "--no-same-group-traffic");
+        BridgingConfig bridging = command.config().bridging();
+        assertThat(bridging.l2("physnet1")).isEqualTo(BridgingConfig.L2.VXLAN);
+        assertThat(bridging.l2("physnet2")).isEqualTo(BridgingConfig.L2.UNTAGGED);
+        assertThat(bridging.l2("physnet3")).as("not named: --vlan-mode's (tagged)").isEqualTo(BridgingConfig.L2.VLAN);
+        assertThat(bridging.needsVlan()).as("every mapped physical network has its own L2").isFalse();
+        assertThat(bridging.underlayAddress().orElseThrow().toString()).isEqualTo("192.0.2.11");
+        assertThat(bridging.sameGroupTraffic()).isFalse();
+
+        NodeCommand defaults = new NodeCommand();
+        new CommandLine(defaults).parseArgs("--role", "bridging", "--node-id", "n1", "--public-address", "198.51.100.1");
+        assertThat(defaults.config().bridging().sameGroupTraffic()).as("nova's default").isTrue();
+        assertThat(defaults.config().bridging().underlayAddress()).isEmpty();
+
+        NodeCommand noAddress = new NodeCommand();
+        new CommandLine(noAddress).parseArgs("--role", "bridging", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--l2", "physnet1=vxlan");
+        org.assertj.core.api.Assertions.assertThatThrownBy(noAddress::config).hasMessageContaining("--underlay-address");
+        NodeCommand badAddress = new NodeCommand();
+        new CommandLine(badAddress).parseArgs("--role", "bridging", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--underlay-address", "192.0.2.300");
+        org.assertj.core.api.Assertions.assertThatThrownBy(badAddress::config).hasMessageContaining("--underlay-address 192.0.2.300");
+        NodeCommand badMode = new NodeCommand();
+        new CommandLine(badMode).parseArgs("--role", "bridging", "--node-id", "n1", "--public-address", "198.51.100.1",
+                "--l2", "physnet1=gre");
+        org.assertj.core.api.Assertions.assertThatThrownBy(badMode::config).hasMessageContaining("[vlan, vxlan, untagged]");
+    }
+
+    @Test
     void theMetadataServerIsOffUnlessGivenAsAddressAndPortOrAPortOnTheNode() {
         NodeCommand none = new NodeCommand();
         new CommandLine(none).parseArgs("--role", "routing", "--node-id", "n1", "--public-address", "198.51.100.1");

@@ -151,21 +151,21 @@ public final class NodeProcess implements AutoCloseable {
 
     /**
      * The node's registration: its roles, public address, VPN ports, the physical networks it has an interface
-     * on (--physical-interface) and, when it tunnels here, its WireGuard public key (pinned by the registration).
+     * on (--physical-interface), its underlay address (--underlay-address) and, when it tunnels here, its WireGuard
+     * public key (pinned by the registration).
      */
     public RegisterNode registration() {
         List<String> physicalNetworks = config.bridging().physicalInterfaces().keySet().stream().sorted().toList();
         return RegisterNode.newBuilder().setNodeId(config.nodeId()).setRoles(config.registeredRoles())
                 .setPublicAddress(config.routing().publicAddress().toString()).setVpnPortFirst(config.vpnPortFirst())
                 .setVpnPortLast(config.vpnPortLast()).setPhysicalNetworks(physicalNetworks).setPublicKey(publicKey.orElse(null))
+                .setUnderlayAddress(config.bridging().underlayAddress().map(Object::toString).orElse(null))
                 .build();
     }
 
     /** Sends {@link #registration()} on factnet.admin-requests: only where the node's principal may write it. */
     public NodeProcess register() {
-        RegisterNode node = registration();
-        events.publishAdmin(NodeEvents.register(node.getNodeId(), node.getRoles(), node.getPublicAddress(), node.getVpnPortFirst(),
-                node.getVpnPortLast(), node.getPhysicalNetworks(), node.getPublicKey()));
+        events.publishAdmin(NodeEvents.register(registration()));
         return this;
     }
 

@@ -6,6 +6,7 @@ import io.factnet.model.InstancePort;
 import io.factnet.node.net.MacAddress;
 import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.InvalidValueException;
+import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.runtime.SyncReport.Rejection;
 import java.util.ArrayList;
@@ -16,17 +17,41 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** The bridging node's desired state, validated: per network a bridge with its gateway and its uplink. */
+/** The bridging node's desired state, validated: per network a bridge with its gateway and its link to the other nodes. */
 public record BridgeModel(List<Bridge> bridges) {
 
     /**
-     * @param vlanLink tagged mode: vlan&lt;id&gt; on {@code uplink}; empty in untagged mode
-     * @param uplink   the physical interface the bridge reaches the network through, if any
+     * @param l2          how this bridge reaches the network's other nodes
+     * @param gatewayHere whether the bridge carries the gateway address (the network host's does, ADR 0035)
+     * @param vlanLink    VLAN: vlan&lt;id&gt; on {@code uplink}; empty otherwise
+     * @param uplink      the physical interface the bridge reaches the network through, if any (VXLAN: the tunnel's
+     *                    underlay device)
+     * @param vxlan       VXLAN: the device vxlan&lt;id&gt; (VNI = VLAN id) in the bridge, from {@code local} to {@code peers}
      */
     public record Bridge(String resource, InterfaceName name, int vlan, Ipv4Cidr gateway, Optional<InterfaceName> vlanLink,
-                         Optional<InterfaceName> uplink) {
+                         Optional<InterfaceName> uplink, BridgingConfig.L2 l2, boolean gatewayHere, Optional<Vxlan> vxlan) {
+
+        /** The links that join the bridge to other nodes: frames from them are guarded by the node they come from. */
+        public Set<String> links() {
+            Set<String> links = new HashSet<>();
+            vlanLink.ifPresent(l -> links.add(l.name()));
+            vxlan.ifPresent(v -> links.add(v.name().name()));
+            uplink.ifPresent(l -> links.add(l.name()));
+            return Set.copyOf(links);
+        }
+    }
+
+    /** A VXLAN device: VNI, local tunnel end, and the peers' underlay addresses (head-end replication, sorted). */
+    public record Vxlan(InterfaceName name, int vni, Ipv4Address local, List<Ipv4Address> peers) {
+        public static final int PORT = 4789;
+
+        public Vxlan {
+            peers = List.copyOf(peers);
+        }
     }
 
     public record Built(BridgeModel model, List<Rejection> rejected) {
@@ -40,7 +65,7 @@ public record BridgeModel(List<Bridge> bridges) {
         Set<InterfaceName> untaggedUplinks = new HashSet<>();
         entries.forEach((resource, entry) -> {
             if (!(entry.getEntry() instanceof BridgeNetwork network)) {
-                return; // an instance port: watched, not built (ports)
+                return; // an instance port or a group filter: see PortSecurity
             }
             try {
                 InterfaceName name = new InterfaceName(network.getBridge());
@@ -52,9 +77,11 @@ public record BridgeModel(List<Bridge> bridges) {
                 if (gateway.prefix() > 30 || gateway.address().equals(gateway.network()) || gateway.address().equals(gateway.last())) {
                     throw new InvalidValueException("gateway", network.getGatewayCidr(), "is not a host address of its network");
                 }
+                BridgingConfig.L2 l2 = config.l2(network.getPhysicalNetwork());
                 Optional<InterfaceName> uplink = Optional.ofNullable(config.physicalInterfaces().get(network.getPhysicalNetwork()));
                 Optional<InterfaceName> vlanLink = Optional.empty();
-                if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED) {
+                Optional<Vxlan> vxlan = Optional.empty();
+                if (l2 == BridgingConfig.L2.VLAN) {
                     if (uplink.isEmpty()) {
                         throw new InvalidValueException("physical network", network.getPhysicalNetwork(),
                                 "has no interface on this node (--physical-interface NAME=IFACE)");
@@ -66,6 +93,14 @@ public record BridgeModel(List<Bridge> bridges) {
                         throw new InvalidValueException("VLAN", String.valueOf(vlan), "is used by another bridge here (its link "
                                 + vlanLink.get() + "), maybe of another physical network");
                     }
+                } else if (l2 == BridgingConfig.L2.VXLAN) {
+                    Ipv4Address local = config.underlayAddress().orElseThrow();
+                    vxlan = Optional.of(new Vxlan(new InterfaceName("vxlan" + vlan), vlan, local, peers(network, local)));
+                    // Named by the VNI (the VLAN) like a VLAN link: two physical networks' equal VLANs would share it.
+                    if (!vlans.add(vxlan.get().name().name())) {
+                        throw new InvalidValueException("VLAN", String.valueOf(vlan), "is used by another bridge here (its link "
+                                + vxlan.get().name() + "), maybe of another physical network");
+                    }
                 } else if (uplink.isPresent() && !untaggedUplinks.add(uplink.get())) {
                     throw new InvalidValueException("physical network", network.getPhysicalNetwork(),
                             "untagged: its interface " + uplink.get() + " is in another bridge already");
@@ -73,12 +108,33 @@ public record BridgeModel(List<Bridge> bridges) {
                 if (!names.add(name)) {
                     throw new InvalidValueException("bridge", name.name(), "is given twice");
                 }
-                bridges.add(new Bridge(resource, name, vlan, gateway, vlanLink, uplink));
-            } catch (IllegalArgumentException e) {
+                bridges.add(new Bridge(resource, name, vlan, gateway, vlanLink, uplink, l2, network.getGatewayHere(), vxlan));
+            } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
                 rejected.add(new Rejection(resource, e.getMessage()));
             }
         });
         return new Built(new BridgeModel(List.copyOf(bridges)), rejected);
+    }
+
+    /**
+     * The peers, validated and sorted: one that is not an IPv4 address, or is this node's own, rejects the entry (a
+     * partial peer list would silently cut instances off; the whole entry fails closed and says why).
+     */
+    private static List<Ipv4Address> peers(BridgeNetwork network, Ipv4Address local) {
+        SortedSet<Ipv4Address> peers = new TreeSet<>();
+        for (String peer : network.getPeers()) {
+            Ipv4Address address;
+            try {
+                address = Ipv4Address.parse(peer);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidValueException("peer", peer, "is not an IPv4 address");
+            }
+            if (address.equals(local)) {
+                throw new InvalidValueException("peer", peer, "is this node's own underlay address");
+            }
+            peers.add(address);
+        }
+        return List.copyOf(peers);
     }
 
     /** The instance ports to watch (ADR 0031), on the bridges of this model; invalid ones are rejected. */
@@ -105,10 +161,7 @@ public record BridgeModel(List<Bridge> bridges) {
                 }
                 Bridge bridge = byProject.get(entry.getProject());
                 if (bridge != null) { // else its network's bridge is not (yet) here: nothing to watch
-                    Set<String> uplinks = new HashSet<>();
-                    bridge.vlanLink().ifPresent(l -> uplinks.add(l.name()));
-                    bridge.uplink().ifPresent(l -> uplinks.add(l.name()));
-                    watched.add(new PortWatcher.Watched(entry.getProject(), port.getInstance(), mac, bridge.name().name(), Set.copyOf(uplinks)));
+                    watched.add(new PortWatcher.Watched(entry.getProject(), port.getInstance(), mac, bridge.name().name(), bridge.links()));
                 }
             } catch (IllegalArgumentException e) {
                 rejected.add(new Rejection(resource, e.getMessage()));

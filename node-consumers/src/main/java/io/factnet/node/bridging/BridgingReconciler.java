@@ -26,19 +26,26 @@ import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
- * The bridging node: per network a bridge br&lt;vlan&gt; with the gateway address, and in tagged mode a
- * VLAN link on the physical interface inside it. Bridges and VLAN links are ours when their alias
- * says so; the changes of one sync go to the kernel as one {@code ip -batch}.
+ * The bridging node: per network a bridge br&lt;vlan&gt; (with the gateway address on the network host), joined to the
+ * network's other nodes by a VLAN link on the physical interface, a VXLAN device to the peers, or the physical
+ * interface itself; and the guard of the instance ports on it (ADR 0035: {@link PortSecurity}). Bridges and their
+ * links are ours when their alias says so; the link changes of one sync go to the kernel as one {@code ip -batch}.
  */
 public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BridgingReconciler.class);
     static final String OWNER = "factnet-bridging";
 
     private final Host host;
     private final BridgingConfig config;
     private final Path batch;
+    private final Path fdbBatch;
     private final String nodeId;
     /** The instance ports of the last sync, watched for instances that crash or go (ADR 0031); null: not watching. */
     private final PortWatcher watcher;
+    private final PortFirewall firewall;
+    private final LongSupplier millis;
+    private long nextStrangerCheck = Long.MIN_VALUE;
+    private PortSecurity lastSecurity;
     private BridgeModel lastApplied;
     private List<Rejection> lastRejected = List.of();
 
@@ -56,8 +63,11 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         this.host = host;
         this.config = config;
         this.batch = StateFiles.privateFolder(folder).resolve("links.batch");
+        this.fdbBatch = StateFiles.privateFolder(folder).resolve("fdb.batch");
         this.nodeId = nodeId;
         this.watcher = nodeId == null ? null : new PortWatcher(host, config.portGrace(), millis);
+        this.millis = millis;
+        this.firewall = new PortFirewall(host, StateFiles.privateFolder(folder), config.sameGroupTraffic());
     }
 
     @Override
@@ -69,12 +79,11 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     public void preflight() {
         Tools.require(host, "ip", "-V");
         Tools.require(host, "sysctl", "--version");
-        if (watcher != null) {
-            Tools.require(host, "bridge", "-V");
-        }
-        if (config.vlanMode() == BridgingConfig.VlanMode.TAGGED && !host.features().vlan()) {
+        Tools.require(host, "bridge", "-V");
+        Tools.require(host, "nft", "--version");
+        if (config.needsVlan() && !host.features().vlan()) {
             throw new IllegalStateException("this kernel has no 802.1Q VLAN support (module 8021q): load it "
-                    + "(modprobe 8021q) or run the bridging agent with --vlan-mode untagged");
+                    + "(modprobe 8021q) or run the bridging agent with --vlan-mode untagged or --l2 PHYSNET=vxlan|untagged");
         }
     }
 
@@ -99,8 +108,12 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             Set<String> skip = new HashSet<>();
             rejected.subList(built.rejected().size(), rejected.size()).forEach(r -> skip.add(r.resource()));
             failed.forEach(r -> skip.add(r.resource()));
-            changed |= proxyArp(built.model().bridges().stream().filter(b -> !skip.contains(b.resource()))
-                    .map(BridgeModel.Bridge::name).toList());
+            List<BridgeModel.Bridge> applied = built.model().bridges().stream().filter(b -> !skip.contains(b.resource())).toList();
+            // Proxy ARP on a bridge without an address would answer for every address routed elsewhere: the whole block.
+            changed |= proxyArp(applied.stream().filter(BridgeModel.Bridge::gatewayHere).map(BridgeModel.Bridge::name).toList());
+            VxlanPeers.Outcome peers = VxlanPeers.sync(host, fdbBatch, applied);
+            changed |= peers.changed();
+            failed.addAll(peers.failed());
             // After a failure the next sync (a full retry) plans again from the kernel.
             lastApplied = failed.isEmpty() ? built.model() : null;
             lastRejected = List.copyOf(rejected.subList(built.rejected().size(), rejected.size()));
@@ -109,6 +122,21 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         }
         BridgeModel.Ports ports = built.model().ports(desired);
         rejected.addAll(ports.rejected());
+        long bridgesFailed = failed.size();
+        PortSecurity.Built security = PortSecurity.build(desired, built.model());
+        rejected.addAll(security.rejected());
+        if (verify || !security.model().equals(lastSecurity)) {
+            try {
+                changed |= firewall.sync(security.model(), verify);
+                lastSecurity = security.model();
+            } catch (RuntimeException e) {
+                // Fails closed as a whole: what the kernel holds stays (the tables are replaced in one transaction), and
+                // each guarded port is reported not applied until a sync gets through.
+                lastSecurity = null;
+                String reason = "nft -f failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                security.model().ports().forEach(p -> failed.add(new Rejection(p.resource(), reason)));
+            }
+        }
         if (watcher != null) {
             Set<String> broken = new HashSet<>();
             lastRejected.forEach(r -> broken.add(r.resource()));
@@ -117,8 +145,8 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             built.model().bridges().stream().filter(b -> broken.contains(b.resource())).forEach(b -> brokenBridges.add(b.name().name()));
             watcher.watch(ports.watched().stream().filter(p -> !brokenBridges.contains(p.bridge())).toList());
         }
-        return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size() - failed.size(),
-                "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
+        return new SyncReport(changed, Map.of("bridges", (long) built.model().bridges().size() - lastRejected.size() - bridgesFailed,
+                "guardedPorts", (long) security.model().ports().size(), "rejected", (long) rejected.size()), rejected, (rendered - began) / 1_000_000,
                 (System.nanoTime() - rendered) / 1_000_000, failed);
     }
 
@@ -132,8 +160,24 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     public void pollEvents(NodeEventSink sink) {
         if (watcher != null) {
             watcher.poll(nodeId).forEach(sink::publish);
+            long now = millis.getAsLong();
+            if (now >= nextStrangerCheck) {
+                nextStrangerCheck = now + STRANGER_CHECK_MILLIS;
+                try {
+                    firewall.recheckStrangers();
+                } catch (RuntimeException e) {
+                    log.warn("cannot check the bridges for ports of no instance: {}", e.getMessage());
+                }
+            }
         }
     }
+
+    /**
+     * How often the guarded bridges are checked for a port that no instance has, between syncs. A port put on a bridge
+     * passes until then (at most this long): this kernel has no {@code meta ibrname} (nft_meta_bridge) to match "any
+     * port of this bridge" in the rules themselves (ADR 0035).
+     */
+    private static final long STRANGER_CHECK_MILLIS = 500;
 
     /**
      * After a failed batch (ip stops at the failing line: what came before it is applied), each bridge's lines
@@ -214,7 +258,7 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
         for (BridgeModel.Bridge bridge : model.bridges()) {
             StringBuilder out = new StringBuilder();
             String name = bridge.name().name();
-            String vlanName = bridge.vlanLink().map(InterfaceName::name).orElse(null);
+            String vlanName = bridge.vlanLink().or(() -> bridge.vxlan().map(BridgeModel.Vxlan::name)).map(InterfaceName::name).orElse(null);
             IpLinks.Link foreign = Stream.of(links.get(name), vlanName == null ? null : links.get(vlanName))
                     .filter(l -> l != null && !l.ownedBy(OWNER)).findFirst().orElse(null);
             if (foreign != null) {
@@ -234,10 +278,12 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 out.append("link set ").append(name).append(" alias ").append(OWNER).append('\n');
             }
             Set<Ipv4Cidr> present = link == null ? Set.of() : new HashSet<>(link.addresses());
-            if (!present.contains(bridge.gateway())) {
+            // A compute host's bridge carries no address (ADR 0035): the gateway is the network host's alone.
+            Set<Ipv4Cidr> addresses = bridge.gatewayHere() ? Set.of(bridge.gateway()) : Set.of();
+            if (bridge.gatewayHere() && !present.contains(bridge.gateway())) {
                 out.append("address add ").append(bridge.gateway()).append(" dev ").append(name).append('\n');
             }
-            present.stream().filter(a -> !a.equals(bridge.gateway()))
+            present.stream().filter(a -> !addresses.contains(a))
                     .forEach(a -> out.append("address del ").append(a).append(" dev ").append(name).append('\n'));
             if (link == null || !link.up()) {
                 out.append("link set ").append(name).append(" up\n");
@@ -260,6 +306,8 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 if (vlanLink == null || !name.equals(vlanLink.master()) || !vlanLink.up()) {
                     out.append("link set ").append(vlan).append(" master ").append(name).append(" up\n");
                 }
+            } else if (bridge.vxlan().isPresent()) {
+                vxlan(out, bridge, bridge.vxlan().get(), links, wanted);
             } else if (bridge.uplink().isPresent()) {
                 IpLinks.Link uplink = links.get(bridge.uplink().get().name());
                 if (uplink == null || !name.equals(uplink.master())) {
@@ -271,11 +319,43 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             }
         }
         StringBuilder out = new StringBuilder();
-        // Ours and no longer wanted: VLAN links first, then bridges (their ports are released with them).
-        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && l.kind().equals("vlan"))
+        // Ours and no longer wanted: VLAN and VXLAN links first, then bridges (their ports are released with them).
+        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && LINKS.contains(l.kind()))
                 .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
-        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && !l.kind().equals("vlan"))
+        links.values().stream().filter(l -> l.ownedBy(OWNER) && !wanted.contains(l.name()) && !LINKS.contains(l.kind()))
                 .forEach(l -> out.append("link del ").append(l.name()).append('\n'));
         return new Plan(byBridge, out.toString());
+    }
+
+    /** The kinds of the links that join a bridge to the other nodes: removed before bridges. */
+    private static final Set<String> LINKS = Set.of("vlan", "vxlan");
+
+    /**
+     * The bridge's VXLAN device: remade when its VNI, source address or underlay device differ (the kernel cannot
+     * change them in place); learning off, the peers are the fdb's all-zeros entries ({@link VxlanPeers}).
+     */
+    private static void vxlan(StringBuilder out, BridgeModel.Bridge bridge, BridgeModel.Vxlan vxlan, Map<String, IpLinks.Link> links,
+                              Set<String> wanted) {
+        String name = vxlan.name().name();
+        String parent = bridge.uplink().map(InterfaceName::name).orElse(null);
+        wanted.add(name);
+        IpLinks.Link link = links.get(name);
+        if (link != null && !(link.kind().equals("vxlan") && Objects.equals(link.vlanId(), vxlan.vni())
+                && vxlan.local().toString().equals(link.local()) && Objects.equals(parent, link.parent()))) {
+            out.append("link del ").append(name).append('\n');
+            link = null;
+        }
+        if (link == null) {
+            out.append("link add ").append(name).append(" type vxlan id ").append(vxlan.vni()).append(" dstport ")
+                    .append(BridgeModel.Vxlan.PORT).append(" local ").append(vxlan.local()).append(" nolearning");
+            if (parent != null) {
+                out.append(" dev ").append(parent);
+            }
+            out.append('\n');
+            out.append("link set ").append(name).append(" alias ").append(OWNER).append('\n');
+        }
+        if (link == null || !bridge.name().name().equals(link.master()) || !link.up()) {
+            out.append("link set ").append(name).append(" master ").append(bridge.name()).append(" up\n");
+        }
     }
 }

@@ -21,9 +21,12 @@ public final class IpLinks {
     private IpLinks() {
     }
 
-    /** One link: kind (bridge, vlan, wireguard, tun, ...), state and relations, its IPv4 addresses. */
+    /**
+     * One link: kind (bridge, vlan, vxlan, wireguard, tun, ...), state and relations, its IPv4 addresses. {@code vlanId}
+     * is a VLAN's id or a VXLAN's VNI, {@code parent} a VLAN's or VXLAN's lower device, {@code local} a VXLAN's source.
+     */
     public record Link(String name, String kind, boolean up, String master, String alias, String parent, Integer vlanId,
-                       List<Ipv4Cidr> addresses) {
+                       List<Ipv4Cidr> addresses, String local) {
         public boolean ownedBy(String owner) {
             return owner.equals(alias);
         }
@@ -50,9 +53,12 @@ public final class IpLinks {
                 }
                 JsonNode info = node.path("linkinfo");
                 String name = node.path("ifname").asText();
+                JsonNode data = info.path("info_data");
+                // A VLAN's lower device is the link's "link", a VXLAN's is in its info_data.
+                String parent = node.has("link") ? text(node, "link") : text(data, "link");
                 links.put(name, new Link(name, info.path("info_kind").asText(""), up, text(node, "master"),
-                        text(node, "ifalias"), text(node, "link"),
-                        info.path("info_data").has("id") ? info.path("info_data").path("id").asInt() : null, addresses));
+                        text(node, "ifalias"), parent, data.has("id") ? data.path("id").asInt() : null, addresses,
+                        text(data, "local")));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read ip's JSON output: " + e.getMessage(), e);

@@ -71,6 +71,9 @@ public final class IptablesRenderer {
         Map<String, List<String>> filter = new LinkedHashMap<>();
         List<String> forward = new ArrayList<>();
         forward.add("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        // Bridged, not routed (in and out of the same bridge, seen here through br_netfilter): east-west inside a
+        // project is the bridging agent's to filter at the ports (ADR 0035), not this node's group chains.
+        forward.add("-m physdev --physdev-is-bridged -j ACCEPT");
         filter.put(PREFIX + "FORWARD", forward);
         // A network's own addresses on this node answer that network only (ADR 0034): same block returns, then a
         // source in any block to a destination in any block is dropped (two chains: linear in the blocks).

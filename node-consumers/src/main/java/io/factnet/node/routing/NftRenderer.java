@@ -54,6 +54,10 @@ public final class NftRenderer {
         }
         List<String> forward = new ArrayList<>();
         forward.add("ct state established,related accept");
+        // Out the interface it came in on, not DNATed: east-west on a project's bridge, seen here through br_netfilter
+        // (ADR 0035). The bridging agent filters it at the ports; this node's group chains are for what it routes. nft
+        // has no "is bridged" outside the bridge family (no physdev, no meta ibrname there): the FIB answers it.
+        forward.add("ct status & dnat == 0 fib daddr . iif oif exists accept");
         // Egress first: its chains return what they allow, so the destination's own group filter still decides.
         if (egress != null) {
             forward.add("ip saddr vmap " + egress);
@@ -209,7 +213,7 @@ public final class NftRenderer {
     }
 
     /** An ingress rule: from its source, to the group; accepted. */
-    static String rule(RoutingModel.AllowRule rule) {
+    public static String rule(RoutingModel.AllowRule rule) {
         return match(rule, "saddr") + "accept";
     }
 
@@ -217,7 +221,7 @@ public final class NftRenderer {
      * An egress rule: from the group, to its destination. It returns, not accepts: the packet goes on to the filter
      * of the group it is going to, as any other packet (a group's egress rule never opens another group's ingress).
      */
-    static String egressRule(RoutingModel.AllowRule rule) {
+    public static String egressRule(RoutingModel.AllowRule rule) {
         return match(rule, "daddr") + "return";
     }
 

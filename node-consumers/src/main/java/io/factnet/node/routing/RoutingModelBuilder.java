@@ -228,7 +228,7 @@ public final class RoutingModelBuilder {
     }
 
     /** One rule of either direction, {@code remote} its source (ingress) or destination (egress). */
-    static RoutingModel.AllowRule rule(Protocol protocol, String remoteCidr, Integer fromPort, Integer toPort, Integer icmpType,
+    public static RoutingModel.AllowRule rule(Protocol protocol, String remoteCidr, Integer fromPort, Integer toPort, Integer icmpType,
                                        Integer icmpCode) {
         Ipv4Cidr source = Ipv4Cidr.parseNetworkOrAddress(remoteCidr);
         Optional<Integer> from = Optional.empty();
@@ -263,7 +263,7 @@ public final class RoutingModelBuilder {
      * The id of a group's chain: a hash of project and group name, never the names themselves (they
      * are user text). 16 hex digits keep "factnet-g-" + id within iptables' 28-character limit.
      */
-    static String chainId(String project, String group) {
+    public static String chainId(String project, String group) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest((project + "\0" + group).getBytes(StandardCharsets.UTF_8));

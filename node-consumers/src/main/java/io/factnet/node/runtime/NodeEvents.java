@@ -34,9 +34,14 @@ public final class NodeEvents {
      */
     public static Request register(String nodeId, List<NodeRole> roles, String publicAddress, int vpnPortFirst,
                                    int vpnPortLast, List<String> physicalNetworks, String publicKey) {
-        return request("register:" + nodeId, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles)
-                .setPublicAddress(publicAddress).setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast)
-                .setPhysicalNetworks(physicalNetworks).setPublicKey(publicKey).build());
+        return register(RegisterNode.newBuilder().setNodeId(nodeId).setRoles(roles).setPublicAddress(publicAddress)
+                .setVpnPortFirst(vpnPortFirst).setVpnPortLast(vpnPortLast).setPhysicalNetworks(physicalNetworks)
+                .setPublicKey(publicKey).build());
+    }
+
+    /** A node's registration as it is (with its underlay address, ADR 0035). */
+    public static Request register(RegisterNode node) {
+        return request("register:" + node.getNodeId(), RequestRoutes.ADMIN_PROJECT, node);
     }
 
     /**

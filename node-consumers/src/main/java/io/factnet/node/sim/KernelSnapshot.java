@@ -27,6 +27,7 @@ final class KernelSnapshot {
                 .append(link.up ? " up" : " down").append(link.master == null ? "" : " master " + link.master)
                 .append(link.parent == null ? "" : " parent " + link.parent)
                 .append(link.vlanId == null ? "" : " vlan " + link.vlanId)
+                .append(link.local == null ? "" : " local " + link.local)
                 .append(" addresses ").append(new TreeSet<>(link.addresses)).append(" conf ").append(link.conf).append('\n'));
         out.append("# routes\n");
         new TreeSet<>(host.ip().routes().stream().map(SimIp.Route::toString).toList()).forEach(r -> out.append(r).append('\n'));
@@ -47,6 +48,10 @@ final class KernelSnapshot {
                         .append(new TreeMap<>(device.peers)).append('\n');
             }
         }
+        // The VXLAN devices' peers; not what bridges learned (a test's instances speaking on one of two kernels).
+        out.append("# fdb\n");
+        host.bridge().run(io.factnet.node.exec.Command.of("bridge", "fdb", "show")).stdout().lines().filter(l -> l.contains(" dst "))
+                .forEach(l -> out.append(l).append('\n'));
         out.append("# sysctl\n").append(new TreeMap<>(host.sysctl())).append('\n');
         return out.toString();
     }

@@ -24,8 +24,11 @@ public final class SimBridge extends SimTool {
     private final SimIp ip;
     private final List<Entry> entries = new ArrayList<>();
 
-    /** One forwarding entry: a MAC behind a port (the link's index tells a new link of the same name apart). */
-    private record Entry(String mac, String port, int portIndex, String bridge, String state) {
+    /**
+     * One forwarding entry: a MAC behind a port (the link's index tells a new link of the same name apart); or, with
+     * {@code dst}, a VXLAN device's own entry (bridge null): frames to the MAC go to that remote tunnel end.
+     */
+    private record Entry(String mac, String port, int portIndex, String bridge, String state, String dst) {
     }
 
     SimBridge(SimIp ip) {
@@ -44,6 +47,8 @@ public final class SimBridge extends SimTool {
                 String option = args.remove(0);
                 if (option.equals("-j") || option.equals("-json")) {
                     json = true;
+                } else if (option.equals("-batch") && !args.isEmpty()) {
+                    return batch(command, args.remove(0));
                 } else {
                     throw new SimError(255, "Option \"" + option + "\" is unknown, try \"bridge help\".");
                 }
@@ -56,8 +61,8 @@ public final class SimBridge extends SimTool {
             List<String> rest = args.subList(2, args.size());
             return switch (verb) {
                 case "show" -> ok(command, show(rest, json));
-                case "add", "del", "delete" -> {
-                    change(verb.equals("add"), rest);
+                case "add", "append", "del", "delete" -> {
+                    change(verb, rest);
                     yield ok(command, "");
                 }
                 default -> throw new SimError(255, "Command \"" + verb + "\" is unknown, try \"bridge fdb help\".");
@@ -67,11 +72,33 @@ public final class SimBridge extends SimTool {
         }
     }
 
-    /** The kernel drops a port's entries when the port goes or leaves its bridge. */
+    /** Lines of {@code fdb ...} run one by one, stopping at the first failing line like the real tool. */
+    private CommandResult batch(Command command, String file) {
+        String[] lines = readFile(file).split("\n");
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n].strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            List<String> words = new ArrayList<>(List.of(line.split("\\s+")));
+            try {
+                if (words.size() < 2 || !words.get(0).equals("fdb")) {
+                    throw new SimError(255, "Object \"" + words.get(0) + "\" is unknown, try \"bridge help\".");
+                }
+                flush();
+                change(words.get(1), words.subList(2, words.size()));
+            } catch (SimError e) {
+                return fail(command, 1, e.getMessage() + "\nCommand failed " + file + ":" + (n + 1));
+            }
+        }
+        return ok(command, "");
+    }
+
+    /** The kernel drops a port's entries when the port goes or leaves its bridge, a device's own when it goes. */
     private void flush() {
         entries.removeIf(e -> {
             SimIp.Link link = ip.links().get(e.port());
-            return link == null || link.index != e.portIndex() || !e.bridge().equals(link.master);
+            return link == null || link.index != e.portIndex() || e.bridge() != null && !e.bridge().equals(link.master);
         });
     }
 
@@ -89,34 +116,48 @@ public final class SimBridge extends SimTool {
             }
         }
         String only = bridge;
-        List<Entry> shown = entries.stream().filter(e -> only == null || e.bridge().equals(only)).toList();
+        List<Entry> shown = entries.stream().filter(e -> only == null || only.equals(e.bridge())).toList();
         if (!json) {
             StringBuilder out = new StringBuilder();
-            shown.forEach(e -> out.append(e.mac()).append(" dev ").append(e.port()).append(" master ").append(e.bridge())
-                    .append(e.state().isEmpty() ? " " : " " + e.state()).append('\n'));
+            // sorted: the kernel's order is its own (a snapshot compares two kernels)
+            shown.stream().map(e -> e.mac() + " dev " + e.port() + (e.dst() != null ? " dst " + e.dst() + " self permanent"
+                    : " master " + e.bridge() + (e.state().isEmpty() ? " " : " " + e.state()))).sorted()
+                    .forEach(line -> out.append(line).append('\n'));
             return out.toString();
         }
         ArrayNode array = JSON.createArrayNode();
         for (Entry e : shown) {
             ObjectNode node = array.addObject().put("mac", e.mac()).put("ifname", e.port());
-            node.putArray("flags");
-            node.put("master", e.bridge()).put("state", e.state());
+            if (e.dst() != null) {
+                node.put("dst", e.dst());
+                node.putArray("flags").add("self");
+                node.put("state", "permanent");
+            } else {
+                node.putArray("flags");
+                node.put("master", e.bridge()).put("state", e.state());
+            }
         }
         return array.toString();
     }
 
-    /** {@code fdb add|del MAC dev PORT master [static|dynamic]}. */
-    private void change(boolean add, List<String> args) {
+    /**
+     * {@code fdb add|del MAC dev PORT master [static|dynamic]}, and a VXLAN device's own entries:
+     * {@code fdb append|del MAC dev VXLAN dst ADDR} (append: one more destination for the MAC).
+     */
+    private void change(String verb, List<String> args) {
+        boolean add = verb.equals("add") || verb.equals("append");
         if (args.isEmpty() || !MAC.matcher(args.get(0)).matches()) {
             throw new SimError(255, "Invalid mac address " + (args.isEmpty() ? "" : args.get(0)));
         }
         String mac = args.get(0).toLowerCase(Locale.ROOT);
         String port = null;
         String state = "";
+        String dst = null;
         boolean master = false;
         for (int i = 1; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "dev" -> port = i + 1 < args.size() ? args.get(++i) : null;
+                case "dst" -> dst = io.factnet.node.net.Ipv4Address.parse(i + 1 < args.size() ? args.get(++i) : "").toString();
                 case "master" -> master = true;
                 case "static" -> state = "static";
                 case "dynamic" -> state = "";
@@ -130,14 +171,32 @@ public final class SimBridge extends SimTool {
         if (link == null) {
             throw new SimError(255, "Cannot find device \"" + port + "\"");
         }
+        if (dst != null) {
+            if (!link.kind.equals("vxlan") || master) {
+                throw new SimError(2, "RTNETLINK answers: Operation not supported");
+            }
+            String device = port;
+            String to = dst;
+            boolean present = entries.stream().anyMatch(e -> e.mac().equals(mac) && device.equals(e.port()) && to.equals(e.dst()));
+            if (add && present) {
+                throw new SimError(2, "RTNETLINK answers: File exists");
+            }
+            if (!add && !entries.removeIf(e -> e.mac().equals(mac) && device.equals(e.port()) && to.equals(e.dst()))) {
+                throw new SimError(2, "RTNETLINK answers: No such file or directory");
+            }
+            if (add) {
+                entries.add(new Entry(mac, port, link.index, null, "permanent", dst));
+            }
+            return;
+        }
         if (!master || link.master == null) {
             throw new SimError(2, "RTNETLINK answers: Operation not supported");
         }
         String bridge = link.master;
         String device = port;
-        boolean present = entries.removeIf(e -> e.mac().equals(mac) && e.bridge().equals(bridge) && (add || e.port().equals(device)));
+        boolean present = entries.removeIf(e -> e.mac().equals(mac) && bridge.equals(e.bridge()) && (add || e.port().equals(device)));
         if (add) {
-            entries.add(new Entry(mac, port, link.index, bridge, state));
+            entries.add(new Entry(mac, port, link.index, bridge, state, null));
         } else if (!present) {
             throw new SimError(2, "RTNETLINK answers: No such file or directory");
         }

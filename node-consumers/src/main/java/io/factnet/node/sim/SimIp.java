@@ -38,6 +38,8 @@ public final class SimIp extends SimTool {
         public String alias;
         public String parent;
         public Integer vlanId;
+        /** A VXLAN's source address. */
+        public String local;
         public final List<String> addresses = new ArrayList<>();
         /** The link's net.ipv4.conf.&lt;name&gt;.* settings that differ from the kernel's default "0". */
         public final Map<String, String> conf = new java.util.TreeMap<>();
@@ -153,7 +155,7 @@ public final class SimIp extends SimTool {
                 int type = args.indexOf("type");
                 String kind = type > 0 ? args.get(type + 1) : "";
                 boolean known = switch (kind) {
-                    case "bridge", "dummy" -> true;
+                    case "bridge", "dummy", "vxlan" -> true;
                     case "vlan" -> features.vlan() && parent != null;
                     case "wireguard" -> features.wireguard();
                     default -> false;
@@ -172,6 +174,9 @@ public final class SimIp extends SimTool {
                         throw new SimError(2, "Error: vlan id is out of range");
                     }
                     link.vlanId = id;
+                }
+                if (kind.equals("vxlan")) {
+                    vxlan(link, args);
                 }
                 links.put(name, link);
                 return "";
@@ -207,6 +212,30 @@ public final class SimIp extends SimTool {
                 return "";
             }
             default -> throw new SimError(255, "Command \"" + verb + "\" is unknown, try \"ip link help\".");
+        }
+    }
+
+    /** {@code ... type vxlan id VNI dstport PORT local ADDR [nolearning] [dev LOWER]}: VNI, source and lower device. */
+    private void vxlan(Link link, List<String> args) {
+        for (int i = args.indexOf("type") + 2; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "id" -> {
+                    int id = Integer.parseInt(args.get(++i));
+                    if (id < 0 || id > 16_777_215) {
+                        throw new SimError(2, "Error: argument \"" + id + "\" is wrong: invalid id");
+                    }
+                    link.vlanId = id;
+                }
+                case "local" -> link.local = io.factnet.node.net.Ipv4Address.parse(args.get(++i)).toString();
+                case "dstport" -> Integer.parseInt(args.get(++i));
+                case "dev" -> link.parent = existing(args.get(++i)).name;
+                case "nolearning" -> {
+                }
+                default -> throw new SimError(255, "Error: either \"dev\" is duplicate, or \"" + args.get(i) + "\" is a garbage.");
+            }
+        }
+        if (link.vlanId == null) {
+            throw new SimError(2, "Error: vxlan: missing virtual network identifier.");
         }
     }
 
@@ -337,8 +366,8 @@ public final class SimIp extends SimTool {
             if (link.master != null) {
                 node.put("master", link.master);
             }
-            if (link.parent != null) {
-                node.put("link", link.parent);
+            if (link.parent != null && !link.kind.equals("vxlan")) {
+                node.put("link", link.parent); // a VXLAN's lower device is in its info_data, as ip prints it
             }
             if (link.alias != null) {
                 node.put("ifalias", link.alias);
@@ -346,7 +375,13 @@ public final class SimIp extends SimTool {
             if (details) {
                 ObjectNode info = node.putObject("linkinfo");
                 info.put("info_kind", link.kind);
-                if (link.vlanId != null) {
+                if (link.kind.equals("vxlan")) {
+                    ObjectNode data = info.putObject("info_data").put("id", link.vlanId).put("local", link.local);
+                    if (link.parent != null) {
+                        data.put("link", link.parent);
+                    }
+                    data.put("port", 4789).put("learning", false);
+                } else if (link.vlanId != null) {
                     info.putObject("info_data").put("protocol", "802.1Q").put("id", link.vlanId);
                 }
             }

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public final class SimNft extends SimTool {
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_./:@,&=!<>*-]+");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
     private static final Pattern REFERENCE = Pattern.compile("@([A-Za-z0-9_]+)|\\b(?:jump|goto) ([A-Za-z0-9_]+)");
 
     private Map<String, Table> tables = new LinkedHashMap<>();
@@ -523,6 +523,16 @@ public final class SimNft extends SimTool {
                             Ipv4Cidr.parseNetwork(value);
                         } else {
                             Ipv4Address.parse(value);
+                        }
+                    }
+                    case "ifname" -> {
+                        if (!value.matches("\"[A-Za-z0-9_.-]{1,15}\"")) {
+                            throw new SimError("not an interface name: " + value);
+                        }
+                    }
+                    case "ether_addr" -> {
+                        if (!value.matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}")) {
+                            throw new SimError("not a MAC address: " + value);
                         }
                     }
                     case "inet_service" -> {

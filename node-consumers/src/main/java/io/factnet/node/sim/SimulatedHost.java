@@ -27,7 +27,9 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
     private final SimWireGuard wireguard;
     private final SimProcesses processes;
     private final SimConntrack conntrack = new SimConntrack();
-    private final Map<String, String> sysctl = new HashMap<>(Map.of("net.ipv4.ip_forward", "0"));
+    /** br_netfilter's switch is per network namespace and off in a new one (as in a test's namespace). */
+    private final Map<String, String> sysctl = new HashMap<>(Map.of("net.ipv4.ip_forward", "0",
+            "net.bridge.bridge-nf-call-iptables", "0"));
     private final List<Command> log = Collections.synchronizedList(new ArrayList<>());
 
     public SimulatedHost(KernelFeatures features) {
@@ -61,6 +63,10 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
 
     public SimIp ip() {
         return ip;
+    }
+
+    public SimBridge bridge() {
+        return bridge;
     }
 
     public SimWireGuard wireguard() {

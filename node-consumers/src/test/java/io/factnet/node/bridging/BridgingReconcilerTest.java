@@ -4,7 +4,14 @@ import static io.factnet.node.Entries.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.factnet.model.BridgeNetwork;
 import io.factnet.model.BridgingEntry;
+import io.factnet.model.InstancePort;
+import io.factnet.node.Entries;
+import io.factnet.topics.PortNames;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import io.factnet.node.References;
 import io.factnet.node.exec.KernelFeatures;
 import io.factnet.node.exec.StateFiles;
@@ -160,5 +167,188 @@ class BridgingReconcilerTest {
         untagged.preflight();
         assertThat(untagged.sync(sample(), true).rejected()).isEmpty();
         assertThat(sim.ip().links()).containsKeys("br100", "br101").doesNotContainKeys("vlan100", "vlan101");
+    }
+
+    static final BridgingConfig VXLAN = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
+            Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(io.factnet.node.net.Ipv4Address.parse("192.0.2.1")), true);
+
+    static BridgingEntry compute(String project, String bridge, int vlan, String gatewayCidr, boolean gatewayHere, String... peers) {
+        BridgingEntry entry = bridge(project, bridge, vlan, gatewayCidr);
+        BridgeNetwork network = (BridgeNetwork) entry.getEntry();
+        network.setGatewayHere(gatewayHere);
+        network.setPeers(List.of(peers));
+        return entry;
+    }
+
+    static BridgingEntry guarded(String project, String instance, String mac, String address, String group) {
+        BridgingEntry entry = Entries.port(project, instance, mac, address);
+        InstancePort port = (InstancePort) entry.getEntry();
+        port.setPort(PortNames.of(mac));
+        port.setGroup(group);
+        return entry;
+    }
+
+    static BridgingEntry filter(String project, io.factnet.model.RoutingEntry group) {
+        return BridgingEntry.newBuilder().setProject(project).setRequestId("req-" + project).setEntry(group.getEntry()).build();
+    }
+
+    /** A compute host: p1's bridge without the gateway, VXLAN to two peers; web and db guarded, db's group opens 5432 to web. */
+    static SortedMap<String, BridgingEntry> computeHost() {
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.3", "192.0.2.2"));
+        desired.put("group/p1/web", filter("p1", Entries.group("p1", "web", "10.0.1.0/24", Entries.tcp(22, 22, "0.0.0.0/0"),
+                Entries.icmp(8, null, "0.0.0.0/0"))));
+        desired.put("group/p1/db", filter("p1", Entries.withEgress(Entries.group("p1", "db", "10.0.2.0/24",
+                Entries.tcp(5432, 5432, "10.0.1.0/24")), Entries.egressUdp(53, "0.0.0.0/0"))));
+        desired.put("port/p1/web1", guarded("p1", "web1", "fa:16:3e:00:01:05", "10.0.1.5", "web"));
+        desired.put("port/p1/db1", guarded("p1", "db1", "fa:16:3e:00:02:05", "10.0.2.5", "db"));
+        return desired;
+    }
+
+    @Test
+    void aComputeHostsBridgeHasNoAddressAndAVxlanDeviceWithOneFdbEntryPerPeer() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        reconciler.preflight();
+        SyncReport report = reconciler.sync(computeHost(), true);
+        assertThat(report.rejected()).isEmpty();
+        assertThat(report.failed()).isEmpty();
+
+        References.assertMatches("bridging-vxlan.batch", StateFiles.read(folder.resolve("links.batch")).orElseThrow()
+                + "# bridge -batch\n" + StateFiles.read(folder.resolve("fdb.batch")).orElseThrow());
+        SimIp.Link vxlan = sim.ip().links().get("vxlan100");
+        assertThat(vxlan.kind).isEqualTo("vxlan");
+        assertThat(vxlan.vlanId).as("VNI = VLAN").isEqualTo(100);
+        assertThat(vxlan.local).isEqualTo("192.0.2.1");
+        assertThat(vxlan.master).isEqualTo("br100");
+        assertThat(sim.ip().links().get("br100").addresses).as("the gateway is the network host's").isEmpty();
+        assertThat(sim.ip().links().get("br100").conf).as("no proxy ARP without an address: it would answer for the block")
+                .doesNotContainKey("proxy_arp");
+        assertThat(peers(sim)).containsExactly("192.0.2.2", "192.0.2.3");
+        assertThat(reconciler.sync(computeHost(), true).changed()).as("nothing to do twice").isFalse();
+    }
+
+    @Test
+    void peersChangeByFdbEntriesAndTheBridgeStays() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        reconciler.sync(computeHost(), true);
+        int bridgeIndex = sim.ip().links().get("br100").index;
+        int vxlanIndex = sim.ip().links().get("vxlan100").index;
+        sim.clearCommands();
+
+        SortedMap<String, BridgingEntry> moved = computeHost();
+        moved.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2", "192.0.2.4"));
+        assertThat(reconciler.sync(moved, false).changed()).isTrue();
+
+        assertThat(peers(sim)).containsExactly("192.0.2.2", "192.0.2.4");
+        assertThat(StateFiles.read(folder.resolve("fdb.batch")).orElseThrow()).isEqualTo(
+                "fdb del 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.3\nfdb append 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.4\n");
+        assertThat(sim.ip().links().get("br100").index).as("the same bridge").isEqualTo(bridgeIndex);
+        assertThat(sim.ip().links().get("vxlan100").index).as("the same VXLAN device").isEqualTo(vxlanIndex);
+        assertThat(sim.commands()).noneMatch(c -> c.program().equals("ip") && c.argv().contains("-batch"));
+    }
+
+    @Test
+    void theNetworkHostsBridgeKeepsItsGatewayAndAVxlanLinkToTheComputeHosts() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", true, "192.0.2.2"));
+        reconciler.sync(desired, true);
+        assertThat(sim.ip().links().get("br100").addresses).containsExactly("10.0.0.1/20");
+        assertThat(sim.ip().links().get("br100").conf).containsEntry("proxy_arp", "1");
+
+        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2"));
+        reconciler.sync(desired, false);
+        assertThat(sim.ip().links().get("br100").addresses).as("a host that stops being the network host drops the address").isEmpty();
+
+        reconciler.sync(new TreeMap<>(), false);
+        assertThat(sim.ip().links()).doesNotContainKeys("br100", "vxlan100");
+        assertThat(peers(sim)).isEmpty();
+    }
+
+    @Test
+    void aBadPeerRejectsItsNetworkWithAReasonAndTheOthersApply() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        SortedMap<String, BridgingEntry> desired = computeHost();
+        desired.put("bridge/p2", compute("p2", "br101", 101, "10.0.16.1/20", false, "192.0.2.2", "not-an-address"));
+        desired.put("bridge/p3", compute("p3", "br102", 102, "10.0.32.1/20", false, "192.0.2.1"));
+        SyncReport report = reconciler.sync(desired, true);
+        assertThat(report.rejected()).extracting(SyncReport.Rejection::resource).containsExactly("bridge/p2", "bridge/p3");
+        assertThat(report.rejected().get(0).reason()).contains("peer").contains("not-an-address").contains("not an IPv4 address");
+        assertThat(report.rejected().get(1).reason()).contains("this node's own underlay address");
+        assertThat(sim.ip().links()).containsKeys("br100", "vxlan100").doesNotContainKeys("br101", "vxlan101", "br102");
+        assertThat(peers(sim)).containsExactly("192.0.2.2", "192.0.2.3");
+    }
+
+    @Test
+    void vxlanWithoutAnUnderlayAddressRefusesToStart() {
+        assertThatThrownBy(() -> new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
+                Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.empty(), true))
+                .hasMessageContaining("physnet1=vxlan").hasMessageContaining("--underlay-address");
+    }
+
+    @Test
+    void guardsThePortsAsTheReviewedScriptAndANewInstanceIsAnElementAdd() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        reconciler.sync(computeHost(), true);
+        References.assertMatches("ports.nft", StateFiles.read(folder.resolve("ports.nft")).orElseThrow());
+        assertThat(sim.sysctl()).as("bridged IPv4 reaches the inet hooks").containsEntry("net.bridge.bridge-nf-call-iptables", "1");
+        assertThat(sim.nft().table("bridge", "factnet-ports").sets.get("ports").elements)
+                .containsExactlyInAnyOrder("\"tap3e000105\" . fa:16:3e:00:01:05 . 10.0.1.5", "\"tap3e000205\" . fa:16:3e:00:02:05 . 10.0.2.5");
+
+        SortedMap<String, BridgingEntry> more = computeHost();
+        more.put("port/p1/web2", guarded("p1", "web2", "fa:16:3e:00:01:06", "10.0.1.6", "web"));
+        sim.clearCommands();
+        assertThat(reconciler.sync(more, false).changed()).isTrue();
+        References.assertMatches("ports-delta.nft", StateFiles.read(folder.resolve("ports-delta.nft")).orElseThrow());
+        assertThat(sim.nft().table("inet", "factnet-groups").sets.get("ingress").elements).contains("10.0.1.6 : jump group_"
+                + io.factnet.node.routing.RoutingModelBuilder.chainId("p1", "web"));
+
+        // Drift: a rule changed behind the agent's back is repaired on a resync, not before.
+        sim.nft().table("inet", "factnet-groups").chains.get("forward").rules.clear();
+        assertThat(reconciler.sync(more, false).changed()).isFalse();
+        assertThat(reconciler.sync(more, true).changed()).isTrue();
+        assertThat(sim.nft().table("inet", "factnet-groups").chains.get("forward").rules).contains("ip daddr vmap @ingress");
+
+        reconciler.sync(new TreeMap<>(), false);
+        assertThat(sim.nft().tables()).as("no port to guard: no tables").doesNotContainKeys("bridge factnet-ports", "inet factnet-groups");
+    }
+
+    @Test
+    void aBadPortNameOrAddressIsRejectedWithAReasonAndTheOtherPortsAreGuarded() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        SortedMap<String, BridgingEntry> desired = computeHost();
+        BridgingEntry badName = guarded("p1", "evil", "fa:16:3e:00:03:05", "10.0.3.5", "web");
+        ((InstancePort) badName.getEntry()).setPort("tap\"; flush ruleset");
+        desired.put("port/p1/evil", badName);
+        desired.put("port/p1/far", guarded("p1", "far", "fa:16:3e:00:03:06", "10.9.0.6", "web"));
+        desired.put("port/p1/zz-twin", guarded("p1", "twin", "fa:16:3e:00:03:07", "10.0.1.5", "web"));
+        SyncReport report = reconciler.sync(desired, true);
+        assertThat(report.rejected()).extracting(SyncReport.Rejection::resource).containsExactly("port/p1/evil", "port/p1/far", "port/p1/zz-twin");
+        assertThat(report.rejected().get(0).reason()).contains("interface name");
+        assertThat(report.rejected().get(1).reason()).contains("outside its network 10.0.0.0/20");
+        assertThat(report.rejected().get(2).reason()).contains("another guarded port's");
+        assertThat(report.failed()).isEmpty();
+        assertThat(sim.nft().table("bridge", "factnet-ports").sets.get("guarded").elements)
+                .containsExactlyInAnyOrder("\"tap3e000105\"", "\"tap3e000205\"");
+    }
+
+    @Test
+    void aPortWhoseGroupFilterIsNotHereYetGetsNothingNew() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        SortedMap<String, BridgingEntry> desired = computeHost();
+        desired.remove("group/p1/db");
+        reconciler.sync(desired, true);
+        assertThat(sim.nft().table("inet", "factnet-groups").sets.get("ingress").elements).contains("10.0.2.5 : drop");
+    }
+
+    private static List<String> peers(SimulatedHost sim) {
+        return VxlanPeers.present(sim.host()).getOrDefault("vxlan100", java.util.Set.of()).stream().sorted().toList();
     }
 }

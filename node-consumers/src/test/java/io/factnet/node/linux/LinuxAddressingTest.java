@@ -65,9 +65,7 @@ class LinuxAddressingTest {
         lab.run(router, "ip", "link", "add", "br100", "type", "bridge");
         lab.run(router, "ip", "address", "add", "10.0.0.1/24", "dev", "br100");
         lab.run(router, "ip", "link", "set", "br100", "up");
-        lab.veth(router, "tap0", instance, "eth0");
-        lab.run(router, "ip", "link", "set", "tap0", "master", "br100", "up");
-        lab.run(instance, "ip", "link", "set", "eth0", "address", MAC, "up");
+        lab.attachVm(router, instance, "br100", MAC);
     }
 
     @AfterEach

@@ -107,7 +107,6 @@ class LinuxEndToEndTest {
         lab.run(router, "ip", "link", "set", "pub0", "up");
         lab.run(client, "ip", "address", "add", "198.51.100.3/24", "dev", "eth0");
         lab.run(client, "ip", "link", "set", "eth0", "up");
-        lab.veth(router, "inst0", instance, "eth0");
         kafka = EmbeddedKafka.start(work.resolve("kafka"));
     }
 
@@ -165,8 +164,8 @@ class LinuxEndToEndTest {
         cloud.request(PROJECT, AddRule.newBuilder().setGroup("web").setProtocol(Protocol.ICMP).setSourceCidr("0.0.0.0/0").build());
 
         // The instance: its port on the network's bridge, its address from dnsmasq, the lease back in the controller.
-        lab.run(router, "ip", "link", "set", "inst0", "master", network.getBridge(), "up");
-        lab.run(instance, "ip", "link", "set", "eth0", "address", mac, "up");
+        // Its port named as the controller names it (InstancePort.port): the bridging agent guards that name (ADR 0035).
+        lab.attachVm(router, instance, network.getBridge(), mac);
         Map<String, String> lease = dhcp();
         assertThat(lease).containsEntry("ip", fixed).containsEntry("router", network.getGateway())
                 .containsEntry("subnet", netmask(block.prefix()));

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LinuxLab implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LinuxLab.class);
-    static final List<String> TOOLS = List.of("ip", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
+    static final List<String> TOOLS = List.of("ip", "bridge", "nft", "iptables-restore", "iptables-save", "dnsmasq", "wg",
             "wireguard-go", "conntrack", "udhcpc", "ping", "nc", "sysctl", "kill", "dhcp_release");
 
     public final String id = HexFormat.of().formatHex(new byte[] {(byte) ThreadLocalRandom.current().nextInt(),
@@ -112,6 +112,22 @@ public final class LinuxLab implements AutoCloseable {
     /** A veth pair made inside {@code a} with its peer moved to {@code b}. */
     public void veth(String a, String nameA, String b, String nameB) {
         run(a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b);
+    }
+
+    /**
+     * Attaches a VM namespace to a bridge as a compute driver does (ADR 0035): a veth whose host side, in {@code host}, is
+     * named {@link io.factnet.topics.PortNames#of} the MAC (the name the controller puts into InstancePort.port, which
+     * the bridging agent guards) and is a port of {@code bridge}; its other side is the VM's eth0 with that MAC, up.
+     * IPv6 is off in the VM: its router solicitations would only be noise in the port guard's drop counters.
+     * Returns the port's name.
+     */
+    public String attachVm(String host, String vm, String bridge, String mac) {
+        String port = io.factnet.topics.PortNames.of(mac);
+        veth(host, port, vm, "eth0");
+        run(vm, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.disable_ipv6=1");
+        run(vm, "ip", "link", "set", "eth0", "address", mac, "up");
+        run(host, "ip", "link", "set", port, "master", bridge, "up");
+        return port;
     }
 
     /** Gives the device in the namespace this address and brings it up. */

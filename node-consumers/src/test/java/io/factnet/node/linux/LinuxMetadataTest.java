@@ -73,14 +73,10 @@ class LinuxMetadataTest {
         lab.run(router, "ip", "link", "add", "br100", "type", "bridge");
         lab.run(router, "ip", "address", "add", "10.0.0.1/20", "dev", "br100");
         lab.run(router, "ip", "link", "set", "br100", "up");
-        int n = 1;
-        for (String[] vm : new String[][] {{vm1, VM1}, {vm2, VM2}}) {
-            String tap = "tap" + n++;
-            lab.veth(router, tap, vm[0], "eth0");
-            lab.run(router, "ip", "link", "set", tap, "master", "br100");
-            lab.run(router, "ip", "link", "set", tap, "up");
+        // Each VM's port named after its MAC as the controller names it (ADR 0035).
+        for (String[] vm : new String[][] {{vm1, VM1, "fa:16:3e:00:00:05"}, {vm2, VM2, "fa:16:3e:00:00:06"}}) {
+            lab.attachVm(router, vm[0], "br100", vm[2]);
             lab.run(vm[0], "ip", "address", "add", vm[1] + "/20", "dev", "eth0");
-            lab.run(vm[0], "ip", "link", "set", "eth0", "up");
             lab.run(vm[0], "ip", "route", "add", "default", "via", "10.0.0.1");
         }
         Path facts = folder.resolve("facts.tsv");
