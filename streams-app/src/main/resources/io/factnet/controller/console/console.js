@@ -66,6 +66,7 @@ async function refresh(current, mine) {
       main.dataset.revision = String(Number(main.dataset.revision || 0) + 1);
     }
     main.dataset.ready = 'true';
+    main.dataset.refreshes = String(Number(main.dataset.refreshes || 0) + 1); // tests wait for the next refresh by it
     status.className = 'live';
     status.textContent = 'live · updated ' + new Date().toLocaleTimeString();
   } catch (error) {

@@ -43,7 +43,7 @@ function projectRow(p) {
       String(p.usage.fixedIps),
       usage(p.usage.floatingIps, p.quotas.floatingIps),
       String(p.groups.length),
-      p.vpn ? p.vpn.publicAddress + ':' + p.vpn.port + ' (' + p.vpn.peers.length + ' peers)' : '–',
+      p.vpn ? p.vpn.publicAddress + ':' + p.vpn.port + ' (' + p.vpn.peers.length + (p.vpn.peers.length === 1 ? ' peer)' : ' peers)') : '–',
       String(p.queuedRequests),
       network ? network.nodes.routing : '–',
     ],

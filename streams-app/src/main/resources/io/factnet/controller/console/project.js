@@ -81,7 +81,7 @@ function group(g) {
   return el('article', { class: 'group', 'data-group': g.name },
     el('h3', {}, g.name, g.implicit ? el('span', { class: 'tag' }, 'implicit') : null),
     el('p', { class: 'description' }, g.description),
-    el('p', {}, 'subnet ' + g.subnet + ' · ' + g.instances + ' instance' + (g.instances === 1 ? '' : 's')),
+    el('p', {}, (g.subnet ? 'subnet ' + g.subnet : 'no subnet yet (given with its first instance)') + ' · ' + g.instances + ' instance' + (g.instances === 1 ? '' : 's')),
     table(['direction', 'protocol', 'ports', 'from', 'to', 'rule id'], g.rules.map((r) => ({
       attrs: { 'data-rule': r.ruleId },
       cells: [r.direction.toLowerCase(), r.protocol, ports(r), r.sourceCidr || (r.sourceGroup ? 'group ' + r.sourceGroup : 'any'),

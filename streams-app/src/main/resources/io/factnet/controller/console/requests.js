@@ -11,17 +11,20 @@ export async function load(name, after) {
 }
 
 export function render(data, name, after) {
+  const rows = data.requests.map((r) => ({
+    attrs: { 'data-request': r.requestId, class: r.status === 'ACCEPTED' ? 'accepted' : 'failing' },
+    cells: [r.sequence === null ? '–' : String(r.sequence), el('time', { datetime: r.completedAt }, r.completedAt.replace('T', ' ')),
+      r.command, el('span', { class: 'result' }, r.status + (r.reason === 'OK' ? '' : ' ' + r.reason)), r.message,
+      by(r.requestedBy), r.requestId],
+  }));
   return el('div', {},
     el('h1', {}, 'Request log of ', el('span', { class: 'name' }, name)),
     el('p', { class: 'links' }, link('project', 'projects', name), ' · ', link('topology', 'projects', name, 'topology')),
-    el('p', {}, after ? link('newest first', 'projects', name, 'requests') : 'Newest first; ',
-      'each request with the first result the controller gave it, kept for the idempotency retention.'),
-    table(['#', 'completed', 'command', 'result', 'message', 'requested by', 'request id'], data.requests.map((r) => ({
-      attrs: { 'data-request': r.requestId, class: r.status === 'ACCEPTED' ? 'accepted' : 'failing' },
-      cells: [r.sequence === null ? '–' : String(r.sequence), r.completedAt, r.command,
-        el('span', { class: 'result' }, r.status + (r.reason === 'OK' ? '' : ' ' + r.reason)), r.message, by(r.requestedBy), r.requestId],
-    })), 'no requests within the retention'),
-    data.next ? el('p', {}, link('older requests', 'projects', name, 'requests', 'after', data.next.cursor)) : null);
+    el('section', { id: 'requests' },
+      el('p', {}, after ? [link('newest', 'projects', name, 'requests'), ' · '] : 'Newest first; ',
+        'each request with the first result the controller gave it, kept for the idempotency retention.'),
+      table(['#', 'completed', 'command', 'result', 'message', 'requested by', 'request id'], rows, 'no requests within the retention'),
+      data.next ? el('p', {}, link('older requests', 'projects', name, 'requests', 'after', data.next.cursor)) : null));
 }
 
 function by(requester) {

@@ -7,10 +7,10 @@ import * as project from './project.js';
 
 const MARGIN = 20;
 const BOX_H = 48;
-const INSTANCE = { w: 160, h: 48, gap: 12, perColumn: 6 };
+const INSTANCE = { w: 160, h: 62, gap: 12, perColumn: 6 }; // three lines: name, fixed IP, floating IPs
 const HOST = { w: 180, h: 44, gap: 36 };
 const ROW_GAP = 44;
-const CHARS = 24; // what fits on a line of a box at the stylesheet's font size; longer text is cut, whole in the tooltip
+const CHAR_W = 6.8; // the width of a character at the stylesheet's 12px font, about: longer lines are cut, whole in the tooltip
 
 export async function load(name) {
   const [data, nodes] = await Promise.all([project.load(name), all('/v1/nodes', 'nodes')]);
@@ -49,13 +49,16 @@ export function layout(m) {
     return Math.max(HOST.w, columns * INSTANCE.w + (columns - 1) * INSTANCE.gap);
   });
   const hostsWidth = hostWidths.reduce((sum, w) => sum + w, 0) + Math.max(0, m.hosts.length - 1) * HOST.gap;
-  const inner = Math.max(hostsWidth, 2 * HOST.w + HOST.gap + 200);
+  const VPN_W = HOST.w + 60;
+  // room for the routing node in the middle and the VPN's node beside it (on either side, as much)
+  const inner = Math.max(hostsWidth, HOST.w + 2 * (HOST.gap + VPN_W));
   const width = inner + 2 * MARGIN;
   const centre = MARGIN + inner / 2;
   let y = MARGIN;
 
   const publicBox = box(boxes, 'public', 'public', MARGIN, y, inner, BOX_H,
-    ['public network', m.floating.length + ' floating IP' + (m.floating.length === 1 ? '' : 's') + ' of ' + m.project],
+    ['public network', m.floating.length + ' floating IP' + (m.floating.length === 1 ? '' : 's') + ' of ' + m.project
+      + (m.floating.length ? ': ' + m.floating.join(', ') : '')],
     m.floating.join(', '));
   y += BOX_H + ROW_GAP;
   if (!m.network) {
@@ -66,7 +69,7 @@ export function layout(m) {
   links.push(vertical('uplink', centre, publicBox.y + publicBox.h, routingBox.y));
   let vpnBox = null;
   if (m.vpn) {
-    vpnBox = box(boxes, 'vpn', 'vpn', routingBox.x + routingBox.w + HOST.gap, y, HOST.w, BOX_H,
+    vpnBox = box(boxes, 'vpn', 'vpn', routingBox.x + routingBox.w + HOST.gap, y, VPN_W, BOX_H,
       ['VPN on ' + m.vpn.nodeId, m.vpn.endpoint + ' · ' + m.vpn.peers + ' peer' + (m.vpn.peers === 1 ? '' : 's')], null);
     links.push(vertical('uplink', vpnBox.x + vpnBox.w / 2, publicBox.y + publicBox.h, vpnBox.y));
   }
@@ -96,7 +99,7 @@ export function layout(m) {
       const ix = gridLeft + column * (INSTANCE.w + INSTANCE.gap);
       const iy = top + row * (INSTANCE.h + INSTANCE.gap);
       const instanceBox = box(boxes, 'instance:' + h.name + '/' + i.name + '/' + i.address, 'instance', ix, iy, INSTANCE.w, INSTANCE.h,
-        [i.name, i.address + (i.floating.length ? ' \u21c4 ' + i.floating.join(', ') : '')], null);
+        [i.name, i.address].concat(i.floating.length ? ['\u21c4 ' + i.floating.join(', ')] : []), null);
       instanceBox.host = h.name;
       instanceBox.down = i.down;
       // from the host down its columns' left edges, then into each box
@@ -119,8 +122,9 @@ function vertical(kind, x, from, to) {
   return { kind, points: [[x, from], [x, to]] };
 }
 
-function cut(text) {
-  return text.length <= CHARS ? text : text.slice(0, CHARS - 1) + '\u2026';
+function cut(text, width) {
+  const chars = Math.floor((width - 16) / CHAR_W);
+  return text.length <= chars ? text : text.slice(0, chars - 1) + '\u2026';
 }
 
 /** The SVG of a layout: links under boxes, each box a rect with its lines of text and a tooltip. */
@@ -131,7 +135,7 @@ export function draw(placed) {
   placed.boxes.map((b) => svg('g', { class: 'box ' + b.kind + (b.down ? ' down' : ''), 'data-id': b.id },
     svg('title', {}, b.title),
     svg('rect', { x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }),
-    b.lines.map((line, n) => svg('text', { x: b.x + 8, y: b.y + 18 + n * 17, class: n === 0 ? 'first' : '' }, cut(line))))));
+    b.lines.map((line, n) => svg('text', { x: b.x + 8, y: b.y + 18 + n * 17, class: n === 0 ? 'first' : '' }, cut(line, b.w))))));
 }
 
 export function render(data, name) {
