@@ -61,6 +61,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  schema registry url: " + cloud.registryUrl());
             out.println("  controller:          " + cloud.controller().config().applicationId() + ", "
                     + cloud.controller().state() + " (in this JVM), HTTP API " + cloud.controllerUrl());
+            out.println("  web console:         " + cloud.controllerUrl() + "/console/");
             out.println("  node files:          " + cloud.nodesFolder() + "/<node>/<role>/");
             out.flush();
             Demo.play(cloud, out);
@@ -126,6 +127,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  ./factnet show instances --project acme");
         out.println("  ./factnet show floating-ips --json");
         out.println("  curl -s " + cloud.controllerUrl() + "/metrics | grep factnet_");
+        out.println("  open " + cloud.controllerUrl() + "/console/ in a browser: the console follows the requests live");
         out.println("  cat " + cloud.roleFolder(Scenario.nodeOf(NodeRole.ADDRESSING).nodeId(), NodeRole.ADDRESSING) + "/br*/hosts");
         out.println("  cat " + cloud.kernelRulesetFile() + "    # rewritten every second");
         out.flush();

@@ -47,6 +47,7 @@ class DemoCommandTest {
         assertThat(printed).containsPattern("schema registry url: +http://127\\.0\\.0\\.1:\\d+/apis/ccompat/v7");
         assertThat(printed).contains("3 projects, 50 instances, 6 floating IPs (6 associated), 1 VPN");
         assertThat(printed).doesNotContain("REJECTED");
+        assertThat(printed).containsPattern("web console: +http://127\\.0\\.0\\.1:\\d+/console/");
         assertThat(printed).containsPattern("controller: .*HTTP API http://127\\.0\\.0\\.1:\\d+")
                 .containsPattern("GET http://127\\.0\\.0\\.1:\\d+/v1/projects: acme \\(20 fixed IPs\\), globex \\(18 fixed IPs\\),"
                         + " initech \\(12 fixed IPs\\)");

@@ -178,6 +178,7 @@ public final class HttpService implements AutoCloseable {
     private static void write(Request request, Response response, Callback callback, Reply reply) {
         response.setStatus(reply.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
+        reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
         if (reply.status() == HttpStatus.METHOD_NOT_ALLOWED_405) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
         } else if (reply.status() == HttpStatus.SERVICE_UNAVAILABLE_503) {

@@ -26,15 +26,19 @@ import org.apache.kafka.streams.KafkaStreams;
 final class ApiHandler implements Route {
     private static final Pattern PROJECT = Pattern.compile("/v1/projects/([^/]+)");
     private static final Pattern PROJECT_INSTANCES = Pattern.compile("/v1/projects/([^/]+)/instances");
+    private static final Pattern PROJECT_REQUESTS = Pattern.compile("/v1/projects/([^/]+)/requests");
 
     private final Controller controller;
     private final QueryRouter router;
     private final ControllerMetrics metrics;
+    private final AckLag lag;
+    private final ConsoleAssets console = new ConsoleAssets();
 
-    ApiHandler(Controller controller, QueryRouter router, ControllerMetrics metrics) {
+    ApiHandler(Controller controller, QueryRouter router, ControllerMetrics metrics, NodeOffsets offsets) {
         this.controller = controller;
         this.router = router;
         this.metrics = metrics;
+        this.lag = new AckLag(offsets);
     }
 
     @Override
@@ -60,10 +64,15 @@ final class ApiHandler implements Route {
             params(query);
             return Reply.text(200, metrics.text(), PrometheusText.CONTENT_TYPE);
         }
+        if (ConsoleAssets.owns(path)) {
+            params(query);
+            return console.answer(path); // static files: served in any state, the page says when the API cannot answer
+        }
         String pathAndQuery = call.pathAndQuery();
         boolean forwarded = call.hasHeader(Peers.FORWARDED);
         Matcher project = PROJECT.matcher(path);
         Matcher instances = PROJECT_INSTANCES.matcher(path);
+        Matcher requests = PROJECT_REQUESTS.matcher(path);
         if (project.matches()) {
             params(query);
             String name = name("project", project.group(1));
@@ -73,6 +82,11 @@ final class ApiHandler implements Route {
             String name = name("project", instances.group(1));
             Page page = Page.of(Listing.INSTANCES, query);
             return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, page, local -> local.instances(name)));
+        } else if (requests.matches()) {
+            params(query, Page.LIMIT, Page.CURSOR);
+            String name = name("project", requests.group(1));
+            Page page = Page.of(Listing.REQUESTS, query);
+            return whenRunning(() -> router.byProject(name, pathAndQuery, forwarded, page, local -> local.requests(name)));
         }
         return switch (path) {
             case "/v1/projects" -> {
@@ -102,7 +116,8 @@ final class ApiHandler implements Route {
             case "/v1/nodes" -> {
                 params(query, Page.LIMIT, Page.CURSOR);
                 Page page = Page.of(Listing.NODES, query);
-                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page, router.local()::nodes));
+                yield whenRunning(() -> router.gather(pathAndQuery, forwarded, page,
+                        () -> lag.annotate(router.local().nodes(), router.local().acks())));
             }
             default -> throw ApiException.notFound("no such path: " + path + " (see docs/api.md)");
         };

@@ -43,7 +43,7 @@ public final class ControllerServer implements AutoCloseable {
             try {
                 offsets = new NodeOffsets(config.adminProperties());
                 QueryRouter router = new QueryRouter(controller.stores(), HostInfo.buildFromEndpoint(advertised));
-                http.serve(new ApiHandler(controller, router, new ControllerMetrics(controller, router.local(), offsets)));
+                http.serve(new ApiHandler(controller, router, new ControllerMetrics(controller, router.local(), offsets), offsets));
                 log.info("controller {} serves its HTTP API on {}:{} (others reach it at {})", config.applicationId(),
                         config.http().host(), http.address().getPort(), advertised);
                 return new ControllerServer(http, controller, offsets, advertised);

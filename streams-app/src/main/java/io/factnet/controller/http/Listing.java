@@ -2,6 +2,7 @@ package io.factnet.controller.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -9,6 +10,8 @@ import java.util.List;
  * which orders the list and is unique in it. The key is the part's tag (which orders the parts of a
  * list of two kinds, {@code /v1/pools}) then the item's key fields. Parts with the same tag are one
  * sequence: a node and its agents' acks share the node id, so a page holds a node with all its acks.
+ * Lists run in {@link Page#ORDER} of their keys, except a project's requests, newest (highest sequence) first:
+ * what a reader of a log wants on its first page.
  */
 enum Listing {
     PROJECTS(new Part("projects", "", "project")),
@@ -16,7 +19,9 @@ enum Listing {
     INSTANCES(new Part("instances", "", "project", "instance", "address")),
     FLOATING_IPS(new Part("floatingIps", "", "address")),
     POOLS(new Part("vlanRanges", "vlan", "physicalNetwork"), new Part("floatingPools", "floating", "pool")),
-    NODES(new Part("nodes", "", "nodeId"), new Part("acks", "", "nodeId"));
+    NODES(new Part("nodes", "", "nodeId"), new Part("acks", "", "nodeId")),
+    // the request id breaks the tie of results without a sequence (refused before they reached the project)
+    REQUESTS(Page.ORDER.reversed(), new Part("requests", "", "sequence", "requestId"));
 
     /** One array of a list's answer: its field, its tag and its items' key fields. */
     record Part(String field, String tag, List<String> keyFields) {
@@ -33,9 +38,20 @@ enum Listing {
     }
 
     private final List<Part> parts;
+    private final Comparator<List<String>> order;
 
     Listing(Part... parts) {
+        this(Page.ORDER, parts);
+    }
+
+    Listing(Comparator<List<String>> order, Part... parts) {
         this.parts = List.of(parts);
+        this.order = order;
+    }
+
+    /** The order of the list's keys: pages follow it, and a cursor's "after" means after in it. */
+    Comparator<List<String>> order() {
+        return order;
     }
 
     List<Part> parts() {

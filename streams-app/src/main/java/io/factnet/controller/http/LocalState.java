@@ -15,6 +15,7 @@ import io.factnet.model.FloatingPoolRecord;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.NodeRecord;
 import io.factnet.model.ProjectRecord;
+import io.factnet.model.SeenRequest;
 import io.factnet.model.VlanPoolRecord;
 import io.factnet.model.VpnRecord;
 import java.util.ArrayList;
@@ -92,6 +93,26 @@ final class LocalState {
         forEach(StoreNames.FIXED_IPS, project, (String key, FixedIp fixed) -> instances.add(StateViews.instance(fixed,
                 floatingByFixed.getOrDefault(fixed.getProject() + "/" + fixed.getAddress(), List.of()))));
         return instances;
+    }
+
+    /**
+     * The project's requests that have a result, each with its first result (who asked included): what the project
+     * stage remembers of them for the idempotency retention (7 days by default). Every page scans them all: the
+     * answer is bounded by the page's limit, the work by the project's requests within the retention.
+     */
+    ObjectNode requests(String project) {
+        if (this.<ProjectRecord>get(StoreNames.PROJECTS, project) == null) {
+            throw ApiException.notFound("no project " + project);
+        }
+        ArrayNode requests = JSON.arrayNode();
+        forEach(StoreNames.REQUESTS_SEEN, project, (String key, SeenRequest seen) -> {
+            if (seen.getFirstResult() != null) {
+                requests.add(StateViews.request(seen.getFirstResult()));
+            }
+        });
+        ObjectNode answer = share("requests", requests);
+        answer.put("project", project);
+        return answer;
     }
 
     /** Floating IPs given to projects, of one pool or all (null), of one project or all (null). */

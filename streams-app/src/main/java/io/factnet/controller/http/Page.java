@@ -68,7 +68,7 @@ record Page(Listing listing, int limit, List<String> after) {
      * (a node and its acks).
      */
     Cut cut(ObjectNode answer) {
-        TreeSet<List<String>> keys = new TreeSet<>(ORDER);
+        TreeSet<List<String>> keys = new TreeSet<>(listing.order());
         for (Listing.Part part : listing.parts()) {
             answer.path(part.field()).forEach(item -> keys.add(part.keyOf(item)));
         }
@@ -95,7 +95,7 @@ record Page(Listing listing, int limit, List<String> after) {
                         page.add(item);
                     }
                 });
-                page.sort(Comparator.comparing(part::keyOf, ORDER));
+                page.sort(Comparator.comparing(part::keyOf, listing.order()));
                 items.removeAll();
                 items.addAll(page);
             }

@@ -13,6 +13,7 @@ import io.factnet.model.GroupRecord;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRecord;
 import io.factnet.model.ProjectRecord;
+import io.factnet.model.Result;
 import io.factnet.model.Rule;
 import io.factnet.model.VlanPoolRecord;
 import io.factnet.model.VpnRecord;
@@ -66,6 +67,11 @@ final class StateViews {
         ArrayNode floating = instance.putArray("floatingIps");
         floatingAddresses.forEach(floating::add);
         return instance;
+    }
+
+    /** A request's result as factnet.results carried it: sequence, command, status, reason, who asked ({@code requestedBy}). */
+    static ObjectNode request(Result result) {
+        return AvroJson.object(result);
     }
 
     static ObjectNode floatingIp(FloatingIp floating) {

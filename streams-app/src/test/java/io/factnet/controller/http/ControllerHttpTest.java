@@ -29,6 +29,7 @@ import io.factnet.model.Reason;
 import io.factnet.model.RegisterNode;
 import io.factnet.model.ReleaseFloatingIp;
 import io.factnet.model.Request;
+import io.factnet.model.Requester;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
 import io.factnet.registry.InMemorySchemaRegistryClient;
@@ -131,7 +132,8 @@ class ControllerHttpTest {
                 send(producer, project, "vm-2", AllocateFixedIp.newBuilder().setInstance("vm-2").build());
                 send(producer, project, "floating", new AllocateFloatingIp("public"));
             }
-            send(producer, "p1", "vpn", new CreateVpn());
+            // as the API gateway sends it: the envelope names who asked, and the request log shows it
+            send(producer, "p1", "vpn", new CreateVpn(), new Requester("alice@p1", "gw-1"));
             awaitResults(reader);
             for (String project : PROJECTS) {
                 send(producer, project, "associate", new AssociateFloatingIp(result(project, "floating").getAllocated().getAddress(), "vm-1"));
@@ -305,9 +307,62 @@ class ControllerHttpTest {
         assertThat(node.get("vpnPorts").get("used").asInt()).isEqualTo(1);
         JsonNode routing = node.get("applied").get("ROUTING");
         assertThat(routing.get("appliedOffset").asLong()).isEqualTo(ackedOffset);
+        assertThat(routing.get("endOffset").asLong()).isEqualTo(routingEnd);
+        assertThat(routing.get("lag").asLong()).as("end - applied - 1, as the metric").isEqualTo(2);
         assertThat(routing.get("applyMillis").asLong()).isEqualTo(12);
         assertThat(routing.get("counts").get("nat").asLong()).isEqualTo(8);
         assertThat(routing.get("error").isNull()).isTrue();
+    }
+
+    @Test
+    @Order(4)
+    void aProjectsRequestsComeNewestFirstInPagesWithTheirResultsAndWhoAsked() throws Exception {
+        List<String> sent = new ArrayList<>();
+        idOf.forEach((key, id) -> {
+            if (key.startsWith("p1/")) {
+                sent.add(id);
+            }
+        });
+        List<JsonNode> walked = new ArrayList<>();
+        String path = "/v1/projects/p1/requests?limit=3";
+        for (int page = 0; path != null; page++) {
+            JsonNode answer = ok(page % 2 == 0 ? a : b, path); // either controller answers any page
+            assertThat(answer.get("project").asText()).isEqualTo("p1");
+            assertThat(answer.get("requests").size()).isBetween(1, 3);
+            answer.get("requests").forEach(walked::add);
+            path = answer.get("next").isNull() ? null : answer.get("next").get("href").asText();
+        }
+        List<String> ids = walked.stream().map(r -> r.get("requestId").asText()).toList();
+        assertThat(ids).containsExactlyInAnyOrderElementsOf(sent);
+        List<Long> sequences = walked.stream().map(r -> r.get("sequence").asLong()).toList();
+        assertThat(sequences).as("newest first").isSortedAccordingTo(java.util.Comparator.reverseOrder()).doesNotHaveDuplicates();
+        for (JsonNode request : walked) {
+            Result result = results.get(request.get("requestId").asText());
+            assertThat(request.get("sequence").asLong()).isEqualTo(result.getSequence());
+            assertThat(request.get("command").asText()).isEqualTo(result.getCommand());
+            assertThat(request.get("status").asText()).isEqualTo(result.getStatus().name());
+            assertThat(request.get("completedAt").asText()).isEqualTo(result.getCompletedAt().toString());
+        }
+        JsonNode vpn = walked.stream().filter(r -> r.get("requestId").asText().equals(idOf.get("p1/vpn"))).findFirst().orElseThrow();
+        assertThat(vpn.get("requestedBy").get("subject").asText()).isEqualTo("alice@p1");
+        assertThat(vpn.get("requestedBy").get("gateway").asText()).isEqualTo("gw-1");
+        assertThat(walked.get(walked.size() - 1).get("requestedBy").isNull()).as("sent to Kafka directly: nobody named").isTrue();
+        assertError(a, "/v1/projects/nope/requests", 404, "no project nope");
+        assertError(a, "/v1/projects/p1/requests?cursor=" + Page.encode(Listing.PROJECTS, List.of("", "p1")), 400, "cursor is not one");
+    }
+
+    @Test
+    @Order(4)
+    void theConsoleIsServedWithAStrictContentSecurityPolicy() throws Exception {
+        HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(uri(b, "/console/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).contains(ConsoleAssets.CSP);
+        assertThat(page.body()).contains("<script type=\"module\" src=\"console.js\">");
+        HttpResponse<String> script = HTTP.send(HttpRequest.newBuilder(uri(b, "/console/console.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(script.headers().firstValue("Content-Type")).contains("text/javascript; charset=utf-8");
+        assertError(b, "/console/nothing.js", 404, "no such file of the console");
     }
 
     @Test
@@ -555,7 +610,13 @@ class ControllerHttpTest {
 
     /** Sends a request on the topic its command travels on, remembering its id as project/what. */
     static void send(KafkaProducer<String, Request> producer, String project, String what, Object command) throws Exception {
+        send(producer, project, what, command, null);
+    }
+
+    static void send(KafkaProducer<String, Request> producer, String project, String what, Object command, Requester by)
+            throws Exception {
         Request request = request(project, command);
+        request.setRequestedBy(by);
         idOf.put(project + "/" + what, request.getRequestId());
         producer.send(new ProducerRecord<>(RequestRoutes.topicOf(request).name(), RequestRoutes.keyOf(request), request)).get();
     }
