@@ -166,9 +166,11 @@ class ReplayCommandTest {
         Run run = factnet("replay", "--role", "bridging", "--node-id", "n1", "--to", to.toString(), "--vlan-mode", "untagged");
 
         assertThat(run.exit()).as(run.err()).isZero();
-        // the network's bridge and the port of its one instance, which the bridging node watches (ADR 0031)
-        assertThat(run.out()).containsPattern("bridging of node n1 from factnet\\.node\\.bridging-\\d: \\d+ records read, 2 of this node "
-                + "\\(0 unreadable, skipped\\), 2 keys").contains("entries  BridgeNetwork 1, InstancePort 1", "bridging/links.batch");
+        // the network's bridge, the port of its one instance, which the bridging node watches (ADR 0031) and guards with
+        // its group's filter (ADR 0035)
+        assertThat(run.out()).containsPattern("bridging of node n1 from factnet\\.node\\.bridging-\\d: \\d+ records read, \\d+ of this node "
+                + "\\(0 unreadable, skipped\\), 3 keys").contains("entries  BridgeNetwork 1, GroupFilter 1, InstancePort 1",
+                "bridging/links.batch", "bridging/ports.nft");
         assertThat(run.err()).isEmpty();
 
         Run tagged = factnet("replay", "--role", "bridging", "--node-id", "n1", "--to", dir.resolve("n1-tagged").toString());

@@ -124,4 +124,12 @@ public final class Entries {
     public static TunnelPeer peer(String publicKey, String allowedIp) {
         return TunnelPeer.newBuilder().setPublicKey(publicKey).setAllowedIp(allowedIp).build();
     }
+
+    /**
+     * A port interface name for tests that write bridging entries by hand: tap and the MAC's last four octets. The
+     * agent guards whatever name the entry gives; the controller's is {@link io.factnet.topics.PortNames#of}.
+     */
+    public static String portByMac(String mac) {
+        return "tap" + mac.replace(":", "").substring(4);
+    }
 }

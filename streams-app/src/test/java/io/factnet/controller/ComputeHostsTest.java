@@ -59,7 +59,7 @@ class ComputeHostsTest extends TopologyTestBase {
                 new NodeRef("c1", NodeRole.BRIDGING), new NodeRef("b1", NodeRole.BRIDGING));
         assertThat(d.fact(Topics.STATE_FIXED_IPS, vm1.getAllocated().getAddress()).getHost()).isEqualTo("c1");
         InstancePort port = (InstancePort) d.bridging("c1/port/p1/vm1").getEntry();
-        assertThat(port.getPort()).isEqualTo("tap" + vm1.getAllocated().getMac().replace(":", "").substring(4));
+        assertThat(port.getPort()).isEqualTo(io.factnet.topics.PortNames.of("p1", "vm1"));
         assertThat(d.bridging("b1/port/p1/vm1")).as("the port is on its host only").isNull();
         assertThat(bridge("c1").getGatewayHere()).as("a compute host's bridge carries no address").isFalse();
         assertThat(bridge("c1").getPeers()).containsExactly("172.16.0.3");

@@ -304,7 +304,7 @@ final class FactInvariants {
             var portEntry = driver.bridging(port);
             if (portEntry != null && !(portEntry.getEntry() instanceof io.factnet.model.InstancePort watched
                     && watched.getMac().equals(ip.getMac()) && watched.getAddress().equals(ip.getAddress())
-                    && PortNames.of(ip.getMac()).equals(watched.getPort()) && ip.getGroup().equals(watched.getGroup()))) {
+                    && PortNames.of(ip.getProject(), ip.getInstance()).equals(watched.getPort()) && ip.getGroup().equals(watched.getGroup()))) {
                 problems.add("instance port " + port + " is not the port of " + ip);
             }
             if ((ip.getStatus() == io.factnet.model.InstanceStatus.DOWN) != (ip.getDownSince() != null)) {

@@ -52,7 +52,8 @@ class FixedIpCommandsTest extends TopologyTestBase {
         InstancePort port = (InstancePort) d.bridging("b1/port/p1/vm_2").getEntry();
         assertThat(port.getMac()).as("the bridging node knows the instance's port by its MAC").isEqualTo("fa:16:3e:00:00:02");
         assertThat(port.getAddress()).isEqualTo("10.0.0.3");
-        assertThat(port.getPort()).as("its interface, named by its MAC (ADR 0035)").isEqualTo("tap3e000002");
+        assertThat(port.getPort()).as("its interface, named by project and instance (ADR 0035)")
+                .isEqualTo(io.factnet.topics.PortNames.of("p1", "vm_2")).matches("tap[0-9a-f]{10}");
         assertThat(port.getGroup()).isEqualTo("default");
         assertThat(d.fact(Topics.STATE_FIXED_IPS, "10.0.0.3").getStatus()).isEqualTo(InstanceStatus.UP);
         Result vm3 = accepted(fixedIp("p1", "vm3"));

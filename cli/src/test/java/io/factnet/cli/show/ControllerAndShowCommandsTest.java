@@ -132,18 +132,18 @@ class ControllerAndShowCommandsTest {
         assertThat(table.exit()).as(table.err()).isZero();
         assertThat(table.lines()).hasSize(2);
         assertThat(table.lines().get(1).split(" +")).containsExactly("p1", "vm-1", "web", p1Vm1.get("address").asText(),
-                p1Vm1.get("mac").asText(), "vm-1", "no", "up", "-", p1Floating.get("address").asText());
+                p1Vm1.get("mac").asText(), "vm-1", "-", "no", "up", "-", p1Floating.get("address").asText()); // HOST "-": the network host
 
         // The network's bridging node (n1 here) reports vm-1 gone: the node event goes to factnet.node-events.
         run("request", "instance-gone", "--project", "p1", "--instance", "vm-1", "--node-id", "n1", "--wait");
         String[] down = show("instances", "--project", "p1").lines().get(1).split(" +");
-        assertThat(down[7]).isEqualTo("down");
-        assertThat(java.time.Instant.parse(down[8])).as("down since the report's time").isBefore(java.time.Instant.now().plusSeconds(1));
+        assertThat(down[8]).isEqualTo("down");
+        assertThat(java.time.Instant.parse(down[9])).as("down since the report's time").isBefore(java.time.Instant.now().plusSeconds(1));
         JsonNode downJson = show("instances", "--project", "p1", "--json").json().get(0);
         assertThat(downJson.get("status").asText()).isEqualTo("DOWN");
-        assertThat(java.time.Instant.ofEpochMilli(downJson.get("downSince").asLong()).toString()).isEqualTo(down[8]);
+        assertThat(java.time.Instant.ofEpochMilli(downJson.get("downSince").asLong()).toString()).isEqualTo(down[9]);
         run("request", "instance-back", "--project", "p1", "--instance", "vm-1", "--node-id", "n1", "--wait");
-        assertThat(show("instances", "--project", "p1").lines().get(1).split(" +")[7]).isEqualTo("up");
+        assertThat(show("instances", "--project", "p1").lines().get(1).split(" +")[8]).isEqualTo("up");
 
         List<JsonNode> all = show("instances", "--json").json();
         assertThat(all).extracting(i -> i.get("project").asText() + "/" + i.get("instance").asText()).containsExactly("p1/vm-1", "p2/vm-9");

@@ -8,7 +8,7 @@ import io.factnet.model.BridgeNetwork;
 import io.factnet.model.BridgingEntry;
 import io.factnet.model.InstancePort;
 import io.factnet.node.Entries;
-import io.factnet.topics.PortNames;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -183,7 +183,7 @@ class BridgingReconcilerTest {
     static BridgingEntry guarded(String project, String instance, String mac, String address, String group) {
         BridgingEntry entry = Entries.port(project, instance, mac, address);
         InstancePort port = (InstancePort) entry.getEntry();
-        port.setPort(PortNames.of(mac));
+        port.setPort(Entries.portByMac(mac));
         port.setGroup(group);
         return entry;
     }

@@ -65,7 +65,7 @@ class LinuxAddressingTest {
         lab.run(router, "ip", "link", "add", "br100", "type", "bridge");
         lab.run(router, "ip", "address", "add", "10.0.0.1/24", "dev", "br100");
         lab.run(router, "ip", "link", "set", "br100", "up");
-        lab.attachVm(router, instance, "br100", MAC);
+        lab.attachVm(router, instance, "br100", MAC, io.factnet.topics.PortNames.of("p1", "vm1"));
     }
 
     @AfterEach

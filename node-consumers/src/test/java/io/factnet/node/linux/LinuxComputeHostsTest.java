@@ -13,7 +13,7 @@ import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Host;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport;
-import io.factnet.topics.PortNames;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,7 +95,7 @@ class LinuxComputeHostsTest {
 
     static BridgingEntry port(String instance, String mac, String address, String group) {
         BridgingEntry entry = Entries.port("p1", instance, mac, address);
-        ((InstancePort) entry.getEntry()).setPort(PortNames.of(mac));
+        ((InstancePort) entry.getEntry()).setPort(Entries.portByMac(mac));
         ((InstancePort) entry.getEntry()).setGroup(group);
         return entry;
     }
@@ -126,7 +126,7 @@ class LinuxComputeHostsTest {
     /** A VM on a host's bridge with its address in the project's block, listening on tcp 5432. */
     String vm(String host, String mac, String address) throws Exception {
         String vm = lab.namespace("v" + mac.substring(12).replace(":", ""));
-        lab.attachVm(host, vm, "br100", mac);
+        lab.attachVm(host, vm, "br100", mac, Entries.portByMac(mac));
         lab.run(vm, "ip", "address", "add", address + "/20", "dev", "eth0");
         lab.spawn(vm, "nc", "-lk", "5432");
         return vm;

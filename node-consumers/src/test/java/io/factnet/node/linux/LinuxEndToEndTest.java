@@ -165,7 +165,7 @@ class LinuxEndToEndTest {
 
         // The instance: its port on the network's bridge, its address from dnsmasq, the lease back in the controller.
         // Its port named as the controller names it (InstancePort.port): the bridging agent guards that name (ADR 0035).
-        lab.attachVm(router, instance, network.getBridge(), mac);
+        lab.attachVm(router, instance, network.getBridge(), mac, io.factnet.topics.PortNames.of(PROJECT, "vm1"));
         Map<String, String> lease = dhcp();
         assertThat(lease).containsEntry("ip", fixed).containsEntry("router", network.getGateway())
                 .containsEntry("subnet", netmask(block.prefix()));

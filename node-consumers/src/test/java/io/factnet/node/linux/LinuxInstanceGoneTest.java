@@ -105,7 +105,7 @@ class LinuxInstanceGoneTest {
     /** A VM: a namespace whose eth0 (the instance's MAC and address) is a port of the bridge, and which speaks once. */
     String vm(String bridge, String address, int prefix, String gateway) {
         String vm = lab.namespace("v");
-        lab.attachVm(router, vm, bridge, MAC); // its port named as the controller names it (ADR 0035)
+        lab.attachVm(router, vm, bridge, MAC, PortNames.of(PROJECT, "vm1")); // its port named as the controller names it (ADR 0035)
         lab.run(vm, "ip", "address", "add", address + "/" + prefix, "dev", "eth0");
         assertThat(eventually(WAIT, () -> lab.tryRun(vm, "ping", "-c", "1", "-W", "1", gateway).ok())).as("the VM reaches its gateway")
                 .isTrue();
@@ -138,7 +138,7 @@ class LinuxInstanceGoneTest {
         assertThat(cloud.awaitStore(stores -> stores.fixedIp(PROJECT, "vm1"), "vm1").getStatus()).isEqualTo(InstanceStatus.UP);
 
         lab.deleteNamespace(vm); // the VM is gone, and with it its port on the bridge
-        assertThat(lab.tryRun(router, "ip", "link", "show", "dev", PortNames.of(MAC)).ok()).as("the port went with the namespace").isFalse();
+        assertThat(lab.tryRun(router, "ip", "link", "show", "dev", PortNames.of(PROJECT, "vm1")).ok()).as("the port went with the namespace").isFalse();
         FixedIp down = awaitStatus(InstanceStatus.DOWN);
         assertThat(down.getDownSince()).isNotNull();
         assertThat(down.getAddress()).as("the address stays the instance's (the default policy)").isEqualTo(vm1.getAddress());

@@ -116,13 +116,12 @@ public final class LinuxLab implements AutoCloseable {
 
     /**
      * Attaches a VM namespace to a bridge as a compute driver does (ADR 0035): a veth whose host side, in {@code host}, is
-     * named {@link io.factnet.topics.PortNames#of} the MAC (the name the controller puts into InstancePort.port, which
-     * the bridging agent guards) and is a port of {@code bridge}; its other side is the VM's eth0 with that MAC, up.
+     * named {@code port} (the controller's {@link io.factnet.topics.PortNames#of}, which it puts into InstancePort.port
+     * and the bridging agent guards) and is a port of {@code bridge}; its other side is the VM's eth0 with that MAC, up.
      * IPv6 is off in the VM: its router solicitations would only be noise in the port guard's drop counters.
      * Returns the port's name.
      */
-    public String attachVm(String host, String vm, String bridge, String mac) {
-        String port = io.factnet.topics.PortNames.of(mac);
+    public String attachVm(String host, String vm, String bridge, String mac, String port) {
         veth(host, port, vm, "eth0");
         run(vm, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.disable_ipv6=1");
         run(vm, "ip", "link", "set", "eth0", "address", mac, "up");

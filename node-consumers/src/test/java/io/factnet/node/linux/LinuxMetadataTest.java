@@ -73,9 +73,9 @@ class LinuxMetadataTest {
         lab.run(router, "ip", "link", "add", "br100", "type", "bridge");
         lab.run(router, "ip", "address", "add", "10.0.0.1/20", "dev", "br100");
         lab.run(router, "ip", "link", "set", "br100", "up");
-        // Each VM's port named after its MAC as the controller names it (ADR 0035).
-        for (String[] vm : new String[][] {{vm1, VM1, "fa:16:3e:00:00:05"}, {vm2, VM2, "fa:16:3e:00:00:06"}}) {
-            lab.attachVm(router, vm[0], "br100", vm[2]);
+        // Each VM's port named as the controller names it (ADR 0035).
+        for (String[] vm : new String[][] {{vm1, VM1, "fa:16:3e:00:00:05", "vm1"}, {vm2, VM2, "fa:16:3e:00:00:06", "vm2"}}) {
+            lab.attachVm(router, vm[0], "br100", vm[2], io.factnet.topics.PortNames.of("p1", vm[3]));
             lab.run(vm[0], "ip", "address", "add", vm[1] + "/20", "dev", "eth0");
             lab.run(vm[0], "ip", "route", "add", "default", "via", "10.0.0.1");
         }

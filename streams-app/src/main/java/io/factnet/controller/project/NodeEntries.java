@@ -68,10 +68,10 @@ final class NodeEntries {
         return "port/" + project + "/" + instance;
     }
 
-    /** The instance's port on its host: its interface is named by its MAC (ADR 0035), guarded by its group's filter. */
+    /** The instance's port on its host: its interface is named by project and instance (ADR 0035), guarded by its group's filter. */
     static InstancePort port(FixedIp fixed) {
         return InstancePort.newBuilder().setInstance(fixed.getInstance()).setMac(fixed.getMac()).setAddress(fixed.getAddress())
-                .setPort(PortNames.of(fixed.getMac())).setGroup(fixed.getGroup()).build();
+                .setPort(PortNames.of(fixed.getProject(), fixed.getInstance())).setGroup(fixed.getGroup()).build();
     }
 
     static NetworkSnat snat(Network network) {
