@@ -59,7 +59,7 @@ public final class LoadGenerator {
         CREATE_GROUP(4), DELETE_GROUP(2), ADD_RULE(10), REMOVE_RULE(3),
         ALLOCATE_FLOATING(8), ASSOCIATE(8), DISASSOCIATE(4), RELEASE_FLOATING(4),
         CREATE_VPN(2), DELETE_VPN(1), ADD_PEER(4), REMOVE_PEER(2),
-        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), AUTO_ASSIGN(1), SET_METADATA(1);
+        CREATE_NETWORK_AGAIN(1), DELETE_NETWORK(1), RESERVE_ADDRESS(1), UNRESERVE_ADDRESS(1), AUTO_ASSIGN(1), SET_METADATA(1), MOVE_INSTANCE(1);
 
         final int weight;
 
@@ -309,6 +309,10 @@ public final class LoadGenerator {
             case SET_METADATA -> ifAny(p.instances.keySet(), instance -> io.factnet.model.SetInstanceMetadata.newBuilder()
                     .setInstance(instance).setSshKeys(List.of(sshKey(instance)))
                     .setUserData("#cloud-config\nhostname: " + instance + "\n").build());
+            // A known instance "moved" to the node its port is on (ADR 0035): accepted, and nothing changes. The load's
+            // fleet has one bridging node per network, so a real move would only be refused; ComputeHostsTest moves them.
+            case MOVE_INSTANCE -> ifAny(p.instances.keySet(), instance -> new io.factnet.model.MoveInstance(instance,
+                    p.bridgingNode != null ? p.bridgingNode : Fleet.nodesWith(NodeRole.BRIDGING).get(0)));
             case CREATE_NETWORK_AGAIN -> CreateNetwork.newBuilder().build();
             case DELETE_NETWORK -> {
                 if (!p.instances.isEmpty() && random.nextInt(4) != 0) {
