@@ -194,10 +194,17 @@ final class NodePool {
                 }
                 underlays.put(nodeId, underlay);
             }
+        }
+        if (hostId.equals(networkHost)) {
+            // The record: the project stage sends it (fire and forget, with the host as its own network host) when the
+            // host's first instance is placed, in the transaction that places it, so a bind whose claim is refused or
+            // not used later holds nothing. For the real network host it is the entry its placement made already.
             List<NodeVlan> vlans = withoutEntry(host, NodeRole.BRIDGING, grant.getProject());
             vlans.add(site.entry(NodeRole.BRIDGING));
-            host.setVlans(vlans);
-            save(ctx, host);
+            if (!vlans.equals(host.getVlans())) {
+                host.setVlans(vlans);
+                save(ctx, host);
+            }
         }
         grant.setUnderlays(underlays);
     }

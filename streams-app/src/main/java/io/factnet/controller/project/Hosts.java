@@ -55,6 +55,13 @@ final class Hosts {
         return PoolKeys.hop(PoolKeys.NODES, bind);
     }
 
+    /** Records the network's VLAN on a host that now carries its bridge (checked before by a {@link #bindHop}). */
+    static BindHost record(ProjectContext ctx, String host) {
+        BindHost record = (BindHost) bindHop(ctx, host).getOp();
+        record.setNetworkHost(host);
+        return record;
+    }
+
     /** The nodes that carry the project's bridge. */
     static SortedSet<String> serving(ProjectContext ctx) {
         SortedSet<String> nodes = new TreeSet<>();
@@ -147,6 +154,9 @@ final class Hosts {
         }
         for (String node : after) {
             ctx.node(NodeRole.BRIDGING, node, resource, bridge(ctx, network, node, after));
+            if (!before.contains(node) && !node.equals(network.getNodes().getBridging())) {
+                ctx.release(PoolKeys.NODES, record(ctx, node));
+            }
         }
     }
 

@@ -202,8 +202,9 @@ final class NetworkHandlers {
                 // compute host (its bridge without the gateway, the filters of its members), and every bridge's peers change.
                 Hosts.publishBridges(ctx, servingBefore, true);
                 if (Hosts.serving(ctx).contains(from)) {
-                    // the pool dropped the old network host's hold of the VLAN with the role: it still hosts instances
-                    ctx.release(PoolKeys.NODES, Hosts.bindHop(ctx, from).getOp());
+                    // the pool dropped the old network host's hold of the VLAN with the role: it still hosts instances.
+                    // Bound as its own network host: it was checked when its instances came, and needs no underlay again.
+                    ctx.release(PoolKeys.NODES, Hosts.record(ctx, from));
                 }
                 for (GroupRecord group : Groups.all(ctx)) {
                     if (group.getSubnet() != null && Hosts.membersOn(network, group, from) > 0) {
