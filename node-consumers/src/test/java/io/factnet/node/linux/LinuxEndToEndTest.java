@@ -44,6 +44,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -210,6 +212,7 @@ class LinuxEndToEndTest {
 
         // Replay: the agents stop and start again on the same state and kernel.
         Map<String, String> before = kernelState();
+        assertThat(before.get("daemons")).contains("dnsmasq:", "wireguard-go:");
         agents.close();
         agents = NodeProcess.build(node(), clients, registry).start();
         NodeProcess restarted = agents;
@@ -264,6 +267,20 @@ class LinuxEndToEndTest {
         return lab.tryRun(from, "nc", "-z", "-w", "2", address, String.valueOf(port)).ok();
     }
 
+    /**
+     * The long-lived processes in the router namespace, by program and pid. Not every pid there: the agents' own
+     * short-lived commands (the port watcher's {@code ip link} poll, a resync's {@code nft list}) come and go in it.
+     */
+    private SortedSet<String> daemons() {
+        SortedSet<String> daemons = new TreeSet<>();
+        for (long pid : lab.pidsIn(router)) {
+            ProcessHandle.of(pid).flatMap(p -> p.info().command()).map(c -> Path.of(c).getFileName().toString())
+                    .filter(program -> program.equals("dnsmasq") || program.equals("wireguard-go"))
+                    .ifPresent(program -> daemons.add(program + ":" + pid));
+        }
+        return daemons;
+    }
+
     /** What the agents own in the router namespace, and the daemons' identities (a restart must not touch them). */
     private Map<String, String> kernelState() {
         Map<String, String> state = new HashMap<>();
@@ -272,7 +289,7 @@ class LinuxEndToEndTest {
         state.put("routes", lab.run(router, "ip", "route", "show", "table", "all").stdout());
         state.put("links", lab.run(router, "ip", "-o", "link", "show").stdout().replaceAll("state \\w+", ""));
         state.put("wg", lab.run(router, "wg", "show", "all", "peers").stdout());
-        state.put("daemons", lab.pidsIn(router).toString());
+        state.put("daemons", daemons().toString());
         return state;
     }
 }
