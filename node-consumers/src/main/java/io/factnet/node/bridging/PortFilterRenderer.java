@@ -2,6 +2,7 @@ package io.factnet.node.bridging;
 
 import io.factnet.node.routing.NftRenderer;
 import io.factnet.node.routing.RoutingModel;
+import io.factnet.node.net.Ipv4Address;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,11 +40,11 @@ final class PortFilterRenderer {
     }
 
     /** The structure: everything but the sets' elements. Equal structures differ by element deltas only. */
-    record Structure(List<RoutingModel.GroupChain> groups, boolean sameGroupTraffic) {
+    record Structure(List<RoutingModel.GroupChain> groups, boolean sameGroupTraffic, List<Ipv4Address> dhcpServers) {
     }
 
     static Structure structure(PortSecurity model, boolean sameGroupTraffic) {
-        return new Structure(model.groups(), sameGroupTraffic);
+        return new Structure(model.groups(), sameGroupTraffic, model.dhcpServers());
     }
 
     /** Every set's and map's elements as nft writes them (sorted): set name -> elements. */
@@ -91,12 +92,20 @@ final class PortFilterRenderer {
         begin(out, GROUPS_FAMILY, GROUPS_TABLE);
         set(out, "map", "ingress", "ipv4_addr : verdict", elements);
         set(out, "map", "egress", "ipv4_addr : verdict", elements);
-        chain(out, "forward", "type filter hook forward priority filter; policy accept;", List.of(
-                "ct state established,related accept",
-                // Egress first: its chains return what they allow, the destination's ingress still decides (as on the routing node).
-                "ip saddr vmap @egress",
-                // Addresses not hosted here pass: their own host filters them.
-                "ip daddr vmap @ingress"));
+        List<String> forward = new ArrayList<>();
+        forward.add("ct state established,related accept");
+        if (!model.dhcpServers().isEmpty()) {
+            // The DHCP server's answers (nova's allow-dhcp-server): unicast to an instance that asked by broadcast,
+            // so no connection matches them. Only from the networks' gateway addresses, which no port may send from.
+            List<String> servers = model.dhcpServers().stream().map(Ipv4Address::toString).toList();
+            forward.add("ip saddr " + (servers.size() == 1 ? servers.get(0) : "{ " + String.join(", ", servers) + " }")
+                    + " udp sport 67 udp dport 68 accept");
+        }
+        // Egress first: its chains return what they allow, the destination's ingress still decides (as on the routing node).
+        forward.add("ip saddr vmap @egress");
+        // Addresses not hosted here pass: their own host filters them.
+        forward.add("ip daddr vmap @ingress");
+        chain(out, "forward", "type filter hook forward priority filter; policy accept;", forward);
         for (RoutingModel.GroupChain group : model.groups()) {
             List<String> rules = new ArrayList<>();
             // Not "ct state invalid drop" in the forward chain: traffic to what we do not host is none of ours.

@@ -34,12 +34,14 @@ import java.util.TreeMap;
  *                      (an unguarded instance's port has an unknown name and must keep working)
  * @param links         per strict bridge, the links that join it to the other nodes (never strangers)
  */
-public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain> groups, Map<String, Set<String>> strictBridges) {
+public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain> groups, Map<String, Set<String>> strictBridges,
+                           List<Ipv4Address> dhcpServers) {
 
     public PortSecurity {
         ports = List.copyOf(ports);
         groups = List.copyOf(groups);
         strictBridges = Map.copyOf(strictBridges);
+        dhcpServers = List.copyOf(dhcpServers);
     }
 
     /**
@@ -127,7 +129,13 @@ public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain
         Set<String> used = new HashSet<>();
         ports.forEach(p -> p.group().ifPresent(used::add));
         groups.keySet().retainAll(used);
-        return new Built(new PortSecurity(ports, List.copyOf(groups.values()), strict), rejected);
+        // The DHCP server of a guarded port's network is the network host's dnsmasq on the gateway address: its unicast
+        // answers to an instance that has no address yet match no connection (the request went to 255.255.255.255).
+        Set<String> guardedBridges = new HashSet<>();
+        ports.forEach(p -> guardedBridges.add(p.bridge()));
+        List<Ipv4Address> dhcpServers = bridges.bridges().stream().filter(b -> guardedBridges.contains(b.name().name()))
+                .map(b -> b.gateway().address()).distinct().sorted(java.util.Comparator.comparing(Ipv4Address::toString)).toList();
+        return new Built(new PortSecurity(ports, List.copyOf(groups.values()), strict, dhcpServers), rejected);
     }
 
     /** A group's chain; a bad rule is left out and reported, the chain still ends in drop (fails closed). */
