@@ -125,6 +125,30 @@ public final class Entries {
         return TunnelPeer.newBuilder().setPublicKey(publicKey).setAllowedIp(allowedIp).build();
     }
 
+    /** A bridge on a host of the project's L2 (ADR 0035): the gateway address only where {@code gatewayHere}. */
+    public static BridgingEntry bridge(String project, String bridge, int vlan, String gatewayCidr, boolean gatewayHere,
+                                       String... peers) {
+        BridgingEntry entry = bridge(project, bridge, vlan, gatewayCidr);
+        BridgeNetwork network = (BridgeNetwork) entry.getEntry();
+        network.setGatewayHere(gatewayHere);
+        network.setPeers(List.of(peers));
+        return entry;
+    }
+
+    /** An instance's port guarded on its host (ADR 0035): named by {@link #portByMac}, in {@code group}. */
+    public static BridgingEntry guardedPort(String project, String instance, String mac, String address, String group) {
+        BridgingEntry entry = port(project, instance, mac, address);
+        io.factnet.model.InstancePort port = (io.factnet.model.InstancePort) entry.getEntry();
+        port.setPort(portByMac(mac));
+        port.setGroup(group);
+        return entry;
+    }
+
+    /** A group's filter for the bridging agent: the routing entry's GroupFilter in a bridging entry. */
+    public static BridgingEntry groupFilter(String project, RoutingEntry group) {
+        return BridgingEntry.newBuilder().setProject(project).setRequestId("req-" + project).setEntry(group.getEntry()).build();
+    }
+
     /**
      * A port interface name for tests that write bridging entries by hand: tap and the MAC's last four octets. The
      * agent guards whatever name the entry gives; the controller's is {@link io.factnet.topics.PortNames#of}.

@@ -39,12 +39,43 @@ final class PortFilterRenderer {
         return Map.copyOf(sets);
     }
 
-    /** The structure: everything but the sets' elements. Equal structures differ by element deltas only. */
-    record Structure(List<RoutingModel.GroupChain> groups, boolean sameGroupTraffic, List<Ipv4Address> dhcpServers) {
+    /**
+     * The structure: everything but the sets' elements. Two structures with the same forward chain differ by their
+     * groups' chains only ({@code chains}: name -> rules), which a delta replaces chain by chain.
+     */
+    record Structure(boolean sameGroupTraffic, List<Ipv4Address> dhcpServers, Map<String, List<String>> chains) {
+        boolean sameForward(Structure other) {
+            return other != null && sameGroupTraffic == other.sameGroupTraffic && dhcpServers.equals(other.dhcpServers);
+        }
     }
 
     static Structure structure(PortSecurity model, boolean sameGroupTraffic) {
-        return new Structure(model.groups(), sameGroupTraffic, model.dhcpServers());
+        return new Structure(sameGroupTraffic, model.dhcpServers(), groupChains(model, sameGroupTraffic));
+    }
+
+    /** The groups' ingress chains, then their egress chains, by name, in the order they are declared. */
+    private static Map<String, List<String>> groupChains(PortSecurity model, boolean sameGroupTraffic) {
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        for (RoutingModel.GroupChain group : model.groups()) {
+            List<String> rules = new ArrayList<>();
+            // Not "ct state invalid drop" in the forward chain: traffic to what we do not host is none of ours.
+            rules.add("ct state invalid counter drop");
+            if (sameGroupTraffic) {
+                rules.add("ip saddr " + group.subnet() + " accept");
+            }
+            group.rules().forEach(rule -> rules.add(NftRenderer.rule(rule)));
+            rules.add("counter drop");
+            chains.put(groupChain(group.id()), List.copyOf(rules));
+        }
+        for (RoutingModel.GroupChain group : model.groups()) {
+            if (group.egress().isPresent()) {
+                List<String> rules = new ArrayList<>();
+                group.egress().get().forEach(rule -> rules.add(NftRenderer.egressRule(rule)));
+                rules.add("counter drop");
+                chains.put(egressChain(group.id()), List.copyOf(rules));
+            }
+        }
+        return chains;
     }
 
     /** Every set's and map's elements as nft writes them (sorted): set name -> elements. */
@@ -106,25 +137,7 @@ final class PortFilterRenderer {
         // Addresses not hosted here pass: their own host filters them.
         forward.add("ip daddr vmap @ingress");
         chain(out, "forward", "type filter hook forward priority filter; policy accept;", forward);
-        for (RoutingModel.GroupChain group : model.groups()) {
-            List<String> rules = new ArrayList<>();
-            // Not "ct state invalid drop" in the forward chain: traffic to what we do not host is none of ours.
-            rules.add("ct state invalid counter drop");
-            if (sameGroupTraffic) {
-                rules.add("ip saddr " + group.subnet() + " accept");
-            }
-            group.rules().forEach(rule -> rules.add(NftRenderer.rule(rule)));
-            rules.add("counter drop");
-            chain(out, groupChain(group.id()), null, rules);
-        }
-        for (RoutingModel.GroupChain group : model.groups()) {
-            if (group.egress().isPresent()) {
-                List<String> rules = new ArrayList<>();
-                group.egress().get().forEach(rule -> rules.add(NftRenderer.egressRule(rule)));
-                rules.add("counter drop");
-                chain(out, egressChain(group.id()), null, rules);
-            }
-        }
+        structure(model, sameGroupTraffic).chains().forEach((name, rules) -> chain(out, name, null, rules));
         out.append("}\n");
         return out.toString();
     }
@@ -134,6 +147,33 @@ final class PortFilterRenderer {
         return "# factnet bridging: no port to guard, so no tables\n"
                 + "table " + PORTS_FAMILY + " " + PORTS_TABLE + "\ndelete table " + PORTS_FAMILY + " " + PORTS_TABLE + "\n"
                 + "table " + GROUPS_FAMILY + " " + GROUPS_TABLE + "\ndelete table " + GROUPS_FAMILY + " " + GROUPS_TABLE + "\n";
+    }
+
+    /**
+     * One transaction from {@code from} to {@code to} when their forward chains are equal: new and changed group chains
+     * first (a changed one flushed and filled again, so a rule change costs that group's rules, not its members'
+     * elements), then the element deletes and adds, then the chains no element jumps to any more are deleted. Empty
+     * when nothing differs.
+     */
+    static String delta(Structure from, Map<String, Set<String>> fromElements, Structure to, Map<String, Set<String>> toElements) {
+        StringBuilder chains = new StringBuilder();
+        to.chains().forEach((name, rules) -> {
+            List<String> before = from.chains().get(name);
+            if (!rules.equals(before)) {
+                if (before != null) {
+                    chains.append("flush chain ").append(GROUPS_FAMILY).append(' ').append(GROUPS_TABLE).append(' ').append(name).append('\n');
+                }
+                chains.append("table ").append(GROUPS_FAMILY).append(' ').append(GROUPS_TABLE).append(" {\n");
+                chain(chains, name, null, rules);
+                chains.append("}\n");
+            }
+        });
+        StringBuilder gone = new StringBuilder();
+        from.chains().keySet().stream().filter(name -> !to.chains().containsKey(name)).forEach(name -> gone.append("delete chain ")
+                .append(GROUPS_FAMILY).append(' ').append(GROUPS_TABLE).append(' ').append(name).append('\n'));
+        String elements = delta(fromElements, toElements);
+        return chains.length() + gone.length() == 0 ? elements
+                : "# factnet bridging: changed groups and ports only\n" + chains + elements + gone;
     }
 
     /** The element deletes, then adds, that turn {@code from} into {@code to}; empty when they are equal. */

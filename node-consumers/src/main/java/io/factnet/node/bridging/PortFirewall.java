@@ -12,10 +12,12 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Puts the port guard into the kernel (ADR 0035). A change of groups or rules, the first apply and a repair replace
- * our two tables in one {@code nft -f} transaction; a port that comes, goes or is found a stranger is one transaction
- * of element deletes and adds. Drift, on a resync: our tables as the kernel lists them (counters aside) against the
- * listing right after our last apply. Turns on br_netfilter's call into the inet hooks for bridged IPv4 while a port
+ * Puts the port guard into the kernel (ADR 0035). The first apply, a change of the forward chain (the DHCP servers,
+ * same-group traffic) and a repair replace our two tables in one {@code nft -f} transaction; a port that comes, goes or
+ * is found a stranger, and a group or rule that changes, is one transaction of element deletes and adds and of those
+ * groups' chains (a rule change on a group of 1,000 members rewrites that group's chain, not the members' elements).
+ * Drift, on a resync: our tables as the kernel lists them (counters aside) against the listing right after our last
+ * replace; after deltas a resync replaces them without asking. Turns on br_netfilter's call into the inet hooks for bridged IPv4 while a port
  * is guarded (never off again: a node that guarded once keeps its group filters reachable, and nothing of ours needs it off).
  */
 final class PortFirewall {
@@ -47,13 +49,15 @@ final class PortFirewall {
         boolean changed = bridgeNetfilter();
         Set<String> strangers = strangers(model);
         PortFilterRenderer.Structure structure = PortFilterRenderer.structure(model, sameGroupTraffic);
-        boolean same = appliedStructure != null && appliedStructure.equals(structure);
-        if (same && verify) {
-            same = listing().equals(appliedListing);
+        boolean byDelta = structure.sameForward(appliedStructure);
+        if (byDelta && verify) {
+            // After deltas the listing is unknown (listing 1,000 elements costs more than the delta): a resync then
+            // replaces the tables once, as it does when they drifted.
+            byDelta = appliedStructure.equals(structure) && appliedListing != null && listing().equals(appliedListing);
         }
         Map<String, Set<String>> elements = PortFilterRenderer.elements(model, strangers);
-        if (same) {
-            changed |= applyDelta(elements);
+        if (byDelta) {
+            changed |= applyDelta(structure, elements);
         } else {
             appliedStructure = null;
             StateFiles.write(script, PortFilterRenderer.render(model, sameGroupTraffic, strangers), StateFiles.PRIVATE);
@@ -75,11 +79,11 @@ final class PortFirewall {
         if (applied == null || appliedStructure == null || applied.strictBridges().isEmpty()) {
             return false;
         }
-        return applyDelta(PortFilterRenderer.elements(applied, strangers(applied)));
+        return applyDelta(appliedStructure, PortFilterRenderer.elements(applied, strangers(applied)));
     }
 
-    private boolean applyDelta(Map<String, Set<String>> elements) {
-        String delta = PortFilterRenderer.delta(appliedElements, elements);
+    private boolean applyDelta(PortFilterRenderer.Structure structure, Map<String, Set<String>> elements) {
+        String delta = PortFilterRenderer.delta(appliedStructure, appliedElements, structure, elements);
         if (delta.isEmpty()) {
             return false;
         }
@@ -90,8 +94,9 @@ final class PortFirewall {
             appliedStructure = null; // the next sync replaces the tables
             throw e;
         }
+        appliedStructure = structure;
         appliedElements = elements;
-        appliedListing = listing();
+        appliedListing = null;
         return true;
     }
 

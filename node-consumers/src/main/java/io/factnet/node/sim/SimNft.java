@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * nft, simulated: parses scripts given with {@code -f} (tables, sets, maps with typed elements,
- * chains with rules), applies a whole file as one transaction (nothing changes when any part
+ * chains with rules; element adds and deletes; chain flushes and deletes), applies a whole file as one transaction (nothing changes when any part
  * fails), checks that every {@code @set} and {@code jump} target exists, and lists tables.
  */
 public final class SimNft extends SimTool {
@@ -289,6 +289,15 @@ public final class SimNft extends SimTool {
                             elements(false);
                             continue;
                         }
+                        if (peek("chain")) {
+                            next();
+                            Table table = ownedTable();
+                            String chain = name(next());
+                            if (table.chains.remove(chain) == null) {
+                                throw new SimError("Could not process rule: No such file or directory: chain " + chain);
+                            }
+                            continue;
+                        }
                         expect("table");
                         String key = family(next()) + " " + name(next());
                         if (tables.remove(key) == null) {
@@ -296,6 +305,17 @@ public final class SimNft extends SimTool {
                         }
                     }
                     case "flush" -> {
+                        if (peek("chain")) {
+                            next();
+                            Table table = ownedTable();
+                            String chain = name(next());
+                            Chain flushed = table.chains.get(chain);
+                            if (flushed == null) {
+                                throw new SimError("Could not process rule: No such file or directory: chain " + chain);
+                            }
+                            flushed.rules.clear();
+                            continue;
+                        }
                         expect("ruleset");
                         tables.clear();
                     }
@@ -323,6 +343,21 @@ public final class SimNft extends SimTool {
                 }
                 tableBody(table);
             }
+        }
+
+        /** FAMILY TABLE of a chain command: the table, made this transaction's own (copied) so a failure drops it. */
+        private Table ownedTable() {
+            String key = family(next()) + " " + name(next());
+            Table table = tables.get(key);
+            if (table == null) {
+                throw new SimError("Could not process rule: No such file or directory: table " + key);
+            }
+            if (!owned.containsKey(table)) {
+                table = table.copy();
+                tables.put(key, table);
+                owned.put(table, true);
+            }
+            return table;
         }
 
         /** add element / delete element FAMILY TABLE SET { ... }: keys only for a delete from a map. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.AppliedAck;
+import io.factnet.model.BridgingEntry;
 import io.factnet.model.NodeRole;
 import io.factnet.model.RoutingEntry;
 import io.factnet.node.Entries;
@@ -15,6 +16,7 @@ import io.factnet.node.NodeReplay;
 import io.factnet.node.NodeTopicsWriter;
 import io.factnet.node.addressing.AddressingReconciler;
 import io.factnet.node.bridging.BridgingConfig;
+import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.linux.LinuxLab;
@@ -287,6 +289,60 @@ class NodeBenchmarks {
             one.add(time(() -> reconciler.apply(Map.of("floating/extra", entry), NodeBenchmarks::noWholeState)));
         }
         FIGURES.put("render driver: incremental apply of one association, " + FLOATING + " loaded", median(one) + " ms " + range(one));
+    }
+
+    /**
+     * A compute host's port guard (ADR 0035) with one group of {@code factnet.bench.members} (1,000) instances hosted
+     * here, on the real kernel: the first sync, one more member (an element delta of the sets and maps), and a rule
+     * change on that group (a new chain: both tables replaced in one transaction, the members' elements with them).
+     */
+    @Test
+    void portGuardOfAGroupAtScale() throws Exception {
+        int members = Integer.getInteger("factnet.bench.members", 1_000);
+        String ns = lab.namespace("pg");
+        lab.veth(ns, "underlay0", lab.namespace("pgx"), "eth0"); // no dummy links in this kernel
+        lab.addressUp(ns, "underlay0", "192.0.2.1/24");
+        BridgingConfig config = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
+                Map.of("physnet1", BridgingConfig.L2.VXLAN), java.util.Optional.of(Ipv4Address.parse("192.0.2.1")), true);
+        BridgingReconciler reconciler = new BridgingReconciler(Host.linux(java.util.Optional.of(ns)), work.resolve("pg"), config);
+        reconciler.preflight();
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2"));
+        desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.4.0/22", Entries.tcp(22, 22, "0.0.0.0/0"))));
+        Ipv4Address base = Ipv4Address.parse("10.0.4.1");
+        for (int i = 0; i < members; i++) {
+            desired.put("port/p1/web" + i, member(i, base.plus(i)));
+        }
+        FIGURES.put("port guard: first sync of a compute host, one group of " + members + " members here",
+                time(() -> reconciler.sync(new TreeMap<>(desired), true)) + " ms");
+        String lastPort = Entries.portByMac(mac(members - 1));
+        if (!lab.run(ns, "nft", "list", "set", "bridge", "factnet-ports", "guarded").stdout().contains(lastPort)) {
+            throw new IllegalStateException("the guard does not hold the members: nothing would be measured");
+        }
+        List<Long> joined = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            desired.put("port/p1/extra" + i, member(members + i, base.plus(members + i)));
+            SortedMap<String, BridgingEntry> snapshot = new TreeMap<>(desired);
+            joined.add(time(() -> reconciler.sync(snapshot, false)));
+        }
+        FIGURES.put("port guard: one more member, " + members + " in the group (element delta)", median(joined) + " ms " + range(joined));
+        List<Long> ruled = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.4.0/22",
+                    Entries.tcp(22, 22, "0.0.0.0/0"), Entries.tcp(8000 + i, 8000 + i, "0.0.0.0/0"))));
+            SortedMap<String, BridgingEntry> snapshot = new TreeMap<>(desired);
+            ruled.add(time(() -> reconciler.sync(snapshot, false)));
+        }
+        FIGURES.put("port guard: a rule change on a group of " + members + " members (that group's chain replaced)",
+                median(ruled) + " ms " + range(ruled));
+    }
+
+    private static String mac(int i) {
+        return String.format("fa:16:3e:%02x:%02x:%02x", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    }
+
+    private static BridgingEntry member(int i, Ipv4Address address) {
+        return Entries.guardedPort("p1", "web" + i, mac(i), address.toString(), "web");
     }
 
     static <T> T noWholeState() {

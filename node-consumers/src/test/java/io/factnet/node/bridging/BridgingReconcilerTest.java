@@ -172,36 +172,16 @@ class BridgingReconcilerTest {
     static final BridgingConfig VXLAN = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
             Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(io.factnet.node.net.Ipv4Address.parse("192.0.2.1")), true);
 
-    static BridgingEntry compute(String project, String bridge, int vlan, String gatewayCidr, boolean gatewayHere, String... peers) {
-        BridgingEntry entry = bridge(project, bridge, vlan, gatewayCidr);
-        BridgeNetwork network = (BridgeNetwork) entry.getEntry();
-        network.setGatewayHere(gatewayHere);
-        network.setPeers(List.of(peers));
-        return entry;
-    }
-
-    static BridgingEntry guarded(String project, String instance, String mac, String address, String group) {
-        BridgingEntry entry = Entries.port(project, instance, mac, address);
-        InstancePort port = (InstancePort) entry.getEntry();
-        port.setPort(Entries.portByMac(mac));
-        port.setGroup(group);
-        return entry;
-    }
-
-    static BridgingEntry filter(String project, io.factnet.model.RoutingEntry group) {
-        return BridgingEntry.newBuilder().setProject(project).setRequestId("req-" + project).setEntry(group.getEntry()).build();
-    }
-
     /** A compute host: p1's bridge without the gateway, VXLAN to two peers; web and db guarded, db's group opens 5432 to web. */
     static SortedMap<String, BridgingEntry> computeHost() {
         SortedMap<String, BridgingEntry> desired = new TreeMap<>();
-        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.3", "192.0.2.2"));
-        desired.put("group/p1/web", filter("p1", Entries.group("p1", "web", "10.0.1.0/24", Entries.tcp(22, 22, "0.0.0.0/0"),
+        desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.3", "192.0.2.2"));
+        desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.1.0/24", Entries.tcp(22, 22, "0.0.0.0/0"),
                 Entries.icmp(8, null, "0.0.0.0/0"))));
-        desired.put("group/p1/db", filter("p1", Entries.withEgress(Entries.group("p1", "db", "10.0.2.0/24",
+        desired.put("group/p1/db", Entries.groupFilter("p1", Entries.withEgress(Entries.group("p1", "db", "10.0.2.0/24",
                 Entries.tcp(5432, 5432, "10.0.1.0/24")), Entries.egressUdp(53, "0.0.0.0/0"))));
-        desired.put("port/p1/web1", guarded("p1", "web1", "fa:16:3e:00:01:05", "10.0.1.5", "web"));
-        desired.put("port/p1/db1", guarded("p1", "db1", "fa:16:3e:00:02:05", "10.0.2.5", "db"));
+        desired.put("port/p1/web1", Entries.guardedPort("p1", "web1", "fa:16:3e:00:01:05", "10.0.1.5", "web"));
+        desired.put("port/p1/db1", Entries.guardedPort("p1", "db1", "fa:16:3e:00:02:05", "10.0.2.5", "db"));
         return desired;
     }
 
@@ -238,7 +218,7 @@ class BridgingReconcilerTest {
         sim.clearCommands();
 
         SortedMap<String, BridgingEntry> moved = computeHost();
-        moved.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2", "192.0.2.4"));
+        moved.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2", "192.0.2.4"));
         assertThat(reconciler.sync(moved, false).changed()).isTrue();
 
         assertThat(peers(sim)).containsExactly("192.0.2.2", "192.0.2.4");
@@ -254,12 +234,12 @@ class BridgingReconcilerTest {
         SimulatedHost sim = node(false);
         BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
         SortedMap<String, BridgingEntry> desired = new TreeMap<>();
-        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", true, "192.0.2.2"));
+        desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", true, "192.0.2.2"));
         reconciler.sync(desired, true);
         assertThat(sim.ip().links().get("br100").addresses).containsExactly("10.0.0.1/20");
         assertThat(sim.ip().links().get("br100").conf).containsEntry("proxy_arp", "1");
 
-        desired.put("bridge/p1", compute("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2"));
+        desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.2"));
         reconciler.sync(desired, false);
         assertThat(sim.ip().links().get("br100").addresses).as("a host that stops being the network host drops the address").isEmpty();
 
@@ -273,8 +253,8 @@ class BridgingReconcilerTest {
         SimulatedHost sim = node(false);
         BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
         SortedMap<String, BridgingEntry> desired = computeHost();
-        desired.put("bridge/p2", compute("p2", "br101", 101, "10.0.16.1/20", false, "192.0.2.2", "not-an-address"));
-        desired.put("bridge/p3", compute("p3", "br102", 102, "10.0.32.1/20", false, "192.0.2.1"));
+        desired.put("bridge/p2", Entries.bridge("p2", "br101", 101, "10.0.16.1/20", false, "192.0.2.2", "not-an-address"));
+        desired.put("bridge/p3", Entries.bridge("p3", "br102", 102, "10.0.32.1/20", false, "192.0.2.1"));
         SyncReport report = reconciler.sync(desired, true);
         assertThat(report.rejected()).extracting(SyncReport.Rejection::resource).containsExactly("bridge/p2", "bridge/p3");
         assertThat(report.rejected().get(0).reason()).contains("peer").contains("not-an-address").contains("not an IPv4 address");
@@ -301,7 +281,7 @@ class BridgingReconcilerTest {
                 .containsExactlyInAnyOrder("\"tap3e000105\" . fa:16:3e:00:01:05 . 10.0.1.5", "\"tap3e000205\" . fa:16:3e:00:02:05 . 10.0.2.5");
 
         SortedMap<String, BridgingEntry> more = computeHost();
-        more.put("port/p1/web2", guarded("p1", "web2", "fa:16:3e:00:01:06", "10.0.1.6", "web"));
+        more.put("port/p1/web2", Entries.guardedPort("p1", "web2", "fa:16:3e:00:01:06", "10.0.1.6", "web"));
         sim.clearCommands();
         assertThat(reconciler.sync(more, false).changed()).isTrue();
         References.assertMatches("ports-delta.nft", StateFiles.read(folder.resolve("ports-delta.nft")).orElseThrow());
@@ -319,15 +299,55 @@ class BridgingReconcilerTest {
     }
 
     @Test
+    void aGroupOrRuleChangeIsAChainDeltaThatEndsWhereAFullRenderDoes(@TempDir Path fresh) {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
+        reconciler.sync(computeHost(), true);
+
+        // web's rules change, db leaves with its only instance, a new group comes with its first.
+        SortedMap<String, BridgingEntry> changed = computeHost();
+        changed.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.1.0/24", Entries.tcp(22, 22, "0.0.0.0/0"),
+                Entries.tcp(80, 80, "0.0.0.0/0"))));
+        changed.remove("group/p1/db");
+        changed.remove("port/p1/db1");
+        changed.put("group/p1/cache", Entries.groupFilter("p1", Entries.group("p1", "cache", "10.0.3.0/24", Entries.tcp(6379, 6379, "10.0.1.0/24"))));
+        changed.put("port/p1/cache1", Entries.guardedPort("p1", "cache1", "fa:16:3e:00:03:05", "10.0.3.5", "cache"));
+        sim.clearCommands();
+        assertThat(reconciler.sync(changed, false).changed()).isTrue();
+
+        String web = "group_" + io.factnet.node.routing.RoutingModelBuilder.chainId("p1", "web");
+        String db = io.factnet.node.routing.RoutingModelBuilder.chainId("p1", "db");
+        String delta = StateFiles.read(folder.resolve("ports-delta.nft")).orElseThrow();
+        assertThat(delta).contains("flush chain inet factnet-groups " + web, "tcp dport 80 accept",
+                "delete chain inet factnet-groups group_" + db, "delete chain inet factnet-groups egress_" + db,
+                "chain group_" + io.factnet.node.routing.RoutingModelBuilder.chainId("p1", "cache"))
+                .doesNotContain("delete table", "tap3e000105");
+        assertThat(sim.commands()).filteredOn(c -> c.program().equals("nft") && c.argv().contains("-f")).hasSize(1);
+
+        // The same desired state rendered whole on a fresh kernel: the same tables, the same elements.
+        SimulatedHost whole = node(false);
+        new BridgingReconciler(whole.host(), fresh, VXLAN).sync(changed, true);
+        assertThat(nftOf(sim.snapshot(folder.toString()))).isEqualTo(nftOf(whole.snapshot(fresh.toString())));
+
+        // A resync after deltas replaces the tables once, then finds nothing to do.
+        assertThat(reconciler.sync(changed, true).changed()).isTrue();
+        assertThat(reconciler.sync(changed, true).changed()).isFalse();
+    }
+
+    private static String nftOf(String snapshot) {
+        return snapshot.substring(0, snapshot.indexOf("# iptables"));
+    }
+
+    @Test
     void aBadPortNameOrAddressIsRejectedWithAReasonAndTheOtherPortsAreGuarded() {
         SimulatedHost sim = node(false);
         BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, VXLAN);
         SortedMap<String, BridgingEntry> desired = computeHost();
-        BridgingEntry badName = guarded("p1", "evil", "fa:16:3e:00:03:05", "10.0.3.5", "web");
+        BridgingEntry badName = Entries.guardedPort("p1", "evil", "fa:16:3e:00:03:05", "10.0.3.5", "web");
         ((InstancePort) badName.getEntry()).setPort("tap\"; flush ruleset");
         desired.put("port/p1/evil", badName);
-        desired.put("port/p1/far", guarded("p1", "far", "fa:16:3e:00:03:06", "10.9.0.6", "web"));
-        desired.put("port/p1/zz-twin", guarded("p1", "twin", "fa:16:3e:00:03:07", "10.0.1.5", "web"));
+        desired.put("port/p1/far", Entries.guardedPort("p1", "far", "fa:16:3e:00:03:06", "10.9.0.6", "web"));
+        desired.put("port/p1/zz-twin", Entries.guardedPort("p1", "twin", "fa:16:3e:00:03:07", "10.0.1.5", "web"));
         SyncReport report = reconciler.sync(desired, true);
         assertThat(report.rejected()).extracting(SyncReport.Rejection::resource).containsExactly("port/p1/evil", "port/p1/far", "port/p1/zz-twin");
         assertThat(report.rejected().get(0).reason()).contains("interface name");

@@ -11,6 +11,7 @@ import io.factnet.node.Entries;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Host;
+import io.factnet.node.exec.StateFiles;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport;
 
@@ -86,30 +87,12 @@ class LinuxComputeHostsTest {
         return agent;
     }
 
-    static BridgingEntry network(boolean gatewayHere, String peer) {
-        BridgingEntry entry = Entries.bridge("p1", "br100", 100, "10.0.0.1/20");
-        ((BridgeNetwork) entry.getEntry()).setGatewayHere(gatewayHere);
-        ((BridgeNetwork) entry.getEntry()).setPeers(List.of(peer));
-        return entry;
-    }
-
-    static BridgingEntry port(String instance, String mac, String address, String group) {
-        BridgingEntry entry = Entries.port("p1", instance, mac, address);
-        ((InstancePort) entry.getEntry()).setPort(Entries.portByMac(mac));
-        ((InstancePort) entry.getEntry()).setGroup(group);
-        return entry;
-    }
-
-    static BridgingEntry filter(io.factnet.model.RoutingEntry group) {
-        return BridgingEntry.newBuilder().setProject("p1").setRequestId("req-p1").setEntry(group.getEntry()).build();
-    }
-
     /** A host's desired state: the network, both groups' filters, the ports of the VMs it hosts. */
     static SortedMap<String, BridgingEntry> desired(boolean networkHost, String peer, BridgingEntry... ports) {
         SortedMap<String, BridgingEntry> desired = new TreeMap<>();
-        desired.put("bridge/p1", network(networkHost, peer));
-        desired.put("group/p1/web", filter(Entries.group("p1", "web", "10.0.1.0/24")));
-        desired.put("group/p1/db", filter(Entries.group("p1", "db", "10.0.2.0/24", Entries.tcp(5432, 5432, "10.0.1.0/24"),
+        desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", networkHost, peer));
+        desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.1.0/24")));
+        desired.put("group/p1/db", Entries.groupFilter("p1", Entries.group("p1", "db", "10.0.2.0/24", Entries.tcp(5432, 5432, "10.0.1.0/24"),
                 Entries.icmp(null, null, "10.0.1.0/24"))));
         for (BridgingEntry port : ports) {
             desired.put("port/p1/" + ((InstancePort) port.getEntry()).getInstance(), port);
@@ -118,7 +101,12 @@ class LinuxComputeHostsTest {
     }
 
     void apply(BridgingReconciler agent, SortedMap<String, BridgingEntry> desired) {
-        SyncReport report = agent.sync(desired, true);
+        sync(agent, desired, true);
+    }
+
+    /** A sync as the agent runs it: {@code verify} on a resync, not on a change (then it applies deltas). */
+    void sync(BridgingReconciler agent, SortedMap<String, BridgingEntry> desired, boolean verify) {
+        SyncReport report = agent.sync(desired, verify);
         assertThat(report.rejected()).isEmpty();
         assertThat(report.failed()).isEmpty();
     }
@@ -151,9 +139,9 @@ class LinuxComputeHostsTest {
 
     @Test
     void vmsOnTwoHostsMeetOverVxlanAsTheirGroupsAllowAndNoFurther() throws Exception {
-        BridgingEntry web1 = port("web1", WEB1, "10.0.1.5", "web");
-        BridgingEntry web2 = port("web2", WEB2, "10.0.1.6", "web");
-        BridgingEntry db1 = port("db1", DB1, "10.0.2.5", "db");
+        BridgingEntry web1 = Entries.guardedPort("p1", "web1", WEB1, "10.0.1.5", "web");
+        BridgingEntry web2 = Entries.guardedPort("p1", "web2", WEB2, "10.0.1.6", "web");
+        BridgingEntry db1 = Entries.guardedPort("p1", "db1", DB1, "10.0.2.5", "db");
         apply(agentA, desired(true, "192.0.2.2", web1));
         apply(agentB, desired(false, "192.0.2.1", web2, db1));
         assertThat(lab.run(hostB, "ip", "-o", "-4", "address", "show", "dev", "br100").stdout()).as("no gateway on a compute host").isBlank();
@@ -175,6 +163,24 @@ class LinuxComputeHostsTest {
         // The gateway on the network host is reached from the compute host's VM.
         assertThat(eventually(WAIT, () -> ping(vmWeb2, "10.0.0.1"))).as("web2 (B) pings the gateway on A").isTrue();
 
+        // A rule change is a delta of db's chain on host B (its elements stay): 5432 closes, then opens again; a group
+        // that leaves with its last instance takes its chains with it.
+        SortedMap<String, BridgingEntry> closed = desired(false, "192.0.2.1", web2, db1);
+        closed.put("group/p1/db", Entries.groupFilter("p1", Entries.group("p1", "db", "10.0.2.0/24", Entries.icmp(null, null, "10.0.1.0/24"))));
+        sync(agentB, closed, false);
+        assertThat(StateFiles.read(folder.resolve(hostB).resolve("ports-delta.nft")).orElseThrow())
+                .contains("flush chain inet factnet-groups group_").doesNotContain("delete table");
+        assertThat(tcp(vmWeb1, "10.0.2.5")).as("web1 -> db1 tcp 5432 after db's rule is gone").isFalse();
+        assertThat(ping(vmWeb1, "10.0.2.5")).as("web1 pings db1: db's other rule stays").isTrue();
+        sync(agentB, desired(false, "192.0.2.1", web2, db1), false);
+        assertThat(eventually(WAIT, () -> tcp(vmWeb1, "10.0.2.5"))).as("web1 -> db1 tcp 5432 with the rule back").isTrue();
+        SortedMap<String, BridgingEntry> withoutDb = desired(false, "192.0.2.1", web2);
+        withoutDb.remove("group/p1/db");
+        sync(agentB, withoutDb, false);
+        assertThat(lab.run(hostB, "nft", "list", "table", "inet", "factnet-groups").stdout()).doesNotContain(
+                "group_" + io.factnet.node.routing.RoutingModelBuilder.chainId("p1", "db"));
+        sync(agentB, desired(false, "192.0.2.1", web2, db1), false);
+
         // Without same-group traffic, web1 -> web2 is closed (the group has no rule) while db's rule still holds.
         BridgingConfig strict = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
                 Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(Ipv4Address.parse("192.0.2.2")), false);
@@ -187,8 +193,8 @@ class LinuxComputeHostsTest {
 
     @Test
     void aVmSendingAnotherAddressOrMacAndAPortOfNoInstanceGetNothingThrough() throws Exception {
-        BridgingEntry web1 = port("web1", WEB1, "10.0.1.5", "web");
-        BridgingEntry spoofer = port("spoofer", SPOOFER, "10.0.1.7", "web");
+        BridgingEntry web1 = Entries.guardedPort("p1", "web1", WEB1, "10.0.1.5", "web");
+        BridgingEntry spoofer = Entries.guardedPort("p1", "spoofer", SPOOFER, "10.0.1.7", "web");
         SortedMap<String, BridgingEntry> onA = desired(true, "192.0.2.2", web1, spoofer);
         apply(agentA, onA);
         apply(agentB, desired(false, "192.0.2.1"));
@@ -246,7 +252,7 @@ class LinuxComputeHostsTest {
         routes.put("group/p1/web", Entries.group("p1", "web", "10.0.1.0/24"));
         assertThat(routing.sync(routes, true).rejected()).isEmpty();
         String web3Mac = "fa:16:3e:00:01:08";
-        apply(agentA, desired(true, "192.0.2.2", port("web1", WEB1, "10.0.1.5", "web"), port("web3", web3Mac, "10.0.1.8", "web")));
+        apply(agentA, desired(true, "192.0.2.2", Entries.guardedPort("p1", "web1", WEB1, "10.0.1.5", "web"), Entries.guardedPort("p1", "web3", web3Mac, "10.0.1.8", "web")));
         String vmWeb1 = vm(hostA, WEB1, "10.0.1.5");
         vm(hostA, web3Mac, "10.0.1.8");
 
