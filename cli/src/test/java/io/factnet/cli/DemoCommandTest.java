@@ -11,15 +11,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class DemoCommandTest {
     private static final Pattern INSTANCE = Pattern.compile(
-            "^ {4}(\\S+) +group (\\S+) +fixed (\\S+) +mac (\\S+)(?: +floating (\\S+))?$", Pattern.MULTILINE);
+            "^ {4}(\\S+) +group (\\S+) +fixed (\\S+) +mac (\\S+)(?: +on (\\S+))?(?: +floating (\\S+))?$", Pattern.MULTILINE);
+    private static final Pattern GUARDED = Pattern.compile("^node (\\S+) \\(bridging\\): .*guardedPorts (\\d+)\\)$", Pattern.MULTILINE);
     private static final Pattern PROJECT = Pattern.compile("^project (\\S+): vlan (\\d+), block (\\S+),", Pattern.MULTILINE);
     private static final Pattern RULESET = Pattern.compile("nftables ruleset \\(the kernel's, after every apply\\): (\\S+)");
     private static final Pattern HOSTS = Pattern.compile("dnsmasq hosts file \\((\\d+) hosts\\): (\\S+)");
@@ -27,7 +30,7 @@ class DemoCommandTest {
     @TempDir
     Path dir;
 
-    record Instance(String name, String group, String fixed, String mac, String floating) {
+    record Instance(String name, String group, String fixed, String mac, String host, String floating) {
     }
 
     /** The whole demo, as a user runs it: its summary must match what the nodes rendered. */
@@ -58,8 +61,15 @@ class DemoCommandTest {
         assertThat(PROJECT.matcher(printed).results().map(m -> m.group(3)).distinct()).as("a block each").hasSize(3);
 
         List<Instance> instances = INSTANCE.matcher(printed).results()
-                .map(m -> new Instance(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))).toList();
+                .map(m -> new Instance(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))).toList();
         assertThat(instances).hasSize(50);
+        // the instances are on the two compute hosts in turn, and each host guards the ports it has (ADR 0035)
+        Map<String, Long> perHost = instances.stream().collect(Collectors.groupingBy(i -> String.valueOf(i.host()), TreeMap::new, Collectors.counting()));
+        assertThat(perHost).containsOnlyKeys("compute-1", "compute-2");
+        Map<String, Long> guarded = new TreeMap<>();
+        GUARDED.matcher(printed).results().forEach(m -> guarded.put(m.group(1), Long.parseLong(m.group(2))));
+        guarded.values().removeIf(n -> n == 0);
+        assertThat(guarded).isEqualTo(perHost);
         assertThat(instances.stream().map(Instance::fixed).distinct()).as("fixed addresses are unique").hasSize(50);
         List<Instance> withFloating = instances.stream().filter(i -> i.floating() != null).toList();
         assertThat(withFloating).hasSize(6);

@@ -95,7 +95,8 @@ class NodePlacementTest extends TopologyTestBase {
         assertThat(placement("p3").getBridging()).isEqualTo("n2");
         // n1 and n2 carry one network each: the tie would go to n1, which has another br100
         assertThat(accepted(network("p4", "physnet2")).getAllocated().getBridge()).isEqualTo("br100");
-        assertThat(placement("p4")).as("routing names nothing after the VLAN").isEqualTo(new NodePlacement("n1", "n2", "n2", null));
+        assertThat(placement("p4")).as("the network host is the node that fits all three roles, routing included")
+                .isEqualTo(new NodePlacement("n2", "n2", "n2", null));
         assertBridgeNamesUniquePerNode();
     }
 

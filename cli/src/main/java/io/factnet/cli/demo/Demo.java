@@ -66,7 +66,7 @@ public final class Demo {
         try (OutcomeTracker tracker = new OutcomeTracker(cloud.kafkaClient(), registry, EnumSet.allOf(NodeRole.class));
              RequestSender sender = new RequestSender(cloud.kafkaClient(), registry, true, Map.of())) {
             long began = System.nanoTime();
-            story.step("1. The operator defines the pools and registers one node per role (factnet.admin-requests)");
+            story.step("1. The operator defines the pools and registers the nodes: a network host, a VPN node, two compute hosts (factnet.admin-requests)");
             List<Request> pools = scenario.pools();
             story.results(pools, send(tracker, sender, pools));
             cloud.startNodes();

@@ -107,7 +107,10 @@ public final class DemoCloud implements AutoCloseable {
     private NodeConfig nodeConfig(Scenario.DemoNode node) {
         RoutingConfig routing = new RoutingConfig(Ipv4Address.parse(node.publicAddress()), new InterfaceName("eth0"),
                 RoutingConfig.DEFAULT_METADATA_HOST, List.of(), RoutingConfig.Firewall.NFTABLES);
-        BridgingConfig bridging = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of(Scenario.PHYSICAL_NETWORK, new InterfaceName("eth1")));
+        // The project's L2 between the hosts is VXLAN (--l2 physnet1=vxlan), as the Linux multi-host test proves it.
+        BridgingConfig bridging = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of(Scenario.PHYSICAL_NETWORK, new InterfaceName("eth1")),
+                BridgingConfig.DEFAULT_PORT_GRACE, node.underlayAddress() == null ? Map.of() : Map.of(Scenario.PHYSICAL_NETWORK, BridgingConfig.L2.VXLAN),
+                Optional.ofNullable(node.underlayAddress()).map(Ipv4Address::parse), true);
         TunnelingConfig tunneling = new TunnelingConfig("", TunnelingConfig.Implementation.AUTO);
         return new NodeConfig(node.nodeId(), node.roles(), node.roles(), NodeConfig.Driver.RENDER,
                 Optional.empty(), nodeFolder(node.nodeId()), routing, bridging, tunneling, 51820, 52819,

@@ -76,8 +76,9 @@ final class DemoSummary {
             out.printf("  instances (%d):%n", instances.size());
             for (FixedIp fixed : instances) {
                 FloatingIp floating = floatingByFixed.get(fixed.getAddress());
-                out.printf("    %-11s group %-8s fixed %-13s mac %s%s%n", fixed.getInstance(), fixed.getGroup(), fixed.getAddress(),
-                        fixed.getMac(), floating == null ? "" : "  floating " + floating.getAddress());
+                out.printf("    %-11s group %-8s fixed %-13s mac %s%s%s%n", fixed.getInstance(), fixed.getGroup(), fixed.getAddress(),
+                        fixed.getMac(), fixed.getHost() == null ? "" : "  on " + fixed.getHost(),
+                        floating == null ? "" : "  floating " + floating.getAddress());
             }
             floatingIps.values().stream().filter(f -> f.getProject().equals(project) && f.getFixedAddress() == null)
                     .forEach(f -> out.printf("    (floating %s allocated, not associated)%n", f.getAddress()));

@@ -38,17 +38,26 @@ public final class Scenario {
     /** A WireGuard client's public key (a laptop's; its private key never exists here). */
     public static final String PEER_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 
-    /** A node and its roles; the public addresses are TEST-NET-2. */
-    public record DemoNode(String nodeId, List<NodeRole> roles, String publicAddress) {
+    /**
+     * A node and its roles; the public addresses are TEST-NET-2, the underlay addresses (the VXLAN tunnel endpoints
+     * between the hosts, ADR 0035) TEST-NET-1; null: not on the underlay (the VPN node has no bridge).
+     */
+    public record DemoNode(String nodeId, List<NodeRole> roles, String publicAddress, String underlayAddress) {
     }
 
     /**
-     * nova-network's network host (NAT and firewall, DHCP, bridges: dnsmasq binds to the project's
-     * bridge, so addressing and bridging share a kernel) and a VPN node.
+     * nova-network's network host (NAT and firewall, DHCP, the project's bridge with its gateway: dnsmasq binds to
+     * it), a VPN node, and two compute hosts that run the instances (bridging only), joined to the network host by
+     * VXLAN.
      */
     public static final List<DemoNode> NODES = List.of(
-            new DemoNode("network-1", List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING), "198.51.100.1"),
-            new DemoNode("vpn-1", List.of(NodeRole.TUNNELING), "198.51.100.2"));
+            new DemoNode("network-1", List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING), "198.51.100.1", "192.0.2.1"),
+            new DemoNode("vpn-1", List.of(NodeRole.TUNNELING), "198.51.100.2", null),
+            new DemoNode("compute-1", List.of(NodeRole.BRIDGING), "198.51.100.11", "192.0.2.11"),
+            new DemoNode("compute-2", List.of(NodeRole.BRIDGING), "198.51.100.12", "192.0.2.12"));
+
+    /** The compute hosts: a group's instances go to them in turn ({@code web-01} to the first, {@code web-02} to the second). */
+    public static final List<String> COMPUTE_HOSTS = List.of("compute-1", "compute-2");
 
     /** The node that runs a role. */
     public static DemoNode nodeOf(NodeRole role) {
@@ -104,7 +113,8 @@ public final class Scenario {
         requests.add(request(admin, DefineFloatingPool.newBuilder().setPool(POOL).setCidrs(List.of(FLOATING_CIDR)).build()));
         for (DemoNode node : NODES) {
             requests.add(request(admin, RegisterNode.newBuilder().setNodeId(node.nodeId()).setRoles(node.roles())
-                    .setPublicAddress(node.publicAddress()).setPhysicalNetworks(List.of(PHYSICAL_NETWORK)).build()));
+                    .setPublicAddress(node.publicAddress()).setPhysicalNetworks(List.of(PHYSICAL_NETWORK))
+                    .setUnderlayAddress(node.underlayAddress()).build()));
         }
         return requests;
     }
@@ -123,7 +133,8 @@ public final class Scenario {
             }
             for (Group group : project.groups()) {
                 for (int i = 1; i <= group.instances(); i++) {
-                    requests.add(request(p, AllocateFixedIp.newBuilder().setInstance(instance(group, i)).setGroup(group.name()).build()));
+                    requests.add(request(p, AllocateFixedIp.newBuilder().setInstance(instance(group, i)).setGroup(group.name())
+                            .setHost(hostOf(i)).build()));
                 }
                 for (int i = 1; i <= group.floating(); i++) {
                     requests.add(request(p, AllocateFloatingIp.newBuilder().setPool(POOL).build()));
@@ -164,6 +175,11 @@ public final class Scenario {
 
     private static int floatingOf(Project project) {
         return project.groups().stream().mapToInt(Group::floating).sum();
+    }
+
+    /** The compute host of a group's i-th instance (from 1). */
+    public static String hostOf(int i) {
+        return COMPUTE_HOSTS.get((i - 1) % COMPUTE_HOSTS.size());
     }
 
     static String instance(Group group, int i) {

@@ -226,6 +226,10 @@ final class NodePool {
                 .min(Comparator.<NodeRecord>comparingInt(r -> load(r.getNode(), role)).thenComparing(r -> r.getNode().getNodeId()));
     }
 
+    private static boolean hasRole(NodeRecord record, NodeRole role) {
+        return record.getNode().getRoles().contains(role);
+    }
+
     private static List<NodeRecord> withRole(PoolContext ctx, NodeRole role) {
         return ctx.nodes().scan("").values().stream().filter(r -> r.getNode().getRoles().contains(role)).toList();
     }
@@ -235,11 +239,17 @@ final class NodePool {
         NetworkSite site = new NetworkSite(grant.getProject(), grant.getPhysicalNetwork(), grant.getVlan());
         List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
         String[] chosen = new String[roles.size()];
+        // The network host (ADR 0018, 0035): dnsmasq binds to the bridge that holds the gateway, which the routing node
+        // routes from, so the three roles go to one node that has them all when one fits; each role is placed on the
+        // node of the role before it when that node can take it, else on the least loaded node of its own.
+        NodeRecord previous = leastLoaded(ctx, NodeRole.ROUTING, r -> roles.stream().allMatch(role -> hasRole(r, role) && site.fits(r, role)))
+                .orElse(null);
         for (int i = 0; i < roles.size(); i++) {
             NodeRole role = roles.get(i);
-            chosen[i] = leastLoaded(ctx, role, r -> site.fits(r, role))
-                    .orElseThrow(() -> site.noneFits(withRole(ctx, role), role))
-                    .getNode().getNodeId();
+            NodeRecord node = previous != null && hasRole(previous, role) && site.fits(previous, role) ? previous
+                    : leastLoaded(ctx, role, r -> site.fits(r, role)).orElseThrow(() -> site.noneFits(withRole(ctx, role), role));
+            chosen[i] = node.getNode().getNodeId();
+            previous = node;
         }
         for (int i = 0; i < roles.size(); i++) {
             carry(ctx, chosen[i], roles.get(i), site);

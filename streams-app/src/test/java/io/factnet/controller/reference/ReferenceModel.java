@@ -934,6 +934,18 @@ public final class ReferenceModel {
         return best;
     }
 
+    /** The least loaded routing node that can take all the roles, or null. */
+    private NodeState networkHost(List<NodeRole> roles, String physnet, int vlan) {
+        NodeState best = null;
+        for (NodeState node : nodes.values()) { // in node id order: the first of equal load wins
+            if (roles.stream().allMatch(role -> node.roles.contains(role) && canCarry(node, role, physnet, vlan))
+                    && (best == null || node.load(NodeRole.ROUTING) < best.load(NodeRole.ROUTING))) {
+                best = node;
+            }
+        }
+        return best;
+    }
+
     /** Whether a network's share lives on the node: any role, or only the roles with interfaces named by the VLAN. */
     private static boolean carries(String node, NetworkState n, boolean namedOnly) {
         return node.equals(n.addressing) || node.equals(n.bridging) || node.equals(n.tunneling) || n.hosts.containsKey(node)
@@ -1055,7 +1067,7 @@ public final class ReferenceModel {
         NodeState[] placed = new NodeState[3];
         List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
         for (int i = 0; i < roles.size(); i++) {
-            placed[i] = placed(roles.get(i), physnet, vlan);
+            placed[i] = placed(roles.get(i), physnet, vlan, i == 0 ? networkHost(roles, physnet, vlan) : placed[i - 1]);
             if (placed[i] == null) {
                 range.slots.taken[vlanIndex] = false;
                 supernet.slots.taken[blockIndex] = false;
@@ -1092,10 +1104,14 @@ public final class ReferenceModel {
         return n;
     }
 
-    /** The node a new network's role goes to: the least loaded, or the one the controller chose. */
-    private NodeState placed(NodeRole role, String physnet, int vlan) {
+    /**
+     * The node a new network's role goes to: the node of the role before it (for routing: the least loaded node that can
+     * take all three roles) when that node can take it, else the least loaded; or the one the controller chose.
+     */
+    private NodeState placed(NodeRole role, String physnet, int vlan, NodeState previous) {
         if (observed == null) {
-            return leastLoaded(role, false, physnet, vlan);
+            return previous != null && previous.roles.contains(role) && canCarry(previous, role, physnet, vlan) ? previous
+                    : leastLoaded(role, false, physnet, vlan);
         }
         String id = observedNode(role);
         return id == null ? null : nodes.get(id);
