@@ -20,10 +20,12 @@ import org.apache.kafka.common.config.TopicConfig;
  * shortest of the topics read. The cleaner removes a record only once the record that superseded it is older than
  * that, so the state at any moment since {@code now - kept} is whole in the log (ADR 0036).
  *
- * @param topic the topic with the shortest lag (the one that bounds the replay)
- * @param kept  its {@code min.compaction.lag.ms}
+ * @param topic   the topic with the shortest lag (the one that bounds the replay)
+ * @param kept    how long it keeps every record
+ * @param setting the config that says so: {@code min.compaction.lag.ms}, or {@code retention.ms} when it is shorter on a
+ *                topic an operator made {@code compact,delete}
  */
-record NodeHistory(String topic, Duration kept) {
+record NodeHistory(String topic, Duration kept, String setting) {
 
     /** The shortest lag among {@code topics}, read with describeConfigs (the topic's own or the broker's default). */
     static NodeHistory of(Admin admin, Collection<String> topics, Duration timeout) {
@@ -39,15 +41,34 @@ record NodeHistory(String topic, Duration kept) {
                     + " (needed for --at: how long they keep superseded records): " + UserErrors.describe(e), e);
         }
         return configs.entrySet().stream()
-                .map(entry -> new NodeHistory(entry.getKey().name(), lagOf(entry.getValue())))
+                .map(entry -> of(entry.getKey().name(), entry.getValue()))
                 .min(Comparator.comparing(NodeHistory::kept).thenComparing(NodeHistory::topic))
                 .orElseThrow(() -> new IllegalArgumentException("no node topic to read"));
     }
 
-    private static Duration lagOf(Config config) {
-        ConfigEntry entry = config.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
-        // A broker always describes it (the topic's value or the cluster default); none would mean Kafka's default, 0.
-        return Duration.ofMillis(entry == null || entry.value() == null ? 0 : Long.parseLong(entry.value()));
+    /**
+     * The topic's min.compaction.lag.ms; shorter when an operator made it {@code compact,delete}: then whole segments also
+     * go after retention.ms, superseded or not.
+     */
+    private static NodeHistory of(String topic, Config config) {
+        long lag = number(config, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+        String policy = valueOf(config, TopicConfig.CLEANUP_POLICY_CONFIG);
+        long retention = number(config, TopicConfig.RETENTION_MS_CONFIG);
+        if (policy != null && policy.contains(TopicConfig.CLEANUP_POLICY_DELETE) && retention >= 0 && retention < lag) {
+            return new NodeHistory(topic, Duration.ofMillis(retention), TopicConfig.RETENTION_MS_CONFIG);
+        }
+        return new NodeHistory(topic, Duration.ofMillis(lag), TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+    }
+
+    /** A broker always describes these (the topic's value or the cluster default); none would mean Kafka's default. */
+    private static long number(Config config, String name) {
+        String value = valueOf(config, name);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    private static String valueOf(Config config, String name) {
+        ConfigEntry entry = config.get(name);
+        return entry == null ? null : entry.value();
     }
 
     /** The oldest moment whose state the log still holds whole. */
@@ -63,7 +84,7 @@ record NodeHistory(String topic, Duration kept) {
     /** What the operator reads when {@code at} is older than that. */
     String tooOld(Instant at, Instant now) {
         return "--at " + at + " is older than the node topics keep every record: " + topic + " has "
-                + TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG + "=" + kept.toMillis() + " (" + human(kept) + "), so the state is exact "
+                + setting + "=" + kept.toMillis() + " (" + human(kept) + "), so the state is exact "
                 + "only since " + exactSince(now) + "; the log cleaner may have removed records that were current then";
     }
 

@@ -14,16 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -127,7 +123,7 @@ class ReplayAtCommandTest {
 
         // What counts is the topic's config as the broker has it, the shortest of the roles read.
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", cloud.kafka.bootstrapServers()))) {
-            setLag(admin, Topics.NODE_ROUTING.name(), Duration.ofHours(3));
+            ReplayAtCompactionTest.configure(admin, Topics.NODE_ROUTING.name(), Map.of("min.compaction.lag.ms", Duration.ofHours(3)));
             try {
                 CliCapture routing = cloud.factnet("replay", "--role", "routing", "--node-id", "n1", "--to",
                         dir.resolve("routing-3h").toString(), "--at", "2h");
@@ -138,7 +134,7 @@ class ReplayAtCommandTest {
                 assertThat(both.exit()).isEqualTo(ReplayCommand.EXIT_BEYOND_HISTORY);
                 assertThat(both.err()).contains(Topics.NODE_ADDRESSING.name() + " has min.compaction.lag.ms=" + KEPT.toMillis());
             } finally {
-                setLag(admin, Topics.NODE_ROUTING.name(), KEPT);
+                ReplayAtCompactionTest.configure(admin, Topics.NODE_ROUTING.name(), Map.of("min.compaction.lag.ms", KEPT));
             }
         }
     }
@@ -157,19 +153,6 @@ class ReplayAtCommandTest {
         CliCapture alone = replay(dir.resolve("alone"), "--inexact");
         assertThat(alone.exit()).isEqualTo(1);
         assertThat(alone.err()).contains("--inexact goes with --at");
-    }
-
-    static void setLag(Admin admin, String topic, Duration lag) throws Exception {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Collection<AlterConfigOp> ops = List.of(new AlterConfigOp(
-                new ConfigEntry("min.compaction.lag.ms", String.valueOf(lag.toMillis())), AlterConfigOp.OpType.SET));
-        admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, TimeUnit.SECONDS);
-        // The controller has it now; the broker that answers describeConfigs once it has replayed the metadata.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!String.valueOf(lag.toMillis()).equals(admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
-                .get(resource).get("min.compaction.lag.ms").value())) {
-            assertThat(System.nanoTime()).as("%s never showed min.compaction.lag.ms=%s", topic, lag.toMillis()).isLessThan(deadline);
-        }
     }
 
     /**
