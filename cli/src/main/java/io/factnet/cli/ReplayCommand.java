@@ -3,6 +3,7 @@ package io.factnet.cli;
 import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
+import io.factnet.cli.history.MomentConverter;
 import io.factnet.cli.request.DurationConverter;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRole;
@@ -22,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,8 +33,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,11 +52,13 @@ import picocli.CommandLine.Spec;
         description = {"Rebuild one node's desired state from the compacted role topics and render it into a folder, "
                 + "as an agent with the render driver would: what an operator runs to check a node.",
                 "Exit codes: 0 rendered; 2 rendered, but records were unreadable (skipped) or entries refused by the render; "
-                        + "3 the node is unknown (not registered, no desired state: the empty state was rendered); 1 errors."},
+                        + "3 the node is unknown (not registered, no desired state: the empty state was rendered); "
+                        + "4 --at is older than the node topics keep every record (min.compaction.lag.ms), nothing rendered; 1 errors."},
         sortOptions = false)
 final class ReplayCommand implements Callable<Integer> {
     static final int EXIT_PROBLEMS = 2;
     static final int EXIT_UNKNOWN_NODE = 3;
+    static final int EXIT_BEYOND_HISTORY = 4;
     /** Stands in for the public address of a node that is not registered and was given none. */
     static final String NO_ADDRESS = "0.0.0.0";
     /** The simulated kernel after the render, as canonical text, in the --to folder. */
@@ -69,6 +75,16 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "DIR",
             description = "Folder to render into: one folder per role below it, which must be new or empty.")
     Path to;
+
+    @Option(names = "--at", paramLabel = "MOMENT", converter = MomentConverter.class,
+            description = {"The node's state as it was at this moment: an instant (2026-12-04T03:12:00Z) or a duration ago (90m, 2h): "
+                    + "only records stamped at or before it are applied. Exact while it is within the node topics' "
+                    + "min.compaction.lag.ms (factnet.topics.node-history.ms, 7 days by default); older is refused (exit 4)."})
+    Instant at;
+
+    @Option(names = "--inexact", description = "With --at older than the node topics keep every record: render what is left, "
+            + "with a warning, instead of refusing (the cleaner may have removed records that were current then).")
+    boolean inexact;
 
     @Option(names = "--progress", description = "Draw the progress bar on stderr even when it is not a terminal.")
     boolean progress;
@@ -98,6 +114,9 @@ final class ReplayCommand implements Callable<Integer> {
         if (nodeId == null || nodeId.isBlank()) {
             throw new IllegalArgumentException("--node-id (or FACTNET_NODE_ID) is needed");
         }
+        if (inexact && at == null) {
+            throw new IllegalArgumentException("--inexact goes with --at (the current state is always whole in the log)");
+        }
         for (NodeRole role : chosen) {
             requireEmpty(to.resolve(folderOf(role)));
         }
@@ -107,6 +126,10 @@ final class ReplayCommand implements Callable<Integer> {
         ClientSettings settings = client.settings();
         SchemaRegistryClient registry = settings.registryClient();
         BrokerProbe.requireReachable(settings.bootstrapServers(), Duration.ofSeconds(5));
+        Instant moment = at == null ? Instant.MAX : at;
+        if (at != null && !exactEnough(settings, chosen, err, bar)) {
+            return EXIT_BEYOND_HISTORY;
+        }
         try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(settings.kafkaWith(Map.of()), "factnet-replay")) {
             Optional<Node> registered = NodeReplay.registration(consumer, registry, nodeId.strip(), timeout);
             String address = publicAddress(registered, bar);
@@ -128,13 +151,40 @@ final class ReplayCommand implements Callable<Integer> {
                 public void badRecord(String key, String reason) {
                     bar.message("factnet: skipped " + SafeText.line(reason) + " (key " + SafeText.quote(key) + ")");
                 }
-            }, timeout, kernel);
+            }, timeout, kernel, moment);
             // What the render's simulated kernel holds: the same text a render node serves at /kernel.
             Files.writeString(to.resolve(KERNEL_FILE), kernel.snapshot(NodeProcess.stateRoot(to).toString()));
             summaries.forEach(summary -> print(out, summary));
             out.flush();
             return exitCode(registered.isPresent(), summaries, err);
         }
+    }
+
+    /**
+     * Whether --at may be rendered: it must not be in the future, and the state then must still be whole in the log
+     * (within the node topics' min.compaction.lag.ms, ADR 0036) unless --inexact says to render what is left.
+     */
+    private boolean exactEnough(ClientSettings settings, List<NodeRole> chosen, PrintWriter err, ProgressBar bar) {
+        Instant now = Instant.now();
+        if (at.isAfter(now)) {
+            throw new IllegalArgumentException("--at " + at + " is in the future (now is " + now + "): the node's state then "
+                    + "is not known yet");
+        }
+        NodeHistory history;
+        try (Admin admin = Admin.create(settings.kafkaWith(Map.of()))) {
+            history = NodeHistory.of(admin, chosen.stream().map(role -> Topics.forRole(role).name()).toList(), timeout);
+        }
+        if (history.exactAt(at, now)) {
+            return true;
+        }
+        if (inexact) {
+            bar.message("factnet: warning: " + history.tooOld(at, now) + "; rendering what is left (--inexact)");
+            return true;
+        }
+        err.println("factnet: " + history.tooOld(at, now) + ". Nothing rendered: give --inexact to render what is left, "
+                + "or keep more history (" + TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG + " on the node topics; ADR 0036)");
+        err.flush();
+        return false;
     }
 
     /** The given address, else the registered one, else a stand-in (said on stderr). */
@@ -177,7 +227,9 @@ final class ReplayCommand implements Callable<Integer> {
             object.put("role", summary.role().name());
             object.put("topic", summary.partition().topic());
             object.put("partition", summary.partition().partition());
+            object.put("at", at == null ? null : at.toString());
             object.put("records", summary.records());
+            object.put("later", summary.later());
             object.put("nodeRecords", summary.nodeRecords());
             object.put("badRecords", summary.badRecords());
             object.put("keys", summary.keys());
@@ -189,8 +241,10 @@ final class ReplayCommand implements Callable<Integer> {
             JsonLines.println(out, object);
             return;
         }
-        out.printf("%s of node %s from %s: %d records read, %d of this node (%d unreadable, skipped), %d keys%n",
-                summary.role().name().toLowerCase(Locale.ROOT), SafeText.field(nodeId), summary.partition(), summary.records(),
+        out.printf("%s of node %s from %s%s: %d records read%s, %d of this node (%d unreadable, skipped), %d keys%n",
+                summary.role().name().toLowerCase(Locale.ROOT), SafeText.field(nodeId), summary.partition(),
+                at == null ? "" : " at " + at, summary.records(),
+                at == null ? "" : " (" + summary.later() + " stamped later, not applied)",
                 summary.nodeRecords(), summary.badRecords(), summary.keys());
         out.printf("  entries  %s%n", summary.entries().isEmpty() ? "none"
                 : summary.entries().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));

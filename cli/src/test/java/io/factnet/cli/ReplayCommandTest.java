@@ -4,39 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factnet.client.RequestClient;
-import io.factnet.controller.Controller;
-import io.factnet.controller.ControllerConfig;
-import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AddRule;
-import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
-import io.factnet.model.Allocation;
 import io.factnet.model.AssociateFloatingIp;
-import io.factnet.model.CreateNetwork;
-import io.factnet.model.CreateSecurityGroup;
-import io.factnet.model.DefineFloatingPool;
-import io.factnet.model.DefineSupernet;
-import io.factnet.model.DefineVlanRange;
-import io.factnet.model.NodeRole;
 import io.factnet.model.Protocol;
-import io.factnet.model.RegisterNode;
-import io.factnet.model.Request;
-import io.factnet.model.Result;
-import io.factnet.model.Status;
-import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.topics.NodeKeys;
-import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topics;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -58,59 +37,25 @@ class ReplayCommandTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
-    static Controller controller;
+    static ControllerCloud cloud;
     static String fixed;
     static String floating;
-    static int requests;
 
     @BeforeAll
     static void cloud() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        Properties props = new Properties();
-        props.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        props.setProperty("schema.registry.url", "mock://" + SCOPE);
-        props.setProperty("application.id", "replay-command-test");
-        props.setProperty("state.dir", dir.resolve("streams").toString());
-        props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
-        props.setProperty(ControllerConfig.TOPIC_PARTITIONS, String.valueOf(PARTITIONS));
-        controller = Controller.start(props);
-        assertThat(controller.awaitRunning(Duration.ofSeconds(60))).isTrue();
-        try (RequestClient client = new RequestClient(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                InMemorySchemaRegistryClient.scope(SCOPE), true, warning -> { })) {
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineFloatingPool.newBuilder().setPool("public")
-                    .setRanges(List.of("203.0.113.10-203.0.113.20")).build());
-            send(client, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("n1").setRoles(List.of(NodeRole.values()))
-                    .setPublicAddress("198.51.100.1").build());
-            send(client, "p1", CreateNetwork.newBuilder().build());
-            send(client, "p1", CreateSecurityGroup.newBuilder().setName("web").build());
-            fixed = send(client, "p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("web").build()).getAddress();
-            send(client, "p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
-                    .setSourceCidr("0.0.0.0/0").build());
-            floating = send(client, "p1", AllocateFloatingIp.newBuilder().setPool("public").build()).getAddress();
-            send(client, "p1", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("vm1").build());
-        }
-    }
-
-    private static Allocation send(RequestClient client, String project, Object command) {
-        Request request = Request.newBuilder().setRequestId("replay-test-" + ++requests).setProject(project)
-                .setSubmittedAt(Instant.now()).setCommand(command).build();
-        Result result = client.send(request, RequestClient.Wait.RESULT, Duration.ofSeconds(30)).result();
-        assertThat(result.getStatus()).as(result.getMessage()).isEqualTo(Status.ACCEPTED);
-        return result.getAllocated();
+        cloud = ControllerCloud.start(dir, SCOPE, PARTITIONS, Map.of());
+        fixed = cloud.instanceOnNodeN1();
+        cloud.send("p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
+                .setSourceCidr("0.0.0.0/0").build());
+        floating = cloud.send("p1", AllocateFloatingIp.newBuilder().setPool("public").build()).getAddress();
+        cloud.send("p1", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("vm1").build());
     }
 
     @AfterAll
     static void stop() {
-        if (controller != null) {
-            controller.close();
+        if (cloud != null) {
+            cloud.close();
         }
-        if (kafka != null) {
-            kafka.close();
-        }
-        InMemorySchemaRegistryClient.dropScope(SCOPE);
     }
 
     record Run(int exit, String out, String err) {
@@ -124,12 +69,7 @@ class ReplayCommandTest {
     }
 
     private static Run factnet(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        if (all.stream().noneMatch(a -> a.startsWith("--bootstrap-servers"))) {
-            all.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers()));
-        }
-        all.addAll(List.of("--schema-registry-url", "mock://" + SCOPE));
-        CliCapture run = CliCapture.run(all);
+        CliCapture run = cloud.factnet(args);
         return new Run(run.exit(), run.out(), run.err());
     }
 
@@ -191,7 +131,7 @@ class ReplayCommandTest {
 
     @Test
     void anUnreadableRecordIsReportedSkippedAndExitsTwo() throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cloud.kafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.NODE_ROUTING.name(), NodeKeys.partition("n3", PARTITIONS), "n3/fip/x",
                     new byte[] {0, 0, 0, 0, 99, 1})).get();

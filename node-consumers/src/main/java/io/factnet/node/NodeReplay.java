@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -69,13 +70,14 @@ public final class NodeReplay {
      * What one role's replay found and wrote.
      *
      * @param records     records of the partition read, of every node
+     * @param later       records of the partition, of every node, timestamped after the replay's moment: read, not applied
      * @param nodeRecords this node's records among them (tombstones and unreadable ones too)
      * @param keys        this node's resources in the rebuilt state
      * @param entries     those resources by kind of entry (FloatingNat, DhcpHost, ...)
      * @param sync        what the render made of them, with the entries it refused and why
      * @param files       the files written, relative to the output folder
      */
-    public record Summary(NodeRole role, TopicPartition partition, long records, long nodeRecords, long badRecords,
+    public record Summary(NodeRole role, TopicPartition partition, long records, long later, long nodeRecords, long badRecords,
                           int keys, Map<String, Long> entries, SyncReport sync, List<Path> files) {
     }
 
@@ -94,32 +96,48 @@ public final class NodeReplay {
     /** The same, on the given simulated kernel (made by {@link NodeProcess#simulatedKernel}): the caller may look at it after. */
     public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
                                     Listener listener, Duration timeout, SimulatedHost kernel) throws Exception {
+        return run(config, consumer, registry, listener, timeout, kernel, Instant.MAX);
+    }
+
+    /**
+     * The same, the state as it was at {@code at}: of the records below the end offset, in offset order, only those
+     * whose timestamp is {@code at} or before are applied. A node record's timestamp is its request's (event time, ADR
+     * 0004), so this is the state after every request stamped up to {@code at}; what the cleaner may have removed
+     * before it is ADR 0036's question, answered by the caller.
+     */
+    public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
+                                    Listener listener, Duration timeout, SimulatedHost kernel, Instant at) throws Exception {
         List<NodeRole> order = new ArrayList<>(config.roles());
         order.sort(Comparator.comparing(role -> role != NodeRole.BRIDGING));
         Map<NodeRole, Summary> summaries = new java.util.EnumMap<>(NodeRole.class);
         for (NodeRole role : order) {
-            summaries.put(role, replay(config, role, Topics.forRole(role), consumer, registry, kernel, listener, timeout));
+            summaries.put(role, replay(config, role, Topics.forRole(role), consumer, registry, kernel, listener, timeout, at));
         }
         return config.roles().stream().map(summaries::get).toList();
     }
 
     private static <V extends SpecificRecord> Summary replay(NodeConfig config, NodeRole role, Topic<String, V> topic,
                                                              Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
-                                                             SimulatedHost kernel, Listener listener, Duration timeout)
-            throws Exception {
+                                                             SimulatedHost kernel, Listener listener, Duration timeout,
+                                                             Instant at) throws Exception {
         TopicPartition partition = partitionOf(consumer, topic.name(), config.nodeId(), timeout);
         NodeRecords<V> records = new NodeRecords<>(config.nodeId(), new RecordDecoder<>(topic.valueDeserializer(registry)),
                 (key, e) -> listener.badRecord(key, e.getMessage()));
         PartitionReplay replay = PartitionReplay.begin(consumer, partition);
         long total = replay.end() - replay.start();
         long deadline = System.nanoTime() + timeout.toNanos();
+        long later = 0;
         while (!replay.caughtUp()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the replay of " + partition + " did not reach offset " + replay.end()
                         + " within " + timeout.toSeconds() + " s");
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                records.accept(record);
+                if (appliesAt(record, at)) {
+                    records.accept(record);
+                } else {
+                    later++;
+                }
             }
             if (!replay.caughtUp()) {
                 listener.progress(partition, Math.round(replay.progress() * total), total);
@@ -136,8 +154,13 @@ public final class NodeReplay {
         reconciler.preflight();
         // The agents' first sync after their replay: a full one, checking the (simulated) kernel.
         SyncReport report = reconciler.sync(desired, true);
-        return new Summary(role, partition, records.read(), records.ours(), records.bad(), desired.size(),
+        return new Summary(role, partition, records.read() + later, later, records.ours(), records.bad(), desired.size(),
                 kinds(desired), report, files(root, root.resolve(role.name().toLowerCase(java.util.Locale.ROOT))));
+    }
+
+    /** True when the record was written by {@code at}: Instant.MAX (no moment) takes every record. */
+    private static boolean appliesAt(ConsumerRecord<?, ?> record, Instant at) {
+        return at.equals(Instant.MAX) || record.timestamp() <= at.toEpochMilli();
     }
 
     /**

@@ -30,21 +30,22 @@ public final class TopicAdmin {
     /** Creates the missing topics among {@code topics}; returns the names it created. */
     public static List<String> ensure(Admin admin, Collection<? extends Topic<?, ?>> topics, int partitions,
                                       short replication) {
-        return ensure(admin, topics, partitions, replication, Topic.DEFAULT_EVENT_RETENTION);
+        return ensure(admin, topics, partitions, replication, Topic.DEFAULT_EVENT_RETENTION, Topic.DEFAULT_NODE_HISTORY);
     }
 
     /**
-     * As above, event topics keeping their records {@code eventRetention} (negative: for ever). Topics that exist
-     * keep their configs: change one with Kafka's tools ({@code kafka-configs --alter --add-config retention.ms=...}).
+     * As above, event topics keeping their records {@code eventRetention} (negative: for ever), node topics keeping
+     * superseded records {@code nodeHistory} ({@code min.compaction.lag.ms}). Topics that exist keep their configs:
+     * change one with Kafka's tools ({@code kafka-configs --alter --add-config retention.ms=...}).
      */
     public static List<String> ensure(Admin admin, Collection<? extends Topic<?, ?>> topics, int partitions,
-                                      short replication, Duration eventRetention) {
+                                      short replication, Duration eventRetention, Duration nodeHistory) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> topic : topics) {
                 if (!existing.contains(topic.name())) {
-                    missing.add(new NewTopic(topic.name(), partitions, replication).configs(topic.configs(eventRetention)));
+                    missing.add(new NewTopic(topic.name(), partitions, replication).configs(topic.configs(eventRetention, nodeHistory)));
                 }
             }
             if (missing.isEmpty()) {

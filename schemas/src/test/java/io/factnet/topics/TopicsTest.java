@@ -1,8 +1,10 @@
 package io.factnet.topics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.factnet.model.NodeRole;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,10 +27,18 @@ class TopicsTest {
             boolean fact = topic.name().startsWith("factnet.state.") || topic.name().startsWith("factnet.node.");
             assertThat(topic.compacted()).as(topic.name()).isEqualTo(fact);
             assertThat(topic.configs().get("cleanup.policy")).isEqualTo(fact ? "compact" : "delete");
-            assertThat(topic.configs(java.time.Duration.ofDays(30)).get("retention.ms")).as(topic.name())
-                    .isEqualTo(fact ? null : String.valueOf(java.time.Duration.ofDays(30).toMillis()));
-            assertThat(topic.configs(java.time.Duration.ofMillis(-1)).get("retention.ms")).isEqualTo(fact ? null : "-1");
+            Duration history = Duration.ofHours(5);
+            assertThat(topic.configs(Duration.ofDays(30), history).get("retention.ms")).as(topic.name())
+                    .isEqualTo(fact ? null : String.valueOf(Duration.ofDays(30).toMillis()));
+            assertThat(topic.configs(Duration.ofMillis(-1), history).get("retention.ms")).isEqualTo(fact ? null : "-1");
+            // only the node topics keep superseded records (what replay --at reads); the state topics need only the latest
+            assertThat(topic.configs(Duration.ofDays(30), history).get("min.compaction.lag.ms")).as(topic.name())
+                    .isEqualTo(topic.byNode() ? String.valueOf(history.toMillis()) : null);
+            assertThat(topic.configs().get("min.compaction.lag.ms"))
+                    .isEqualTo(topic.byNode() ? String.valueOf(Topic.DEFAULT_NODE_HISTORY.toMillis()) : null);
         }
+        assertThatThrownBy(() -> Topics.NODE_ROUTING.configs(Duration.ofDays(1), Duration.ofMillis(-1)))
+                .hasMessageContaining("min.compaction.lag.ms");
         for (NodeRole role : NodeRole.values()) {
             assertThat(Topics.forRole(role).byNode()).isTrue();
             assertThat(Topics.forRole(role).name()).isEqualTo("factnet.node." + role.name().toLowerCase());

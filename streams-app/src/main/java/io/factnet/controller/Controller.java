@@ -68,7 +68,7 @@ public final class Controller implements AutoCloseable {
         KeyPartitions partitions;
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicAdmin.ensure(admin, Topics.all(), config.topicPartitions(), config.topicReplication(),
-                    config.eventRetention());
+                    config.eventRetention(), config.nodeHistory());
             if (!created.isEmpty()) {
                 log.info("created topics {}", created);
             }

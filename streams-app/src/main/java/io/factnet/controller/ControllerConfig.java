@@ -26,6 +26,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param topicReplication     {@value #TOPIC_REPLICATION}: their replication factor
  * @param eventRetention       {@value #EVENT_RETENTION_MS}: how long the event topics it creates keep their records
  *                             (requests, results, node events, dead letters: the history; negative: for ever)
+ * @param nodeHistory          {@value #NODE_HISTORY_MS}: how long the node topics it creates keep a superseded record
+ *                             ({@code min.compaction.lag.ms}): how far back {@code factnet replay --at} is exact (ADR 0036)
  * @param http                 {@value #HTTP_HOST}, {@value #HTTP_PORT}, {@value #HTTP_ADVERTISED}: the read-only HTTP API
  * @param releaseGoneAfter     {@value #RELEASE_GONE_AFTER_MS}: how long an instance stays down (InstanceGone) before its fixed IP is
  *                             released by the controller; zero: at once; negative (the default): never, the address stays
@@ -33,7 +35,8 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
-                               short topicReplication, Duration eventRetention, Http http, Duration releaseGoneAfter) {
+                               short topicReplication, Duration eventRetention, Duration nodeHistory, Http http,
+                               Duration releaseGoneAfter) {
 
     /**
      * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
@@ -57,6 +60,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
+    public static final String NODE_HISTORY_MS = "factnet.topics.node-history.ms";
     public static final String HTTP_HOST = "factnet.http.host";
     public static final String HTTP_PORT = "factnet.http.port";
     public static final String HTTP_ADVERTISED = "factnet.http.advertised";
@@ -127,6 +131,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
             Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
+            Map.entry("FACTNET_TOPICS_NODE_HISTORY_MS", NODE_HISTORY_MS),
             Map.entry("FACTNET_HTTP_HOST", HTTP_HOST),
             Map.entry("FACTNET_HTTP_PORT", HTTP_PORT),
             Map.entry("FACTNET_ADVERTISED_HTTP", HTTP_ADVERTISED));
@@ -143,6 +148,10 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         }
         if (fixedIpHoldDown.isNegative() || idempotencyRetention.isNegative() || topicPartitions < 1 || topicReplication < 1) {
             throw new IllegalArgumentException("negative durations, or fewer than one partition or replica");
+        }
+        if (nodeHistory.isNegative()) {
+            throw new IllegalArgumentException(NODE_HISTORY_MS + " cannot be negative (it is the node topics' min.compaction.lag.ms): "
+                    + nodeHistory.toMillis());
         }
     }
 
@@ -177,6 +186,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 (int) number(properties, TOPIC_PARTITIONS, 4),
                 (short) number(properties, TOPIC_REPLICATION, 1),
                 Duration.ofMillis(number(properties, EVENT_RETENTION_MS, Topic.DEFAULT_EVENT_RETENTION.toMillis())),
+                Duration.ofMillis(number(properties, NODE_HISTORY_MS, Topic.DEFAULT_NODE_HISTORY.toMillis())),
                 new Http(properties.getProperty(HTTP_HOST, "0.0.0.0"), (int) number(properties, HTTP_PORT, 8080),
                         properties.getProperty(HTTP_ADVERTISED)),
                 Duration.ofMillis(number(properties, RELEASE_GONE_AFTER_MS, -1)));
@@ -196,7 +206,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         Map<String, Object> withServer = new HashMap<>(streams);
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
-                topicPartitions, topicReplication, eventRetention, http, releaseGoneAfter);
+                topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

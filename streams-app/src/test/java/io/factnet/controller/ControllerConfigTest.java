@@ -42,6 +42,12 @@ class ControllerConfigTest {
         assertThat(config.eventRetention()).isEqualTo(Duration.ofDays(7));
         props.setProperty(ControllerConfig.EVENT_RETENTION_MS, "-1");
         assertThat(ControllerConfig.from(props).eventRetention().isNegative()).isTrue();
+        assertThat(config.nodeHistory()).isEqualTo(Duration.ofDays(7));
+        props.setProperty(ControllerConfig.NODE_HISTORY_MS, "3600000");
+        assertThat(ControllerConfig.from(props).nodeHistory()).isEqualTo(Duration.ofHours(1));
+        props.setProperty(ControllerConfig.NODE_HISTORY_MS, "-1");
+        assertThatThrownBy(() -> ControllerConfig.from(props)).hasMessageContaining(ControllerConfig.NODE_HISTORY_MS)
+                .hasMessageContaining("min.compaction.lag.ms");
         assertThat(config.adminProperties()).containsOnlyKeys("bootstrap.servers");
     }
 

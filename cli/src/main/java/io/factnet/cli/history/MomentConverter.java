@@ -8,10 +8,10 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** A moment as an ISO-8601 instant ({@code 2026-12-04T03:12:00Z}) or as a duration ago ({@code 90m}, {@code 2h}, {@code PT30S}). */
-final class MomentConverter implements ITypeConverter<Instant> {
+public final class MomentConverter implements ITypeConverter<Instant> {
     private final Clock clock;
 
-    MomentConverter() {
+    public MomentConverter() {
         this(Clock.systemUTC());
     }
 
