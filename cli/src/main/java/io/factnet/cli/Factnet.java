@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Cloud networking in the style of nova-network, as an event-driven Kafka system.",
         subcommands = {DemoCommand.class, BrokerCommand.class, RequestCommand.class, ApiCommand.class, BenchCommand.class,
                 ControllerCommand.class, NodeCommand.class, ReplayCommand.class, ShowCommand.class, HistoryCommand.class,
-                WhyCommand.class, KafkaAclsCommand.class, MetadataCommand.class,
+                WhyCommand.class, TraceCommand.class, KafkaAclsCommand.class, MetadataCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Factnet {
 

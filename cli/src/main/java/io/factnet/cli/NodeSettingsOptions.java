@@ -133,6 +133,11 @@ final class NodeSettingsOptions {
     }
 
     BridgingConfig bridging() {
+        return bridging(Optional.empty());
+    }
+
+    /** The same, with {@code registered} as the underlay address when --underlay-address is not given (a node's registration). */
+    BridgingConfig bridging(Optional<Ipv4Address> registered) {
         Map<String, InterfaceName> physical = new LinkedHashMap<>();
         for (String mapping : nonBlank(physicalInterfaces)) {
             String[] parts = mapping.contains("=") ? mapping.split("=", 2) : new String[] {"physnet1", mapping};
@@ -149,7 +154,7 @@ final class NodeSettingsOptions {
         Optional<Ipv4Address> underlay = underlayAddress == null || underlayAddress.isBlank() ? Optional.empty()
                 : Optional.of(parseUnderlay(underlayAddress.strip()));
         return new BridgingConfig(enumOf(BridgingConfig.VlanMode.class, vlanMode, "--vlan-mode"), physical,
-                portGrace == null ? BridgingConfig.DEFAULT_PORT_GRACE : portGrace, modes, underlay, sameGroupTraffic);
+                portGrace == null ? BridgingConfig.DEFAULT_PORT_GRACE : portGrace, modes, underlay.or(() -> registered), sameGroupTraffic);
     }
 
     private static Ipv4Address parseUnderlay(String text) {

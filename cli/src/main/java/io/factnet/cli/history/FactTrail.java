@@ -82,7 +82,7 @@ final class FactTrail {
     private static List<Fact> facts(TopicWindow window, String thing) {
         List<Fact> facts = new ArrayList<>();
         for (Topic<String, ? extends SpecificRecord> topic : STATE) {
-            for (TopicWindow.Read<? extends SpecificRecord> fact : latestReads(window, topic)) {
+            for (TopicWindow.Read<? extends SpecificRecord> fact : window.latest(topic)) {
                 SpecificRecord value = fact.value();
                 if ((Mentions.inKey(fact.key(), thing) || Mentions.of(value, thing)) && field(value, "project") != null) {
                     facts.add(new Fact(topic.name(), fact.key(), value, field(value, "project")));
@@ -96,7 +96,7 @@ final class FactTrail {
     private static List<NodeEntry> nodeEntries(TopicWindow window, Set<String> things, String project) {
         List<NodeEntry> entries = new ArrayList<>();
         for (NodeRole role : NodeRole.values()) {
-            for (TopicWindow.Read<? extends SpecificRecord> read : latestReads(window, Topics.forRole(role))) {
+            for (TopicWindow.Read<? extends SpecificRecord> read : window.latest(Topics.forRole(role))) {
                 String resource = NodeKeys.resourceOf(read.key());
                 boolean about = things.stream().anyMatch(thing -> Mentions.inKey(resource, thing) || Mentions.of(read.value(), thing));
                 boolean ofProject = Mentions.inKey(resource, project) || project.equals(field(read.value(), "project"));
@@ -107,18 +107,6 @@ final class FactTrail {
             }
         }
         return entries;
-    }
-
-    private static <V extends SpecificRecord> List<TopicWindow.Read<V>> latestReads(TopicWindow window, Topic<String, V> topic) {
-        Map<String, TopicWindow.Read<V>> latest = new LinkedHashMap<>();
-        for (TopicWindow.Read<V> read : window.read(topic, window.allPartitions(topic), Instant.EPOCH, key -> true)) {
-            if (read.value() == null) {
-                latest.remove(read.key());
-            } else {
-                latest.put(read.key(), read);
-            }
-        }
-        return new ArrayList<>(latest.values());
     }
 
     /** Each entry with its node's first ack that covers its offset, read from the node events. */

@@ -25,9 +25,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * partition had when the read began (what was there when the user asked; later records are not waited for). It seeks
  * by time ({@code offsetsForTimes}), so a window of a long-kept topic costs what the window holds.
  */
-final class TopicWindow implements AutoCloseable {
+public final class TopicWindow implements AutoCloseable {
     /** A record read: where it was, when it was written, its key and its value (null: a tombstone, or unreadable with an error). */
-    record Read<V>(TopicPartition partition, long offset, Instant written, String key, V value, String error) {
+    public record Read<V>(TopicPartition partition, long offset, Instant written, String key, V value, String error) {
         boolean tombstone() {
             return value == null && error == null;
         }
@@ -37,7 +37,7 @@ final class TopicWindow implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final Duration timeout;
 
-    TopicWindow(Map<String, Object> kafka, SchemaRegistryClient registry, Duration timeout) {
+    public TopicWindow(Map<String, Object> kafka, SchemaRegistryClient registry, Duration timeout) {
         Map<String, Object> props = new HashMap<>(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -95,6 +95,19 @@ final class TopicWindow implements AutoCloseable {
             }
         }
         return reads;
+    }
+
+    /** A compacted topic's current values (every partition, from the start; tombstones delete): key -> the last read. */
+    public <V extends SpecificRecord> List<Read<V>> latest(Topic<String, V> topic) {
+        Map<String, Read<V>> latest = new java.util.LinkedHashMap<>();
+        for (Read<V> read : read(topic, allPartitions(topic), Instant.EPOCH, key -> true)) {
+            if (read.value() == null) {
+                latest.remove(read.key());
+            } else {
+                latest.put(read.key(), read);
+            }
+        }
+        return new ArrayList<>(latest.values());
     }
 
     @Override

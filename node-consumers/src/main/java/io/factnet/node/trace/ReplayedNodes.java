@@ -1,0 +1,44 @@
+package io.factnet.node.trace;
+
+import io.factnet.node.NodeConfig;
+import io.factnet.node.NodeProcess;
+import io.factnet.node.NodeReplay;
+import io.factnet.node.sim.SimulatedHost;
+import io.factnet.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.Consumer;
+
+/**
+ * The nodes a trace walks, rebuilt from their desired state on the node topics: each node's roles replayed and
+ * rendered on a simulated kernel of its own ({@link NodeReplay}, the render driver's path), never read from the node,
+ * so a node that is down is traced as it is meant to be.
+ */
+public final class ReplayedNodes {
+    private ReplayedNodes() {
+    }
+
+    /**
+     * The nodes, and the entries their render refused ("node: resource: reason"): a node set up differently from the
+     * settings given may refuse what the real one holds (a bridge without its physical interface), and the trace
+     * follows what was rendered.
+     */
+    public record Replayed(List<PacketTracer.Node> nodes, List<String> refused) {
+    }
+
+    /** One tracer node per configuration (its node id, roles, settings; its state folder gets the render's files). */
+    public static Replayed replay(List<NodeConfig> configs, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
+                                                 NodeReplay.Listener listener, Duration timeout) throws Exception {
+        List<PacketTracer.Node> nodes = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (NodeConfig config : configs) {
+            SimulatedHost kernel = NodeProcess.simulatedKernel(config);
+            for (NodeReplay.Summary summary : NodeReplay.run(config, consumer, registry, listener, timeout, kernel)) {
+                summary.sync().rejected().forEach(r -> refused.add(config.nodeId() + ": " + r));
+            }
+            nodes.add(new PacketTracer.Node(config.nodeId(), kernel, config.routing().publicInterface().name()));
+        }
+        return new Replayed(nodes, refused);
+    }
+}
