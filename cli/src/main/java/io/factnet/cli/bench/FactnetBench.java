@@ -3,6 +3,8 @@ package io.factnet.cli.bench;
 import io.factnet.cli.flow.NodeTarget;
 import io.factnet.cli.flow.OutcomeTracker;
 import io.factnet.cli.flow.RequestSender;
+import io.factnet.cli.process.ChildJvm;
+import io.factnet.cli.process.ProcStat;
 import io.factnet.controller.ControllerApp;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.embedded.ApicurioRegistry;
@@ -246,17 +248,16 @@ public final class FactnetBench implements BenchRun {
             properties.store(out, "factnet bench: controller " + index);
         }
         String name = "controller-" + index;
-        return ChildJvm.start(name, CONTROLLER_HEAP_MB, jfr(name), ControllerApp.class.getName(), List.of(file.toString()), Map.of(),
-                work.resolve(name + ".log"));
+        return ChildJvm.start(new ChildJvm.Spec(name, ControllerApp.class.getName(), List.of(file.toString()), work.resolve(name + ".log"),
+                CONTROLLER_HEAP_MB, jfr(name), Map.of()));
     }
 
     private ChildJvm node(String bootstrap, String registryUrl) {
         String roles = roleNames(options.agents(), ",");
-        return ChildJvm.start("node (" + roles + ")", NODE_HEAP_MB, jfr("node"), "io.factnet.cli.Factnet",
-                List.of("node", "--role", roles, "--registered-roles", roleNames(NODE_ROLES, ","), "--node-id", NODE_ID, "--public-address", NODE_ADDRESS, "--driver", "render",
+        return ChildJvm.start(new ChildJvm.Spec("node (" + roles + ")", ChildJvm.FACTNET, List.of("node", "--role", roles, "--registered-roles", roleNames(NODE_ROLES, ","), "--node-id", NODE_ID, "--public-address", NODE_ADDRESS, "--driver", "render",
                         "--state-dir", work.resolve("node").toAbsolutePath().toString(), "--physical-interface", "physnet1=eth1"),
-                Map.of("FACTNET_BOOTSTRAP_SERVERS", bootstrap, "FACTNET_SCHEMA_REGISTRY_URL", registryUrl),
-                work.resolve("node.log"));
+                work.resolve("node.log"), NODE_HEAP_MB, jfr("node"),
+                Map.of("FACTNET_BOOTSTRAP_SERVERS", bootstrap, "FACTNET_SCHEMA_REGISTRY_URL", registryUrl)));
     }
 
     private List<String> jfr(String name) {

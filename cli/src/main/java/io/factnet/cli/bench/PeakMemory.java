@@ -1,5 +1,6 @@
 package io.factnet.cli.bench;
 
+import io.factnet.cli.process.ProcStat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

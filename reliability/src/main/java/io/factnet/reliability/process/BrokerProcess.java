@@ -1,5 +1,6 @@
 package io.factnet.reliability.process;
 
+import io.factnet.cli.process.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.factnet.reliability.process;
 
+import io.factnet.cli.process.ChildJvm;
+import io.factnet.cli.process.ChildProcesses;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,9 +15,8 @@ public final class Children implements AutoCloseable {
 
     /** Starts the command; wait for it with {@link ChildJvm#awaitLine}. */
     public synchronized ChildJvm start(ChildJvm.Spec spec) {
-        ChildJvm child = new ChildJvm(spec);
+        ChildJvm child = ChildJvm.start(spec);
         started.add(child);
-        child.launch();
         return child;
     }
 

@@ -1,5 +1,6 @@
 package io.factnet.reliability.process;
 
+import io.factnet.cli.process.ChildJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package io.factnet.reliability.process;
 
+import io.factnet.cli.process.ChildJvm;
 import io.factnet.model.NodeRole;
 import io.factnet.model.RegisterNode;
 import io.factnet.reliability.load.Fleet;

@@ -3,6 +3,7 @@ package io.factnet.reliability.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.factnet.cli.process.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -20,7 +20,7 @@ import io.factnet.reliability.ChaosSettings;
 import io.factnet.reliability.Figures;
 import io.factnet.reliability.SharedRegistry;
 import io.factnet.reliability.check.NodeCatchUp;
-import io.factnet.reliability.process.ChildJvm;
+import io.factnet.cli.process.ChildJvm;
 import io.factnet.reliability.process.Children;
 import io.factnet.reliability.read.NodeEventsFollower;
 import io.factnet.topics.TopicAdmin;

@@ -1,4 +1,4 @@
-package io.factnet.reliability.process;
+package io.factnet.cli.process;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -6,9 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Every child process this JVM started, so that none outlives it: a test that fails (or a JVM that is
  * stopped) must not leave brokers or controllers running on a machine other engineers share. Tests close
- * their {@link Children} after each test; the shutdown hook is the last line of defence.
+ * their children after each test (the reliability module's {@code Children}); the shutdown hook is the last line of defence.
  */
-final class ChildProcesses {
+public final class ChildProcesses {
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
@@ -34,7 +34,7 @@ final class ChildProcesses {
     }
 
     /** How many started processes are still alive (tests check that cleanup worked). */
-    static int liveCount() {
+    public static int liveCount() {
         return (int) LIVE.stream().filter(Process::isAlive).count();
     }
 }

@@ -1,4 +1,4 @@
-package io.factnet.cli.bench;
+package io.factnet.cli.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * What Linux's /proc says about a process: its resident set's high-water mark and the CPU time it
  * used, and the machine's load average. Empty where /proc is not there (not Linux).
  */
-final class ProcStat {
+public final class ProcStat {
     /** Clock ticks per second of /proc/PID/stat's times (USER_HZ: 100 on every Linux this runs on). */
     private static final double TICKS_PER_SECOND = 100.0;
 
@@ -18,7 +18,7 @@ final class ProcStat {
     }
 
     /** Peak resident set size (VmHWM) in bytes. */
-    static OptionalLong peakRss(long pid) {
+    public static OptionalLong peakRss(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
                 if (line.startsWith("VmHWM:")) {
@@ -32,7 +32,7 @@ final class ProcStat {
     }
 
     /** User plus system CPU time the process used so far, in seconds. */
-    static OptionalDouble cpuSeconds(long pid) {
+    public static OptionalDouble cpuSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             // the command name (field 2) is in parentheses and may hold spaces: count fields after its end
@@ -44,7 +44,7 @@ final class ProcStat {
     }
 
     /** The 1-minute load average. */
-    static OptionalDouble loadAverage() {
+    public static OptionalDouble loadAverage() {
         try {
             return OptionalDouble.of(Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
         } catch (IOException | RuntimeException e) {
