@@ -5,22 +5,23 @@ import io.factnet.model.Request;
 import io.factnet.model.Result;
 import io.factnet.model.Status;
 import io.factnet.registry.SchemaRegistryClient;
-import io.factnet.serde.BadRecordException;
-import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.RequestRoutes;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,10 +35,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Sends requests to the topic and key {@link RequestRoutes} gives, and waits for what the caller asks:
- * nothing, the result, or the result and the node acks (see {@link AppliedWaiter}). End offsets are
- * taken before producing, so the result (and the node records and acks) can only be at or after them:
- * the reader never scans history and never misses an answer. It reads with {@code assign()}, never in
- * a consumer group, so it needs no group ACL and leaves no offsets. Used by {@code factnet request} and
+ * nothing, the result, or the result and the node acks, by the rule of {@code --wait-applied} that
+ * {@link OutcomeTracker} keeps for one request as for a batch. The tracker follows the topics from their
+ * end before the request is produced, so it never scans history and never misses an answer. It reads with
+ * {@code assign()}, never in a consumer group, so it needs no group ACL and leaves no offsets. Used by {@code factnet request} and
  * by tests that drive the controller; one instance serves many requests, one at a time.
  */
 public final class RequestClient implements AutoCloseable {
@@ -63,6 +64,8 @@ public final class RequestClient implements AutoCloseable {
     private final Consumer<String> warn;
     private final KafkaConsumer<String, byte[]> reader;
     private KafkaProducer<String, Request> producer;
+    private OutcomeTracker tracker;
+    private boolean trackerFollowsNodes;
 
     /**
      * @param kafka Kafka client properties (bootstrap servers, security); the client sets its own
@@ -104,19 +107,79 @@ public final class RequestClient implements AutoCloseable {
         Deadline connecting = Deadline.after(CONNECT_TIMEOUT);
         Topic<String, Request> topic = RequestRoutes.topicOf(request);
         partitions(reader, topic.name(), connecting);
-        Map<TopicPartition, Long> before = wait == Wait.NONE ? Map.of() : endOffsetsBefore(request, wait, connecting);
-        RecordMetadata sent = produce(topic, RequestRoutes.keyOf(request), request, Deadline.after(CONNECT_TIMEOUT));
         if (wait == Wait.NONE) {
-            return new Exchange(request, sent, null, null);
+            return new Exchange(request, produce(topic, RequestRoutes.keyOf(request), request, Deadline.after(CONNECT_TIMEOUT)), null, null);
         }
-        Deadline deadline = Deadline.after(timeout);
-        Result result = awaitResult(request.getRequestId(), before, deadline);
-        if (wait == Wait.RESULT || result.getStatus() == Status.REJECTED) {
-            return new Exchange(request, sent, result, null);
+        // Followed from before it is produced: its result and node records can only come after.
+        OutcomeTracker tracker = tracker(wait, connecting);
+        Tracked tracked = tracker.track(request.getRequestId(), System.nanoTime());
+        try {
+            RecordMetadata sent = produce(topic, RequestRoutes.keyOf(request), request, Deadline.after(CONNECT_TIMEOUT));
+            Deadline deadline = Deadline.after(timeout);
+            Result result = await(tracked.result(), deadline, () -> "no result for request " + request.getRequestId() + " within "
+                    + deadline.total().toMillis() + " ms (is the controller running?)");
+            if (wait == Wait.RESULT || result.getStatus() == Status.REJECTED) {
+                return new Exchange(request, sent, result, null);
+            }
+            await(tracked.applied(), deadline, () -> "request " + request.getRequestId() + " was accepted but not applied within "
+                    + deadline.total().toMillis() + " ms by " + tracked.waitingFor() + lastFailures(tracker, tracked));
+            List<String> order = result.getTouched().stream().map(n -> n.getNodeId() + "/" + n.getRole()).distinct().toList();
+            List<Applied> applied = tracked.appliedOn().stream()
+                    .sorted(Comparator.comparingInt(a -> order.indexOf(a.nodeId() + "/" + a.role()))).toList();
+            return new Exchange(request, sent, result, applied);
+        } finally {
+            tracker.forget(tracked);
         }
-        List<Applied> applied = new AppliedWaiter(reader, registry, before, deadline, warn)
-                .await(request.getRequestId(), result.getTouched());
-        return new Exchange(request, sent, result, applied);
+    }
+
+    /**
+     * The one tracker of this client ({@link OutcomeTracker}, the rule of {@code --wait-applied} for a batch or one
+     * request), made on the first wait; one that follows the node topics once the first wait for applied comes.
+     */
+    private OutcomeTracker tracker(Wait wait, Deadline connecting) {
+        boolean applied = wait == Wait.APPLIED;
+        if (tracker == null || applied && !trackerFollowsNodes) {
+            for (NodeRole role : applied ? List.of(NodeRole.values()) : List.<NodeRole>of()) {
+                partitions(reader, Topics.forRole(role).name(), connecting); // one clear line when a topic is missing
+            }
+            partitions(reader, Topics.RESULTS.name(), connecting);
+            if (applied) {
+                partitions(reader, Topics.NODE_EVENTS.name(), connecting);
+            }
+            if (tracker != null) {
+                tracker.close();
+            }
+            tracker = new OutcomeTracker(kafka, registry, applied ? EnumSet.allOf(NodeRole.class) : EnumSet.noneOf(NodeRole.class),
+                    false, warn);
+            trackerFollowsNodes = applied;
+        }
+        return tracker;
+    }
+
+    /** The future's value, or one clear line when the deadline passes or the tracker stops. */
+    private static <T> T await(CompletableFuture<T> future, Deadline deadline, Supplier<String> late) {
+        try {
+            return future.get(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(late.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The last failed apply of each node the request still waits for, for the message that it was not applied. */
+    private static String lastFailures(OutcomeTracker tracker, Tracked tracked) {
+        StringBuilder failures = new StringBuilder();
+        tracker.lastAcks().forEach((node, ack) -> {
+            if (ack.getError() != null && tracked.waitingFor.containsKey(node)) {
+                failures.append("; ").append(node.nodeId()).append(' ').append(node.role()).append(" last apply failed: ")
+                        .append(ack.getError());
+            }
+        });
+        return failures.toString();
     }
 
     /** The partitions of a topic, or one clear line when the broker does not answer or the topic is missing. */
@@ -141,24 +204,6 @@ public final class RequestClient implements AutoCloseable {
     /** The partition of a key under Kafka's default partitioner, as the controller's producer places it. */
     static int partitionOfKey(String key, int partitions) {
         return RequestRoutes.partitionOf(key, partitions);
-    }
-
-    private Map<TopicPartition, Long> endOffsetsBefore(Request request, Wait wait, Deadline deadline) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        List<TopicPartition> results = partitions(reader, Topics.RESULTS.name(), deadline);
-        partitions.add(new TopicPartition(Topics.RESULTS.name(), partitionOfKey(request.getRequestId(), results.size())));
-        if (wait == Wait.APPLIED) {
-            partitions.addAll(partitions(reader, Topics.NODE_EVENTS.name(), deadline));
-            for (NodeRole role : NodeRole.values()) {
-                partitions.addAll(partitions(reader, Topics.forRole(role).name(), deadline));
-            }
-        }
-        try {
-            return new HashMap<>(reader.endOffsets(partitions, deadline.remaining()));
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("Kafka did not give the end offsets of " + partitions.size() + " partitions within "
-                    + deadline.total().toMillis() + " ms");
-        }
     }
 
     private RecordMetadata produce(Topic<String, Request> topic, String key, Request request, Deadline deadline) {
@@ -192,35 +237,13 @@ public final class RequestClient implements AutoCloseable {
         return producer;
     }
 
-    private Result awaitResult(String requestId, Map<TopicPartition, Long> before, Deadline deadline) {
-        TopicPartition partition = before.keySet().stream()
-                .filter(tp -> tp.topic().equals(Topics.RESULTS.name())).findFirst().orElseThrow();
-        reader.assign(List.of(partition));
-        reader.seek(partition, before.get(partition));
-        RecordDecoder<Result> decoder = new RecordDecoder<>(Topics.RESULTS.valueDeserializer(registry));
-        while (!deadline.passed()) {
-            for (ConsumerRecord<String, byte[]> record : reader.poll(deadline.remainingAtMost(POLL))) {
-                if (!requestId.equals(record.key()) || record.value() == null) {
-                    continue;
-                }
-                try {
-                    Result result = decoder.value(record);
-                    if (requestId.equals(result.getRequestId())) {
-                        return result;
-                    }
-                } catch (BadRecordException e) {
-                    warn.accept("skipped an unreadable result: " + e.getMessage());
-                }
-            }
-        }
-        throw new IllegalStateException("no result for request " + requestId + " within " + deadline.total().toMillis()
-                + " ms (is the controller running?)");
-    }
-
     @Override
     public void close() {
         if (producer != null) {
             producer.close();
+        }
+        if (tracker != null) {
+            tracker.close();
         }
         reader.close();
     }

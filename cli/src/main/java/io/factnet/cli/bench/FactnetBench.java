@@ -1,7 +1,7 @@
 package io.factnet.cli.bench;
 
-import io.factnet.cli.flow.NodeTarget;
-import io.factnet.cli.flow.OutcomeTracker;
+import io.factnet.client.NodeTarget;
+import io.factnet.client.OutcomeTracker;
 import io.factnet.cli.flow.RequestSender;
 import io.factnet.cli.process.ChildJvm;
 import io.factnet.cli.process.ProcStat;
@@ -137,7 +137,7 @@ public final class FactnetBench implements BenchRun {
             awaitTopics(kafka, healthCheck);
             SchemaRegistryClient registryClient = new HttpSchemaRegistryClient(SchemaRegistryConfig.of(registry.confluentUrl()));
             try (Admin admin = Admin.create(kafka);
-                 OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents(), options.leanResults());
+                 OutcomeTracker tracker = new OutcomeTracker(kafka, registryClient, options.agents(), options.leanResults(), null);
                  RequestSender sender = new RequestSender(kafka, registryClient, true, Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 LoadDriver driver = new LoadDriver(tracker, sender, healthCheck);
                 awaitGroup(kafka, healthCheck);

@@ -1,8 +1,8 @@
 package io.factnet.cli.bench;
 
-import io.factnet.cli.flow.OutcomeTracker;
+import io.factnet.client.OutcomeTracker;
 import io.factnet.cli.flow.RequestSender;
-import io.factnet.cli.flow.Tracked;
+import io.factnet.client.Tracked;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.AssociateFloatingIp;
 import io.factnet.model.Reason;

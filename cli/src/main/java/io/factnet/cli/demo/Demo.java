@@ -1,9 +1,9 @@
 package io.factnet.cli.demo;
 
-import io.factnet.cli.flow.NodeTarget;
-import io.factnet.cli.flow.OutcomeTracker;
+import io.factnet.client.NodeTarget;
+import io.factnet.client.OutcomeTracker;
 import io.factnet.cli.flow.RequestSender;
-import io.factnet.cli.flow.Tracked;
+import io.factnet.client.Tracked;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRole;

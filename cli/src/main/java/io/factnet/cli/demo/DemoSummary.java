@@ -1,6 +1,6 @@
 package io.factnet.cli.demo;
 
-import io.factnet.cli.flow.NodeTarget;
+import io.factnet.client.NodeTarget;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;

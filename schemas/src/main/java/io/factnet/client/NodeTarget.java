@@ -1,4 +1,4 @@
-package io.factnet.cli.flow;
+package io.factnet.client;
 
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;

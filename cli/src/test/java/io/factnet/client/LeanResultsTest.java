@@ -1,4 +1,4 @@
-package io.factnet.cli.flow;
+package io.factnet.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,5 @@
-package io.factnet.cli.flow;
+package io.factnet.client;
 
-import io.factnet.client.AppliedAcks;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
@@ -29,6 +28,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -94,6 +94,10 @@ public final class OutcomeTracker implements AutoCloseable {
     private final Map<NodeTarget, AppliedAck> covering = new HashMap<>();
     /** The acks of the current poll, applied once the end offsets they need are known (one request per poll). */
     private final List<AppliedAck> newAcks = new ArrayList<>();
+    /** Where a failed apply on a node that a tracked request waits for is told (a client's stderr), or null. */
+    private final Consumer<String> warn;
+    /** The last failure told of each node, so that the same one again is not told again (tracker thread only). */
+    private final Map<NodeTarget, String> told = new HashMap<>();
     private volatile boolean closing;
     private volatile Throwable failure;
 
@@ -104,16 +108,19 @@ public final class OutcomeTracker implements AutoCloseable {
      * @param watched the roles whose agents run: a result's touched nodes of other roles are not waited for
      */
     public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched) {
-        this(kafka, registry, watched, false);
+        this(kafka, registry, watched, false, null);
     }
 
     /**
      * @param leanResults read of each result only its status, the nodes it touched and an allocated
      *                    address, as a load driver needs (the {@link Result}s given then have only
      *                    those and the request id set; a refusal is read whole)
+     * @param warn        told when a node that a tracked request waits for fails to apply (it retries), or null
      */
-    public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched, boolean leanResults) {
+    public OutcomeTracker(Map<String, Object> kafka, SchemaRegistryClient registry, Set<NodeRole> watched, boolean leanResults,
+                          Consumer<String> warn) {
         this.watched = Set.copyOf(watched);
+        this.warn = warn;
         this.lean = leanResults ? new LeanResults(registry) : null;
         Map<String, Object> props = new HashMap<>(kafka);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -130,7 +137,9 @@ public final class OutcomeTracker implements AutoCloseable {
         this.results = new RecordDecoder<>(Topics.RESULTS.valueDeserializer(registry));
         this.events = new RecordDecoder<>(Topics.NODE_EVENTS.valueDeserializer(registry));
         List<TopicPartition> partitions = new ArrayList<>(partitionsOf(Topics.RESULTS));
-        partitions.addAll(partitionsOf(Topics.NODE_EVENTS));
+        if (!this.watched.isEmpty()) { // results alone need no read right on the node topics (a gateway's, say)
+            partitions.addAll(partitionsOf(Topics.NODE_EVENTS));
+        }
         for (NodeRole role : this.watched) {
             Topic<String, ?> topic = Topics.forRole(role);
             List<TopicPartition> rolePartitions = partitionsOf(topic);
@@ -165,6 +174,11 @@ public final class OutcomeTracker implements AutoCloseable {
             throw new IllegalArgumentException("request id " + requestId + " is tracked already");
         }
         return request;
+    }
+
+    /** Stops following a request (one whose result was all its sender wanted). */
+    public void forget(Tracked request) {
+        tracked.remove(request.requestId(), request);
     }
 
     /** How many times the tracker asked the broker for log end offsets (at most once per poll). */
@@ -270,12 +284,26 @@ public final class OutcomeTracker implements AutoCloseable {
         }
         NodeTarget node = new NodeTarget(ack.getNodeId(), ack.getRole());
         lastAcks.put(node, ack);
+        if (ack.getError() != null) {
+            tell(node, ack);
+        }
         Integer partitions = partitionCounts.get(ack.getRole());
         if ((ack.getError() != null && ack.getNotApplied() == null) || partitions == null
                 || ack.getPartition() != NodeKeys.partition(ack.getNodeId(), partitions)) {
             return; // a failed apply covers nothing; it is kept in lastAcks for the messages
         }
         newAcks.add(ack); // applied in resolve(), in order, with the end offsets of this poll
+    }
+
+    /** Tells the warn consumer of a failed apply on a node some tracked request waits for, once per failure. */
+    private void tell(NodeTarget node, AppliedAck ack) {
+        if (warn == null || ack.getError().equals(told.get(node))
+                || tracked.values().stream().noneMatch(t -> t.waitingFor.containsKey(node))) {
+            return;
+        }
+        told.put(node, ack.getError());
+        warn.accept(node.nodeId() + " " + node.role() + " failed to apply up to offset " + ack.getAppliedOffset() + ": "
+                + ack.getError() + " (waiting for a retry)");
     }
 
     /**
@@ -412,6 +440,9 @@ public final class OutcomeTracker implements AutoCloseable {
                 continue;
             }
             request.waitingFor.remove(node);
+            TopicPartition partition = partitionOf(node);
+            request.appliedOn.put(node, new Applied(node.nodeId(), node.role(), partition.topic(), partition.partition(),
+                    waiting.offset(), ack.getAppliedOffset(), ack.getApplyMillis(), ack.getPublicKey()));
             if (request.waitingFor.isEmpty() && !request.applied().isDone()) {
                 request.appliedAt(now);
                 tracked.remove(request.requestId());

@@ -1,7 +1,8 @@
-package io.factnet.cli.flow;
+package io.factnet.client;
 
 import io.factnet.model.Result;
 import io.factnet.model.Status;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,8 @@ public final class Tracked {
     final Map<NodeTarget, String> waitingFor = new ConcurrentHashMap<>();
     /** The last offset this request wrote in each node's partition (tracker thread only). */
     final Map<NodeTarget, Long> lastOffsets = new ConcurrentHashMap<>(2);
+    /** Each node's ack that covered it, as {@link Applied} (tracker thread writes, others read once applied). */
+    final Map<NodeTarget, Applied> appliedOn = new ConcurrentHashMap<>(2);
     /** The resources this request wrote on each node (tracker thread only): an ack may hold back just those. */
     final Map<NodeTarget, Set<String>> resources = new ConcurrentHashMap<>(2);
     private volatile long resultNanos = -1;
@@ -51,6 +54,11 @@ public final class Tracked {
      */
     public CompletableFuture<Tracked> applied() {
         return applied;
+    }
+
+    /** Where it was applied: one entry per watched node it touched, once {@link #applied()} completed. */
+    public List<Applied> appliedOn() {
+        return List.copyOf(appliedOn.values());
     }
 
     public long resultNanos() {
