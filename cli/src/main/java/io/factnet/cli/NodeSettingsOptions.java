@@ -2,10 +2,10 @@ package io.factnet.cli;
 
 import io.factnet.cli.request.DurationConverter;
 import io.factnet.node.bridging.BridgingConfig;
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
-import io.factnet.node.net.DomainName;
+import io.factnet.net.InterfaceName;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.Ipv4Cidr;
+import io.factnet.net.DomainName;
 import io.factnet.node.routing.PublicZone;
 import io.factnet.node.routing.RoutingConfig;
 import java.nio.file.Path;

@@ -13,7 +13,7 @@ import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeReplay;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.exec.StateFiles;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.trace.CannotEvaluate;
 import io.factnet.node.trace.Hop;
 import io.factnet.node.trace.Packet;

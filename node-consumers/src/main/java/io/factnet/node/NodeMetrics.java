@@ -2,7 +2,7 @@ package io.factnet.node;
 
 import io.factnet.http.HttpService;
 import io.factnet.http.Reply;
-import io.factnet.node.net.Printable;
+import io.factnet.net.Printable;
 import io.factnet.node.runtime.AgentStatus;
 import io.factnet.node.runtime.NodeAgent;
 import java.net.InetSocketAddress;

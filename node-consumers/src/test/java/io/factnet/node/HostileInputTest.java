@@ -6,7 +6,7 @@ import io.factnet.node.addressing.AddressingReconciler;
 import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Command;
-import io.factnet.node.net.InterfaceName;
+import io.factnet.net.InterfaceName;
 import io.factnet.node.routing.RoutingConfig;
 import io.factnet.node.routing.RoutingReconciler;
 import io.factnet.node.routing.RoutingReconcilerTest;
@@ -114,7 +114,7 @@ class HostileInputTest {
                     Path folder = dir.resolve(role + "-" + runs++);
                     SimulatedHost sim = new SimulatedHost();
                     SyncReport report = reconciler.apply(sim, folder).sync(desired, true);
-                    String what = role + ": " + entry.getKey() + " with " + io.factnet.node.net.Printable.quote(hostile);
+                    String what = role + ": " + entry.getKey() + " with " + io.factnet.net.Printable.quote(hostile);
                     for (Command command : sim.commands()) {
                         assertThat(command.argv()).as(what).noneMatch(arg -> arg.contains(MARKER));
                     }

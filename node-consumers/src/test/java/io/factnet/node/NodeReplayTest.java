@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.NodeRole;
 import io.factnet.node.bridging.BridgingConfig;
-import io.factnet.node.net.InterfaceName;
+import io.factnet.net.InterfaceName;
 import io.factnet.node.routing.RoutingReconcilerTest;
 import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.sim.SimulatedHost;

@@ -3,6 +3,8 @@ package io.factnet.cli.history;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Request;
+import io.factnet.net.InvalidValueException;
+import io.factnet.net.Ipv4Address;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
@@ -16,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -39,7 +40,6 @@ final class FactTrail {
     record Trail(String thing, String project, List<Fact> facts, List<ProjectHistory.Entry> requests, List<NodeEntry> nodes) {
     }
 
-    private static final Pattern ADDRESS = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final List<Topic<String, ? extends SpecificRecord>> STATE = List.of(Topics.STATE_NETWORKS,
             Topics.STATE_GROUP_SUBNETS, Topics.STATE_GROUPS, Topics.STATE_FIXED_IPS, Topics.STATE_FLOATING_IPS,
             Topics.STATE_VPNS);
@@ -67,7 +67,7 @@ final class FactTrail {
         List<Fact> ownFacts = facts.stream().filter(fact -> fact.project().equals(chosen)).toList();
         // an instance's or a group's facts are keyed by addresses: what is about those addresses is about it too
         Set<String> related = new LinkedHashSet<>(List.of(thing));
-        ownFacts.stream().map(Fact::key).filter(key -> ADDRESS.matcher(key).matches()).forEach(related::add);
+        ownFacts.stream().map(Fact::key).filter(FactTrail::isAddress).forEach(related::add);
         List<NodeEntry> nodes = acknowledged(window, nodeEntries(window, related, chosen));
         Set<String> changedEntries = new HashSet<>();
         nodes.forEach(entry -> changedEntries.add(entry.requestId()));
@@ -150,5 +150,14 @@ final class FactTrail {
         Schema.Field field = record.getSchema().getField(name);
         Object value = field == null ? null : record.get(field.pos());
         return value == null ? null : value.toString();
+    }
+
+    private static boolean isAddress(String key) {
+        try {
+            Ipv4Address.parse(key);
+            return true;
+        } catch (InvalidValueException e) {
+            return false;
+        }
     }
 }

@@ -1,6 +1,9 @@
 package io.factnet.cli.request;
 
-import java.util.Base64;
+import io.factnet.net.InvalidValueException;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.MacAddress;
+import io.factnet.net.WireGuardKey;
 import java.util.Collection;
 import java.util.Map;
 import java.util.function.Function;
@@ -15,9 +18,7 @@ final class SyntaxCheck {
     private SyntaxCheck() {
     }
 
-    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}");
-    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}");
 
     private static final Map<String, Function<String, String>> CHECKS = Map.of(
             "cidr", SyntaxCheck::cidr,
@@ -49,19 +50,18 @@ final class SyntaxCheck {
         return check.apply(String.valueOf(value));
     }
 
+    /** IPv4 by the one parser ({@link Ipv4Address}); IPv6 only roughly (the controller says the rest). */
     static String address(String text) {
-        if (IPV4.matcher(text).matches()) {
-            for (String octet : text.split("\\.")) {
-                if (Integer.parseInt(octet) > 255) {
-                    return "'" + text + "' is not an IP address (octet " + octet + " > 255)";
-                }
-            }
-            return null;
+        if (text.contains(":")) {
+            return IPV6.matcher(text).matches() && text.chars().filter(c -> c == ':').count() <= 7 ? null
+                    : "'" + text + "' is not an IP address";
         }
-        if (text.contains(":") && IPV6.matcher(text).matches() && text.chars().filter(c -> c == ':').count() <= 7) {
+        try {
+            Ipv4Address.parse(text);
             return null;
+        } catch (InvalidValueException e) {
+            return "'" + text + "' is not an IP address (" + e.getMessage() + ")";
         }
-        return "'" + text + "' is not an IP address";
     }
 
     static String cidr(String text) {
@@ -91,17 +91,20 @@ final class SyntaxCheck {
     }
 
     static String mac(String text) {
-        return MAC.matcher(text).matches() ? null : "'" + text + "' is not a MAC address (e.g. fa:16:3e:00:00:01)";
+        try {
+            MacAddress.parse(text);
+            return null;
+        } catch (InvalidValueException e) {
+            return "'" + text + "' is not a MAC address (e.g. fa:16:3e:00:00:01): " + e.getMessage();
+        }
     }
 
     static String wireGuardKey(String text) {
         try {
-            if (Base64.getDecoder().decode(text).length == 32) {
-                return null;
-            }
-        } catch (IllegalArgumentException e) {
-            // not base64: reported below
+            new WireGuardKey(text);
+            return null;
+        } catch (InvalidValueException e) {
+            return "'" + text + "' is not a WireGuard public key (32 bytes in base64, as wg pubkey prints)";
         }
-        return "'" + text + "' is not a WireGuard public key (32 bytes in base64, as wg pubkey prints)";
     }
 }

@@ -1,11 +1,11 @@
 package io.factnet.node.addressing;
 
-import io.factnet.node.net.DomainName;
-import io.factnet.node.net.Hostname;
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
-import io.factnet.node.net.MacAddress;
+import io.factnet.net.DomainName;
+import io.factnet.net.Hostname;
+import io.factnet.net.InterfaceName;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.Ipv4Cidr;
+import io.factnet.net.MacAddress;
 import java.util.List;
 
 /** The addressing node's desired state, validated: one dnsmasq per project network, with its hosts. */

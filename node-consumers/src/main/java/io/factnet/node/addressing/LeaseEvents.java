@@ -1,10 +1,10 @@
 package io.factnet.node.addressing;
 
 import io.factnet.model.Request;
-import io.factnet.node.net.Hostname;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.MacAddress;
-import io.factnet.node.net.Printable;
+import io.factnet.net.Hostname;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.MacAddress;
+import io.factnet.net.Printable;
 import io.factnet.node.runtime.NodeEvents;
 import java.io.IOException;
 import java.io.RandomAccessFile;

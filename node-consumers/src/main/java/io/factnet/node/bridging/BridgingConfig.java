@@ -1,7 +1,7 @@
 package io.factnet.node.bridging;
 
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.InterfaceName;
+import io.factnet.net.Ipv4Address;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

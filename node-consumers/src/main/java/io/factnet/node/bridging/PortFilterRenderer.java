@@ -2,7 +2,7 @@ package io.factnet.node.bridging;
 
 import io.factnet.node.routing.NftRenderer;
 import io.factnet.node.routing.RoutingModel;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

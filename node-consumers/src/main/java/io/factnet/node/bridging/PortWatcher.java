@@ -6,7 +6,7 @@ import io.factnet.model.Request;
 import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.IpLinks;
-import io.factnet.node.net.MacAddress;
+import io.factnet.net.MacAddress;
 import io.factnet.node.runtime.NodeEvents;
 import java.io.IOException;
 import java.time.Duration;

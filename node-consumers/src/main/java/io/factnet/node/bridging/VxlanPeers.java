@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport.Rejection;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,7 +2,7 @@ package io.factnet.node.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.Ipv4Cidr;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class IpLinks {
                 List<Ipv4Cidr> addresses = new ArrayList<>();
                 for (JsonNode info : node.path("addr_info")) {
                     if ("inet".equals(info.path("family").asText())) {
-                        addresses.add(new Ipv4Cidr(io.factnet.node.net.Ipv4Address.parse(info.path("local").asText()),
+                        addresses.add(new Ipv4Cidr(io.factnet.net.Ipv4Address.parse(info.path("local").asText()),
                                 info.path("prefixlen").asInt()));
                     }
                 }

@@ -1,6 +1,6 @@
 package io.factnet.node.routing;
 
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;

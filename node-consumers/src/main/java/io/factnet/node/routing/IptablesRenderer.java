@@ -1,6 +1,6 @@
 package io.factnet.node.routing;
 
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.Ipv4Cidr;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.factnet.node.routing;
 
 import io.factnet.model.Protocol;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.Ipv4Cidr;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

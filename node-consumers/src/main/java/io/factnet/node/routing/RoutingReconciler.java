@@ -6,7 +6,7 @@ import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
 import io.factnet.node.exec.Tools;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.RoleReconciler;
 import io.factnet.node.runtime.SyncReport;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.factnet.node.routing;
 import io.factnet.model.FloatingNat;
 import io.factnet.model.RoutingEntry;
 import io.factnet.model.VpnForward;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport.Rejection;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package io.factnet.node.runtime;
 
 import io.factnet.model.NodeRole;
-import io.factnet.node.net.Printable;
+import io.factnet.net.Printable;
 import io.factnet.serde.RecordDecoder;
 import io.factnet.topics.NodeKeys;
 import io.factnet.topics.Topic;

@@ -46,7 +46,7 @@ public record SyncReport(boolean changed, Map<String, Long> counts, List<Rejecti
 
         @Override
         public String toString() {
-            return io.factnet.node.net.Printable.quote(resource) + ": " + reason;
+            return io.factnet.net.Printable.quote(resource) + ": " + reason;
         }
     }
 }

@@ -157,7 +157,7 @@ public final class SimBridge extends SimTool {
         for (int i = 1; i < args.size(); i++) {
             switch (args.get(i)) {
                 case "dev" -> port = i + 1 < args.size() ? args.get(++i) : null;
-                case "dst" -> dst = io.factnet.node.net.Ipv4Address.parse(i + 1 < args.size() ? args.get(++i) : "").toString();
+                case "dst" -> dst = io.factnet.net.Ipv4Address.parse(i + 1 < args.size() ? args.get(++i) : "").toString();
                 case "master" -> master = true;
                 case "static" -> state = "static";
                 case "dynamic" -> state = "";

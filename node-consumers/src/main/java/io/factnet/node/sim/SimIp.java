@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.node.exec.Command;
 import io.factnet.node.exec.CommandResult;
 import io.factnet.node.exec.KernelFeatures;
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.InterfaceName;
+import io.factnet.net.Ipv4Cidr;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -226,7 +226,7 @@ public final class SimIp extends SimTool {
                     }
                     link.vlanId = id;
                 }
-                case "local" -> link.local = io.factnet.node.net.Ipv4Address.parse(args.get(++i)).toString();
+                case "local" -> link.local = io.factnet.net.Ipv4Address.parse(args.get(++i)).toString();
                 case "dstport" -> Integer.parseInt(args.get(++i));
                 case "dev" -> link.parent = existing(args.get(++i)).name;
                 case "nolearning" -> {

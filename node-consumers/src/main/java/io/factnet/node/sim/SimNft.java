@@ -2,8 +2,8 @@ package io.factnet.node.sim;
 
 import io.factnet.node.exec.Command;
 import io.factnet.node.exec.CommandResult;
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.Ipv4Cidr;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

@@ -2,8 +2,8 @@ package io.factnet.node.sim;
 
 import io.factnet.node.exec.Command;
 import io.factnet.node.exec.CommandResult;
-import io.factnet.node.net.Ipv4Cidr;
-import io.factnet.node.net.WireGuardKey;
+import io.factnet.net.Ipv4Cidr;
+import io.factnet.net.WireGuardKey;
 import io.factnet.node.tunneling.WireGuardKeys;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.factnet.node.trace;
 
-import io.factnet.node.net.Ipv4Address;
-import io.factnet.node.net.Ipv4Cidr;
+import io.factnet.net.Ipv4Address;
+import io.factnet.net.Ipv4Cidr;
 import io.factnet.node.sim.SimNft;
 import java.util.ArrayList;
 import java.util.Arrays;

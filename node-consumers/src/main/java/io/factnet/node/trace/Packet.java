@@ -1,6 +1,6 @@
 package io.factnet.node.trace;
 
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import java.util.Locale;
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
 package io.factnet.node.tunneling;
 
-import io.factnet.node.net.WireGuardKey;
+import io.factnet.net.WireGuardKey;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;

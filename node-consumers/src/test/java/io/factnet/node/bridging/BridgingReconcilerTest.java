@@ -15,7 +15,7 @@ import java.util.Optional;
 import io.factnet.node.References;
 import io.factnet.node.exec.KernelFeatures;
 import io.factnet.node.exec.StateFiles;
-import io.factnet.node.net.InterfaceName;
+import io.factnet.net.InterfaceName;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimIp;
 import io.factnet.node.sim.SimulatedHost;
@@ -170,7 +170,7 @@ class BridgingReconcilerTest {
     }
 
     static final BridgingConfig VXLAN = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of(), Duration.ofSeconds(60),
-            Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(io.factnet.node.net.Ipv4Address.parse("192.0.2.1")), true);
+            Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(io.factnet.net.Ipv4Address.parse("192.0.2.1")), true);
 
     /** A compute host: p1's bridge without the gateway, VXLAN to two peers; web and db guarded, db's group opens 5432 to web. */
     static SortedMap<String, BridgingEntry> computeHost() {

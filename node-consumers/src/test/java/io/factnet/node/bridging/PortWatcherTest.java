@@ -9,7 +9,7 @@ import io.factnet.model.InstanceBack;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.Request;
 import io.factnet.node.exec.KernelFeatures;
-import io.factnet.node.net.InterfaceName;
+import io.factnet.net.InterfaceName;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.topics.RequestRoutes;

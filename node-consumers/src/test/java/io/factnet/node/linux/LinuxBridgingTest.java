@@ -10,7 +10,7 @@ import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.KernelFeatures;
-import io.factnet.node.net.InterfaceName;
+import io.factnet.net.InterfaceName;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;

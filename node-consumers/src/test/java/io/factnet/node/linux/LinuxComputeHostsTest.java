@@ -12,7 +12,7 @@ import io.factnet.node.bridging.BridgingConfig;
 import io.factnet.node.bridging.BridgingReconciler;
 import io.factnet.node.exec.Host;
 import io.factnet.node.exec.StateFiles;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport;
 
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package io.factnet.node.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.factnet.node.net.InterfaceName;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.InterfaceName;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.sim.SimulatedHost;
 import java.nio.file.Files;
 import java.nio.file.Path;

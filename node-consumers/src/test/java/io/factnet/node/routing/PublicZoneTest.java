@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.model.RoutingEntry;
 import io.factnet.node.References;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimulatedHost;
 import java.nio.file.Files;
@@ -113,8 +113,8 @@ class PublicZoneTest {
         sim.ip().addLink("pub0", "veth").addresses.add("198.51.100.1/24");
         Path zoneFile = folder.resolve("dns/cloud.zone");
         RoutingConfig config = RoutingReconcilerTest.CONFIG.withPublicZone(new PublicZone.Settings(
-                new io.factnet.node.net.DomainName("cloud.example"), new io.factnet.node.net.DomainName("ns1.example.net"),
-                new io.factnet.node.net.DomainName("dns-admin.example.net"), 600, Optional.of(zoneFile)));
+                new io.factnet.net.DomainName("cloud.example"), new io.factnet.net.DomainName("ns1.example.net"),
+                new io.factnet.net.DomainName("dns-admin.example.net"), 600, Optional.of(zoneFile)));
         RoutingReconciler reconciler = new RoutingReconciler(sim.host(), folder.resolve("routing"), config);
         SortedMap<String, RoutingEntry> desired = sample();
         desired.put("fip/203.0.113.5", floating("acme", "203.0.113.5", "10.20.0.5", "web_1"));

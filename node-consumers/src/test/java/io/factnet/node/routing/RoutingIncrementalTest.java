@@ -12,7 +12,7 @@ import static io.factnet.node.Entries.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.model.RoutingEntry;
-import io.factnet.node.net.Ipv4Address;
+import io.factnet.net.Ipv4Address;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimulatedHost;
 import java.nio.file.Path;

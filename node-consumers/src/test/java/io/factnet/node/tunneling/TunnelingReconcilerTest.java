@@ -9,7 +9,7 @@ import io.factnet.model.TunnelingEntry;
 import io.factnet.node.References;
 import io.factnet.node.exec.KernelFeatures;
 import io.factnet.node.exec.StateFiles;
-import io.factnet.node.net.WireGuardKey;
+import io.factnet.net.WireGuardKey;
 import io.factnet.node.runtime.SyncReport;
 import io.factnet.node.sim.SimWireGuard;
 import io.factnet.node.sim.SimulatedHost;

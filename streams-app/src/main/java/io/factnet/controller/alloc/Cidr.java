@@ -1,5 +1,8 @@
 package io.factnet.controller.alloc;
 
+import io.factnet.net.InvalidValueException;
+import io.factnet.net.Ipv4Cidr;
+
 /**
  * An aligned IPv4 CIDR block: {@code network} has no host bits set.
  *
@@ -17,25 +20,14 @@ public record Cidr(long network, int prefix) {
         }
     }
 
-    /** Parses "a.b.c.d/p"; null if it is not a valid, aligned CIDR. */
+    /** Parses "a.b.c.d/p"; null if it is not a valid, aligned CIDR ({@link Ipv4Cidr#parseNetwork}'s rules: the one parser). */
     public static Cidr parseOrNull(String text) {
-        if (text == null) {
+        try {
+            Ipv4Cidr cidr = Ipv4Cidr.parseNetwork(text);
+            return new Cidr(cidr.address().value(), cidr.prefix());
+        } catch (InvalidValueException e) {
             return null;
         }
-        int slash = text.indexOf('/');
-        if (slash < 0 || slash == text.length() - 1 || text.length() - slash > 3) {
-            return null;
-        }
-        long address = Ipv4.parseOrMinusOne(text.substring(0, slash));
-        String digits = text.substring(slash + 1);
-        if (address < 0 || !digits.chars().allMatch(Character::isDigit) || (digits.length() > 1 && digits.charAt(0) == '0')) {
-            return null;
-        }
-        int prefix = Integer.parseInt(digits);
-        if (prefix > 32 || (address & hostMask(prefix)) != 0) {
-            return null;
-        }
-        return new Cidr(address, prefix);
     }
 
     public static Cidr parse(String text) {

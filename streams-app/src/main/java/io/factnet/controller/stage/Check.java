@@ -2,9 +2,10 @@ package io.factnet.controller.stage;
 
 import io.factnet.controller.alloc.Cidr;
 import io.factnet.controller.alloc.Ipv4;
+import io.factnet.net.InvalidValueException;
+import io.factnet.net.MacAddress;
+import io.factnet.net.WireGuardKey;
 import io.factnet.text.SafeText;
-import java.util.Base64;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -24,8 +25,6 @@ public final class Check {
     public static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     public static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
-    private static final Pattern WIREGUARD_KEY = Pattern.compile("[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=");
     private static final Pattern PRINTABLE = Pattern.compile("[\\p{Print}&&[^\\p{Cntrl}]]{0,255}");
 
     public static String name(String field, String value) {
@@ -58,19 +57,13 @@ public final class Check {
         return value;
     }
 
-    /** A unicast, non-zero MAC; returned in lower case. */
+    /** A unicast, non-zero MAC; returned in lower case (the one parser: {@link MacAddress}). */
     public static String mac(String value) {
-        if (value == null || !MAC.matcher(value).matches()) {
-            throw Rejected.invalid("mac must be six hex octets separated by ':': " + quote(value));
+        try {
+            return MacAddress.parse(value).toString();
+        } catch (InvalidValueException e) {
+            throw Rejected.invalid("mac must be six hex octets separated by ':', unicast and not all zeros: " + e.getMessage());
         }
-        String mac = value.toLowerCase(Locale.ROOT);
-        if ((Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0) {
-            throw Rejected.invalid("mac must be unicast (multicast bit set): " + mac);
-        }
-        if (mac.equals("00:00:00:00:00:00")) {
-            throw Rejected.invalid("mac must not be all zeros");
-        }
-        return mac;
     }
 
     public static long ipv4(String field, String value) {
@@ -89,12 +82,13 @@ public final class Check {
         return cidr;
     }
 
-    /** A WireGuard public key: base64 of 32 bytes. */
+    /** A WireGuard public key: base64 of 32 bytes, canonical as {@code wg pubkey} prints it (the node takes no other). */
     public static String wireguardKey(String value) {
-        if (value == null || !WIREGUARD_KEY.matcher(value).matches() || Base64.getDecoder().decode(value).length != 32) {
+        try {
+            return new WireGuardKey(value).base64();
+        } catch (InvalidValueException e) {
             throw Rejected.invalid("publicKey must be a WireGuard key (base64 of 32 bytes): " + quote(value));
         }
-        return value;
     }
 
     public static int range(String field, Integer value, int min, int max) {

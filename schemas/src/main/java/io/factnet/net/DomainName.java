@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /** A DNS domain (dnsmasq's --domain): dot-separated labels of a-z, 0-9 and inner '-', at most 253 characters. */
 public record DomainName(String name) {

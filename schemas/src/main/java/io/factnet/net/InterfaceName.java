@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /**
  * A network interface name, as the kernel accepts it (dev_valid_name: under 16 bytes, not "." or

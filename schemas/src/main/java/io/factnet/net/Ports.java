@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /** Port and ICMP numbers from requests, checked against their ranges. */
 public final class Ports {

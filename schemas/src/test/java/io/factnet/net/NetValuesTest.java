@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

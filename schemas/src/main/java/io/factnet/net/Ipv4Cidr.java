@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /**
  * An IPv4 address with a prefix length. {@link #parseNetwork} is for blocks and subnets (no host

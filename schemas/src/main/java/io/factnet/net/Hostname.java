@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 import java.text.Normalizer;
 import java.util.Locale;

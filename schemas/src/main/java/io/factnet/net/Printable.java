@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /** Shows untrusted text in logs and messages: escaped, ASCII only, cut to a readable length. */
 public final class Printable {

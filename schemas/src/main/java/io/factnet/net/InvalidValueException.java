@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /**
  * A value from the desired state that must not reach a rule, a file or a command. The message

@@ -1,4 +1,4 @@
-package io.factnet.node.net;
+package io.factnet.net;
 
 /** An IPv4 address, parsed strictly: four decimal octets, no leading zeros, nothing else. */
 public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
@@ -35,6 +35,19 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
             throw new InvalidValueException("IPv4 address", text, "expected four octets a.b.c.d");
         }
         return new Ipv4Address(bits);
+    }
+
+    /** The address of an unsigned 32-bit value (the allocators count addresses in longs). */
+    public static Ipv4Address of(long value) {
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("not a 32-bit address value: " + value);
+        }
+        return new Ipv4Address((int) value);
+    }
+
+    /** The address as an unsigned 32-bit value. */
+    public long value() {
+        return Integer.toUnsignedLong(bits);
     }
 
     public Ipv4Address plus(long offset) {
