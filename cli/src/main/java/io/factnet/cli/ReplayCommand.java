@@ -4,6 +4,7 @@ import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
 import io.factnet.cli.history.MomentConverter;
+import io.factnet.cli.output.JsonLines;
 import io.factnet.cli.request.DurationConverter;
 import io.factnet.model.Node;
 import io.factnet.model.NodeRole;

@@ -3,6 +3,7 @@ package io.factnet.controller;
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.PoisonRecords;
+import io.factnet.controller.stage.RequestOutcomes;
 import io.factnet.registry.SchemaRegistryClient;
 import io.factnet.registry.SchemaRegistryClients;
 import io.factnet.topics.TopicAdmin;

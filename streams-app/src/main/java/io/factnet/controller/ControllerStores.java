@@ -1,5 +1,6 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.NodeRecord;

@@ -3,6 +3,7 @@ package io.factnet.controller;
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.PoisonRecords;
+import io.factnet.controller.stage.RequestOutcomes;
 import io.factnet.model.AddressingEntry;
 import io.factnet.model.BridgingEntry;
 import io.factnet.model.DeadLetter;

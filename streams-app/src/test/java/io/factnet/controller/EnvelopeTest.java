@@ -2,6 +2,8 @@ package io.factnet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factnet.controller.stage.RequestOutcomes;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.CreateNetwork;

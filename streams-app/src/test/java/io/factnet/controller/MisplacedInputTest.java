@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoolKeys;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.Claim;

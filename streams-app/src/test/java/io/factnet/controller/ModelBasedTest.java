@@ -6,6 +6,7 @@ import io.factnet.controller.reference.ReferenceModel;
 import io.factnet.controller.reference.ReferenceModel.Outcome;
 import io.factnet.controller.reference.RequestGenerator;
 import io.factnet.controller.reference.RequestGenerator.Step;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.Reason;
 import io.factnet.model.Request;
 import io.factnet.model.Result;

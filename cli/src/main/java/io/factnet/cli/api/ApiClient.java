@@ -29,7 +29,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class ApiClient {
     /** What came of one call: the result (null when not waited for) or the link to poll. */
-    public record Outcome(Result result, String pollUrl) {
+    public record Reply(Result result, String pollUrl) {
     }
 
     /** The gateway refused or failed the call itself (not a REJECTED result): its status and problem document's detail. */
@@ -132,7 +132,7 @@ public final class ApiClient {
     }
 
     /** Sends the request; {@code wait}: answer with its result (up to {@code timeout}), else once it is on Kafka. */
-    public Outcome send(Request request, boolean wait, Duration timeout) {
+    public Reply send(Request request, boolean wait, Duration timeout) {
         Exchange exchange = exchange(request, wait, timeout);
         JsonNode json = exchange.json();
         int status = exchange.status();
@@ -141,13 +141,13 @@ public final class ApiClient {
         }
         try {
             if (status == 200) {
-                return new Outcome(Bodies.resultOf(json), null);
+                return new Reply(Bodies.resultOf(json), null);
             }
             if (status == 202) {
-                return new Outcome(null, base + json.path("href").asText(exchange.headers().firstValue("Location").orElse("")));
+                return new Reply(null, base + json.path("href").asText(exchange.headers().firstValue("Location").orElse("")));
             }
             if (json.path("result").isObject()) {
-                return new Outcome(Bodies.resultOf(json.path("result")), null); // REJECTED: the problem carries the result
+                return new Reply(Bodies.resultOf(json.path("result")), null); // REJECTED: the problem carries the result
             }
         } catch (Bodies.BadBody e) {
             throw new Refused(status, "the gateway's answer is not a result: " + e.getMessage());

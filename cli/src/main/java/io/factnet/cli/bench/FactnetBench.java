@@ -5,7 +5,7 @@ import io.factnet.client.OutcomeTracker;
 import io.factnet.cli.flow.RequestSender;
 import io.factnet.cli.process.ChildJvm;
 import io.factnet.cli.process.ProcStat;
-import io.factnet.controller.ControllerApp;
+import io.factnet.controller.http.ControllerApp;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.embedded.ApicurioRegistry;
 import io.factnet.model.AppliedAck;

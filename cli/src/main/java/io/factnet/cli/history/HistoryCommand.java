@@ -1,6 +1,6 @@
 package io.factnet.cli.history;
 
-import io.factnet.cli.JsonLines;
+import io.factnet.cli.output.JsonLines;
 import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;

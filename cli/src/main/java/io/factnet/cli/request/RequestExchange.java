@@ -32,7 +32,7 @@ final class RequestExchange {
 
     /** The same exchange through a gateway: the same output and exit codes; a call the gateway refuses is an error (1). */
     static int throughGateway(ApiClient api, ResultPrinter printer, Request request, boolean wait, Duration timeout) {
-        ApiClient.Outcome outcome = api.send(request, wait, timeout);
+        ApiClient.Reply outcome = api.send(request, wait, timeout);
         if (outcome.result() == null) {
             printer.submittedThroughGateway(request, outcome.pollUrl());
             return EXIT_ACCEPTED;

@@ -1,6 +1,6 @@
 package io.factnet.cli.request;
 
-import io.factnet.cli.JsonLines;
+import io.factnet.cli.output.JsonLines;
 import io.factnet.client.Applied;
 import io.factnet.model.Allocation;
 import io.factnet.model.NodeRef;

@@ -2,7 +2,7 @@ package io.factnet.cli.show;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factnet.cli.JsonLines;
+import io.factnet.cli.output.JsonLines;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.stage.Check;
 import io.factnet.text.SafeText;

@@ -147,7 +147,7 @@ class GatewayCorpusTest {
         }
         for (SetupStep step : corpus.setup()) {
             Request request = step.request().build(prefix + "-" + step.name(), new Values(refs, seed), clock);
-            ApiClient.Outcome outcome = callerFor(request).send(request, true, WAIT);
+            ApiClient.Reply outcome = callerFor(request).send(request, true, WAIT);
             assertThat(step.expect().problemWith(outcome.result())).as(step.name()).isNull();
             step.learn().forEach((name, field) -> refs.put(name, io.factnet.reliability.corpus.CorpusPlayer.allocated(outcome.result(), field,
                     step.name())));

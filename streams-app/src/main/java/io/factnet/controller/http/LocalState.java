@@ -5,7 +5,7 @@ import static io.factnet.controller.http.AvroJson.JSON;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.ControllerStores;
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.BlockPoolRecord;

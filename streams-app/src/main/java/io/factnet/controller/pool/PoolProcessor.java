@@ -1,6 +1,6 @@
 package io.factnet.controller.pool;
 
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.GrantHoldings;
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoolKeys;

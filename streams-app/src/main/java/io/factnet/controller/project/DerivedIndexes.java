@@ -1,6 +1,6 @@
 package io.factnet.controller.project;
 
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.SeenRequest;

@@ -1,7 +1,7 @@
 package io.factnet.controller.project;
 
-import io.factnet.controller.RequestOutcomes;
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.RequestOutcomes;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.Check;
 import io.factnet.controller.stage.GrantHoldings;
 import io.factnet.controller.stage.KeyPartitions;

@@ -1,6 +1,6 @@
 package io.factnet.controller.project;
 
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.Tx;
 import io.factnet.controller.stage.TxStore;
 import io.factnet.model.AppliedAck;

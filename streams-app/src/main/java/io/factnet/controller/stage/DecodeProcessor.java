@@ -1,6 +1,6 @@
 package io.factnet.controller.stage;
 
-import io.factnet.controller.RequestOutcomes;
+import io.factnet.controller.stage.RequestOutcomes;
 import io.factnet.model.DeadLetter;
 import io.factnet.model.Reason;
 import io.factnet.model.Request;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factnet.controller.Controller;
 import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
-import io.factnet.controller.StoreNames;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.http.Slowloris;
 import io.factnet.model.AddRule;

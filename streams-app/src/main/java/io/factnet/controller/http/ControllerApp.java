@@ -1,6 +1,6 @@
-package io.factnet.controller;
+package io.factnet.controller.http;
 
-import io.factnet.controller.http.ControllerServer;
+import io.factnet.controller.ControllerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

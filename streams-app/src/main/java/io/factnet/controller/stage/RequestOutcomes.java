@@ -1,4 +1,4 @@
-package io.factnet.controller;
+package io.factnet.controller.stage;
 
 import io.factnet.model.Reason;
 import io.factnet.model.Result;

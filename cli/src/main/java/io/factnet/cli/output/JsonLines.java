@@ -1,4 +1,4 @@
-package io.factnet.cli;
+package io.factnet.cli.output;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;

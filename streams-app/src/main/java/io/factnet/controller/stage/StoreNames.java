@@ -1,4 +1,4 @@
-package io.factnet.controller;
+package io.factnet.controller.stage;
 
 import java.util.List;
 
