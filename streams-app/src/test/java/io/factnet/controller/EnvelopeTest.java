@@ -215,11 +215,11 @@ class EnvelopeTest extends TopologyTestBase {
         d.pipe(Topics.REQUESTS, "p2", request("k1", "p1", CreateNetwork.newBuilder().build())); // refused by the envelope
         d.pipe(Topics.NODE_EVENTS, "t1/tunneling", request("ack-1", ADMIN, ack("t1", KEY_A))); // no result, not counted
 
-        Map<RequestOutcomes.Outcome, Long> expected = d.allResults.stream().collect(Collectors.groupingBy(
-                r -> new RequestOutcomes.Outcome(r.getCommand(), r.getStatus(), r.getReason()), Collectors.counting()));
+        Map<RequestOutcomes.Decision, Long> expected = d.allResults.stream().collect(Collectors.groupingBy(
+                r -> new RequestOutcomes.Decision(r.getCommand(), r.getStatus(), r.getReason()), Collectors.counting()));
         assertThat(d.outcomes.snapshot()).isEqualTo(expected)
-                .containsEntry(new RequestOutcomes.Outcome("CreateSecurityGroup", Status.REJECTED, Reason.INVALID_ARGUMENT), 2L)
-                .containsEntry(new RequestOutcomes.Outcome("AllocateFloatingIp", Status.ACCEPTED, Reason.OK), 1L)
-                .containsEntry(new RequestOutcomes.Outcome("CreateNetwork", Status.REJECTED, Reason.INVALID_ARGUMENT), 1L);
+                .containsEntry(new RequestOutcomes.Decision("CreateSecurityGroup", Status.REJECTED, Reason.INVALID_ARGUMENT), 2L)
+                .containsEntry(new RequestOutcomes.Decision("AllocateFloatingIp", Status.ACCEPTED, Reason.OK), 1L)
+                .containsEntry(new RequestOutcomes.Decision("CreateNetwork", Status.REJECTED, Reason.INVALID_ARGUMENT), 1L);
     }
 }

@@ -111,7 +111,7 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             List<BridgeModel.Bridge> applied = built.model().bridges().stream().filter(b -> !skip.contains(b.resource())).toList();
             // Proxy ARP on a bridge without an address would answer for every address routed elsewhere: the whole block.
             changed |= proxyArp(applied.stream().filter(BridgeModel.Bridge::gatewayHere).map(BridgeModel.Bridge::name).toList());
-            VxlanPeers.Outcome peers = VxlanPeers.sync(host, fdbBatch, applied);
+            VxlanPeers.PeerChange peers = VxlanPeers.sync(host, fdbBatch, applied);
             changed |= peers.changed();
             failed.addAll(peers.failed());
             // After a failure the next sync (a full retry) plans again from the kernel.

@@ -31,13 +31,13 @@ final class VxlanPeers {
     private VxlanPeers() {
     }
 
-    record Outcome(boolean changed, List<Rejection> failed) {
+    record PeerChange(boolean changed, List<Rejection> failed) {
     }
 
-    static Outcome sync(Host host, Path batch, List<BridgeModel.Bridge> bridges) {
+    static PeerChange sync(Host host, Path batch, List<BridgeModel.Bridge> bridges) {
         List<BridgeModel.Bridge> vxlans = bridges.stream().filter(b -> b.vxlan().isPresent()).toList();
         if (vxlans.isEmpty()) {
-            return new Outcome(false, List.of());
+            return new PeerChange(false, List.of());
         }
         Map<String, Set<String>> present = present(host);
         Map<String, String> byBridge = new LinkedHashMap<>();
@@ -48,7 +48,7 @@ final class VxlanPeers {
             }
         }
         if (byBridge.isEmpty()) {
-            return new Outcome(false, List.of());
+            return new PeerChange(false, List.of());
         }
         StateFiles.write(batch, String.join("", byBridge.values()), StateFiles.PRIVATE);
         List<Rejection> failed = new ArrayList<>();
@@ -69,7 +69,7 @@ final class VxlanPeers {
                 }
             }
         }
-        return new Outcome(true, failed);
+        return new PeerChange(true, failed);
     }
 
     /** The batch lines that take one device's peers from {@code present} to the model's: deletes, then appends. */

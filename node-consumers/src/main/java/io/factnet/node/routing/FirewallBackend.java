@@ -10,7 +10,7 @@ interface FirewallBackend {
      * Renders the model and applies it when it differs from the last apply or, with {@code verify},
      * when the kernel no longer holds what the last apply put there.
      */
-    Outcome sync(RoutingModel model, boolean verify);
+    ApplyReport sync(RoutingModel model, boolean verify);
 
     /** True when {@link #applyDelta} can change the elements of the last apply (nftables' maps, after a whole apply). */
     default boolean deltas() {
@@ -18,10 +18,10 @@ interface FirewallBackend {
     }
 
     /** Changes the map elements named (map -> key -> value now, null: none), and nothing else. */
-    default Outcome applyDelta(java.util.Map<String, java.util.Map<Comparable<?>, Object>> touched) {
+    default ApplyReport applyDelta(java.util.Map<String, java.util.Map<Comparable<?>, Object>> touched) {
         throw new UnsupportedOperationException("no element deltas in this backend");
     }
 
-    record Outcome(boolean applied, long renderMillis, long applyMillis) {
+    record ApplyReport(boolean applied, long renderMillis, long applyMillis) {
     }
 }

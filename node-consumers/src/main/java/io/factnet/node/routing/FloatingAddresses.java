@@ -47,17 +47,17 @@ final class FloatingAddresses {
     }
 
     /** Whether routes were added or removed, and the floating addresses whose association ended or moved. */
-    record Outcome(boolean changed, List<Ipv4Address> ended) {
+    record Change(boolean changed, List<Ipv4Address> ended) {
     }
 
-    Outcome sync(List<RoutingModel.FloatingMapping> desired, boolean verify) {
+    Change sync(List<RoutingModel.FloatingMapping> desired, boolean verify) {
         Map<Ipv4Address, Ipv4Address> want = new TreeMap<>();
         desired.forEach(m -> want.put(m.floating(), m.fixed()));
         if (applied == null) {
             applied = readMappings();
         }
         if (!verify && want.equals(applied)) {
-            return new Outcome(false, List.of());
+            return new Change(false, List.of());
         }
         List<Ipv4Address> ended = new ArrayList<>();
         applied.forEach((floating, fixed) -> {
@@ -76,7 +76,7 @@ final class FloatingAddresses {
         }
         writeMappings(want);
         applied = want;
-        return new Outcome(commands.length() > 0, ended);
+        return new Change(commands.length() > 0, ended);
     }
 
     /**
@@ -84,7 +84,7 @@ final class FloatingAddresses {
      * routes added or removed for them, their association recorded by appending to the state file (a whole
      * sync writes it anew). Needs a whole {@link #sync} before (it knows what the kernel holds).
      */
-    Outcome apply(Map<Ipv4Address, Ipv4Address> touched) {
+    Change apply(Map<Ipv4Address, Ipv4Address> touched) {
         if (applied == null) {
             throw new IllegalStateException("no whole sync of the floating addresses yet");
         }
@@ -124,7 +124,7 @@ final class FloatingAddresses {
         } else if (journal.length() > 0) {
             appendMappings(journal.toString());
         }
-        return new Outcome(commands.length() > 0, ended);
+        return new Change(commands.length() > 0, ended);
     }
 
     private void appendMappings(String lines) {

@@ -35,12 +35,12 @@ final class IptablesFirewall implements FirewallBackend {
     }
 
     @Override
-    public Outcome sync(RoutingModel model, boolean verify) {
+    public ApplyReport sync(RoutingModel model, boolean verify) {
         long began = System.nanoTime();
         Map<String, Map<String, List<String>>> wanted = IptablesRenderer.chains(model, config);
         long rendering = System.nanoTime() - began;
         if (!verify && wanted.equals(lastApplied)) {
-            return new Outcome(false, NftFirewall.millis(rendering), 0);
+            return new ApplyReport(false, NftFirewall.millis(rendering), 0);
         }
         long applying = System.nanoTime();
         Map<String, Set<String>> existing = new HashMap<>();
@@ -62,13 +62,13 @@ final class IptablesFirewall implements FirewallBackend {
             existing.put(table, chains);
         }
         if (wanted.equals(lastApplied) && inPlace(wanted, existing, jumping)) {
-            return new Outcome(false, NftFirewall.millis(rendering), 0);
+            return new ApplyReport(false, NftFirewall.millis(rendering), 0);
         }
         StateFiles.write(input, IptablesRenderer.restoreInput(wanted, existing, jumping), StateFiles.PRIVATE);
         lastApplied = null; // until the kernel holds it
         host.run("iptables-restore", "--noflush", input.toString());
         lastApplied = wanted;
-        return new Outcome(true, NftFirewall.millis(rendering), NftFirewall.millis(System.nanoTime() - applying));
+        return new ApplyReport(true, NftFirewall.millis(rendering), NftFirewall.millis(System.nanoTime() - applying));
     }
 
     /** True when every jump is there, no stale chain of ours is, and each of our chains lists exactly its rules. */

@@ -43,7 +43,7 @@ final class NftFirewall implements FirewallBackend {
     }
 
     @Override
-    public Outcome sync(RoutingModel model, boolean verify) {
+    public ApplyReport sync(RoutingModel model, boolean verify) {
         long began = System.nanoTime();
         RoutingModel structure = NftRenderer.structure(model);
         boolean sameStructure = appliedStructure != null && structure.equals(appliedStructure);
@@ -56,13 +56,13 @@ final class NftFirewall implements FirewallBackend {
             String delta = NftRenderer.delta(appliedElements, wanted);
             long rendering = System.nanoTime() - began;
             if (delta.isEmpty()) {
-                return new Outcome(false, millis(rendering), 0);
+                return new ApplyReport(false, millis(rendering), 0);
             }
             long applying = System.nanoTime();
             StateFiles.write(deltaScript, delta, StateFiles.PRIVATE);
             host.run("nft", "-f", deltaScript.toString());
             appliedElements = copy(wanted);
-            return new Outcome(true, millis(rendering), millis(System.nanoTime() - applying));
+            return new ApplyReport(true, millis(rendering), millis(System.nanoTime() - applying));
         }
         String rendered = NftRenderer.render(model, config);
         long rendering = System.nanoTime() - began;
@@ -74,7 +74,7 @@ final class NftFirewall implements FirewallBackend {
         lastStructure = structure();
         appliedElements = copy(NftRenderer.deltaMaps(model));
         appliedStructure = structure;
-        return new Outcome(true, millis(rendering), millis(System.nanoTime() - applying));
+        return new ApplyReport(true, millis(rendering), millis(System.nanoTime() - applying));
     }
 
     @Override
@@ -87,7 +87,7 @@ final class NftFirewall implements FirewallBackend {
      * others, in one transaction of element deletes and adds against what the kernel holds from us.
      */
     @Override
-    public Outcome applyDelta(Map<String, Map<Comparable<?>, Object>> touched) {
+    public ApplyReport applyDelta(Map<String, Map<Comparable<?>, Object>> touched) {
         if (!deltas()) {
             throw new IllegalStateException("no whole apply of the table to change by elements");
         }
@@ -102,7 +102,7 @@ final class NftFirewall implements FirewallBackend {
         String delta = NftRenderer.delta(before, touched);
         long rendering = System.nanoTime() - began;
         if (delta.isEmpty()) {
-            return new Outcome(false, millis(rendering), 0);
+            return new ApplyReport(false, millis(rendering), 0);
         }
         long applying = System.nanoTime();
         StateFiles.write(deltaScript, delta, StateFiles.PRIVATE);
@@ -117,7 +117,7 @@ final class NftFirewall implements FirewallBackend {
                 }
             });
         });
-        return new Outcome(true, millis(rendering), millis(System.nanoTime() - applying));
+        return new ApplyReport(true, millis(rendering), millis(System.nanoTime() - applying));
     }
 
     private static Map<String, Map<Comparable<?>, Object>> copy(Map<String, Map<Comparable<?>, Object>> maps) {

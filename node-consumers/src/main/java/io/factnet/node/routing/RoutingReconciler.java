@@ -115,15 +115,15 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
             return report;
         }
         long building = System.nanoTime() - began;
-        CompletableFuture<FloatingAddresses.Outcome> routes = CompletableFuture.supplyAsync(
+        CompletableFuture<FloatingAddresses.Change> routes = CompletableFuture.supplyAsync(
                 () -> addresses.apply(update.floating()), sideBySide);
-        FirewallBackend.Outcome rules;
+        FirewallBackend.ApplyReport rules;
         try {
             rules = firewall.applyDelta(update.elements());
         } finally {
             routes.handle((outcome, error) -> null).join();
         }
-        FloatingAddresses.Outcome floating = join(routes);
+        FloatingAddresses.Change floating = join(routes);
         flushConntrack(floating.ended());
         boolean named = zone.map(z -> z.apply(changes)).orElse(false);
         state = kept;
@@ -139,15 +139,15 @@ public final class RoutingReconciler implements RoleReconciler<RoutingEntry> {
         boolean changed = verify && enableForwarding();
         // The rule set and the local routes are independent kernel objects: apply them side by side
         // (100k of each take about a second apiece), then flush the connections of ended associations.
-        CompletableFuture<FloatingAddresses.Outcome> routes = CompletableFuture.supplyAsync(
+        CompletableFuture<FloatingAddresses.Change> routes = CompletableFuture.supplyAsync(
                 () -> addresses.sync(model.floating(), verify), sideBySide);
-        FirewallBackend.Outcome rules;
+        FirewallBackend.ApplyReport rules;
         try {
             rules = firewall.sync(model, verify);
         } finally {
             routes.handle((outcome, error) -> null).join();
         }
-        FloatingAddresses.Outcome floating = join(routes);
+        FloatingAddresses.Change floating = join(routes);
         flushConntrack(floating.ended());
         changed |= rules.applied() || floating.changed() || !floating.ended().isEmpty();
         return new SyncReport(changed, counts, rejected, NftFirewall.millis(building) + rules.renderMillis(),

@@ -173,7 +173,7 @@ public final class CorpusPlayer {
 
     private List<Sent> send(TransactionalSender sender, List<Outgoing> records) {
         TransactionalSender.Batch batch = sender.send(List.copyOf(records));
-        if (batch.outcome() != TransactionalSender.Outcome.COMMITTED) {
+        if (batch.outcome() != TransactionalSender.Delivery.COMMITTED) {
             sentLog.unknown(records);
             throw new IllegalStateException("a corpus transaction's outcome is unknown: the corpus cannot be judged");
         }

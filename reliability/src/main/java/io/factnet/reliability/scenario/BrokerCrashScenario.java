@@ -61,7 +61,7 @@ public final class BrokerCrashScenario {
     public record Recovery(Duration ready, Duration firstCommit, Duration firstRead) {
     }
 
-    public record Outcome(Figures figures, DeliveryCheck.Report delivery, List<Recovery> recoveries,
+    public record Findings(Figures figures, DeliveryCheck.Report delivery, List<Recovery> recoveries,
                           List<String> strayPartitionWarnings, List<String> topicProblems, int exitCodeOfCleanStop) {
     }
 
@@ -87,7 +87,7 @@ public final class BrokerCrashScenario {
         this.children = children;
     }
 
-    public Outcome run() throws InterruptedException {
+    public Findings run() throws InterruptedException {
         Path dir = settings.runDir("broker-crash");
         long began = System.nanoTime();
         BrokerProcess broker = BrokerProcess.start(children, dir.resolve("broker"), PARTITIONS);
@@ -166,7 +166,7 @@ public final class BrokerCrashScenario {
                     .put("wall time", wall);
             figures.writeTo(dir);
             log.info("broker crash scenario:\n{}", figures);
-            return new Outcome(figures, delivery, recoveries, stray, topicProblems, exit);
+            return new Findings(figures, delivery, recoveries, stray, topicProblems, exit);
         } finally {
             running = false;
         }
@@ -201,7 +201,7 @@ public final class BrokerCrashScenario {
         List<Outgoing> records = requests.stream().map(r -> Outgoing.of(r, serializer, "load")).toList();
         TransactionalSender.Batch batch = sender.send(records);
         retriedTransactions.addAndGet(batch.attempts() - 1);
-        if (batch.outcome() == TransactionalSender.Outcome.COMMITTED) {
+        if (batch.outcome() == TransactionalSender.Delivery.COMMITTED) {
             sent.committed(batch.sent());
             commitAfterKill.saw(batch.committedAtMillis());
         } else {

@@ -296,7 +296,7 @@ public final class Campaign {
             int to = Math.min(requests.size(), from + 1 + batches.nextInt(plan.maxBatch()));
             List<Outgoing> records = requests.subList(from, to).stream().map(r -> Outgoing.of(r, serializer, "load")).toList();
             TransactionalSender.Batch batch = sender.send(records);
-            if (batch.outcome() == TransactionalSender.Outcome.COMMITTED) {
+            if (batch.outcome() == TransactionalSender.Delivery.COMMITTED) {
                 sent.committed(batch.sent());
                 batch.sent().forEach(s -> sends.merge(RequestKey.of(s.request()), 1, Integer::sum));
             } else {

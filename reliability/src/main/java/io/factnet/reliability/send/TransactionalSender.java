@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
 public final class TransactionalSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalSender.class);
 
-    public enum Outcome { COMMITTED, UNKNOWN }
+    public enum Delivery { COMMITTED, UNKNOWN }
 
     /** What happened to one batch: its records with their offsets when committed; attempts = transactions tried. */
-    public record Batch(Outcome outcome, List<Sent> sent, int attempts, long committedAtMillis) {
+    public record Batch(Delivery outcome, List<Sent> sent, int attempts, long committedAtMillis) {
     }
 
     private final Map<String, Object> config;
@@ -97,17 +97,17 @@ public final class TransactionalSender implements AutoCloseable {
                     RecordMetadata where = futures.get(i).get();
                     sent.add(new Sent(records.get(i), where.partition(), where.offset(), committedAt));
                 }
-                return new Batch(Outcome.COMMITTED, sent, attempt, committedAt);
+                return new Batch(Delivery.COMMITTED, sent, attempt, committedAt);
             } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
                      | UnsupportedVersionException | IllegalStateException e) {
                 log.warn("producer failed fatally ({}); the batch's outcome is unknown, a new producer takes over", e.toString());
                 replaceProducer();
-                return new Batch(Outcome.UNKNOWN, List.of(), attempt, 0);
+                return new Batch(Delivery.UNKNOWN, List.of(), attempt, 0);
             } catch (KafkaException e) {
                 log.info("transaction attempt {} failed ({}); aborting and sending the batch again", attempt, e.toString());
                 if (!abort(deadline)) {
                     replaceProducer();
-                    return new Batch(Outcome.UNKNOWN, List.of(), attempt, 0);
+                    return new Batch(Delivery.UNKNOWN, List.of(), attempt, 0);
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("a record of a committed transaction has no metadata", e);

@@ -24,7 +24,7 @@ class BrokerCrashTest {
     void everyAcknowledgedRecordIsThereExactlyOnceAfterKillMinus9OfTheBroker() throws Exception {
         ChaosSettings settings = ChaosSettings.fromSystemProperties();
         BrokerCrashScenario.Plan plan = BrokerCrashScenario.Plan.of(settings);
-        BrokerCrashScenario.Outcome outcome = new BrokerCrashScenario(settings, plan, SharedRegistry.client(), children).run();
+        BrokerCrashScenario.Findings outcome = new BrokerCrashScenario(settings, plan, SharedRegistry.client(), children).run();
         String replay = settings.replay() + "\n" + outcome.figures();
 
         assertThat(outcome.recoveries()).as("kills done; " + replay).hasSize(plan.kills());

@@ -18,21 +18,21 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RequestOutcomes {
 
     /** One label set; {@code command} is the command record's name (a bounded set: the schema's commands). */
-    public record Outcome(String command, Status status, Reason reason) {
-        static final Comparator<Outcome> ORDER = Comparator.comparing(Outcome::command)
-                .thenComparing(Outcome::status).thenComparing(Outcome::reason);
+    public record Decision(String command, Status status, Reason reason) {
+        static final Comparator<Decision> ORDER = Comparator.comparing(Decision::command)
+                .thenComparing(Decision::status).thenComparing(Decision::reason);
     }
 
-    private final Map<Outcome, LongAdder> counts = new ConcurrentHashMap<>();
+    private final Map<Decision, LongAdder> counts = new ConcurrentHashMap<>();
 
     public void record(Result result) {
-        counts.computeIfAbsent(new Outcome(result.getCommand(), result.getStatus(), result.getReason()), o -> new LongAdder())
+        counts.computeIfAbsent(new Decision(result.getCommand(), result.getStatus(), result.getReason()), o -> new LongAdder())
                 .increment();
     }
 
     /** The counts so far, in a stable order. */
-    public Map<Outcome, Long> snapshot() {
-        Map<Outcome, Long> snapshot = new TreeMap<>(Outcome.ORDER);
+    public Map<Decision, Long> snapshot() {
+        Map<Decision, Long> snapshot = new TreeMap<>(Decision.ORDER);
         counts.forEach((outcome, count) -> snapshot.put(outcome, count.sum()));
         return snapshot;
     }
