@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.factnet.client.RequestClient;
-import io.factnet.controller.Controller;
-import io.factnet.controller.ControllerConfig;
-import io.factnet.embedded.EmbeddedKafka;
 import io.factnet.model.AddRule;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AllocateFloatingIp;
-import io.factnet.model.Allocation;
 import io.factnet.model.AssociateFloatingIp;
 import io.factnet.model.CreateNetwork;
 import io.factnet.model.CreateSecurityGroup;
@@ -21,18 +16,11 @@ import io.factnet.model.DefineVlanRange;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Protocol;
 import io.factnet.model.RegisterNode;
-import io.factnet.model.Request;
-import io.factnet.model.Result;
-import io.factnet.model.Status;
-import io.factnet.registry.InMemorySchemaRegistryClient;
 import io.factnet.topics.RequestRoutes;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,78 +38,51 @@ class TraceCommandTest {
 
     @TempDir
     static Path dir;
-    static EmbeddedKafka kafka;
-    static Controller controller;
+    static ControllerCloud cloud;
     static String web;
     static String db;
     static String floating;
-    static int requests;
 
     @BeforeAll
     static void cloud() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        Properties props = new Properties();
-        props.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        props.setProperty("schema.registry.url", "mock://" + SCOPE);
-        props.setProperty("application.id", SCOPE);
-        props.setProperty("state.dir", dir.resolve("streams").toString());
-        props.setProperty(ControllerConfig.IN_MEMORY_STORES, "true");
-        props.setProperty(ControllerConfig.TOPIC_PARTITIONS, "2");
-        controller = Controller.start(props);
-        assertThat(controller.awaitRunning(Duration.ofSeconds(60))).isTrue();
-        try (RequestClient client = new RequestClient(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                InMemorySchemaRegistryClient.scope(SCOPE), true, warning -> { })) {
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
-            send(client, RequestRoutes.ADMIN_PROJECT, DefineFloatingPool.newBuilder().setPool("public")
-                    .setRanges(List.of("203.0.113.10-203.0.113.20")).build());
-            send(client, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("n1")
-                    .setRoles(List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING)).setPublicAddress("198.51.100.1")
-                    .setUnderlayAddress("192.0.2.1").build());
-            send(client, "p1", CreateNetwork.newBuilder().build());
-            send(client, RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("c1").setRoles(List.of(NodeRole.BRIDGING))
-                    .setPublicAddress("198.51.100.11").setUnderlayAddress("192.0.2.2").build());
-            send(client, "p1", CreateSecurityGroup.newBuilder().setName("web").build());
-            send(client, "p1", CreateSecurityGroup.newBuilder().setName("db").build());
-            send(client, "p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
-                    .setSourceCidr("0.0.0.0/0").build());
-            send(client, "p1", AddRule.newBuilder().setGroup("db").setProtocol(Protocol.TCP).setFromPort(5432).setToPort(5432)
-                    .setSourceGroup("web").build());
-            web = send(client, "p1", AllocateFixedIp.newBuilder().setInstance("web1").setGroup("web").setMac("fa:16:3e:00:00:01")
-                    .setHost("c1").build()).getAddress();
-            db = send(client, "p1", AllocateFixedIp.newBuilder().setInstance("db1").setGroup("db").setMac("fa:16:3e:00:00:02")
-                    .build()).getAddress();
-            floating = send(client, "p1", AllocateFloatingIp.newBuilder().setPool("public").build()).getAddress();
-            send(client, "p1", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("web1").build());
-        }
-    }
-
-    private static Allocation send(RequestClient client, String project, Object command) {
-        Request request = Request.newBuilder().setRequestId("trace-test-" + ++requests).setProject(project)
-                .setSubmittedAt(Instant.now()).setCommand(command).build();
-        Result result = client.send(request, RequestClient.Wait.RESULT, Duration.ofSeconds(30)).result();
-        assertThat(result.getStatus()).as(result.getMessage()).isEqualTo(Status.ACCEPTED);
-        return result.getAllocated();
+        cloud = ControllerCloud.start(dir, SCOPE, 2, Map.of());
+        cloud.send(RequestRoutes.ADMIN_PROJECT, DefineVlanRange.newBuilder().setFirst(100).setLast(199).build());
+        cloud.send(RequestRoutes.ADMIN_PROJECT, DefineSupernet.newBuilder().setCidr("10.0.0.0/8").build());
+        cloud.send(RequestRoutes.ADMIN_PROJECT, DefineFloatingPool.newBuilder().setPool("public")
+                .setRanges(List.of("203.0.113.10-203.0.113.20")).build());
+        cloud.send(RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("n1")
+                .setRoles(List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING)).setPublicAddress("198.51.100.1")
+                .setUnderlayAddress("192.0.2.1").build());
+        cloud.send("p1", CreateNetwork.newBuilder().build());
+        cloud.send(RequestRoutes.ADMIN_PROJECT, RegisterNode.newBuilder().setNodeId("c1").setRoles(List.of(NodeRole.BRIDGING))
+                .setPublicAddress("198.51.100.11").setUnderlayAddress("192.0.2.2").build());
+        cloud.send("p1", CreateSecurityGroup.newBuilder().setName("web").build());
+        cloud.send("p1", CreateSecurityGroup.newBuilder().setName("db").build());
+        cloud.send("p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
+                .setSourceCidr("0.0.0.0/0").build());
+        cloud.send("p1", AddRule.newBuilder().setGroup("db").setProtocol(Protocol.TCP).setFromPort(5432).setToPort(5432)
+                .setSourceGroup("web").build());
+        web = cloud.send("p1", AllocateFixedIp.newBuilder().setInstance("web1").setGroup("web").setMac("fa:16:3e:00:00:01")
+                .setHost("c1").build()).getAddress();
+        db = cloud.send("p1", AllocateFixedIp.newBuilder().setInstance("db1").setGroup("db").setMac("fa:16:3e:00:00:02")
+                .build()).getAddress();
+        floating = cloud.send("p1", AllocateFloatingIp.newBuilder().setPool("public").build()).getAddress();
+        cloud.send("p1", AssociateFloatingIp.newBuilder().setAddress(floating).setInstance("web1").build());
     }
 
     @AfterAll
     static void stop() {
-        if (controller != null) {
-            controller.close();
+        if (cloud != null) {
+            cloud.close();
         }
-        if (kafka != null) {
-            kafka.close();
-        }
-        InMemorySchemaRegistryClient.dropScope(SCOPE);
     }
 
     /** The nodes' settings as the operator runs them: untagged L2 on physnet1 over VXLAN, public interface pub0. */
     private static CliCapture trace(String... args) {
         List<String> all = new ArrayList<>(List.of("trace"));
         all.addAll(List.of(args));
-        all.addAll(List.of("--l2", "physnet1=vxlan", "--public-interface", "pub0", "--bootstrap-servers", kafka.bootstrapServers(),
-                "--schema-registry-url", "mock://" + SCOPE));
-        return CliCapture.run(all);
+        all.addAll(List.of("--l2", "physnet1=vxlan", "--public-interface", "pub0"));
+        return cloud.factnet(all.toArray(String[]::new));
     }
 
     @Test
