@@ -52,7 +52,7 @@ class NodeMetricsTest {
     void metricsHaveEveryDocumentedFamilyPerNodeAndRole() throws Exception {
         // docs/api.md names them in a sentence: `factnet_node_ready`, ..., `_bad_records_total`, ... and `factnet_node_entries{kind}`
         Set<String> documented = new TreeSet<>();
-        Matcher named = Pattern.compile("`(factnet_node_[a-z_]+|_[a-z_]+)(\\{kind})?`").matcher(Files.readString(Path.of("..", "docs", "api.md")));
+        Matcher named = Pattern.compile("`(factnet_node_[a-z_]+|_[a-z_]+)(\\{kind})?`").matcher(agentsParagraph());
         while (named.find()) {
             documented.add(named.group(1).startsWith("_") ? "factnet_node" + named.group(1) : named.group(1));
         }
@@ -89,6 +89,14 @@ class NodeMetricsTest {
     @Test
     void aStalledBodyNeitherHangsTheServerNorStaysOpen() throws Exception {
         stalled("POST /health HTTP/1.1\r\nHost: node\r\nContent-Length: 1000\r\n\r\n{\"a\":");
+    }
+
+    /** docs/api.md's paragraph on an agent's /health and /metrics. */
+    private static String agentsParagraph() throws Exception {
+        String api = Files.readString(Path.of("..", "docs", "api.md"));
+        int start = api.indexOf("A node's `--metrics-port` serves `/health`");
+        assertThat(start).as("docs/api.md's paragraph on the agents' metrics").isNotNegative();
+        return api.substring(start, api.indexOf("\n\n", start));
     }
 
     private static int freePort() throws Exception {

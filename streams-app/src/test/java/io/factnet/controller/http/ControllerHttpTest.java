@@ -613,7 +613,7 @@ class ControllerHttpTest {
      */
     static Map<String, Map.Entry<String, Set<String>>> documentedMetrics() throws Exception {
         Map<String, Map.Entry<String, Set<String>>> documented = new LinkedHashMap<>();
-        Pattern row = Pattern.compile("\\| `(factnet_controller_[a-z_]+)` \\| (gauge|counter) \\| ([^|]*) \\|.*");
+        Pattern row = Pattern.compile("\\| `(factnet_controller_[a-z_]+)` \\| (gauge|counter) \\|([^|]*)\\|.*");
         for (String line : Files.readAllLines(Path.of("..", "docs", "api.md"))) {
             Matcher matcher = row.matcher(line);
             if (matcher.matches()) {
