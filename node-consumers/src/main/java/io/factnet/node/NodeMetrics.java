@@ -73,7 +73,7 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** The agents' families, read from each agent's status on every scrape. */
-    static PrometheusRegistry registry(NodeProcess node) {
+    private static PrometheusRegistry registry(NodeProcess node) {
         PrometheusRegistry registry = new PrometheusRegistry();
         counter(registry, node, "factnet_node_records_read_total", "Records read from the role topic.", AgentStatus::recordsRead);
         counter(registry, node, "factnet_node_bad_records_total", "Records that could not be read when they arrived.", AgentStatus::badRecords);
