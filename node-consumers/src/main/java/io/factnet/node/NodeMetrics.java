@@ -16,7 +16,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * The agents' state over HTTP: {@code /metrics} in Prometheus' text format (syncs, applies,
- * failures, applied offset, what each role holds; a registry of Prometheus' Java client, ADR 0040), {@code /health} 200 once every agent caught up
+ * failures, applied offset, what each role holds; a registry of Prometheus' Java client, ADR 0040),
+ * {@code /health} 200 once every agent caught up
  * and applies its whole desired state and none stopped, 503 with the reasons otherwise. It listens on
  * 127.0.0.1 unless told otherwise ({@code --metrics-host}), with the bounds of {@link HttpService.Limits#METRICS}.
  */
