@@ -1,10 +1,14 @@
 package io.factnet.node;
 
 import io.factnet.http.HttpService;
+import io.factnet.http.PrometheusReply;
 import io.factnet.http.Reply;
 import io.factnet.net.Printable;
 import io.factnet.node.runtime.AgentStatus;
 import io.factnet.node.runtime.NodeAgent;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,14 +16,15 @@ import java.util.function.ToLongFunction;
 
 /**
  * The agents' state over HTTP: {@code /metrics} in Prometheus' text format (syncs, applies,
- * failures, applied offset, what each role holds), {@code /health} 200 once every agent caught up
+ * failures, applied offset, what each role holds; a registry of Prometheus' Java client, ADR 0040),
+ * {@code /health} 200 once every agent caught up
  * and applies its whole desired state and none stopped, 503 with the reasons otherwise. It listens on
  * 127.0.0.1 unless told otherwise ({@code --metrics-host}), with the bounds of {@link HttpService.Limits#METRICS}.
  */
 public final class NodeMetrics implements AutoCloseable {
     /** Where the agents' metrics listen by default: this host only (the kernel view and the counts are the node's business). */
     public static final String DEFAULT_HOST = "127.0.0.1";
-    private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String TEXT = PrometheusReply.CONTENT_TYPE; // /health's and /kernel's too, as before
 
     private final HttpService server;
 
@@ -33,8 +38,9 @@ public final class NodeMetrics implements AutoCloseable {
             return new NodeMetrics(null);
         }
         HttpService server = HttpService.bind("the agents' metrics", host, port, HttpService.Limits.METRICS);
+        PrometheusRegistry registry = registry(node);
         return new NodeMetrics(server.serve(call -> switch (call.rawPath()) {
-            case "/metrics" -> Reply.text(200, text(node), TEXT);
+            case "/metrics" -> PrometheusReply.of(registry);
             case "/health" -> {
                 String problems = problems(node);
                 yield Reply.text(problems.isEmpty() ? 200 : 503, problems.isEmpty() ? "ok\n" : "not ready\n" + problems, TEXT);
@@ -67,44 +73,58 @@ public final class NodeMetrics implements AutoCloseable {
         return out.toString();
     }
 
-    public static String text(NodeProcess node) {
-        StringBuilder out = new StringBuilder();
-        metric(out, node, "factnet_node_records_read_total", "counter", "Records read from the role topic.", AgentStatus::recordsRead);
-        metric(out, node, "factnet_node_bad_records_total", "counter", "Records that could not be read when they arrived.", AgentStatus::badRecords);
-        metric(out, node, "factnet_node_syncs_total", "counter", "Syncs run.", AgentStatus::syncs);
-        metric(out, node, "factnet_node_applies_total", "counter", "Syncs that changed the node.", AgentStatus::applies);
-        metric(out, node, "factnet_node_failures_total", "counter", "Syncs that failed.", AgentStatus::failures);
-        metric(out, node, "factnet_node_applied_offset", "gauge", "Highest offset of the node's partition applied.", AgentStatus::appliedOffset);
-        metric(out, node, "factnet_node_caught_up", "gauge", "1 once the replay reached the partition's end.", s -> s.caughtUp() ? 1 : 0);
-        metric(out, node, "factnet_node_unreadable_records", "gauge",
+    /** The agents' families, read from each agent's status on every scrape. */
+    private static PrometheusRegistry registry(NodeProcess node) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        counter(registry, node, "factnet_node_records_read_total", "Records read from the role topic.", AgentStatus::recordsRead);
+        counter(registry, node, "factnet_node_bad_records_total", "Records that could not be read when they arrived.", AgentStatus::badRecords);
+        counter(registry, node, "factnet_node_syncs_total", "Syncs run.", AgentStatus::syncs);
+        counter(registry, node, "factnet_node_applies_total", "Syncs that changed the node.", AgentStatus::applies);
+        counter(registry, node, "factnet_node_failures_total", "Syncs that failed.", AgentStatus::failures);
+        gauge(registry, node, "factnet_node_applied_offset", "Highest offset of the node's partition applied.", AgentStatus::appliedOffset);
+        gauge(registry, node, "factnet_node_caught_up", "1 once the replay reached the partition's end.", s -> s.caughtUp() ? 1 : 0);
+        gauge(registry, node, "factnet_node_unreadable_records",
                 "This node's resources whose latest record cannot be read: while above 0 nothing new is applied.", AgentStatus::unreadable);
-        metric(out, node, "factnet_node_consecutive_failures", "gauge", "Syncs that failed in a row.", AgentStatus::consecutiveFailures);
-        metric(out, node, "factnet_node_ready", "gauge", "1 when the agent applies its whole desired state (what /health says).",
+        gauge(registry, node, "factnet_node_consecutive_failures", "Syncs that failed in a row.", AgentStatus::consecutiveFailures);
+        gauge(registry, node, "factnet_node_ready", "1 when the agent applies its whole desired state (what /health says).",
                 s -> s.problem().isEmpty() ? 1 : 0);
-        metric(out, node, "factnet_node_failed_entries", "gauge", "Entries the last sync could not apply (retried).",
+        gauge(registry, node, "factnet_node_failed_entries", "Entries the last sync could not apply (retried).",
                 s -> s.lastSync() == null ? 0 : s.lastSync().failed().size());
-        out.append("# HELP factnet_node_entries What each role holds now, by kind.\n# TYPE factnet_node_entries gauge\n");
-        for (NodeAgent<?> agent : node.agents()) {
-            AgentStatus status = agent.status();
-            if (status.lastSync() != null) {
-                status.lastSync().counts().forEach((kind, count) -> out.append("factnet_node_entries{").append(labels(node, agent))
-                        .append(",kind=\"").append(kind).append("\"} ").append(count).append('\n'));
-            }
-        }
-        return out.toString();
+        GaugeWithCallback.builder().name("factnet_node_entries").help("What each role holds now, by kind.").labelNames("node", "role", "kind")
+                .callback(gauge -> {
+                    for (NodeAgent<?> agent : node.agents()) {
+                        AgentStatus status = agent.status();
+                        if (status.lastSync() != null) {
+                            status.lastSync().counts().forEach((kind, count) -> gauge.call(count, node.nodeId(), role(agent), kind));
+                        }
+                    }
+                }).register(registry);
+        return registry;
     }
 
-    private static void metric(StringBuilder out, NodeProcess node, String name, String type, String help,
-                               ToLongFunction<AgentStatus> value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(' ').append(type).append('\n');
+    private static void counter(PrometheusRegistry registry, NodeProcess node, String name, String help, ToLongFunction<AgentStatus> value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("node", "role")
+                .callback(counter -> eachAgent(node, value, counter::call)).register(registry);
+    }
+
+    private static void gauge(PrometheusRegistry registry, NodeProcess node, String name, String help, ToLongFunction<AgentStatus> value) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("node", "role")
+                .callback(gauge -> eachAgent(node, value, gauge::call)).register(registry);
+    }
+
+    /** A callback's sample: the value and the label values, in the order of the label names. */
+    private interface Sample {
+        void call(double value, String... labels);
+    }
+
+    private static void eachAgent(NodeProcess node, ToLongFunction<AgentStatus> value, Sample sample) {
         for (NodeAgent<?> agent : node.agents()) {
-            out.append(name).append('{').append(labels(node, agent)).append("} ").append(value.applyAsLong(agent.status())).append('\n');
+            sample.call(value.applyAsLong(agent.status()), node.nodeId(), role(agent));
         }
     }
 
-    private static String labels(NodeProcess node, NodeAgent<?> agent) {
-        // The node id is checked at start ([A-Za-z0-9_.-]), roles are ours: nothing to escape.
-        return "node=\"" + node.nodeId() + "\",role=\"" + agent.role().name().toLowerCase(Locale.ROOT) + "\"";
+    private static String role(NodeAgent<?> agent) {
+        return agent.role().name().toLowerCase(Locale.ROOT);
     }
 
     @Override

@@ -13,6 +13,7 @@ import static io.factnet.node.NodeTopicsWriter.change;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.http.PrometheusTextReader;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.NodeRole;
 import io.factnet.model.RegisterNode;
@@ -208,9 +209,9 @@ class NodeAgentKafkaTest {
                     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
                     String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                    assertThat(text).contains("factnet_node_caught_up{node=\"render1\",role=\"routing\"} 1",
-                            "factnet_node_entries{node=\"render1\",role=\"routing\",kind=\"floatingIps\"} 1",
-                            "factnet_node_failures_total{node=\"render1\",role=\"tunneling\"} 0");
+                    assertThat(PrometheusTextReader.samples(text)).containsEntry("factnet_node_caught_up{node=\"render1\",role=\"routing\"}", 1.0)
+                            .containsEntry("factnet_node_entries{kind=\"floatingIps\",node=\"render1\",role=\"routing\"}", 1.0)
+                            .containsEntry("factnet_node_failures_total{node=\"render1\",role=\"tunneling\"}", 0.0);
                     java.net.URI health = java.net.URI.create("http://127.0.0.1:" + port + "/health");
                     assertThat(http.send(java.net.http.HttpRequest.newBuilder(health).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
@@ -225,10 +226,10 @@ class NodeAgentKafkaTest {
                     }
                     assertThat(sick.statusCode()).isEqualTo(503);
                     assertThat(sick.body()).startsWith("not ready\nrouting: 1 record(s) of this node cannot be read, the oldest \"fip\"");
-                    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString()).body())
-                            .contains("factnet_node_unreadable_records{node=\"render1\",role=\"routing\"} 1",
-                                    "factnet_node_ready{node=\"render1\",role=\"routing\"} 0");
+                    assertThat(PrometheusTextReader.samples(http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()))
+                            .containsEntry("factnet_node_unreadable_records{node=\"render1\",role=\"routing\"}", 1.0)
+                            .containsEntry("factnet_node_ready{node=\"render1\",role=\"routing\"}", 0.0);
                     assertThat(Files.readString(state.resolve("routing/factnet.nft"))).isEqualTo(ruleset);
                     assertThat(Files.exists(NodeProcess.lastGoodFile(state, NodeRole.ROUTING))).isTrue();
                 }

@@ -62,7 +62,7 @@ final class ApiHandler implements Route {
         }
         if (path.equals("/metrics")) {
             params(query);
-            return Reply.text(200, metrics.text(), PrometheusText.CONTENT_TYPE);
+            return metrics.reply();
         }
         if (ConsoleAssets.owns(path)) {
             params(query);

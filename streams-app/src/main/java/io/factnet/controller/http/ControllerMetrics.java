@@ -3,26 +3,34 @@ package io.factnet.controller.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.Controller;
+import io.factnet.http.PrometheusReply;
+import io.factnet.http.Reply;
 import io.factnet.model.AppliedAck;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /metrics} of one controller instance. Every instance reports what it holds itself (pools and
- * node acks of its active tasks, results it emitted), so that summing over instances counts each once:
+ * {@code /metrics} of one controller instance, a registry of Prometheus' Java client read on each scrape
+ * (ADR 0040). Every instance reports what it holds itself (pools and node acks of its active tasks, results
+ * it emitted), so that summing over instances counts each once:
  * <ul>
- * <li>{@code kafka_streams_<group>_<name>}: Kafka Streams' own metrics and its clients' (KafkaStreams.metrics())</li>
  * <li>{@code factnet_controller_requests_total{command,status,reason}}: results emitted</li>
  * <li>{@code factnet_controller_stream_thread_replacements_total}, {@code factnet_controller_records_skipped_total}:
  * stream threads that died and were replaced, records dead-lettered after failing twice</li>
  * <li>{@code factnet_controller_pool_size/used{kind,pool}}: VLAN ranges, the supernet's blocks, floating pools, nodes' VPN ports</li>
  * <li>{@code factnet_controller_node_applied_offset / end_offset / offset_lag{node,role}}: how far each node's agent is behind</li>
+ * <li>{@code kafka_streams_<group>_<name>}: Kafka Streams' own metrics and its clients' ({@link KafkaStreamsCollector})</li>
  * </ul>
  */
 final class ControllerMetrics {
@@ -31,52 +39,65 @@ final class ControllerMetrics {
     private final Controller controller;
     private final LocalState local;
     private final NodeOffsets offsets;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
 
     ControllerMetrics(Controller controller, LocalState local, NodeOffsets offsets) {
         this.controller = controller;
         this.local = local;
         this.offsets = offsets;
+        GaugeWithCallback.builder().name("factnet_controller_running").help("1 while the controller's Kafka Streams state is RUNNING, else 0.")
+                .labelNames("state").callback(gauge -> {
+                    KafkaStreams.State state = controller.state();
+                    gauge.call(state == KafkaStreams.State.RUNNING ? 1 : 0, state.name());
+                }).register(registry);
+        counter("factnet_controller_stream_thread_replacements_total",
+                "Stream threads that died and were replaced (/healthz says 503 from the 3rd in a minute not blamed on a record, "
+                        + "which the controller cannot skip).", () -> controller.threadReplacements().health().total());
+        counter("factnet_controller_records_skipped_total", "Input records dead-lettered after their processing failed twice the same way.",
+                () -> controller.poisonRecords().skippedCount());
+        counter("factnet_controller_replayed_records_skipped_total",
+                "Input records skipped because the stage's state had processed them already: the consumer group's committed "
+                        + "offsets went back (should stay 0; see ADR 0024).", () -> controller.replays().skippedCount());
+        CounterWithCallback.builder().name("factnet_controller_requests_total").help("Results the controller emitted, by command, status and reason.")
+                .labelNames("command", "status", "reason")
+                .callback(counter -> controller.outcomes().snapshot().forEach((outcome, count) ->
+                        counter.call(count, outcome.command(), outcome.status().name(), outcome.reason().name())))
+                .register(registry);
+        registry.register(this::stores);
+        registry.register(new KafkaStreamsCollector(controller::metrics));
     }
 
-    /** The factnet families, declared in this order on every scrape (also when they have no samples). */
-    private record Families(PrometheusText.Family requests, PrometheusText.Family poolSize, PrometheusText.Family poolUsed,
-                            PrometheusText.Family applied, PrometheusText.Family endOffset, PrometheusText.Family lag,
-                            PrometheusText.Family applyError) {
-        static Families declare(PrometheusText out) {
-            return new Families(
-                    out.family("factnet_controller_requests_total", "counter", "Results the controller emitted, by command, status and reason."),
-                    out.family("factnet_controller_pool_size", "gauge", "Size of an allocation pool (excluded addresses left out)."),
-                    out.family("factnet_controller_pool_used", "gauge", "Entries of an allocation pool given out."),
-                    out.family("factnet_controller_node_applied_offset", "gauge",
+    Reply reply() {
+        return PrometheusReply.of(registry);
+    }
+
+    private void counter(String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(counter -> counter.call(value.getAsLong())).register(registry);
+    }
+
+    /** The families read from the stores, once per scrape (one read of the pools, one of the acks and their end offsets). */
+    private record StoreFamilies(Family poolSize, Family poolUsed, Family applied, Family endOffset, Family lag, Family applyError) {
+        static StoreFamilies declare() {
+            return new StoreFamilies(
+                    Family.gauge("factnet_controller_pool_size", "Size of an allocation pool (excluded addresses left out)."),
+                    Family.gauge("factnet_controller_pool_used", "Entries of an allocation pool given out."),
+                    Family.gauge("factnet_controller_node_applied_offset",
                             "Offset of the last record of its partition the node's agent applied (from its last ack)."),
-                    out.family("factnet_controller_node_end_offset", "gauge",
-                            "End offset (last stable offset) of the node's partition of its role topic."),
-                    out.family("factnet_controller_node_offset_lag", "gauge",
+                    Family.gauge("factnet_controller_node_end_offset", "End offset (last stable offset) of the node's partition of its role topic."),
+                    Family.gauge("factnet_controller_node_offset_lag",
                             "Offsets of the node's partition after the last one it applied: end offset - applied offset - 1 "
                                     + "(a caught-up node shows 0 or 1: a transaction's commit marker takes an offset)."),
-                    out.family("factnet_controller_node_apply_error", "gauge", "1 when the node's last ack reports an error."));
+                    Family.gauge("factnet_controller_node_apply_error", "1 when the node's last ack reports an error."));
+        }
+
+        MetricSnapshots snapshots() {
+            return new MetricSnapshots(Stream.of(poolSize, poolUsed, applied, endOffset, lag, applyError).map(Family::snapshot).toList());
         }
     }
 
-    String text() {
-        PrometheusText out = new PrometheusText();
-        KafkaStreams.State state = controller.state();
-        out.family("factnet_controller_running", "gauge", "1 while the controller's Kafka Streams state is RUNNING, else 0.")
-                .sample(Map.of("state", state.name()), state == KafkaStreams.State.RUNNING ? 1 : 0);
-        out.family("factnet_controller_stream_thread_replacements_total", "counter",
-                "Stream threads that died and were replaced (/healthz says 503 from the 3rd in a minute not blamed on a record, "
-                        + "which the controller cannot skip).").sample(Map.of(), controller.threadReplacements().health().total());
-        out.family("factnet_controller_records_skipped_total", "counter",
-                "Input records dead-lettered after their processing failed twice the same way.")
-                .sample(Map.of(), controller.poisonRecords().skippedCount());
-        out.family("factnet_controller_replayed_records_skipped_total", "counter",
-                "Input records skipped because the stage's state had processed them already: the consumer group's committed "
-                        + "offsets went back (should stay 0; see ADR 0024).")
-                .sample(Map.of(), controller.replays().skippedCount());
-        Families families = Families.declare(out);
-        controller.outcomes().snapshot().forEach((outcome, count) -> families.requests().sample(Map.of("command", outcome.command(),
-                "status", outcome.status().name(), "reason", outcome.reason().name()), count));
-        if (state == KafkaStreams.State.RUNNING) {
+    private MetricSnapshots stores() {
+        StoreFamilies families = StoreFamilies.declare();
+        if (controller.state() == KafkaStreams.State.RUNNING) {
             try {
                 pools(families);
                 nodes(families);
@@ -84,11 +105,10 @@ final class ControllerMetrics {
                 log.debug("store metrics left out of this scrape: {}", e.getMessage()); // a rebalance moved a store
             }
         }
-        streams(out);
-        return out.text();
+        return families.snapshots();
     }
 
-    private void pools(Families families) {
+    private void pools(StoreFamilies families) {
         ObjectNode pools = local.pools();
         for (JsonNode vlan : pools.path("vlanRanges")) {
             pool(families, "vlan", vlan.path("physicalNetwork").asText(), vlan.path("size").asInt(), vlan.path("used").asInt());
@@ -102,7 +122,7 @@ final class ControllerMetrics {
         }
     }
 
-    private void nodes(Families families) {
+    private void nodes(StoreFamilies families) {
         for (JsonNode node : local.nodes().path("nodes")) {
             JsonNode ports = node.path("vpnPorts");
             pool(families, "vpn-port", node.path("nodeId").asText(), ports.path("last").asInt() - ports.path("first").asInt() + 1,
@@ -117,7 +137,7 @@ final class ControllerMetrics {
             ends = Map.of();
         }
         for (AppliedAck ack : acks) {
-            Map<String, String> labels = Map.of("node", ack.getNodeId(), "role", ack.getRole().name().toLowerCase(Locale.ROOT));
+            Labels labels = Labels.of("node", ack.getNodeId(), "role", ack.getRole().name().toLowerCase(Locale.ROOT));
             families.applied().sample(labels, ack.getAppliedOffset());
             families.applyError().sample(labels, ack.getError() == null ? 0 : 1);
             Long end = ends.get(ack);
@@ -128,19 +148,9 @@ final class ControllerMetrics {
         }
     }
 
-    private static void pool(Families families, String kind, String name, int size, int used) {
-        Map<String, String> labels = Map.of("kind", kind, "pool", name);
+    private static void pool(StoreFamilies families, String kind, String name, int size, int used) {
+        Labels labels = Labels.of("kind", kind, "pool", name);
         families.poolSize().sample(labels, size);
         families.poolUsed().sample(labels, used);
-    }
-
-    private void streams(PrometheusText out) {
-        for (Map.Entry<MetricName, ? extends Metric> entry : controller.metrics().entrySet()) {
-            if (entry.getValue().metricValue() instanceof Number value) {
-                MetricName metric = entry.getKey();
-                out.family("kafka_streams_" + metric.group() + "_" + metric.name(), metric.name().endsWith("-total") ? "counter" : "gauge",
-                        metric.description()).sample(metric.tags(), value.doubleValue());
-            }
-        }
     }
 }

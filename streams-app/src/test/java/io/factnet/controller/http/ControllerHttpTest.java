@@ -10,6 +10,7 @@ import io.factnet.controller.ControllerConfig;
 import io.factnet.controller.ControllerTestConfig;
 import io.factnet.controller.stage.StoreNames;
 import io.factnet.embedded.EmbeddedKafka;
+import io.factnet.http.PrometheusTextReader;
 import io.factnet.http.Slowloris;
 import io.factnet.model.AddRule;
 import io.factnet.model.AllocateFixedIp;
@@ -43,6 +44,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +56,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -434,6 +438,57 @@ class ControllerHttpTest {
 
     @Test
     @Order(6)
+    void everyDocumentedMetricIsServedWithItsTypeAndLabels() throws Exception {
+        Map<String, Map.Entry<String, Set<String>>> documented = documentedMetrics();
+        assertThat(documented).as("docs/api.md's table").hasSize(11);
+        // both instances' scrapes, read strictly; once the node's ack is in, every documented family has samples
+        Map<String, PrometheusTextReader.Family> served = poll(Duration.ofSeconds(20), () -> {
+            Map<String, PrometheusTextReader.Family> both = new LinkedHashMap<>(PrometheusTextReader.parse(metricsText(a)));
+            PrometheusTextReader.parse(metricsText(b)).forEach(both::putIfAbsent);
+            return both.keySet().containsAll(documented.keySet()) ? both : null;
+        });
+        documented.forEach((name, typeAndLabels) -> {
+            PrometheusTextReader.Family family = served.get(name);
+            assertThat(family.type()).as(name).isEqualTo(typeAndLabels.getKey());
+            assertThat(family.help()).as(name).isNotBlank();
+            assertThat(family.samples()).as(name).allSatisfy(sample -> {
+                assertThat(sample.name()).isEqualTo(name);
+                assertThat(sample.labels().keySet()).isEqualTo(typeAndLabels.getValue());
+            });
+        });
+        assertThat(served.keySet()).as("nothing else of factnet's").filteredOn(name -> name.startsWith("factnet_"))
+                .containsExactlyInAnyOrderElementsOf(documented.keySet());
+
+        // kafka_streams_<group>_<name>: a family for every numeric metric of KafkaStreams.metrics(), a counter for *-total,
+        // the tags as labels; metrics come and go with tasks, so the comparison is repeated until a scrape matches
+        poll(Duration.ofSeconds(20), () -> {
+            Map<String, String> expected = new TreeMap<>();
+            Map<String, Set<String>> labels = new HashMap<>();
+            a.controller().metrics().forEach((metric, value) -> {
+                if (value.metricValue() instanceof Number) {
+                    String family = ("kafka_streams_" + metric.group() + "_" + metric.name()).replaceAll("[^a-zA-Z0-9_:]", "_");
+                    expected.putIfAbsent(family, metric.name().endsWith("-total") ? "counter" : "gauge");
+                    metric.tags().keySet().forEach(tag -> labels.computeIfAbsent(family, f -> new TreeSet<>()).add(tag.replaceAll("[^a-zA-Z0-9_]", "_")));
+                }
+            });
+            Map<String, String> kafka = new TreeMap<>();
+            Map<String, PrometheusTextReader.Family> scraped = PrometheusTextReader.parse(metricsText(a));
+            scraped.forEach((name, family) -> {
+                if (name.startsWith("kafka_streams_")) {
+                    kafka.put(name, family.type());
+                }
+            });
+            if (!kafka.equals(expected)) {
+                return null;
+            }
+            assertThat(expected).hasSizeGreaterThan(50).containsEntry("kafka_streams_stream_thread_metrics_process_total", "counter");
+            labels.forEach((family, names) -> assertThat(scraped.get(family).labelNames()).as(family).isEqualTo(names));
+            return true;
+        });
+    }
+
+    @Test
+    @Order(6)
     void listsComeInPagesWhicheverInstanceAnswersEachPage() throws Exception {
         List<String> projects = new ArrayList<>();
         String path = "/v1/projects?limit=3";
@@ -547,24 +602,30 @@ class ControllerHttpTest {
         return answer.body();
     }
 
-    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)");
-
-    /** Every line is a comment or a sample in Prometheus' text format; samples by name and labels. */
+    /** Every sample of a scrape by {@code name{labels}}, read with the strict reader of the format (it throws on any break of its rules). */
     static Map<String, Double> samples(String text) {
-        Map<String, Double> samples = new HashMap<>();
-        Set<String> typed = new HashSet<>();
-        for (String line : text.split("\n")) {
-            if (line.startsWith("# TYPE ")) {
-                assertThat(typed.add(line.split(" ")[2])).as("one TYPE per family: " + line).isTrue();
-                continue;
-            } else if (line.startsWith("# HELP ")) {
-                continue;
+        return PrometheusTextReader.samples(text);
+    }
+
+    /**
+     * The metrics table of docs/api.md: per documented family its type and label names (a label column's
+     * parenthesized examples left out); the {@code kafka_streams_<group>_<name>} row is checked on its own.
+     */
+    static Map<String, Map.Entry<String, Set<String>>> documentedMetrics() throws Exception {
+        Map<String, Map.Entry<String, Set<String>>> documented = new LinkedHashMap<>();
+        Pattern row = Pattern.compile("\\| `(factnet_controller_[a-z_]+)` \\| (gauge|counter) \\|([^|]*)\\|.*");
+        for (String line : Files.readAllLines(Path.of("..", "docs", "api.md"))) {
+            Matcher matcher = row.matcher(line);
+            if (matcher.matches()) {
+                Set<String> labels = new TreeSet<>();
+                Matcher label = Pattern.compile("`([a-z_]+)`").matcher(matcher.group(3).replaceAll("\\([^)]*\\)", ""));
+                while (label.find()) {
+                    labels.add(label.group(1));
+                }
+                documented.put(matcher.group(1), Map.entry(matcher.group(2), labels));
             }
-            Matcher sample = SAMPLE.matcher(line);
-            assertThat(sample.matches()).as("a sample line: " + line).isTrue();
-            samples.put(sample.group(1), Double.parseDouble(sample.group(2).replace("+Inf", "Infinity").replace("-Inf", "-Infinity")));
         }
-        return samples;
+        return documented;
     }
 
     interface Probe<T> {
