@@ -76,26 +76,26 @@ public final class NodeMetrics implements AutoCloseable {
     /** The agents' families, read from each agent's status on every scrape. */
     private static PrometheusRegistry registry(NodeProcess node) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        counter(registry, node, "factnet_node_records_read_total", "Records read from the role topic.", AgentStatus::recordsRead);
-        counter(registry, node, "factnet_node_bad_records_total", "Records that could not be read when they arrived.", AgentStatus::badRecords);
-        counter(registry, node, "factnet_node_syncs_total", "Syncs run.", AgentStatus::syncs);
-        counter(registry, node, "factnet_node_applies_total", "Syncs that changed the node.", AgentStatus::applies);
-        counter(registry, node, "factnet_node_failures_total", "Syncs that failed.", AgentStatus::failures);
+        counter(registry, node, "factnet_node_records_read_total", "Records read from the role topic.", s -> s.replay().recordsRead());
+        counter(registry, node, "factnet_node_bad_records_total", "Records that could not be read when they arrived.", s -> s.replay().badRecords());
+        counter(registry, node, "factnet_node_syncs_total", "Syncs run.", s -> s.syncs().count());
+        counter(registry, node, "factnet_node_applies_total", "Syncs that changed the node.", s -> s.syncs().applies());
+        counter(registry, node, "factnet_node_failures_total", "Syncs that failed.", s -> s.syncs().failures());
         gauge(registry, node, "factnet_node_applied_offset", "Highest offset of the node's partition applied.", AgentStatus::appliedOffset);
-        gauge(registry, node, "factnet_node_caught_up", "1 once the replay reached the partition's end.", s -> s.caughtUp() ? 1 : 0);
+        gauge(registry, node, "factnet_node_caught_up", "1 once the replay reached the partition's end.", s -> s.replay().caughtUp() ? 1 : 0);
         gauge(registry, node, "factnet_node_unreadable_records",
-                "This node's resources whose latest record cannot be read: while above 0 nothing new is applied.", AgentStatus::unreadable);
-        gauge(registry, node, "factnet_node_consecutive_failures", "Syncs that failed in a row.", AgentStatus::consecutiveFailures);
+                "This node's resources whose latest record cannot be read: while above 0 nothing new is applied.", s -> s.replay().unreadable());
+        gauge(registry, node, "factnet_node_consecutive_failures", "Syncs that failed in a row.", s -> s.syncs().consecutiveFailures());
         gauge(registry, node, "factnet_node_ready", "1 when the agent applies its whole desired state (what /health says).",
                 s -> s.problem().isEmpty() ? 1 : 0);
         gauge(registry, node, "factnet_node_failed_entries", "Entries the last sync could not apply (retried).",
-                s -> s.lastSync() == null ? 0 : s.lastSync().failed().size());
+                s -> s.syncs().last() == null ? 0 : s.syncs().last().failed().size());
         GaugeWithCallback.builder().name("factnet_node_entries").help("What each role holds now, by kind.").labelNames("node", "role", "kind")
                 .callback(gauge -> {
                     for (NodeAgent<?> agent : node.agents()) {
                         AgentStatus status = agent.status();
-                        if (status.lastSync() != null) {
-                            status.lastSync().counts().forEach((kind, count) -> gauge.call(count, node.nodeId(), role(agent), kind));
+                        if (status.syncs().last() != null) {
+                            status.syncs().last().counts().forEach((kind, count) -> gauge.call(count, node.nodeId(), role(agent), kind));
                         }
                     }
                 }).register(registry);

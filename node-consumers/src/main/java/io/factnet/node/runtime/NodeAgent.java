@@ -241,8 +241,10 @@ public final class NodeAgent<V extends SpecificRecord> implements Runnable, Auto
 
     /** Publishes the counters to {@link #status()}; also before an ack goes out, so a reader of the ack sees them. */
     private void refreshStatus() {
-        status = new AgentStatus(caughtUp, records.read(), records.bad(), syncs, applies, failures, appliedOffset, lastError,
-                replayMillis, firstSyncMillis, lastSync, records.unreadableCount(), consecutiveFailures, notReady);
+        status = new AgentStatus(
+                new AgentStatus.Replay(caughtUp, records.read(), records.bad(), records.unreadableCount(), replayMillis),
+                new AgentStatus.Syncs(syncs, applies, failures, consecutiveFailures, firstSyncMillis, lastSync, lastError),
+                appliedOffset, notReady);
     }
 
     private TopicPartition awaitPartition() {

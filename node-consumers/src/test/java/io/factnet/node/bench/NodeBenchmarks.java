@@ -152,9 +152,9 @@ class NodeBenchmarks {
                 events.awaitAck("bench", NodeRole.ROUTING, last, Duration.ofMinutes(5));
                 long rebuild = millis(started);
                 AgentStatus status = agent.status();
-                SyncReport first = status.lastSync();
+                SyncReport first = status.syncs().last();
                 FIGURES.put("rebuild " + FLOATING + " associations: agent start to rules live (ack)", rebuild + " ms");
-                FIGURES.put("  of which replay (read and decode the partition)", status.replayMillis() + " ms");
+                FIGURES.put("  of which replay (read and decode the partition)", status.replay().millis() + " ms");
                 FIGURES.put("  of which model and render", first.renderMillis() + " ms");
                 FIGURES.put("  of which apply (nft -f, terse check, local routes)", first.applyMillis() + " ms");
 

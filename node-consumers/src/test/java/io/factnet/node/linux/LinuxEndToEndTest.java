@@ -216,11 +216,11 @@ class LinuxEndToEndTest {
         agents.close();
         agents = NodeProcess.build(node(), clients, registry).start();
         NodeProcess restarted = agents;
-        assertThat(eventually(WAIT, () -> restarted.agents().stream().allMatch(a -> a.status().syncs() >= 1
-                && a.status().lastError() == null))).isTrue();
+        assertThat(eventually(WAIT, () -> restarted.agents().stream().allMatch(a -> a.status().syncs().count() >= 1
+                && a.status().syncs().lastError() == null))).isTrue();
         assertThat(kernelState()).isEqualTo(before);
         Map<NodeRole, Long> applies = restarted.agents().stream().collect(
-                Collectors.toMap(NodeAgent::role, a -> a.status().applies()));
+                Collectors.toMap(NodeAgent::role, a -> a.status().syncs().applies()));
         // nft tables are written whole, in one transaction, at an agent's first sync: routing's, and the bridging
         // agent's port guard (ADR 0035); the rest of the kernel state is found as it should be and left alone
         assertThat(applies).as("after a restart only the nft tables are written again, once each").isEqualTo(Map.of(

@@ -123,8 +123,8 @@ class FailClosedTest {
             assertThat(ack.getAppliedOffset()).as("nothing is reported applied").isEqualTo(-1);
             assertThat(ruleset(sim)).as("the kernel keeps its drop, floating map and SNAT").isEqualTo(before);
             assertThat(again.status().problem()).get().asString().contains("cannot be read");
-            assertThat(again.status().unreadable()).isEqualTo(4);
-            assertThat(again.status().applies()).isZero();
+            assertThat(again.status().replay().unreadable()).isEqualTo(4);
+            assertThat(again.status().syncs().applies()).isZero();
 
             registry.heal();
             assertThat(eventually(() -> again.status().problem().isEmpty() && lastAck().getError() == null)).isTrue();
@@ -185,7 +185,7 @@ class FailClosedTest {
                 new RoutingReconciler(rebooted.host(), dir.resolve("routing"), RoutingReconcilerTest.CONFIG), acks::add,
                 System::currentTimeMillis).start()) {
             // the apply is counted before its ack is sent: wait for the ack too
-            assertThat(eventually(() -> agent.status().applies() == 1 && lastAck() != null && lastAck().getAppliedOffset() == 7)).isTrue();
+            assertThat(eventually(() -> agent.status().syncs().applies() == 1 && lastAck() != null && lastAck().getAppliedOffset() == 7)).isTrue();
             assertThat(ruleset(rebooted)).contains("198.51.100.10 : 10.0.1.5", "10.0.0.0/20");
             assertThat(agent.status().problem()).get().asString().isEqualTo("replaying its topic");
             assertThat(lastAck().getAppliedOffset()).isEqualTo(7);
@@ -200,7 +200,7 @@ class FailClosedTest {
         try (NodeAgent<RoutingEntry> agent = agent(sim)) {
             assertThat(eventually(() -> acks.size() >= 3)).as("it keeps retrying").isTrue();
             assertThat(lastAck().getError()).contains("\"floating/b\" at offset 3", "cannot decode");
-            assertThat(agent.status().applies()).isZero();
+            assertThat(agent.status().syncs().applies()).isZero();
             assertThat(sim.nft().table("ip", "factnet")).as("no partial state applied").isNull();
             assertThat(agent.status().problem()).isPresent();
 

@@ -111,12 +111,12 @@ class NodeAgentKafkaTest {
             AppliedAck first = acks.awaitAck("r1", NodeRole.ROUTING, last, WAIT);
             assertThat(first.getError()).isNull();
             assertThat(first.getCounts()).containsEntry("floatingIps", 2L).containsEntry("groups", 1L);
-            assertThat(agent.status().badRecords()).isEqualTo(1);
+            assertThat(agent.status().replay().badRecords()).isEqualTo(1);
             assertThat(agent.status().problem()).isEmpty();
             assertThat(dnat(sim)).containsExactly("198.51.100.10 : 10.0.1.5", "198.51.100.12 : 10.0.1.6");
 
             // A burst of 1000 changes, committed at once, is one apply.
-            long appliesBefore = agent.status().applies();
+            long appliesBefore = agent.status().syncs().applies();
             List<NodeTopicsWriter.Change<RoutingEntry>> burst = new ArrayList<>();
             Ipv4Address base = Ipv4Address.parse("198.51.100.0");
             for (int i = 0; i < 1000; i++) {
@@ -125,7 +125,7 @@ class NodeAgentKafkaTest {
             }
             last = writer.write(burst);
             assertThat(acks.awaitAck("r1", NodeRole.ROUTING, last, WAIT).getCounts()).containsEntry("floatingIps", 1002L);
-            assertThat(agent.status().applies()).isEqualTo(appliesBefore + 1);
+            assertThat(agent.status().syncs().applies()).isEqualTo(appliesBefore + 1);
 
             // A tombstone deletes; a hostile entry is reported in the ack and the rest still applies.
             last = writer.write(List.of(change(Topics.NODE_ROUTING, "r1", "floating/a", null),
@@ -143,8 +143,8 @@ class NodeAgentKafkaTest {
             int acksBefore = acks.acks("r1", NodeRole.ROUTING).size();
             NodeAgent<RoutingEntry> again = agent(sim, events).start();
             acks.await(r -> acks.acks("r1", NodeRole.ROUTING).size() > acksBefore, WAIT);
-            assertThat(again.status().applies()).as("applied once after the restart").isEqualTo(1);
-            assertThat(again.status().recordsRead()).isGreaterThanOrEqualTo(1007);
+            assertThat(again.status().syncs().applies()).as("applied once after the restart").isEqualTo(1);
+            assertThat(again.status().replay().recordsRead()).isGreaterThanOrEqualTo(1007);
             assertThat(sim.run(Command.of("nft", "list", "table", "ip", "factnet")).stdout()).isEqualTo(listing);
             assertThat(RoutingReconcilerTest.floatingRoutes(sim)).isEqualTo(routes).hasSize(1001);
             again.close();

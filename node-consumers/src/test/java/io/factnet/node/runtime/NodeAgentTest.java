@@ -97,7 +97,7 @@ class NodeAgentTest {
         AppliedAck retried = (AppliedAck) acks.get(1).getCommand();
         assertThat(retried.getError()).isNull();
         assertThat(retried.getNotApplied()).isEmpty();
-        assertThat(agent.status().consecutiveFailures()).isZero();
+        assertThat(agent.status().syncs().consecutiveFailures()).isZero();
     }
 
     @Test
@@ -109,7 +109,7 @@ class NodeAgentTest {
                 new RecordDecoder<>(Topics.NODE_ROUTING.valueDeserializer(REGISTRY)), reconciler, r -> { },
                 System::currentTimeMillis).start();
         try {
-            assertThat(eventually(() -> agent.status().failures() >= AgentStatus.UNHEALTHY_AFTER_FAILURES)).isTrue();
+            assertThat(eventually(() -> agent.status().syncs().failures() >= AgentStatus.UNHEALTHY_AFTER_FAILURES)).isTrue();
             assertThat(agent.status().problem()).get().asString()
                     .contains("applies failed in a row: apply failed: nft -f exited 1");
         } finally {
@@ -162,8 +162,8 @@ class NodeAgentTest {
         assertThat(seen.get(2).getAppliedOffset()).isEqualTo(1);
         assertThat(seen.get(2).getCounts()).containsEntry("entries", 1L);
         assertThat(reconciler.verifies.subList(0, 3)).as("every retry is a full sync").containsOnly(true);
-        assertThat(agent.status().failures()).isEqualTo(2);
-        assertThat(agent.status().lastError()).isNull();
+        assertThat(agent.status().syncs().failures()).isEqualTo(2);
+        assertThat(agent.status().syncs().lastError()).isNull();
     }
 
     private static boolean eventually(BooleanSupplier condition) {
