@@ -1,5 +1,6 @@
 package io.factnet.node.trace;
 
+import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeProcess;
 import io.factnet.node.NodeReplay;
@@ -7,7 +8,9 @@ import io.factnet.node.sim.SimulatedHost;
 import io.factnet.registry.SchemaRegistryClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 
 /**
@@ -25,6 +28,23 @@ public final class ReplayedNodes {
      * follows what was rendered.
      */
     public record Replayed(List<PacketTracer.Node> nodes, List<String> refused) {
+    }
+
+    /**
+     * A node's settings as a trace rebuilds it: its routing and bridging roles (addressing and tunneling shape no
+     * packet's path here) on the render driver, with the render's files in {@code stateDir}; empty when it has neither
+     * role. {@code factnet trace} gives it the registered node with the operator's node settings, the Linux agreement
+     * test the settings its agents run with.
+     */
+    public static Optional<NodeConfig> forTrace(NodeConfig node, Path stateDir) {
+        List<NodeRole> roles = node.roles().stream().filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING).toList();
+        if (roles.isEmpty()) {
+            return Optional.empty();
+        }
+        // The VPN port range, debounce and resync do not shape a render: any valid values do.
+        return Optional.of(new NodeConfig(node.nodeId(), roles, roles, NodeConfig.Driver.RENDER, Optional.empty(), stateDir,
+                node.routing(), node.bridging(), node.tunneling(), node.vpnPortFirst(), node.vpnPortLast(), Duration.ZERO,
+                Duration.ZERO));
     }
 
     /** One tracer node per configuration (its node id, roles, settings; its state folder gets the render's files). */
