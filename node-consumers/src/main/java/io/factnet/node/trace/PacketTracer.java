@@ -91,6 +91,17 @@ public final class PacketTracer {
         return walker.bridgedIn(node(port.get().node()), bridge, port.get().port());
     }
 
+    /**
+     * A frame that enters {@code node}'s bridge by {@code port} with source MAC {@code mac}, whatever the packet's
+     * source address: what a port sends when its instance spoofs another address or MAC (the port guard decides).
+     */
+    public Trace fromPort(Packet packet, String node, String port, String mac) {
+        Walker walker = new Walker(packet.withMac(mac));
+        String bridge = bridgeOf(packet.source()).orElseThrow(() -> new CannotEvaluate("no traced node has a bridge whose network holds "
+                + packet.source()));
+        return walker.bridgedIn(node(node), bridge, port);
+    }
+
     /** The node and port that hold an instance's address, by the port guards of the traced nodes. */
     public Optional<Port> port(Ipv4Address address) {
         for (Node node : nodes.values()) {

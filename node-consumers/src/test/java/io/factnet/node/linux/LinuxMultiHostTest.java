@@ -310,17 +310,26 @@ class LinuxMultiHostTest {
                 // Another project (other1 on compute-1, next to web1): only what p1's groups open to anywhere.
                 new Flow("p2 other1 -> db1 tcp 5432", otherVm, Packet.tcp(o, d, 5432), dropped),
                 new Flow("p2 other1 -> db1 ping", otherVm, Packet.ping(o, d), dropped),
-                new Flow("p2 other1 -> web1 tcp 8080 (one host)", otherVm, Packet.tcp(o, w, 8080), dropped),
-                new Flow("p2 other1 -> web1 ping (web opens icmp to anywhere)", otherVm, Packet.ping(o, w), delivered),
+                new Flow("p2 other1 -> web1 tcp 8080 (one host until the move)", otherVm, Packet.tcp(o, w, 8080), dropped),
+                new Flow("p2 other1 -> web1 ping (web opens icmp to anywhere, p2 too)", otherVm, Packet.ping(o, w), delivered),
                 new Flow("p2 other1 -> p1's gateway ping (ADR 0034)", otherVm, Packet.ping(o, network.getGateway()), dropped),
-                new Flow("web1 -> p2 other1 tcp 22 (one host; app opens nothing)", webVm, Packet.tcp(w, o, 22), dropped),
+                new Flow("web1 -> p2 other1 tcp 22 (app opens nothing)", webVm, Packet.tcp(w, o, 22), dropped),
                 new Flow("web1 -> p2 other1 ping", webVm, Packet.ping(w, o), dropped),
                 new Flow("db1 -> p2 other1 tcp 5432", dbVm, Packet.tcp(d, o, 5432), dropped));
         agree("as placed", flows);
 
         // 7. Anti-spoofing across hosts: web2 on compute-2 sends with web1's address (web1 is on compute-1), then with
         // its own address and another MAC. Nothing gets through, and compute-2's port guard counts the drops.
+        // The tracer, given the port and MAC the frames come from, says the same: dropped by compute-2's port guard.
         long spoofing = System.nanoTime();
+        PacketTracer spoofTracer = tracer();
+        String web2Port = PortNames.of(PROJECT, "web2");
+        assertThat(spoofTracer.fromPort(Packet.tcp(w, d, 5432), COMPUTE2, web2Port, WEB2_MAC).outcome())
+                .as("the tracer: web2's port sending web1's address").isEqualTo("dropped on " + COMPUTE2 + " at " + web2Port + " (the port guard)");
+        assertThat(spoofTracer.fromPort(Packet.tcp(w2, w, 8080), COMPUTE2, web2Port, SPOOFED_MAC).outcome())
+                .as("the tracer: web2's port sending another MAC").isEqualTo("dropped on " + COMPUTE2 + " at " + web2Port + " (the port guard)");
+        assertThat(spoofTracer.fromPort(Packet.tcp(w2, w, 8080), COMPUTE2, web2Port, WEB2_MAC).delivered())
+                .as("the tracer: web2's port as itself").isTrue();
         long before = guardDrops(compute2);
         readdress(web2Vm, w, block.prefix(), network.getGateway(), WEB2_MAC);
         assertThat(tcp(web2Vm, d, 5432)).as("web2 with web1's address -> db1 tcp 5432 (web's members may)").isFalse();
@@ -406,7 +415,7 @@ class LinuxMultiHostTest {
         long traceMs = (System.nanoTime() - tracing) / 1_000_000;
         long sending = System.nanoTime();
         Map<Flow, Trace.Verdict> kernel = new LinkedHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(flows.size(), 12));
+        ExecutorService pool = Executors.newFixedThreadPool(flows.size());
         try {
             Map<Flow, Future<Trace.Verdict>> sent = new LinkedHashMap<>();
             flows.forEach(flow -> sent.put(flow, pool.submit(() -> kernel(flow))));
