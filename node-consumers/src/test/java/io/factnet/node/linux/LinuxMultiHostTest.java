@@ -342,7 +342,7 @@ class LinuxMultiHostTest {
         assertThat(guardDrops(compute2)).as("compute-2's guard counts web2's frames with another MAC").isGreaterThan(afterAddress);
         readdress(web2Vm, w2, block.prefix(), network.getGateway(), WEB2_MAC);
         assertThat(eventually(WAIT, () -> tcp(web2Vm, w, 8080))).as("web2 as itself again reaches web1").isTrue();
-        System.out.println("multi-host: anti-spoofing across hosts (two spoofs, counted, and back) in "
+        System.out.println("multi-host: anti-spoofing across hosts (a replay for the tracer, two spoofs, counted, and back) in "
                 + (System.nanoTime() - spoofing) / 1_000_000 + " ms");
 
         // 8. Rebuild: compute-1's agent stops, every kernel object factnet owns in compute-1 goes (its bridges and VXLAN
