@@ -74,6 +74,13 @@ import org.junit.jupiter.api.Test;
  * DHCP server's unicast answers in (its group's rules open nothing to the gateway); db1's group happens to hold the
  * gateway's subnet, so its own same-group rule would let them in anyway.
  *
+ * <p>Then web2 (group web) on compute-2 and another project's instance other1 on compute-1, and the packet tracer held to
+ * the kernel (ADR 0037): a table of flows, each traced over the node topics as {@code factnet trace} does and sent for
+ * real, must get the same verdict from both, as placed, after compute-1 is rebuilt from an empty kernel (its agent
+ * stopped, factnet's links and tables there deleted, a new agent with an empty state folder), and after the move. Between
+ * them, anti-spoofing across hosts: web2 sending web1's address, then another MAC, gets nothing through and compute-2's
+ * port guard counts it. Each step's time is printed ("multi-host: ...").
+ *
  * <pre>
  *   ns P (outside) -- pub0 [ns R: network host] --\
  *                                                  bridge "ul" in ns U (underlay, 192.0.2.0/24)
