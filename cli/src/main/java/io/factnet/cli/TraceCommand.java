@@ -203,6 +203,7 @@ final class TraceCommand implements Callable<Integer> {
             return Optional.empty();
         }
         BridgingConfig bridging = nodeSettings.bridging(Optional.ofNullable(node.getUnderlayAddress()).map(Ipv4Address::parse));
+        // The VPN port range does not shape a routing or bridging render: any valid one does.
         NodeConfig registered = new NodeConfig(node.getNodeId(), node.getRoles(), node.getRoles(), NodeConfig.Driver.RENDER,
                 Optional.empty(), work.resolve(node.getNodeId()), nodeSettings.routing(node.getPublicAddress()), bridging,
                 nodeSettings.tunneling(), 51820, 52819, Duration.ZERO, Duration.ZERO);

@@ -6,9 +6,9 @@ import io.factnet.node.NodeProcess;
 import io.factnet.node.NodeReplay;
 import io.factnet.node.sim.SimulatedHost;
 import io.factnet.registry.SchemaRegistryClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -41,7 +41,7 @@ public final class ReplayedNodes {
         if (roles.isEmpty()) {
             return Optional.empty();
         }
-        // The VPN port range, debounce and resync do not shape a render: any valid values do.
+        // Debounce and resync do not shape a render.
         return Optional.of(new NodeConfig(node.nodeId(), roles, roles, NodeConfig.Driver.RENDER, Optional.empty(), stateDir,
                 node.routing(), node.bridging(), node.tunneling(), node.vpnPortFirst(), node.vpnPortLast(), Duration.ZERO,
                 Duration.ZERO));
