@@ -19,7 +19,6 @@ import io.factnet.node.trace.Packet;
 import io.factnet.node.trace.PacketTracer;
 import io.factnet.node.trace.ReplayedNodes;
 import io.factnet.node.trace.Trace;
-import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.text.SafeText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -114,7 +113,7 @@ final class TraceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path work = Files.createTempDirectory("factnet-trace-");
-        try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(settings.kafkaWith(Map.of()), "factnet-trace")) {
+        try (KafkaConsumer<String, byte[]> consumer = ReplayedNodes.consumer(settings.kafkaWith(Map.of()), "factnet-trace")) {
             List<NodeConfig> configs = new ArrayList<>();
             for (String nodeId : facts.nodesFor(sourceAddress, destination)) {
                 config(facts.nodes().get(nodeId), work).ifPresent(configs::add);

@@ -29,7 +29,6 @@ import io.factnet.node.net.InterfaceName;
 import io.factnet.node.net.Ipv4Address;
 import io.factnet.node.net.Ipv4Cidr;
 import io.factnet.node.routing.RoutingConfig;
-import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.node.trace.CannotEvaluate;
 import io.factnet.node.trace.Packet;
 import io.factnet.node.trace.PacketTracer;
@@ -455,7 +454,7 @@ class LinuxMultiHostTest {
         Path dir = Files.createTempDirectory(work, "trace-");
         List<NodeConfig> traced = configs.values().stream().map(c -> ReplayedNodes.forTrace(c, dir.resolve(c.nodeId())))
                 .flatMap(Optional::stream).toList();
-        try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        try (KafkaConsumer<String, byte[]> consumer = ReplayedNodes.consumer(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 "factnet-trace-" + lab.id)) {
             ReplayedNodes.Replayed replayed = ReplayedNodes.replay(traced, consumer, registry, new NodeReplay.Listener() {
                 @Override
