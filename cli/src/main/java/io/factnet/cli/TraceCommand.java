@@ -9,7 +9,6 @@ import io.factnet.cli.request.DurationConverter;
 import io.factnet.cli.show.Table;
 import io.factnet.model.FixedIp;
 import io.factnet.model.Node;
-import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeReplay;
 import io.factnet.node.bridging.BridgingConfig;
@@ -21,7 +20,6 @@ import io.factnet.node.trace.Packet;
 import io.factnet.node.trace.PacketTracer;
 import io.factnet.node.trace.ReplayedNodes;
 import io.factnet.node.trace.Trace;
-import io.factnet.node.runtime.KafkaAgents;
 import io.factnet.text.SafeText;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -116,7 +114,7 @@ final class TraceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path work = Files.createTempDirectory("factnet-trace-");
-        try (KafkaConsumer<String, byte[]> consumer = KafkaAgents.replayConsumer(settings.kafkaWith(Map.of()), "factnet-trace")) {
+        try (KafkaConsumer<String, byte[]> consumer = ReplayedNodes.consumer(settings.kafkaWith(Map.of()), "factnet-trace")) {
             List<NodeConfig> configs = new ArrayList<>();
             for (String nodeId : facts.nodesFor(sourceAddress, destination)) {
                 config(facts.nodes().get(nodeId), work).ifPresent(configs::add);
@@ -201,18 +199,15 @@ final class TraceCommand implements Callable<Integer> {
      * is left out: the trace says where that leaves the packet.
      */
     private Optional<NodeConfig> config(Node node, Path work) {
-        if (node == null) {
-            return Optional.empty();
-        }
-        List<NodeRole> roles = node.getRoles().stream().filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING).toList();
-        if (roles.isEmpty()) {
+        if (node == null || node.getRoles().isEmpty()) {
             return Optional.empty();
         }
         BridgingConfig bridging = nodeSettings.bridging(Optional.ofNullable(node.getUnderlayAddress()).map(Ipv4Address::parse));
-        // The VPN port range, debounce and resync do not shape a render: any valid values do.
-        return Optional.of(new NodeConfig(node.getNodeId(), roles, roles, NodeConfig.Driver.RENDER, Optional.empty(),
-                work.resolve(node.getNodeId()), nodeSettings.routing(node.getPublicAddress()), bridging, nodeSettings.tunneling(),
-                51820, 52819, Duration.ZERO, Duration.ZERO));
+        // The VPN port range does not shape a routing or bridging render: any valid one does.
+        NodeConfig registered = new NodeConfig(node.getNodeId(), node.getRoles(), node.getRoles(), NodeConfig.Driver.RENDER,
+                Optional.empty(), work.resolve(node.getNodeId()), nodeSettings.routing(node.getPublicAddress()), bridging,
+                nodeSettings.tunneling(), 51820, 52819, Duration.ZERO, Duration.ZERO);
+        return ReplayedNodes.forTrace(registered, registered.stateDir());
     }
 
     private void print(PrintWriter out, Packet packet, boolean fromInstance, List<PacketTracer.Node> nodes, Trace trace,

@@ -100,6 +100,12 @@ class TraceCommandTest {
         CliCapture refused = trace("--from", "198.51.100.7", "--to", floating, "--tcp", "8080");
         assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(TraceCommand.EXIT_DROPPED);
         assertThat(refused.out()).contains("DROPPED: dropped on n1 at forward").containsPattern("(?m)^n1 .*group_\\w+ \\(p1/web\\) +drop +- +drop$");
+
+        // web1's fixed address from outside: through the network's routing node, where web's rule opens 22 to anyone
+        CliCapture fixed = trace("--from", "198.51.100.7", "--to", web, "--tcp", "22");
+        assertThat(fixed.exit()).as(fixed.out() + fixed.err()).isZero();
+        assertThat(fixed.out()).contains("from outside by pub0: " + web + " is in the network of ",
+                "DELIVERED: delivered to instance " + web + " by port ");
     }
 
     @Test

@@ -45,14 +45,29 @@ public final class PacketTracer {
         nodes.forEach(n -> this.nodes.put(n.name(), n));
     }
 
-    /** A packet from outside the cloud, to the node that owns its destination (a floating or public address). */
+    /**
+     * A packet from outside the cloud, to the node that owns its destination (a floating or public address); to an
+     * address of a traced network (an instance's fixed address), to the network's routing node, by its public
+     * interface: the rules there decide, as the kernel's do when a router outside routes the block to that node (the
+     * Linux agreement test found the tracer saying "no node owns" where the kernel delivered).
+     */
     public Trace fromOutside(Packet packet) {
         Optional<Node> owner = nodes.values().stream().filter(n -> local(n, packet.destination())).findFirst();
-        if (owner.isEmpty()) {
-            return new Trace(Trace.Verdict.DROPPED, "no node owns " + packet.destination()
-                    + " (no floating or public address of a traced node): nothing receives it", List.of(), packet);
+        if (owner.isPresent()) {
+            return fromOutside(packet, owner.get().name());
         }
-        return fromOutside(packet, owner.get().name());
+        Optional<String> bridge = bridgeOf(packet.destination());
+        Optional<Node> router = bridge.flatMap(this::gatewayNode);
+        if (router.isEmpty()) {
+            return new Trace(Trace.Verdict.DROPPED, "no node owns " + packet.destination()
+                    + " (no floating or public address of a traced node, no traced network holds it): nothing receives it",
+                    List.of(), packet);
+        }
+        Node entry = router.get();
+        Walker walker = new Walker(packet);
+        walker.hops.add(new Hop(entry.name(), "route", "-", "from outside by " + entry.publicInterface() + ": " + packet.destination()
+                + " is in the network of " + bridge.get() + " (where a router outside routes it to " + entry.name() + ")", "", "continue"));
+        return walker.routed(entry, entry.publicInterface(), false);
     }
 
     /** A packet from outside, entering {@code node} by its public interface. */
@@ -74,6 +89,17 @@ public final class PacketTracer {
         }
         walker.packet = packet.withMac(port.get().mac());
         return walker.bridgedIn(node(port.get().node()), bridge, port.get().port());
+    }
+
+    /**
+     * A frame that enters {@code node}'s bridge by {@code port} with source MAC {@code mac}, whatever the packet's
+     * source address: what a port sends when its instance spoofs another address or MAC (the port guard decides).
+     */
+    public Trace fromPort(Packet packet, String node, String port, String mac) {
+        Walker walker = new Walker(packet.withMac(mac));
+        String bridge = bridgeOf(packet.source()).orElseThrow(() -> new CannotEvaluate("no traced node has a bridge whose network holds "
+                + packet.source()));
+        return walker.bridgedIn(node(node), bridge, port);
     }
 
     /** The node and port that hold an instance's address, by the port guards of the traced nodes. */

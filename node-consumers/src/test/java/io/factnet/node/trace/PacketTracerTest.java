@@ -133,6 +133,32 @@ class PacketTracerTest {
     }
 
     @Test
+    void anInstancesFixedAddressFromOutsideEntersItsRoutingNodeAndTheGroupDecides() {
+        Trace opened = tracer.fromOutside(Packet.tcp("203.0.113.7", "10.0.1.5", 22));
+        assertThat(opened.verdict()).as(opened.outcome()).isEqualTo(Trace.Verdict.DELIVERED);
+        assertThat(opened.outcome()).isEqualTo("delivered to instance 10.0.1.5 by port tap3e000105 on c1");
+        assertThat(opened.hops().get(0)).isEqualTo(new Hop("net", "route", "-", "from outside by pub0: 10.0.1.5 is in the network "
+                + "of br100 (where a router outside routes it to net)", "", "continue"));
+        assertThat(opened.arrived().source()).as("not SNATed: it is not from the block").hasToString("203.0.113.7");
+
+        Trace closed = tracer.fromOutside(Packet.tcp("203.0.113.7", "10.0.2.5", 5432));
+        assertThat(closed.outcome()).as("db opens 5432 to web only").isEqualTo("dropped on net at forward");
+    }
+
+    @Test
+    void aPortSendingAnotherAddressOrMacIsDroppedByThePortGuard() {
+        Trace spoofed = tracer.fromPort(Packet.tcp("10.0.2.5", "10.0.1.5", 22), "c1", "tap3e000105", "fa:16:3e:00:01:05");
+        assertThat(spoofed.outcome()).isEqualTo("dropped on c1 at tap3e000105 (the port guard)");
+        assertThat(spoofed.hops().get(spoofed.hops().size() - 1))
+                .isEqualTo(new Hop("c1", "bridge factnet-ports", "prerouting", "counter drop", "", "drop"));
+        assertThat(tracer.fromPort(Packet.tcp("10.0.1.5", "10.0.2.5", 5432), "c1", "tap3e000105", "fa:16:3e:00:99:99").outcome())
+                .isEqualTo("dropped on c1 at tap3e000105 (the port guard)");
+        // its own MAC and address: as fromInstance
+        assertThat(tracer.fromPort(Packet.tcp("10.0.1.5", "10.0.2.5", 5432), "c1", "tap3e000105", "fa:16:3e:00:01:05").delivered())
+                .isTrue();
+    }
+
+    @Test
     void anAddressNoNodeOwnsReachesNothing() {
         Trace trace = tracer.fromOutside(Packet.tcp("203.0.113.7", "198.51.100.99", 22));
         assertThat(trace.verdict()).isEqualTo(Trace.Verdict.DROPPED);
