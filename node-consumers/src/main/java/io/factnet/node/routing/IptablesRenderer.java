@@ -74,7 +74,18 @@ public final class IptablesRenderer {
         // Bridged, not routed (in and out of the same bridge, seen here through br_netfilter): east-west inside a
         // project is the bridging agent's to filter at the ports (ADR 0035), not this node's group chains.
         forward.add("-m physdev --physdev-is-bridged -j ACCEPT");
+        // Routed from one project's block to another's, not through a floating address: dropped whatever the groups
+        // open (ADR 0042). The same block returns; the other blocks drop (two chains, as for INPUT below).
+        List<String> isolate = new ArrayList<>();
+        for (Ipv4Cidr block : model.blocks()) {
+            forward.add("-s " + block + " -m conntrack ! --ctstate DNAT -j " + PREFIX + "isolate");
+            isolate.add("-s " + block + " -d " + block + " -j RETURN");
+        }
+        for (Ipv4Cidr block : model.blocks()) {
+            isolate.add("-d " + block + " -j DROP");
+        }
         filter.put(PREFIX + "FORWARD", forward);
+        filter.put(PREFIX + "isolate", isolate);
         // A network's own addresses on this node answer that network only (ADR 0034): same block returns, then a
         // source in any block to a destination in any block is dropped (two chains: linear in the blocks).
         List<String> input = new ArrayList<>();

@@ -18,6 +18,8 @@ import java.util.TreeSet;
 public final class NftRenderer {
     public static final String FAMILY = "ip";
     public static final String TABLE = "factnet";
+    /** The forward chain's check that a routed packet stays in its project (ADR 0042). */
+    static final String ISOLATE = "isolate";
 
     private NftRenderer() {
     }
@@ -58,6 +60,11 @@ public final class NftRenderer {
         // (ADR 0035). The bridging agent filters it at the ports; this node's group chains are for what it routes. nft
         // has no "is bridged" outside the bridge family (no physdev, no meta ibrname there): the FIB answers it.
         forward.add("ct status & dnat == 0 fib daddr . iif oif exists accept");
+        if (blocks != null) {
+            // Routed from one project's block to another's, not through a floating address: the other project's fixed
+            // addresses are not reachable, whatever its groups open to 0.0.0.0/0 (ADR 0042). Its own block returns.
+            forward.add("ip saddr " + blocks + " ip daddr " + blocks + " ct status & dnat == 0 jump " + ISOLATE);
+        }
         // Egress first: its chains return what they allow, so the destination's own group filter still decides.
         if (egress != null) {
             forward.add("ip saddr vmap " + egress);
@@ -87,6 +94,9 @@ public final class NftRenderer {
             input.add("ip saddr " + blocks + " ip daddr " + blocks + " drop");
         }
         chain(out, "input", "type filter hook input priority filter; policy accept;", input);
+        if (blocks != null) {
+            chain(out, ISOLATE, null, List.of("ip saddr . ip daddr " + internal + " return", "drop"));
+        }
         for (RoutingModel.GroupChain group : model.groups()) {
             List<String> rules = new ArrayList<>();
             group.rules().forEach(rule -> rules.add(rule(rule)));

@@ -313,11 +313,16 @@ class LinuxMultiHostTest {
                 new Flow("outside -> web1's fixed address tcp 22 (routed to the network host)", outside, Packet.tcp(OUTSIDE, w, 22), delivered),
                 new Flow("outside -> db1's fixed address tcp 5432 (db opens it to web only)", outside, Packet.tcp(OUTSIDE, d, 5432), dropped),
                 new Flow("outside -> db1's fixed address ping", outside, Packet.ping(OUTSIDE, d), dropped),
-                // Another project (other1 on compute-1, next to web1): only what p1's groups open to anywhere.
+                // Another project (other1 on compute-1, next to web1): none of p1's fixed addresses, even where p1's groups
+                // open them to anywhere (ADR 0042); p1's floating address is public, so that one it reaches.
                 new Flow("p2 other1 -> db1 tcp 5432", otherVm, Packet.tcp(o, d, 5432), dropped),
                 new Flow("p2 other1 -> db1 ping", otherVm, Packet.ping(o, d), dropped),
                 new Flow("p2 other1 -> web1 tcp 8080 (one host until the move)", otherVm, Packet.tcp(o, w, 8080), dropped),
-                new Flow("p2 other1 -> web1 ping (web opens icmp to anywhere, p2 too)", otherVm, Packet.ping(o, w), delivered),
+                new Flow("p2 other1 -> web1 ping (web opens icmp to anywhere, but not to another project)", otherVm,
+                        Packet.ping(o, w), dropped),
+                new Flow("p2 other1 -> web1 tcp 22 (web opens 22 to anywhere, but not to another project)", otherVm,
+                        Packet.tcp(o, w, 22), dropped),
+                new Flow("p2 other1 -> web1's floating address ping (public)", otherVm, Packet.ping(o, floating), delivered),
                 new Flow("p2 other1 -> p1's gateway ping (ADR 0034)", otherVm, Packet.ping(o, network.getGateway()), dropped),
                 new Flow("web1 -> p2 other1 tcp 22 (app opens nothing)", webVm, Packet.tcp(w, o, 22), dropped),
                 new Flow("web1 -> p2 other1 ping", webVm, Packet.ping(w, o), dropped),
