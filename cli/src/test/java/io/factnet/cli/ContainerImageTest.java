@@ -246,6 +246,24 @@ class ContainerImageTest {
         assertThat(base.get("var/lib/factnet/node").getMode() & 0777).isEqualTo(0711);
     }
 
+    /**
+     * A second reader: skopeo (containers/image, the library behind {@code podman load}) takes each tarball as a
+     * docker-archive and sees the same image. .ci/run installs it; skipped where it is missing.
+     */
+    @Test
+    void skopeoReadsBothTarballsAsTheSameImages() throws Exception {
+        Assumptions.assumeTrue(java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "skopeo"))), "skopeo is not installed here (.ci/run installs Debian's)");
+        for (Image image : List.of(factnet, node)) {
+            Ran config = run(List.of("skopeo", "inspect", "--config", "docker-archive:" + image.tar()), 60);
+            assertThat(config.exit()).as(config.out()).isZero();
+            JsonNode seen = JSON.readTree(config.out());
+            assertThat(seen.get("config").get("User").asText()).isEqualTo(image.conf().get("User").asText());
+            assertThat(strings(seen.get("config").get("Entrypoint"))).isEqualTo(strings(image.conf().get("Entrypoint")));
+            assertThat(strings(seen.get("rootfs").get("diff_ids"))).isEqualTo(image.layers().stream().map(Layer::diffId).toList());
+        }
+    }
+
     @Test
     void theImagesStayUnderTheirSizeBounds() throws IOException {
         long factnetBytes = Files.size(factnet.tar());
