@@ -239,6 +239,11 @@ class ContainerImageTest {
         assertThat(node.layers().subList(2, node.layers().size()).stream().map(Layer::diffId).toList())
                 .as("application layers byte for byte the same in both images")
                 .containsExactlyElementsOf(factnet.layers().subList(1, factnet.layers().size()).stream().map(Layer::diffId).toList());
+        // nothing of the machine that built it (the runtime mounts its own)
+        for (String file : List.of("etc/resolv.conf", "etc/hostname", "etc/machine-id")) {
+            assertThat(factnet.baseLayers().get(0).entries().get(file).getSize()).as(file + " is empty").isZero();
+            assertThat(node.baseLayers().get(1).entries()).as(file + " untouched by the tools' layer").doesNotContainKey(file);
+        }
         // the state folders: the controllers' is factnet's, the agents' passable but not listable
         Map<String, TarArchiveEntry> base = factnet.baseLayers().get(0).entries();
         assertThat(base.get("var/lib/factnet/streams").getLongUserId()).isEqualTo(10001);
