@@ -32,7 +32,7 @@ import picocli.CommandLine;
 /**
  * The deployment under docker/, checked without a Docker engine: {@code docker-compose config} must
  * accept the compose file, and what it resolves must hang together (listeners, registry URL, roles,
- * capabilities, image); the image's entrypoint script is run here as the container would run it.
+ * capabilities, images); the images' entrypoint script is run here as the container would run it.
  */
 class DockerComposeTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -75,6 +75,10 @@ class DockerComposeTest {
         return YAML.readTree(config.out());
     }
 
+    private static boolean factnetImage(JsonNode service) {
+        return service.path("image").asText().matches("factnet(-node)?:.*");
+    }
+
     private static Map<String, String> env(JsonNode service) {
         return YAML.convertValue(service.get("environment"), YAML.getTypeFactory().constructMapType(Map.class, String.class, String.class));
     }
@@ -109,10 +113,13 @@ class DockerComposeTest {
         Set<String> nodeRoles = new HashSet<>();
         for (String name : names) {
             JsonNode service = services.get(name);
-            if (!service.has("build")) {
+            if (!factnetImage(service)) {
                 continue; // kafka and the registry
             }
-            assertThat(service.get("build").get("dockerfile").asText()).as(name).isEqualTo("docker/Dockerfile");
+            // the images Jib builds (cli/pom.xml, profile "image"; ContainerImageTest reads them): the node's for the agents
+            assertThat(service.has("build")).as(name + ": no Dockerfile, the images are loaded").isFalse();
+            assertThat(service.get("image").asText()).as(name)
+                    .isEqualTo(name.startsWith("node-") ? "factnet-node:0.1.0" : "factnet:0.1.0");
             Map<String, String> settings = env(service);
             assertThat(advertised).as(name + " bootstraps from an advertised listener").contains(settings.get("FACTNET_BOOTSTRAP_SERVERS"));
             assertThat(settings.get("FACTNET_SCHEMA_REGISTRY_URL")).as(name)
@@ -193,9 +200,7 @@ class DockerComposeTest {
             }
         });
         assertThat(published).as("Kafka, the registry, both controllers, the gateway, four agents' metrics, ten VPN ports").hasSize(19);
-        // the image's user, for the controllers and the cli
-        assertThat(Files.readString(root.resolve("docker/Dockerfile"))).contains("useradd --system --uid 10001")
-                .containsPattern("(?m)^USER factnet$");
+        // the images' users (10001 for the controllers and the cli, root for the agents): ContainerImageTest
 
         // an operator who means it opens them up
         Ran open = run(Map.of("FACTNET_PUBLISH_ADDRESS", "0.0.0.0"), "docker-compose", "-f", "docker/compose.yaml", "config");
@@ -209,7 +214,7 @@ class DockerComposeTest {
         List<String> unchecked = new ArrayList<>();
         services.fieldNames().forEachRemaining(name -> {
             List<String> command = command(services.get(name));
-            if (command.isEmpty() || !services.get(name).has("build")) {
+            if (command.isEmpty() || !factnetImage(services.get(name))) {
                 return;
             }
             CommandLine cli = Factnet.commandLine();
@@ -222,14 +227,9 @@ class DockerComposeTest {
         assertThat(unchecked).allMatch(name -> name.startsWith("controller-") || name.startsWith("node-"));
     }
 
+    /** The launcher the images run (their tools, user and layers: ContainerImageTest, in the "image" profile). */
     @Test
-    void theImageInstallsTheNetworkToolsAndItsEntrypointIsThePlainLauncher() throws Exception {
-        String dockerfile = Files.readString(root.resolve("docker/Dockerfile"));
-        for (String tool : List.of("iproute2", "nftables", "iptables", "dnsmasq-base", "wireguard-tools", "wireguard-go", "conntrack")) {
-            assertThat(dockerfile).contains(" " + tool);
-        }
-        assertThat(dockerfile).contains("ENTRYPOINT [\"factnet\"]").contains("COPY docker/factnet /usr/local/bin/factnet");
-
+    void theImagesEntrypointIsThePlainLauncher() throws Exception {
         Ran help = run(Map.of("FACTNET_CLASSPATH", System.getProperty("java.class.path"),
                 "JAVA_HOME", System.getProperty("java.home"), "FACTNET_JAVA_OPTS", "-Xmx128m"),
                 "sh", "docker/factnet", "request", "--help");
