@@ -80,7 +80,7 @@ final class FixedIpHandlers {
             }
             if (autoAssignPool != null) {
                 // Last hop: a refusal there gives back the network's VLAN, block and nodes (the pool stage's saga).
-                hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool)));
+                hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool, 0, false)));
             }
             return hops.isEmpty() ? allocate(ctx, instance, groupName, mac, command.getHostname(), host, false) : new Outcome.Await(hops);
         }
@@ -105,7 +105,7 @@ final class FixedIpHandlers {
                 ctx.tx.rollbackTo(savepoint);
                 ctx.record = before;
                 if (grant.getFloatingAddress() != null) {
-                    ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress()));
+                    ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress(), List.of()));
                 }
                 return new Outcome.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
                         NetworkHandlers.allocation(network));

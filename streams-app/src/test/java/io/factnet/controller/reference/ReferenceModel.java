@@ -103,6 +103,8 @@ public final class ReferenceModel {
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)" + LABEL.pattern() + "(\\." + LABEL.pattern() + ")*");
 
     private final long holdDownMillis;
+    private final int stockSize;
+    private final int stockLow;
     /** factnet.instance-gone.release-after.ms: negative never, zero at the InstanceGone, else at the project's first request after. */
     private final long releaseGoneAfterMillis;
 
@@ -125,6 +127,17 @@ public final class ReferenceModel {
 
     /** @param releaseGoneAfter how long an instance stays down before its address is released (negative: never) */
     public ReferenceModel(Duration holdDown, Duration releaseGoneAfter) {
+        this(holdDown, releaseGoneAfter, 4, 2);
+    }
+
+    /**
+     * @param stockSize the most floating addresses of a pool a project holds in stock, stockLow the stock below which it
+     *                  is refilled (factnet.floating.stock and .low, ADR 0039); the stock is modelled only when the model
+     *                  decides the pools' choices itself (no answer to follow: a result does not show the stock)
+     */
+    public ReferenceModel(Duration holdDown, Duration releaseGoneAfter, int stockSize, int stockLow) {
+        this.stockSize = stockSize;
+        this.stockLow = stockLow;
         this.holdDownMillis = holdDown.toMillis();
         this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
     }
@@ -369,6 +382,8 @@ public final class ReferenceModel {
         final TreeMap<String, GroupState> groups = new TreeMap<>();
         final Map<String, FixedState> fixed = new TreeMap<>();
         final Map<String, FloatingState> floating = new TreeMap<>();
+        /** Floating addresses the pools gave ahead of requests, by pool, oldest first (ADR 0039). */
+        final Map<String, Deque<String>> stock = new TreeMap<>();
         VpnState vpn;
 
         GroupState group(String name) {
@@ -560,7 +575,7 @@ public final class ReferenceModel {
         return !ADMIN_PROJECT.equals(name) && p.network == null && p.vpn == null && p.fixed.isEmpty() && p.floating.isEmpty()
                 && p.explicitGroups == 0 && p.groups.values().stream().noneMatch(g -> g.published)
                 && p.floatingQuota == 10 && p.groupQuota == 10 && p.ruleQuota == 20 && p.fixedQuota == -1
-                && p.autoAssignPool == null;
+                && p.autoAssignPool == null && p.stock.isEmpty();
     }
 
     private static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
@@ -1511,8 +1526,8 @@ public final class ReferenceModel {
     }
 
     /** The floating IP goes back to its pool. */
-    private void freeFloating(String address, FloatingState floating) {
-        FloatingPool pool = floatingPools.get(floating.pool);
+    private void freeFloating(String address, String poolName) {
+        FloatingPool pool = floatingPools.get(poolName);
         pool.slots.taken[pool.addresses.indexOf(address(address))] = false;
     }
 
@@ -1691,7 +1706,7 @@ public final class ReferenceModel {
         g.instances--;
         String floating = p.floatingOf(f.address);
         if (floating != null && p.floating.get(floating).autoAssigned) {
-            freeFloating(floating, p.floating.remove(floating));
+            releasedFloating(p, floating, p.floating.remove(floating));
             e.touchNetwork(NodeRole.ROUTING);
         } else if (floating != null) {
             p.floating.get(floating).fixedAddress = null;
@@ -1788,12 +1803,86 @@ public final class ReferenceModel {
         if (pool == null) {
             throw refused(Reason.NOT_FOUND);
         }
+        Deque<String> stocked = observed == null ? p.stock.get(name) : null;
+        if (stocked != null && !stocked.isEmpty()) {
+            // from the project's stock, in one hop; below the low watermark a refill follows (ADR 0039)
+            String address = stocked.pollFirst();
+            if (stocked.isEmpty()) {
+                p.stock.remove(name);
+            }
+            FloatingState f = new FloatingState();
+            f.pool = name;
+            p.floating.put(address, f);
+            e.put("address", address).put("pool", name);
+            int have = stocked.size();
+            int wanted = wantedStock(p);
+            if (have < stockLow && have < wanted) {
+                addStock(p, name, takeStock(pool, wanted - have));
+            }
+            return;
+        }
         int index = takeFloating(pool, "address");
         String address = ip(pool.addresses.get(index));
         FloatingState f = new FloatingState();
         f.pool = name;
         p.floating.put(address, f);
         e.put("address", address).put("pool", name);
+        if (observed == null) {
+            addStock(p, name, takeStock(pool, wantedStock(p))); // the grant's stock
+        }
+    }
+
+    /** The stock a project fills to: the stock size, but no more than its floating quota leaves room for. */
+    private int wantedStock(ProjectState p) {
+        return Math.max(0, Math.min(stockSize, p.floatingQuota - p.floating.size()));
+    }
+
+    /** The pool's next free addresses for a stock, while a quarter of the pool stays free (ADR 0039). */
+    private static List<String> takeStock(FloatingPool pool, int count) {
+        List<String> taken = new ArrayList<>();
+        int reserve = (pool.slots.taken.length - pool.reserved) / 4;
+        int free = pool.slots.taken.length - pool.slots.used();
+        while (taken.size() < count && free > reserve) {
+            taken.add(ip(pool.addresses.get(pool.slots.take())));
+            free--;
+        }
+        return taken;
+    }
+
+    private void addStock(ProjectState p, String poolName, List<String> addresses) {
+        for (String address : addresses) {
+            Deque<String> stock = p.stock.getOrDefault(poolName, new ArrayDeque<>());
+            if (stock.size() < stockSize && !p.floating.isEmpty()) {
+                stock.addLast(address);
+                p.stock.put(poolName, stock);
+            } else {
+                freeFloating(address, poolName);
+            }
+        }
+    }
+
+    /**
+     * A floating IP the project gave up (removed already): into its pool's stock while that has room, else back to the
+     * pool; the project's last floating IP takes every stock back with it (ADR 0039).
+     */
+    private void releasedFloating(ProjectState p, String address, FloatingState floating) {
+        if (observed != null) {
+            freeFloating(address, floating.pool);
+            return;
+        }
+        if (p.floating.isEmpty()) {
+            freeFloating(address, floating.pool);
+            p.stock.forEach((pool, stock) -> stock.forEach(a -> freeFloating(a, pool)));
+            p.stock.clear();
+            return;
+        }
+        Deque<String> stock = p.stock.getOrDefault(floating.pool, new ArrayDeque<>());
+        if (stock.size() < stockSize) {
+            stock.addLast(address);
+            p.stock.put(floating.pool, stock);
+        } else {
+            freeFloating(address, floating.pool);
+        }
     }
 
     private void releaseFloating(ReleaseFloatingIp c, Effect e) {
@@ -1805,7 +1894,7 @@ public final class ReferenceModel {
             throw refused(Reason.IN_USE);
         }
         e.project.floating.remove(c.getAddress());
-        freeFloating(c.getAddress(), f);
+        releasedFloating(e.project, c.getAddress(), f);
         e.put("address", c.getAddress()).put("pool", f.pool);
     }
 
