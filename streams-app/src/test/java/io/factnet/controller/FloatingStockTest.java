@@ -49,46 +49,58 @@ class FloatingStockTest extends TopologyTestBase {
         return accepted(d.submit(project, AllocateFloatingIp.newBuilder().setPool(pool).build())).getAllocated().getAddress();
     }
 
-    /** A /24 of 254 addresses: a quarter (63) is kept out of stocks. */
+    /** A /24 of 254 addresses: half (127) is kept out of stocks. */
     private void bigPool() {
         accepted(d.admin(ADMIN, DefineFloatingPool.newBuilder().setPool("big").setCidrs(List.of("192.0.2.0/24")).build()));
     }
 
     @Test
     void theFirstGrantBringsAStockAndLaterAllocationsTakeFromItInOneHop() {
-        standardPools(); // "public": 203.0.113.1-6, one of which stays out of stocks
+        standardPools();
+        bigPool();
         claimsSent();
-        assertThat(accepted(floatingIp("p1")).getAllocated().getAddress()).isEqualTo("203.0.113.1");
+        assertThat(allocate("p1", "big")).isEqualTo("192.0.2.1");
         assertThat(claimsSent()).singleElement().satisfies(claim -> assertThat(claim.getHops().get(0).getOp())
-                .isEqualTo(new TakeFloatingIp("public", 4, false)));
-        assertThat(project("p1").getFloatingStock()).isEqualTo(Map.of("public",
-                List.of("203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.5")));
-        assertThat(given("public")).as("the stock is marked taken at the pool with the grant").isEqualTo(5);
+                .isEqualTo(new TakeFloatingIp("big", 4, false)));
+        assertThat(project("p1").getFloatingStock()).isEqualTo(Map.of("big",
+                List.of("192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5")));
+        assertThat(given("big")).as("the stock is marked taken at the pool with the grant").isEqualTo(5);
         assertThat(project("p1").getFloatingIps()).as("the quota counts allocations, not stock").isEqualTo(1);
 
-        assertThat(allocate("p1", "public")).isEqualTo("203.0.113.2");
+        assertThat(allocate("p1", "big")).isEqualTo("192.0.2.2");
         assertThat(claimsSent()).as("from the stock: no claim").isEmpty();
-        assertThat(allocate("p1", "public")).isEqualTo("203.0.113.3");
+        assertThat(allocate("p1", "big")).isEqualTo("192.0.2.3");
         assertThat(claimsSent()).as("two left: not below the low watermark").isEmpty();
-        assertThat(allocate("p1", "public")).isEqualTo("203.0.113.4");
+        assertThat(allocate("p1", "big")).isEqualTo("192.0.2.4");
         List<Claim> refill = claimsSent();
         assertThat(refill).as("one left: a refill for the three missing").hasSize(1);
-        assertThat(refill.get(0).getHops().get(0).getOp()).isEqualTo(new TakeFloatingIp("public", 3, true));
+        assertThat(refill.get(0).getHops().get(0).getOp()).isEqualTo(new TakeFloatingIp("big", 3, true));
         assertThat(refill.get(0).getGrant().getFloatingRefill()).isTrue();
+        assertThat(refill.get(0).getReply()).isTrue();
         ProjectRecord p1 = project("p1");
-        assertThat(p1.getFloatingStock()).as("the pool keeps its last address out of stocks").isEqualTo(Map.of("public",
-                List.of("203.0.113.5")));
-        assertThat(p1.getFloatingRefills()).as("the refill's grant came (empty)").isEmpty();
-        assertThat(p1.getBusy()).isFalse();
-        assertThat(p1.getQueueHead()).isEqualTo(p1.getQueueTail());
+        assertThat(p1.getFloatingStock()).isEqualTo(Map.of("big", List.of("192.0.2.5", "192.0.2.6", "192.0.2.7", "192.0.2.8")));
+        assertThat(p1.getFloatingRefills()).as("the refill's grant came").isEmpty();
+        assertThat(p1.getBusy()).as("a refill never makes the project busy").isFalse();
+        assertThat(p1.getQueueHead()).as("nor queues anything").isEqualTo(p1.getQueueTail());
+        assertThat(p1.getFloatingIps()).isEqualTo(4);
+        assertThat(given("big")).isEqualTo(8);
+    }
 
-        assertThat(allocate("p2", "public")).as("the pool's last address").isEqualTo("203.0.113.6");
-        assertThat(project("p2").getFloatingStock()).isEmpty();
+    @Test
+    void aPoolGivesStockOnlyFromItsFirstHalfAndItsRefusalSaysSo() {
+        standardPools(); // "public": 203.0.113.1-6, three of which stay out of stocks
+        assertThat(allocate("p1", "public")).isEqualTo("203.0.113.1");
+        assertThat(project("p1").getFloatingStock()).isEqualTo(Map.of("public", List.of("203.0.113.2", "203.0.113.3")));
+        assertThat(allocate("p2", "public")).isEqualTo("203.0.113.4");
+        assertThat(project("p2").getFloatingStock()).as("the pool's second half: no stock").isEmpty();
+        assertThat(allocate("p2", "public")).isEqualTo("203.0.113.5");
+        assertThat(allocate("p2", "public")).isEqualTo("203.0.113.6");
         assertThat(rejected(floatingIp("p2"), Reason.POOL_EXHAUSTED).getMessage()).contains("stocks");
-        assertThat(allocate("p1", "public")).as("p1's stock still serves p1").isEqualTo("203.0.113.5");
+        assertThat(allocate("p1", "public")).as("p1's stock still serves p1").isEqualTo("203.0.113.2");
+        assertThat(allocate("p1", "public")).isEqualTo("203.0.113.3");
         rejected(floatingIp("p1"), Reason.POOL_EXHAUSTED);
+        assertThat(project("p1").getFloatingRefills()).as("the refills found nothing and are done").isEmpty();
         assertThat(given("public")).isEqualTo(6);
-        assertThat(project("p1").getFloatingIps()).isEqualTo(5);
     }
 
     @Test

@@ -66,8 +66,8 @@ final class FloatingPools {
     /**
      * The next free address for the request (none for a refill), and up to {@code stock} more for the project's stock
      * (ADR 0039), all marked taken here, in the transaction of the grant that gives them to the project. Stock is
-     * given only while a quarter of the pool's addresses stays free ({@link #stockReserve}): when a pool runs low,
-     * what is left goes one address per request.
+     * given only while half of the pool's addresses stays free ({@link #stockReserve}): the second half of a pool goes
+     * one address per request, to whoever asks.
      */
     static void take(PoolContext ctx, TakeFloatingIp take, Grant grant) {
         String name = take.getPool();
@@ -93,9 +93,9 @@ final class FloatingPools {
         grant.setFloatingStock(stock);
     }
 
-    /** Free addresses a pool of this many keeps out of stocks: a quarter (ADR 0039). */
+    /** Free addresses a pool of this many keeps out of stocks: half (ADR 0039). */
     static int stockReserve(int addresses) {
-        return addresses / 4;
+        return addresses / 2;
     }
 
     static void release(PoolContext ctx, String name, String address) {

@@ -65,9 +65,23 @@ final class FloatingIpHandlers {
         ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.floatingResource(floating.getAddress()), NodeEntries.floatingNat(floating));
     }
 
-    /** Under auto-assign, the new fixed IP's floating IP (the pools' grant), associated with it at once. */
+    /** Under auto-assign, the new fixed IP's floating IP (the pools' grant, with a stock), associated with it at once. */
     static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, Grant grant) {
-        FloatingIp floating = FloatingIp.newBuilder().setAddress(grant.getFloatingAddress()).setPool(grant.getFloatingPool())
+        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, grant.getFloatingPool(), grant.getFloatingAddress());
+        FloatingStocks.add(ctx, grant.getFloatingPool(), grant.getFloatingStock());
+        return done;
+    }
+
+    /** Under auto-assign, the new fixed IP's floating IP from the project's stock (ADR 0039); a refill may follow. */
+    static Outcome.Done autoAssignFromStock(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed) {
+        String pool = ctx.record.getAutoAssignFloatingPool();
+        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, pool, FloatingStocks.take(ctx, pool));
+        FloatingStocks.refillIfLow(ctx, pool);
+        return done;
+    }
+
+    private static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, String pool, String address) {
+        FloatingIp floating = FloatingIp.newBuilder().setAddress(address).setPool(pool)
                 .setProject(ctx.project).setAutoAssigned(true).build();
         ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
         associate(ctx, floating, fixed);

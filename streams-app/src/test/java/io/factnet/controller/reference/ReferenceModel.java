@@ -105,6 +105,10 @@ public final class ReferenceModel {
     private final long holdDownMillis;
     private final int stockSize;
     private final int stockLow;
+    /** Floating IPs given from a project's stock, and stock refills that brought addresses (ADR 0039): what a run covered. */
+    private int fromStock;
+    private int refills;
+    private int refillClaims;
     /** factnet.instance-gone.release-after.ms: negative never, zero at the InstanceGone, else at the project's first request after. */
     private final long releaseGoneAfterMillis;
 
@@ -1343,9 +1347,17 @@ public final class ReferenceModel {
         if (autoPool != null && p.floating.size() >= p.floatingQuota) {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
-        // the floating pool is the claim's last hop, after the network's VLAN, block and nodes
+        // from the project's stock of the pool when it has one (ADR 0039); else the claim's last hop, after the network's
+        // VLAN, block and nodes, which brings a stock with the address
+        boolean fromStock = autoPool != null && observed == null && p.stock.containsKey(p.autoAssignPool);
         int[] floatingIndex = {-1};
-        Runnable floatingHop = autoPool == null ? null : () -> floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+        List<String> hopStock = new ArrayList<>();
+        Runnable floatingHop = autoPool == null || fromStock ? null : () -> {
+            floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+            if (observed == null) {
+                hopStock.addAll(takeStock(autoPool, Math.max(0, Math.min(stockSize, p.floatingQuota - p.floating.size() - 1))));
+            }
+        };
         // the host's check comes after the network's hops and before the floating pool's
         boolean bind = host != null && (p.network == null || !p.network.serving().contains(host));
         LastHop lastHops = !bind && floatingHop == null ? null : (physnet, vlan, networkHost) -> {
@@ -1366,11 +1378,26 @@ public final class ReferenceModel {
         } catch (Refused r) {
             if (floatingIndex[0] >= 0) {
                 autoPool.slots.taken[floatingIndex[0]] = false; // given back; the pool's next-fit cursor stays past it
+                hopStock.forEach(a -> freeFloating(a, p.autoAssignPool));
             }
             throw r;
         }
-        if (autoPool != null) {
-            autoAssign(p.autoAssignPool, autoPool, floatingIndex[0], p.fixed.get(instance), e);
+        if (fromStock) {
+            Deque<String> stocked = p.stock.get(p.autoAssignPool);
+            String address = stocked.pollFirst();
+            this.fromStock++;
+            if (stocked.isEmpty()) {
+                p.stock.remove(p.autoAssignPool);
+            }
+            autoAssign(p.autoAssignPool, address, p.fixed.get(instance), e);
+            int have = stocked.size();
+            int wanted = wantedStock(p);
+            if (have < stockLow && have < wanted) {
+                refill(p, p.autoAssignPool, autoPool, wanted - have);
+            }
+        } else if (autoPool != null) {
+            autoAssign(p.autoAssignPool, ip(autoPool.addresses.get(floatingIndex[0])), p.fixed.get(instance), e);
+            addStock(p, p.autoAssignPool, hopStock);
         }
     }
 
@@ -1500,8 +1527,7 @@ public final class ReferenceModel {
     }
 
     /** The fixed IP's floating IP under auto-assign, taken by the claim's last hop: associated at once. */
-    private void autoAssign(String poolName, FloatingPool pool, int index, FixedState fixed, Effect e) {
-        String address = ip(pool.addresses.get(index));
+    private void autoAssign(String poolName, String address, FixedState fixed, Effect e) {
         FloatingState floating = new FloatingState();
         floating.pool = poolName;
         floating.instance = fixed.instance;
@@ -1807,6 +1833,7 @@ public final class ReferenceModel {
         if (stocked != null && !stocked.isEmpty()) {
             // from the project's stock, in one hop; below the low watermark a refill follows (ADR 0039)
             String address = stocked.pollFirst();
+            fromStock++;
             if (stocked.isEmpty()) {
                 p.stock.remove(name);
             }
@@ -1817,7 +1844,7 @@ public final class ReferenceModel {
             int have = stocked.size();
             int wanted = wantedStock(p);
             if (have < stockLow && have < wanted) {
-                addStock(p, name, takeStock(pool, wanted - have));
+                refill(p, name, pool, wanted - have);
             }
             return;
         }
@@ -1832,21 +1859,44 @@ public final class ReferenceModel {
         }
     }
 
+    /** Floating IPs given from a project's stock so far. */
+    public int fromStock() {
+        return fromStock;
+    }
+
+    /** Stock refill claims so far, whether their grant brought addresses or not. */
+    public int refillClaims() {
+        return refillClaims;
+    }
+
+    /** Stock refills that brought addresses so far. */
+    public int refills() {
+        return refills;
+    }
+
     /** The stock a project fills to: the stock size, but no more than its floating quota leaves room for. */
     private int wantedStock(ProjectState p) {
         return Math.max(0, Math.min(stockSize, p.floatingQuota - p.floating.size()));
     }
 
-    /** The pool's next free addresses for a stock, while a quarter of the pool stays free (ADR 0039). */
+    /** The pool's next free addresses for a stock, while half of the pool stays free (ADR 0039). */
     private static List<String> takeStock(FloatingPool pool, int count) {
         List<String> taken = new ArrayList<>();
-        int reserve = (pool.slots.taken.length - pool.reserved) / 4;
+        int reserve = (pool.slots.taken.length - pool.reserved) / 2;
         int free = pool.slots.taken.length - pool.slots.used();
         while (taken.size() < count && free > reserve) {
             taken.add(ip(pool.addresses.get(pool.slots.take())));
             free--;
         }
         return taken;
+    }
+
+    /** A refill claim's grant, which the controller's pool stage answers before the project's next request here. */
+    private void refill(ProjectState p, String poolName, FloatingPool pool, int count) {
+        List<String> taken = takeStock(pool, count);
+        refillClaims++;
+        refills += taken.isEmpty() ? 0 : 1;
+        addStock(p, poolName, taken);
     }
 
     private void addStock(ProjectState p, String poolName, List<String> addresses) {
