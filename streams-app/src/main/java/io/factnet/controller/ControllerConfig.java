@@ -32,11 +32,27 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param releaseGoneAfter     {@value #RELEASE_GONE_AFTER_MS}: how long an instance stays down (InstanceGone) before its fixed IP is
  *                             released by the controller; zero: at once; negative (the default): never, the address stays
  *                             the instance's until the project releases it (ADR 0031)
+ * @param floatingStock        {@value #FLOATING_STOCK} (default 4) and {@value #FLOATING_STOCK_LOW} (default 2): how many floating
+ *                             addresses of a pool a project holds in stock at most, and the stock below which a refill claim
+ *                             goes out (ADR 0039); a size of 0 turns the stock off
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
                                short topicReplication, Duration eventRetention, Duration nodeHistory, Http http,
-                               Duration releaseGoneAfter) {
+                               Duration releaseGoneAfter, FloatingStock floatingStock) {
+
+    /** A project's stock of floating addresses per pool (ADR 0039): at most size, refilled when below low. */
+    public record FloatingStock(int size, int low) {
+        public static final FloatingStock DEFAULT = new FloatingStock(4, 2);
+        public static final FloatingStock OFF = new FloatingStock(0, 0);
+
+        public FloatingStock {
+            if (size < 0 || low < 0 || low > size) {
+                throw new IllegalArgumentException(FLOATING_STOCK + " and " + FLOATING_STOCK_LOW + " must be 0 <= low <= size: "
+                        + size + ", " + low);
+            }
+        }
+    }
 
     /**
      * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
@@ -57,6 +73,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String HOLD_DOWN_MS = "factnet.fixed-ip.hold-down.ms";
     public static final String RETENTION_MS = "factnet.idempotency.retention.ms";
     public static final String RELEASE_GONE_AFTER_MS = "factnet.instance-gone.release-after.ms";
+    public static final String FLOATING_STOCK = "factnet.floating.stock";
+    public static final String FLOATING_STOCK_LOW = "factnet.floating.stock.low";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
@@ -128,6 +146,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_FIXED_IP_HOLD_DOWN_MS", HOLD_DOWN_MS),
             Map.entry("FACTNET_IDEMPOTENCY_RETENTION_MS", RETENTION_MS),
             Map.entry("FACTNET_INSTANCE_GONE_RELEASE_AFTER_MS", RELEASE_GONE_AFTER_MS),
+            Map.entry("FACTNET_FLOATING_STOCK", FLOATING_STOCK),
+            Map.entry("FACTNET_FLOATING_STOCK_LOW", FLOATING_STOCK_LOW),
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
             Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
@@ -189,7 +209,10 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 Duration.ofMillis(number(properties, NODE_HISTORY_MS, Topic.DEFAULT_NODE_HISTORY.toMillis())),
                 new Http(properties.getProperty(HTTP_HOST, "0.0.0.0"), (int) number(properties, HTTP_PORT, 8080),
                         properties.getProperty(HTTP_ADVERTISED)),
-                Duration.ofMillis(number(properties, RELEASE_GONE_AFTER_MS, -1)));
+                Duration.ofMillis(number(properties, RELEASE_GONE_AFTER_MS, -1)),
+                new FloatingStock((int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size()),
+                        (int) number(properties, FLOATING_STOCK_LOW, Math.min(FloatingStock.DEFAULT.low(),
+                                (int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size())))));
     }
 
     private static long number(Properties properties, String key, long defaultValue) {
@@ -206,7 +229,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         Map<String, Object> withServer = new HashMap<>(streams);
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
-                topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter);
+                topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter, floatingStock);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

@@ -119,7 +119,7 @@ public final class FactnetTopology {
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
                 PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays), GRANTS_SOURCE);
         topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes,
-                partitions.projectStage(), config.releaseGoneAfter()),
+                partitions.projectStage(), config.releaseGoneAfter(), config.floatingStock()),
                 DECODE_REQUESTS, DECODE_GRANTS);
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_QUEUE, avro(registry, QueuedRequest.class, register), persistent), PROJECT_STAGE);

@@ -19,8 +19,11 @@ import org.junit.jupiter.api.Test;
 
 class FloatingIpCommandsTest extends TopologyTestBase {
 
+    /** With the stock off (factnet.floating.stock=0, ADR 0039): each allocation takes the pool's next address. */
     @Test
     void allocateTakesTheNextAddressOfThePoolWithinTheQuota() {
+        d.close();
+        d = new ControllerDriver(java.util.Map.of(ControllerConfig.FLOATING_STOCK, "0"));
         standardPools();
         Result first = accepted(floatingIp("p1"));
         assertThat(first.getAllocated().getAddress()).as("not the network address").isEqualTo("203.0.113.1");

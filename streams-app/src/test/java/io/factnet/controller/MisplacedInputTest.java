@@ -119,7 +119,7 @@ class MisplacedInputTest extends TopologyTestBase {
         standardPools(); // VLANs 100-101, two /20 blocks, six floating addresses, two VPN ports on t1
         claim("ghost", "ghost-net", PoolKeys.hop(PoolKeys.vlan("physnet1"), new TakeVlan()), PoolKeys.hop(PoolKeys.BLOCKS, new TakeBlock()),
                 PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork()));
-        claim("ghost", "ghost-floating", PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp("public")));
+        claim("ghost", "ghost-floating", PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp("public", 0, false)));
         claim("p1", "ghost-vpn", PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().build()));
         assertThat(d.driver.<String, ProjectRecord>getKeyValueStore(StoreNames.PROJECTS).get("ghost")).isNull();
 
@@ -138,7 +138,7 @@ class MisplacedInputTest extends TopologyTestBase {
         use(new KeyPartitions(2, 1));
         standardPools();
         // The pool (one partition) gives an address to p6, whose grant then arrives in partition 0: not p6's.
-        claim("p6", "misplaced-grant", PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp("public")));
+        claim("p6", "misplaced-grant", PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp("public", 0, false)));
         for (int i = 0; i < 6; i++) {
             accepted(floatingIp("p1"));
         }

@@ -41,7 +41,8 @@ class ModelBasedTest {
             assertThat(run.acceptedCommands()).as("seed %d: commands the run got accepted", seed)
                     .containsKeys("ReserveFixedAddress", "UnreserveFixedAddress", "AllocateFixedIp", "AddRule", "AssociateFloatingIp",
                             "SetAutoAssignFloatingIp", "AllocateFixedIp with an auto-assigned floating IP", "SetInstanceMetadata",
-                            "AllocateFixedIp on a compute host", "MoveInstance to another host");
+                            "AllocateFixedIp on a compute host", "MoveInstance to another host", "AllocateFloatingIp from a stock");
+            // refills are rarer (random quotas of 0-4 leave little room for a stock): printed, not required of every seed
             assertThat(reasons.keySet()).as("seed %d: the run reached these outcomes", seed).contains(Reason.OK,
                     Reason.INVALID_ARGUMENT, Reason.NOT_FOUND, Reason.ALREADY_EXISTS, Reason.IN_USE, Reason.QUOTA_EXCEEDED,
                     Reason.POOL_EXHAUSTED, Reason.NOT_CONFIGURED, Reason.UNAUTHORIZED, Reason.CONFLICT);
@@ -94,10 +95,20 @@ class ModelBasedTest {
                     }
                 }
                 assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();
+                assertThat(floatingAccounts(driver)).as(where + "floating addresses: pools, stocks and floating IPs").isEmpty();
                 if (i % 500 == 0 || i == setup.size() + steps - 1) {
                     assertThat(model.facts().differences(stateTopics(driver))).as(where + "the state topics").isEmpty();
                     assertIndexesEqualAFullRecompute(driver, where);
                 }
+            }
+            if (model.fromStock() > 0) {
+                accepted.put("AllocateFloatingIp from a stock", model.fromStock());
+            }
+            if (model.refills() > 0) {
+                accepted.put("stock refills", model.refills());
+            }
+            if (model.refillClaims() > 0) {
+                accepted.put("stock refill claims", model.refillClaims());
             }
         }
         System.out.printf("model-based run, seed %d, %d steps, down instances released %s: %s; accepted %s%n", seed, steps,
@@ -121,6 +132,60 @@ class ModelBasedTest {
             }
             assertThat(live).as(where + "index " + name + " against a full recompute").isEqualTo(expected);
         });
+    }
+
+    /**
+     * ADR 0039's invariant, from the stores: an address is in at most one project's stock or on one floating IP, never
+     * both; each is marked taken in its pool's bitmap; and a pool's given addresses are exactly its floating IPs and
+     * stocks (none lost, none given twice).
+     */
+    static List<String> floatingAccounts(ControllerDriver driver) {
+        List<String> problems = new java.util.ArrayList<>();
+        Map<String, Map<String, String>> holders = new java.util.TreeMap<>(); // pool -> address -> holder
+        java.util.function.BiConsumer<String, String[]> hold = (pool, addressAndHolder) -> {
+            String before = holders.computeIfAbsent(pool, k -> new java.util.TreeMap<>()).put(addressAndHolder[0], addressAndHolder[1]);
+            if (before != null) {
+                problems.add(pool + " " + addressAndHolder[0] + " is held by " + before + " and " + addressAndHolder[1]);
+            }
+        };
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.FloatingIp> floating =
+                driver.driver.getKeyValueStore(StoreNames.FLOATING_IPS);
+        try (var it = floating.all()) {
+            it.forEachRemaining(e -> hold.accept(e.value.getPool(), new String[] {e.value.getAddress(), "floating IP of " + e.value.getProject()}));
+        }
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.ProjectRecord> projects =
+                driver.driver.getKeyValueStore(StoreNames.PROJECTS);
+        try (var it = projects.all()) {
+            it.forEachRemaining(e -> {
+                e.value.getFloatingStock().forEach((pool, stock) -> stock.forEach(a -> hold.accept(pool, new String[] {a, "stock of " + e.key})));
+                if (e.value.getFloatingStock().values().stream().anyMatch(List::isEmpty)) {
+                    problems.add(e.key + " keeps an empty stock");
+                }
+                if (!e.value.getFloatingRefills().isEmpty()) {
+                    problems.add(e.key + " waits for a refill after its request was answered: " + e.value.getFloatingRefills());
+                }
+            });
+        }
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.FloatingPoolRecord> pools =
+                driver.driver.getKeyValueStore(StoreNames.FLOATING_POOLS);
+        try (var it = pools.all()) {
+            it.forEachRemaining(e -> {
+                Map<String, String> held = holders.getOrDefault(e.key, Map.of());
+                int given = e.value.getBitmap().getUsed() - e.value.getReserved();
+                if (given != held.size()) {
+                    problems.add("pool " + e.key + " has " + given + " addresses given, " + held.size() + " held: " + held);
+                }
+                var ranges = io.factnet.controller.alloc.AddressRanges.of(e.value.getStarts(), e.value.getEnds());
+                var bitmap = io.factnet.controller.alloc.Bitmap.of(e.value.getBitmap());
+                held.forEach((address, holder) -> {
+                    long number = ranges.numberOf(io.factnet.controller.alloc.Ipv4.parse(address));
+                    if (number < 0 || !bitmap.isTaken((int) number)) {
+                        problems.add(address + " (" + holder + ") is not taken in pool " + e.key);
+                    }
+                });
+            });
+        }
+        return problems;
     }
 
     /** The latest value per key of every factnet.state.* topic, by topic name. */

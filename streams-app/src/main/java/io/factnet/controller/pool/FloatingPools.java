@@ -9,6 +9,9 @@ import io.factnet.model.DefineFloatingPool;
 import io.factnet.model.FloatingPoolRecord;
 import io.factnet.model.Grant;
 import io.factnet.model.Reason;
+import io.factnet.model.TakeFloatingIp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Floating (public) pools, all under the pool key "floating" so that pools can be checked for overlap. */
@@ -60,17 +63,39 @@ final class FloatingPools {
         return pool;
     }
 
-    static void take(PoolContext ctx, String name, Grant grant) {
+    /**
+     * The next free address for the request (none for a refill), and up to {@code stock} more for the project's stock
+     * (ADR 0039), all marked taken here, in the transaction of the grant that gives them to the project. Stock is
+     * given only while half of the pool's addresses stays free ({@link #stockReserve}): the second half of a pool goes
+     * one address per request, to whoever asks.
+     */
+    static void take(PoolContext ctx, TakeFloatingIp take, Grant grant) {
+        String name = take.getPool();
         FloatingPoolRecord pool = require(ctx, name);
         Bitmap bitmap = Bitmap.of(pool.getBitmap());
-        int index = bitmap.allocate();
-        if (index < 0) {
-            throw new Rejected(Reason.POOL_EXHAUSTED, "every address of floating pool " + name + " is given");
+        AddressRanges ranges = rangesOf(pool);
+        if (!take.getRefill()) {
+            int index = bitmap.allocate();
+            if (index < 0) {
+                throw new Rejected(Reason.POOL_EXHAUSTED, "every address of floating pool " + name + " is given"
+                        + " (to floating IPs or to projects' stocks, ADR 0039)");
+            }
+            grant.setFloatingAddress(Ipv4.format(ranges.addressAt(index)));
+        }
+        int reserve = stockReserve(bitmap.size() - pool.getReserved());
+        List<String> stock = new ArrayList<>();
+        while (stock.size() < take.getStock() && bitmap.free() > reserve) {
+            stock.add(Ipv4.format(ranges.addressAt(bitmap.allocate())));
         }
         pool.setBitmap(bitmap.toState());
         ctx.floatingPools().put(name, pool);
         grant.setFloatingPool(name);
-        grant.setFloatingAddress(Ipv4.format(rangesOf(pool).addressAt(index)));
+        grant.setFloatingStock(stock);
+    }
+
+    /** Free addresses a pool of this many keeps out of stocks: half (ADR 0039). */
+    static int stockReserve(int addresses) {
+        return addresses / 2;
     }
 
     static void release(PoolContext ctx, String name, String address) {

@@ -121,8 +121,13 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
             tx.emit(Sinks.POOL_CLAIMS, release.getHops().get(0).getPool(), release);
         }
         if (claim.getReply()) {
-            tx.emit(Sinks.GRANTS, taken.getProject(), Grant.newBuilder().setRequestId(taken.getRequestId())
-                    .setProject(taken.getProject()).setReason(reason).setMessage(message).build());
+            Grant refusal = Grant.newBuilder().setRequestId(taken.getRequestId())
+                    .setProject(taken.getProject()).setReason(reason).setMessage(message).build();
+            if (taken.getFloatingRefill()) { // the project clears its refill of this pool (ADR 0039)
+                refusal.setFloatingRefill(true);
+                refusal.setFloatingPool(taken.getFloatingPool());
+            }
+            tx.emit(Sinks.GRANTS, taken.getProject(), refusal);
         } else {
             log.warn("release for {} of {} refused: {}", taken.getRequestId(), taken.getProject(), message);
         }
@@ -145,11 +150,14 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
         } else if (op instanceof DefineSupernet define) {
             return BlockPools.define(pools, define);
         } else if (op instanceof TakeFloatingIp take) {
-            FloatingPools.take(pools, take.getPool(), grant);
+            FloatingPools.take(pools, take, grant);
         } else if (op instanceof io.factnet.model.CheckFloatingPool check) {
             FloatingPools.require(pools, check.getPool());
         } else if (op instanceof ReturnFloatingIp release) {
             FloatingPools.release(pools, release.getPool(), release.getAddress());
+            for (String more : release.getMore()) {
+                FloatingPools.release(pools, release.getPool(), more);
+            }
         } else if (op instanceof DefineFloatingPool define) {
             return FloatingPools.define(pools, define);
         } else if (op instanceof PlaceNetwork) {

@@ -30,7 +30,8 @@ final class EmptyProjects {
         return !ProjectProcessor.ADMIN_PROJECT.equals(record.getProject())
                 && record.getNetwork() == null && record.getGroupSlots() == null && !record.getHasVpn()
                 && record.getFloatingIps() == 0 && record.getSecurityGroups() == 0 && record.getFixedIps() == 0
-                && DEFAULT_QUOTAS.equals(record.getQuotas()) && record.getAutoAssignFloatingPool() == null && !hasGroups;
+                && DEFAULT_QUOTAS.equals(record.getQuotas()) && record.getAutoAssignFloatingPool() == null && !hasGroups
+                && record.getFloatingStock().isEmpty() && record.getFloatingRefills().isEmpty();
     }
 
     /** Nothing queued behind it, nothing awaited from the pools. */

@@ -78,11 +78,22 @@ final class FixedIpHandlers {
             if (Hosts.needsBinding(ctx, host)) {
                 hops.add(Hosts.bindHop(ctx, host));
             }
-            if (autoAssignPool != null) {
-                // Last hop: a refusal there gives back the network's VLAN, block and nodes (the pool stage's saga).
-                hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool)));
+            // From the project's stock of the pool when it has one (ADR 0039): it stays the project's while the network's
+            // hops (if any) are out, as the project is busy meanwhile.
+            boolean fromStock = autoAssignPool != null && !FloatingStocks.of(ctx, autoAssignPool).isEmpty();
+            if (autoAssignPool != null && !fromStock) {
+                // Last hop: a refusal there gives back the network's VLAN, block and nodes (the pool stage's saga). It brings
+                // a stock with the address, as far as the quota leaves room after this one.
+                ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
+                int stock = FloatingStocks.wanted(ctx);
+                ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
+                hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool, stock, false)));
             }
-            return hops.isEmpty() ? allocate(ctx, instance, groupName, mac, command.getHostname(), host, false) : new Outcome.Await(hops);
+            if (!hops.isEmpty()) {
+                return new Outcome.Await(hops);
+            }
+            Outcome.Done done = allocate(ctx, instance, groupName, mac, command.getHostname(), host, false);
+            return fromStock ? FloatingIpHandlers.autoAssignFromStock(ctx, done, ctx.stores.fixedIps.get(ctx.key(instance))) : done;
         }
 
         @Override
@@ -95,8 +106,13 @@ final class FixedIpHandlers {
                 boolean peersChanged = Hosts.learn(ctx, grant);
                 Outcome.Done done = allocate(ctx, command.getInstance(), command.getGroup(),
                         command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname(), command.getHost(), peersChanged);
-                return grant.getFloatingAddress() == null ? done
-                        : FloatingIpHandlers.autoAssign(ctx, done, ctx.stores.fixedIps.get(ctx.key(command.getInstance())), grant);
+                FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(command.getInstance()));
+                if (grant.getFloatingAddress() != null) {
+                    return FloatingIpHandlers.autoAssign(ctx, done, fixed, grant);
+                }
+                String autoAssignPool = ctx.record.getAutoAssignFloatingPool();
+                return autoAssignPool != null && !FloatingStocks.of(ctx, autoAssignPool).isEmpty()
+                        ? FloatingIpHandlers.autoAssignFromStock(ctx, done, fixed) : done;
             } catch (Rejected e) {
                 if (!madeNetwork) {
                     throw e; // nothing of the grant is used: the project stage gives it all back
@@ -104,8 +120,9 @@ final class FixedIpHandlers {
                 // The network stays even if the address cannot be given: the pools gave its VLAN and block.
                 ctx.tx.rollbackTo(savepoint);
                 ctx.record = before;
-                if (grant.getFloatingAddress() != null) {
-                    ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress()));
+                if (grant.getFloatingAddress() != null) { // with the stock it brought
+                    ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress(),
+                            grant.getFloatingStock()));
                 }
                 return new Outcome.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
                         NetworkHandlers.allocation(network));

@@ -14,7 +14,6 @@ import io.factnet.model.Grant;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Reason;
 import io.factnet.model.ReleaseFloatingIp;
-import io.factnet.model.ReturnFloatingIp;
 import io.factnet.model.SetAutoAssignFloatingIp;
 import io.factnet.model.TakeFloatingIp;
 import io.factnet.topics.Topics;
@@ -42,7 +41,10 @@ final class FloatingIpHandlers {
         }
     }
 
-    /** Gives the floating IP back to its pool; one that is associated is disassociated first. */
+    /**
+     * Gives the floating IP up: into the project's stock of its pool while that has room, else back to its pool (ADR
+     * 0039); one that is associated is disassociated first.
+     */
     static void release(ProjectContext ctx, FloatingIp floating) {
         if (floating.getFixedAddress() != null) {
             ctx.stores.floatingByFixed.delete(ctx.key(floating.getFixedAddress()));
@@ -51,7 +53,7 @@ final class FloatingIpHandlers {
         ctx.stores.floatingIps.delete(ctx.key(floating.getAddress()));
         ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
         ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), null);
-        ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(floating.getPool(), floating.getAddress()));
+        FloatingStocks.released(ctx, floating.getPool(), floating.getAddress());
     }
 
     private static void associate(ProjectContext ctx, FloatingIp floating, FixedIp fixed) {
@@ -63,9 +65,23 @@ final class FloatingIpHandlers {
         ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.floatingResource(floating.getAddress()), NodeEntries.floatingNat(floating));
     }
 
-    /** Under auto-assign, the new fixed IP's floating IP (the pools' grant), associated with it at once. */
+    /** Under auto-assign, the new fixed IP's floating IP (the pools' grant, with a stock), associated with it at once. */
     static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, Grant grant) {
-        FloatingIp floating = FloatingIp.newBuilder().setAddress(grant.getFloatingAddress()).setPool(grant.getFloatingPool())
+        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, grant.getFloatingPool(), grant.getFloatingAddress());
+        FloatingStocks.add(ctx, grant.getFloatingPool(), grant.getFloatingStock());
+        return done;
+    }
+
+    /** Under auto-assign, the new fixed IP's floating IP from the project's stock (ADR 0039); a refill may follow. */
+    static Outcome.Done autoAssignFromStock(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed) {
+        String pool = ctx.record.getAutoAssignFloatingPool();
+        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, pool, FloatingStocks.take(ctx, pool));
+        FloatingStocks.refillIfLow(ctx, pool);
+        return done;
+    }
+
+    private static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, String pool, String address) {
+        FloatingIp floating = FloatingIp.newBuilder().setAddress(address).setPool(pool)
                 .setProject(ctx.project).setAutoAssigned(true).build();
         ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
         associate(ctx, floating, fixed);
@@ -95,13 +111,28 @@ final class FloatingIpHandlers {
         public Outcome handle(ProjectContext ctx, AllocateFloatingIp command) {
             String pool = Check.name("pool", command.getPool());
             checkQuota(ctx, "");
-            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(pool)));
+            String stocked = FloatingStocks.take(ctx, pool);
+            if (stocked != null) { // one hop: from the project's stock, in the result's transaction (ADR 0039)
+                Outcome.Done done = allocated(ctx, pool, stocked);
+                FloatingStocks.refillIfLow(ctx, pool);
+                return done;
+            }
+            // The stock the grant brings besides the address: what the quota leaves room for after this one.
+            ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
+            int stock = FloatingStocks.wanted(ctx);
+            ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
+            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(pool, stock, false)));
         }
 
         @Override
         public Outcome.Done granted(ProjectContext ctx, AllocateFloatingIp command, Grant grant) {
-            FloatingIp floating = FloatingIp.newBuilder().setAddress(grant.getFloatingAddress())
-                    .setPool(grant.getFloatingPool()).setProject(ctx.project).build();
+            Outcome.Done done = allocated(ctx, grant.getFloatingPool(), grant.getFloatingAddress());
+            FloatingStocks.add(ctx, grant.getFloatingPool(), grant.getFloatingStock());
+            return done;
+        }
+
+        private static Outcome.Done allocated(ProjectContext ctx, String pool, String address) {
+            FloatingIp floating = FloatingIp.newBuilder().setAddress(address).setPool(pool).setProject(ctx.project).build();
             ctx.stores.floatingIps.put(ctx.key(floating.getAddress()), floating);
             ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
             ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), floating);

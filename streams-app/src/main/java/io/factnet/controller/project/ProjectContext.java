@@ -37,9 +37,12 @@ final class ProjectContext {
     /** How long a down instance keeps its fixed IP before the controller releases it; negative: never (ADR 0031). */
     final long releaseGoneAfterMillis;
     ProjectRecord record;
+    /** The project's stock of floating addresses per pool (ADR 0039). */
+    final io.factnet.controller.ControllerConfig.FloatingStock stock;
 
     ProjectContext(ProjectStores stores, Tx tx, ProjectRecord record, String requestId, long now, long holdDownMillis,
-                   long releaseGoneAfterMillis) {
+                   long releaseGoneAfterMillis, io.factnet.controller.ControllerConfig.FloatingStock stock) {
+        this.stock = stock;
         this.releaseGoneAfterMillis = releaseGoneAfterMillis;
         this.stores = stores;
         this.tx = tx;

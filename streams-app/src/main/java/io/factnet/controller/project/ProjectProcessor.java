@@ -121,6 +121,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     private final long holdDownMillis;
     private final long releaseGoneAfterMillis;
+    /** The size and low watermark of the projects' stocks of floating addresses (ADR 0039). */
+    private final io.factnet.controller.ControllerConfig.FloatingStock stock;
     private final long retentionMillis;
     private final RequestOutcomes outcomes;
     private final Duration purgeInterval;
@@ -146,7 +148,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
      *                         negative: never; ADR 0031)
      */
     public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions,
-                            Duration releaseGoneAfter) {
+                            Duration releaseGoneAfter, io.factnet.controller.ControllerConfig.FloatingStock stock) {
+        this.stock = stock;
         this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
         this.outcomes = outcomes;
         this.partitions = partitions;
@@ -171,7 +174,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     public void process(Record<String, Object> record) {
         RecordMetadata where = context.recordMetadata().orElseThrow();
         try {
-            if (record.value() instanceof Grant grant) {
+            if (record.value() instanceof Grant grant && grant.getFloatingRefill()) {
+                onRefill(grant, record.key(), where.partition());
+            } else if (record.value() instanceof Grant grant) {
                 onGrant(grant, record.key(), where.partition());
             } else if (record.value() instanceof Request request) {
                 onRequest(request, record.key(), where.topic(), where.partition(), record.timestamp());
@@ -304,7 +309,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         current.setClock(now);
         releaseDownInstances(request, now);
         Tx.Savepoint savepoint = tx.savepoint();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock);
         Outcome outcome = guarded(ctx, savepoint, () -> handler(request).handle(ctx, request.getCommand()));
         current = ctx.record;
         if (outcome instanceof Outcome.Await await) {
@@ -334,7 +339,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectRecord before = ProjectRecord.newBuilder(current).build();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock);
         try {
             InstanceHandlers.releaseDue(ctx);
             current = ctx.record;
@@ -361,7 +366,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         Request request = head.getRequest();
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), current.getClock(), holdDownMillis,
-                releaseGoneAfterMillis);
+                releaseGoneAfterMillis, stock);
         Outcome.Done done = grant.getReason() != Reason.OK
                 ? new Outcome.Done(grant.getReason(), grant.getMessage(), null)
                 : (Outcome.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));
@@ -376,6 +381,32 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             run(stores.queue.get(queueKey(current.getQueueHead())), true);
         }
         saveProject();
+    }
+
+    /**
+     * A stock refill's grant (ADR 0039): no request waits for it, so no result; its addresses join the project's stock
+     * (what exceeds the stock goes back), the pool's refill is no longer out. One whose project is gone (or that is
+     * misplaced) goes back to the pools whole.
+     */
+    private void onRefill(Grant grant, String key, int partition) {
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
+        if (current == null) {
+            log.warn("stock refill for {} matches no project{}; what it holds goes back to the pools", Check.quote(grant.getProject()),
+                    misplaced == null ? "" : " (" + misplaced + ")");
+            giveBack(grant);
+            return;
+        }
+        ProjectContext ctx = new ProjectContext(stores, tx, current, grant.getRequestId(), current.getClock(), holdDownMillis,
+                releaseGoneAfterMillis, stock);
+        String pool = grant.getFloatingPool();
+        if (pool != null) {
+            FloatingStocks.refilled(ctx, pool);
+            if (grant.getReason() == Reason.OK) {
+                FloatingStocks.add(ctx, pool, grant.getFloatingStock());
+            }
+        }
+        stores.projects.put(ctx.record.getProject(), ctx.record);
     }
 
     /** Sends back to the pools what a grant holds that no request takes. */

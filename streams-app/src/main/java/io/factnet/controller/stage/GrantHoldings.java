@@ -47,8 +47,15 @@ public final class GrantHoldings {
                     new NodeRef(nodes.getRouting(), NodeRole.ROUTING), new NodeRef(nodes.getAddressing(), NodeRole.ADDRESSING),
                     new NodeRef(nodes.getBridging(), NodeRole.BRIDGING)))));
         }
-        if (grant.getFloatingPool() != null && grant.getFloatingAddress() != null) {
-            claims.add(release(grant, PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress())));
+        if (grant.getFloatingPool() != null && (grant.getFloatingAddress() != null || !grant.getFloatingStock().isEmpty())) {
+            // the address and the stock that came with it (ADR 0039) in one claim
+            List<String> addresses = new ArrayList<>();
+            if (grant.getFloatingAddress() != null) {
+                addresses.add(grant.getFloatingAddress());
+            }
+            addresses.addAll(grant.getFloatingStock());
+            claims.add(release(grant, PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), addresses.get(0),
+                    new ArrayList<>(addresses.subList(1, addresses.size())))));
         }
         if (grant.getNodeId() != null && grant.getPort() != null) {
             claims.add(release(grant, PoolKeys.NODES, new ReleaseVpn(grant.getNodeId(), grant.getPort())));

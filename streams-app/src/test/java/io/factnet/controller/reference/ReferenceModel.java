@@ -103,6 +103,12 @@ public final class ReferenceModel {
     private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)" + LABEL.pattern() + "(\\." + LABEL.pattern() + ")*");
 
     private final long holdDownMillis;
+    private final int stockSize;
+    private final int stockLow;
+    /** Floating IPs given from a project's stock, and stock refills that brought addresses (ADR 0039): what a run covered. */
+    private int fromStock;
+    private int refills;
+    private int refillClaims;
     /** factnet.instance-gone.release-after.ms: negative never, zero at the InstanceGone, else at the project's first request after. */
     private final long releaseGoneAfterMillis;
 
@@ -125,6 +131,17 @@ public final class ReferenceModel {
 
     /** @param releaseGoneAfter how long an instance stays down before its address is released (negative: never) */
     public ReferenceModel(Duration holdDown, Duration releaseGoneAfter) {
+        this(holdDown, releaseGoneAfter, 4, 2);
+    }
+
+    /**
+     * @param stockSize the most floating addresses of a pool a project holds in stock, stockLow the stock below which it
+     *                  is refilled (factnet.floating.stock and .low, ADR 0039); the stock is modelled only when the model
+     *                  decides the pools' choices itself (no answer to follow: a result does not show the stock)
+     */
+    public ReferenceModel(Duration holdDown, Duration releaseGoneAfter, int stockSize, int stockLow) {
+        this.stockSize = stockSize;
+        this.stockLow = stockLow;
         this.holdDownMillis = holdDown.toMillis();
         this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
     }
@@ -369,6 +386,8 @@ public final class ReferenceModel {
         final TreeMap<String, GroupState> groups = new TreeMap<>();
         final Map<String, FixedState> fixed = new TreeMap<>();
         final Map<String, FloatingState> floating = new TreeMap<>();
+        /** Floating addresses the pools gave ahead of requests, by pool, oldest first (ADR 0039). */
+        final Map<String, Deque<String>> stock = new TreeMap<>();
         VpnState vpn;
 
         GroupState group(String name) {
@@ -560,7 +579,7 @@ public final class ReferenceModel {
         return !ADMIN_PROJECT.equals(name) && p.network == null && p.vpn == null && p.fixed.isEmpty() && p.floating.isEmpty()
                 && p.explicitGroups == 0 && p.groups.values().stream().noneMatch(g -> g.published)
                 && p.floatingQuota == 10 && p.groupQuota == 10 && p.ruleQuota == 20 && p.fixedQuota == -1
-                && p.autoAssignPool == null;
+                && p.autoAssignPool == null && p.stock.isEmpty();
     }
 
     private static final Set<Class<?>> POOL_WIDE = Set.of(DefineVlanRange.class, DefineSupernet.class,
@@ -1328,9 +1347,17 @@ public final class ReferenceModel {
         if (autoPool != null && p.floating.size() >= p.floatingQuota) {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
-        // the floating pool is the claim's last hop, after the network's VLAN, block and nodes
+        // from the project's stock of the pool when it has one (ADR 0039); else the claim's last hop, after the network's
+        // VLAN, block and nodes, which brings a stock with the address
+        boolean fromStock = autoPool != null && observed == null && p.stock.containsKey(p.autoAssignPool);
         int[] floatingIndex = {-1};
-        Runnable floatingHop = autoPool == null ? null : () -> floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+        List<String> hopStock = new ArrayList<>();
+        Runnable floatingHop = autoPool == null || fromStock ? null : () -> {
+            floatingIndex[0] = takeFloating(autoPool, "floatingAddress");
+            if (observed == null) {
+                hopStock.addAll(takeStock(autoPool, Math.max(0, Math.min(stockSize, p.floatingQuota - p.floating.size() - 1))));
+            }
+        };
         // the host's check comes after the network's hops and before the floating pool's
         boolean bind = host != null && (p.network == null || !p.network.serving().contains(host));
         LastHop lastHops = !bind && floatingHop == null ? null : (physnet, vlan, networkHost) -> {
@@ -1351,11 +1378,26 @@ public final class ReferenceModel {
         } catch (Refused r) {
             if (floatingIndex[0] >= 0) {
                 autoPool.slots.taken[floatingIndex[0]] = false; // given back; the pool's next-fit cursor stays past it
+                hopStock.forEach(a -> freeFloating(a, p.autoAssignPool));
             }
             throw r;
         }
-        if (autoPool != null) {
-            autoAssign(p.autoAssignPool, autoPool, floatingIndex[0], p.fixed.get(instance), e);
+        if (fromStock) {
+            Deque<String> stocked = p.stock.get(p.autoAssignPool);
+            String address = stocked.pollFirst();
+            this.fromStock++;
+            if (stocked.isEmpty()) {
+                p.stock.remove(p.autoAssignPool);
+            }
+            autoAssign(p.autoAssignPool, address, p.fixed.get(instance), e);
+            int have = stocked.size();
+            int wanted = wantedStock(p);
+            if (have < stockLow && have < wanted) {
+                refill(p, p.autoAssignPool, autoPool, wanted - have);
+            }
+        } else if (autoPool != null) {
+            autoAssign(p.autoAssignPool, ip(autoPool.addresses.get(floatingIndex[0])), p.fixed.get(instance), e);
+            addStock(p, p.autoAssignPool, hopStock);
         }
     }
 
@@ -1485,8 +1527,7 @@ public final class ReferenceModel {
     }
 
     /** The fixed IP's floating IP under auto-assign, taken by the claim's last hop: associated at once. */
-    private void autoAssign(String poolName, FloatingPool pool, int index, FixedState fixed, Effect e) {
-        String address = ip(pool.addresses.get(index));
+    private void autoAssign(String poolName, String address, FixedState fixed, Effect e) {
         FloatingState floating = new FloatingState();
         floating.pool = poolName;
         floating.instance = fixed.instance;
@@ -1511,8 +1552,8 @@ public final class ReferenceModel {
     }
 
     /** The floating IP goes back to its pool. */
-    private void freeFloating(String address, FloatingState floating) {
-        FloatingPool pool = floatingPools.get(floating.pool);
+    private void freeFloating(String address, String poolName) {
+        FloatingPool pool = floatingPools.get(poolName);
         pool.slots.taken[pool.addresses.indexOf(address(address))] = false;
     }
 
@@ -1691,7 +1732,7 @@ public final class ReferenceModel {
         g.instances--;
         String floating = p.floatingOf(f.address);
         if (floating != null && p.floating.get(floating).autoAssigned) {
-            freeFloating(floating, p.floating.remove(floating));
+            releasedFloating(p, floating, p.floating.remove(floating));
             e.touchNetwork(NodeRole.ROUTING);
         } else if (floating != null) {
             p.floating.get(floating).fixedAddress = null;
@@ -1788,12 +1829,110 @@ public final class ReferenceModel {
         if (pool == null) {
             throw refused(Reason.NOT_FOUND);
         }
+        Deque<String> stocked = observed == null ? p.stock.get(name) : null;
+        if (stocked != null && !stocked.isEmpty()) {
+            // from the project's stock, in one hop; below the low watermark a refill follows (ADR 0039)
+            String address = stocked.pollFirst();
+            fromStock++;
+            if (stocked.isEmpty()) {
+                p.stock.remove(name);
+            }
+            FloatingState f = new FloatingState();
+            f.pool = name;
+            p.floating.put(address, f);
+            e.put("address", address).put("pool", name);
+            int have = stocked.size();
+            int wanted = wantedStock(p);
+            if (have < stockLow && have < wanted) {
+                refill(p, name, pool, wanted - have);
+            }
+            return;
+        }
         int index = takeFloating(pool, "address");
         String address = ip(pool.addresses.get(index));
         FloatingState f = new FloatingState();
         f.pool = name;
         p.floating.put(address, f);
         e.put("address", address).put("pool", name);
+        if (observed == null) {
+            addStock(p, name, takeStock(pool, wantedStock(p))); // the grant's stock
+        }
+    }
+
+    /** Floating IPs given from a project's stock so far. */
+    public int fromStock() {
+        return fromStock;
+    }
+
+    /** Stock refill claims so far, whether their grant brought addresses or not. */
+    public int refillClaims() {
+        return refillClaims;
+    }
+
+    /** Stock refills that brought addresses so far. */
+    public int refills() {
+        return refills;
+    }
+
+    /** The stock a project fills to: the stock size, but no more than its floating quota leaves room for. */
+    private int wantedStock(ProjectState p) {
+        return Math.max(0, Math.min(stockSize, p.floatingQuota - p.floating.size()));
+    }
+
+    /** The pool's next free addresses for a stock, while half of the pool stays free (ADR 0039). */
+    private static List<String> takeStock(FloatingPool pool, int count) {
+        List<String> taken = new ArrayList<>();
+        int reserve = (pool.slots.taken.length - pool.reserved) / 2;
+        int free = pool.slots.taken.length - pool.slots.used();
+        while (taken.size() < count && free > reserve) {
+            taken.add(ip(pool.addresses.get(pool.slots.take())));
+            free--;
+        }
+        return taken;
+    }
+
+    /** A refill claim's grant, which the controller's pool stage answers before the project's next request here. */
+    private void refill(ProjectState p, String poolName, FloatingPool pool, int count) {
+        List<String> taken = takeStock(pool, count);
+        refillClaims++;
+        refills += taken.isEmpty() ? 0 : 1;
+        addStock(p, poolName, taken);
+    }
+
+    private void addStock(ProjectState p, String poolName, List<String> addresses) {
+        for (String address : addresses) {
+            Deque<String> stock = p.stock.getOrDefault(poolName, new ArrayDeque<>());
+            if (stock.size() < stockSize && !p.floating.isEmpty()) {
+                stock.addLast(address);
+                p.stock.put(poolName, stock);
+            } else {
+                freeFloating(address, poolName);
+            }
+        }
+    }
+
+    /**
+     * A floating IP the project gave up (removed already): into its pool's stock while that has room, else back to the
+     * pool; the project's last floating IP takes every stock back with it (ADR 0039).
+     */
+    private void releasedFloating(ProjectState p, String address, FloatingState floating) {
+        if (observed != null) {
+            freeFloating(address, floating.pool);
+            return;
+        }
+        if (p.floating.isEmpty()) {
+            freeFloating(address, floating.pool);
+            p.stock.forEach((pool, stock) -> stock.forEach(a -> freeFloating(a, pool)));
+            p.stock.clear();
+            return;
+        }
+        Deque<String> stock = p.stock.getOrDefault(floating.pool, new ArrayDeque<>());
+        if (stock.size() < stockSize) {
+            stock.addLast(address);
+            p.stock.put(floating.pool, stock);
+        } else {
+            freeFloating(address, floating.pool);
+        }
     }
 
     private void releaseFloating(ReleaseFloatingIp c, Effect e) {
@@ -1805,7 +1944,7 @@ public final class ReferenceModel {
             throw refused(Reason.IN_USE);
         }
         e.project.floating.remove(c.getAddress());
-        freeFloating(c.getAddress(), f);
+        releasedFloating(e.project, c.getAddress(), f);
         e.put("address", c.getAddress()).put("pool", f.pool);
     }
 

@@ -93,6 +93,8 @@ public final class RequestGenerator {
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("public").setCidrs(List.of("203.0.113.0/29")).build()));
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("edge").setRanges(List.of("198.51.100.10-198.51.100.13"))
                 .setExcluded(List.of("198.51.100.12")).build()));
+        // big enough for stocks and their refills (ADR 0039: stock comes from the first half of a pool)
+        steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("wide").setCidrs(List.of("100.64.0.0/26")).build()));
         steps.add(node("r1", List.of(NodeRole.ROUTING), "192.0.2.1", 51820, 52819));
         steps.add(physicalNetworks(node("r2", List.of(NodeRole.ROUTING, NodeRole.ADDRESSING), "192.0.2.2", 51820, 52819), "physnet1"));
         steps.add(node("a1", List.of(NodeRole.ADDRESSING), "192.0.2.3", 51820, 52819));
@@ -148,7 +150,7 @@ public final class RequestGenerator {
             return project(p, new RemoveRule(group, rules.isEmpty() || chance(10) ? one(List.of("r99", "r 1")) : one(rules)));
         }
         if ((roll -= 55) < 0) { // 15 of its old 70 went to SetAutoAssignFloatingIp: the rolls add up to 1000
-            return project(p, new AllocateFloatingIp(one(List.of("public", "public", "edge", "edge", "nope", "bad pool"))));
+            return project(p, new AllocateFloatingIp(one(List.of("public", "public", "edge", "wide", "wide", "wide", "nope", "bad pool"))));
         }
         if ((roll -= 30) < 0) {
             return project(p, new ReleaseFloatingIp(floatingOf(p)));
@@ -160,7 +162,7 @@ public final class RequestGenerator {
             return project(p, new DisassociateFloatingIp(floatingOf(p)));
         }
         if ((roll -= 15) < 0) {
-            List<String> pools = java.util.Arrays.asList("public", "edge", null, null, "nope", "bad pool");
+            List<String> pools = java.util.Arrays.asList("public", "edge", "wide", null, null, "nope", "bad pool");
             return project(p, new io.factnet.model.SetAutoAssignFloatingIp(pools.get(random.nextInt(pools.size()))));
         }
         if ((roll -= 30) < 0) {
