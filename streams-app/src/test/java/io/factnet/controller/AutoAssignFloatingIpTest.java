@@ -2,6 +2,7 @@ package io.factnet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.AssociateFloatingIp;
 import io.factnet.model.CreateNetwork;

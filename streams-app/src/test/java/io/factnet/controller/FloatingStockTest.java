@@ -3,6 +3,7 @@ package io.factnet.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.controller.stage.PoolKeys;
+import io.factnet.controller.stage.StoreNames;
 import io.factnet.model.AllocateFloatingIp;
 import io.factnet.model.Claim;
 import io.factnet.model.DefineFloatingPool;
