@@ -262,7 +262,7 @@ public final class OutcomeTracker implements AutoCloseable {
         request.resultSeen(result, now, !nodes.isEmpty());
         if (nodes.isEmpty()) {
             request.appliedAt(now);
-            tracked.remove(request.requestId());
+            tracked.remove(request.requestId(), request); // not a later request sent under the same id
         } else {
             newlyAccepted.add(request);
         }
@@ -412,7 +412,7 @@ public final class OutcomeTracker implements AutoCloseable {
                 if (last == null) {
                     request.failed(new IllegalStateException("request " + request.requestId() + " was accepted and touched "
                             + node + ", but wrote no record to " + partitionOf(node)));
-                    tracked.remove(request.requestId());
+                    tracked.remove(request.requestId(), request);
                     continue;
                 }
                 request.waitingFor.put(node, "an ack of offset " + last + " of " + partitionOf(node));
@@ -445,7 +445,7 @@ public final class OutcomeTracker implements AutoCloseable {
                     waiting.offset(), ack.getAppliedOffset(), ack.getApplyMillis(), ack.getPublicKey()));
             if (request.waitingFor.isEmpty() && !request.applied().isDone()) {
                 request.appliedAt(now);
-                tracked.remove(request.requestId());
+                tracked.remove(request.requestId(), request);
             }
         }
         queue.addAll(held);
