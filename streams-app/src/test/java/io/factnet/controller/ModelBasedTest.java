@@ -3,7 +3,7 @@ package io.factnet.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.controller.reference.ReferenceModel;
-import io.factnet.controller.reference.ReferenceModel.Outcome;
+import io.factnet.controller.reference.ReferenceModel.Expected;
 import io.factnet.controller.reference.RequestGenerator;
 import io.factnet.controller.reference.RequestGenerator.Step;
 import io.factnet.controller.stage.StoreNames;
@@ -70,8 +70,8 @@ class ModelBasedTest {
                 Step step = i < setup.size() ? setup.get(i) : generator.next();
                 driver.clock = step.timestamp();
                 List<Result> results = driver.pipe(INPUTS.get(step.topic()), step.key(), step.request());
-                Outcome expected = model.apply(step.topic(), step.key(), step.request(), step.timestamp());
-                List<Outcome> actual = results.stream().map(Outcome::of).toList();
+                Expected expected = model.apply(step.topic(), step.key(), step.request(), step.timestamp());
+                List<Expected> actual = results.stream().map(Expected::of).toList();
                 String where = String.format("seed %d (rerun with -Dfactnet.model.seed=%d), step %d: %s on %s key %s%n",
                         seed, seed, i, step.request(), step.topic(), step.key());
                 if (expected == null) {

@@ -86,7 +86,7 @@ final class NftHook {
             throw new CannotEvaluate("no chain " + name + " in table " + table.family + " " + table.name);
         }
         for (String rule : chain.rules) {
-            NftRule.Outcome outcome = NftRule.evaluate(rule, table, context);
+            NftRule.Effect outcome = NftRule.evaluate(rule, table, context);
             if (outcome instanceof NftRule.Nat nat) {
                 return new Walk("accept", rule, name, nat);
             }

@@ -25,14 +25,14 @@ final class NftRule {
     }
 
     /** What a rule did with the packet. */
-    sealed interface Outcome permits NoMatch, Verdict, Nat {
+    sealed interface Effect permits NoMatch, Verdict, Nat {
     }
 
-    record NoMatch() implements Outcome {
+    record NoMatch() implements Effect {
     }
 
     /** accept, drop, return, jump or goto (with its target chain). */
-    record Verdict(String kind, String target) implements Outcome {
+    record Verdict(String kind, String target) implements Effect {
         static Verdict parse(String text) {
             String[] words = text.trim().split(" ");
             return switch (words[0]) {
@@ -44,7 +44,7 @@ final class NftRule {
     }
 
     /** A translation: the packet after it; a NAT statement ends its chain (the connection's mapping is made). */
-    record Nat(Packet packet, String description) implements Outcome {
+    record Nat(Packet packet, String description) implements Effect {
     }
 
     private static final Map<String, Integer> ICMP_TYPES = Map.of("echo-reply", 0, "destination-unreachable", 3,
@@ -63,11 +63,11 @@ final class NftRule {
         this.context = context;
     }
 
-    static Outcome evaluate(String rule, SimNft.Table table, Context context) {
+    static Effect evaluate(String rule, SimNft.Table table, Context context) {
         return new NftRule(rule, table, context).run();
     }
 
-    private Outcome run() {
+    private Effect run() {
         while (at < tokens.size()) {
             String word = tokens.get(at);
             switch (word) {
@@ -101,7 +101,7 @@ final class NftRule {
                     return end(masquerade());
                 }
                 default -> {
-                    Outcome outcome = match();
+                    Effect outcome = match();
                     if (outcome != null) {
                         return outcome;
                     }
@@ -113,7 +113,7 @@ final class NftRule {
     }
 
     /** A verdict or NAT ends the rule: anything after it is a form we do not know. */
-    private Outcome end(Outcome outcome) {
+    private Effect end(Effect outcome) {
         if (at < tokens.size()) {
             throw cannot("words after the verdict");
         }
@@ -162,7 +162,7 @@ final class NftRule {
     }
 
     /** A match (selectors, operator, value) or a verdict map; null when it matched and the rule goes on. */
-    private Outcome match() {
+    private Effect match() {
         List<String> selectors = selectors();
         if (peek("vmap")) {
             at++;
@@ -360,7 +360,7 @@ final class NftRule {
     }
 
     /** dnat|snat [ip] to (ADDRESS[:PORT] | SELECTOR map @MAP | SELECTOR map { ... }). */
-    private Outcome nat(String kind) {
+    private Effect nat(String kind) {
         at++;
         if (peek("ip")) {
             at++;
@@ -384,7 +384,7 @@ final class NftRule {
         return translate(kind, target);
     }
 
-    private Outcome translate(String kind, String target) {
+    private Effect translate(String kind, String target) {
         Packet packet = context.packet();
         String[] addressPort = target.split(":");
         Ipv4Address address = Ipv4Address.parse(addressPort[0]);
@@ -407,7 +407,7 @@ final class NftRule {
     }
 
     /** redirect to :PORT: to the address of the interface the packet came in on. */
-    private Outcome redirect() {
+    private Effect redirect() {
         at++;
         expect("to");
         String port = token(at++);
@@ -420,7 +420,7 @@ final class NftRule {
     }
 
     /** masquerade: to the address of the interface the packet leaves by. */
-    private Outcome masquerade() {
+    private Effect masquerade() {
         Ipv4Address out = context.oif() == null ? null : context.interfaceAddress().apply(context.oif()).orElse(null);
         if (out == null) {
             throw cannot("masquerade without an address on the output interface");

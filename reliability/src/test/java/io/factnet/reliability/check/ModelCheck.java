@@ -2,7 +2,7 @@ package io.factnet.reliability.check;
 
 import io.factnet.controller.reference.ModelFacts;
 import io.factnet.controller.reference.ReferenceModel;
-import io.factnet.controller.reference.ReferenceModel.Outcome;
+import io.factnet.controller.reference.ReferenceModel.Expected;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.Request;
 import io.factnet.model.Result;
@@ -37,7 +37,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * run in different tasks, on different instances. They meet only in the shared pools (VLANs, blocks, nodes,
  * floating addresses, VPN ports), whose pool stage orders the claims it receives, an order no result shows.
  * So the model takes, from the results, what the shared pools decided (see
- * {@link ReferenceModel#apply(String, String, Request, long, Outcome)}), and decides everything else itself.
+ * {@link ReferenceModel#apply(String, String, Request, long, Expected)}), and decides everything else itself.
  * Projects are interleaved by the results' completion times; that never reorders what matters: when one
  * project's release frees what another then gets, the release was committed before the pool could give it
  * again, so it completed earlier. A shared decision the model holds as given already is a conflict.
@@ -128,8 +128,8 @@ public final class ModelCheck {
                         + "): a result whose request is on no request topic");
                 continue;
             }
-            Outcome answer = Outcome.of(result);
-            Outcome expected = model.apply(request.topic(), request.key(), request.request(), request.timestamp(), answer);
+            Expected answer = Expected.of(result);
+            Expected expected = model.apply(request.topic(), request.key(), request.request(), request.timestamp(), answer);
             if (!answer.equals(expected)) {
                 mismatches.add(result.getProject() + " #" + result.getSequence() + " " + result.getCommand() + " "
                         + result.getRequestId() + ": the controller said " + answer + ", the model " + expected);

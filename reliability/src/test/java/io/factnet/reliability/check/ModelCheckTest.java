@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.controller.reference.ModelFacts;
 import io.factnet.controller.reference.ReferenceModel;
-import io.factnet.controller.reference.ReferenceModel.Outcome;
+import io.factnet.controller.reference.ReferenceModel.Expected;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.Allocation;
 import io.factnet.model.CreateNetwork;
@@ -51,11 +51,11 @@ class ModelCheckTest {
         String topic = RequestRoutes.scopeOf(request).topic().name();
         String key = RequestRoutes.keyOf(request);
         Arrived arrived = new Arrived(topic, key, clock, 0, decisions.size(), request);
-        Outcome outcome = model.apply(topic, key, request, clock);
+        Expected outcome = model.apply(topic, key, request, clock);
         decisions.add(new Decision(arrived, result(request, outcome, sequences.merge(project, 1L, Long::sum), clock++)));
     }
 
-    static Result result(Request request, Outcome outcome, long sequence, long completedAt) {
+    static Result result(Request request, Expected outcome, long sequence, long completedAt) {
         Allocation allocation = null;
         if (!outcome.allocated().isEmpty()) {
             allocation = new Allocation();

@@ -21,7 +21,7 @@ final class AdminHandlers {
 
     static final class SetQuota implements Handler<SetProjectQuota> {
         @Override
-        public Outcome handle(ProjectContext ctx, SetProjectQuota command) {
+        public Handled handle(ProjectContext ctx, SetProjectQuota command) {
             Quotas quotas = Quotas.newBuilder(ctx.record.getQuotas()).build();
             if (command.getFloatingIps() != null) {
                 quotas.setFloatingIps(Check.range("floatingIps", command.getFloatingIps(), 0, 100_000));
@@ -36,7 +36,7 @@ final class AdminHandlers {
                 quotas.setFixedIps(Check.range("fixedIps (-1: unlimited)", command.getFixedIps(), -1, 1_000_000));
             }
             ctx.record.setQuotas(quotas);
-            return Outcome.accepted("quotas of " + ctx.project + ": floatingIps " + quotas.getFloatingIps()
+            return Handled.accepted("quotas of " + ctx.project + ": floatingIps " + quotas.getFloatingIps()
                     + ", securityGroups " + quotas.getSecurityGroups() + ", rulesPerGroup " + quotas.getRulesPerGroup()
                     + ", fixedIps " + (quotas.getFixedIps() < 0 ? "unlimited" : quotas.getFixedIps()));
         }
@@ -55,14 +55,14 @@ final class AdminHandlers {
         }
 
         @Override
-        public Outcome handle(ProjectContext ctx, C command) {
+        public Handled handle(ProjectContext ctx, C command) {
             check.accept(command);
-            return Outcome.await(PoolKeys.hop(pool.apply(command), command));
+            return Handled.await(PoolKeys.hop(pool.apply(command), command));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, C command, Grant grant) {
-            return Outcome.accepted(grant.getMessage(), allocation.apply(command));
+        public Handled.Done granted(ProjectContext ctx, C command, Grant grant) {
+            return Handled.accepted(grant.getMessage(), allocation.apply(command));
         }
     }
 

@@ -47,7 +47,7 @@ final class FixedIpHandlers {
 
     static final class Allocate implements Handler<AllocateFixedIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, AllocateFixedIp command) {
+        public Handled handle(ProjectContext ctx, AllocateFixedIp command) {
             String instance = Check.name("instance", command.getInstance());
             String groupName = Check.name("group", command.getGroup());
             String mac = command.getMac() == null ? null : Check.mac(command.getMac());
@@ -90,21 +90,21 @@ final class FixedIpHandlers {
                 hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool, stock, false)));
             }
             if (!hops.isEmpty()) {
-                return new Outcome.Await(hops);
+                return new Handled.Await(hops);
             }
-            Outcome.Done done = allocate(ctx, instance, groupName, mac, command.getHostname(), host, false);
+            Handled.Done done = allocate(ctx, instance, groupName, mac, command.getHostname(), host, false);
             return fromStock ? FloatingIpHandlers.autoAssignFromStock(ctx, done, ctx.stores.fixedIps.get(ctx.key(instance))) : done;
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, AllocateFixedIp command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, AllocateFixedIp command, Grant grant) {
             boolean madeNetwork = grant.getVlan() != null;
             Network network = madeNetwork ? NetworkHandlers.setUp(ctx, CreateNetwork.newBuilder().build(), grant) : null;
             Tx.Savepoint savepoint = ctx.tx.savepoint();
             ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
             try {
                 boolean peersChanged = Hosts.learn(ctx, grant);
-                Outcome.Done done = allocate(ctx, command.getInstance(), command.getGroup(),
+                Handled.Done done = allocate(ctx, command.getInstance(), command.getGroup(),
                         command.getMac() == null ? null : Check.mac(command.getMac()), command.getHostname(), command.getHost(), peersChanged);
                 FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(command.getInstance()));
                 if (grant.getFloatingAddress() != null) {
@@ -124,13 +124,13 @@ final class FixedIpHandlers {
                     ctx.release(PoolKeys.FLOATING, new ReturnFloatingIp(grant.getFloatingPool(), grant.getFloatingAddress(),
                             grant.getFloatingStock()));
                 }
-                return new Outcome.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
+                return new Handled.Done(e.reason(), e.getMessage() + " (network " + network.getCidr() + " was created)",
                         NetworkHandlers.allocation(network));
             }
         }
     }
 
-    static Outcome.Done allocate(ProjectContext ctx, String instance, String groupName, String givenMac, String givenHostname,
+    static Handled.Done allocate(ProjectContext ctx, String instance, String groupName, String givenMac, String givenHostname,
                                  String host, boolean peersChanged) {
         Network network = ctx.requireNetwork();
         GroupRecord group = ctx.requireGroup(groupName);
@@ -165,13 +165,13 @@ final class FixedIpHandlers {
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), NodeEntries.dhcpHost(fixed));
         Hosts.place(ctx, fixed, group, peersChanged);
         ctx.stores.groups.put(ctx.key(groupName), group);
-        return Outcome.accepted("fixed IP " + address + " for " + instance, Allocation.newBuilder()
+        return Handled.accepted("fixed IP " + address + " for " + instance, Allocation.newBuilder()
                 .setAddress(address).setMac(mac).setHostname(hostname).setInstance(instance).setGroup(groupName)
                 .setCidr(subnet.toString()).setGateway(network.getGateway()).setVlan(network.getVlan()).build());
     }
 
     /** Gives the instance's address back (held for the hold-down), and disassociates its floating IP. */
-    static Outcome.Done release(ProjectContext ctx, String instance) {
+    static Handled.Done release(ProjectContext ctx, String instance) {
         FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(instance));
         if (fixed == null) {
             throw Rejected.notFound("instance " + instance + " has no fixed IP in project " + ctx.project);
@@ -205,7 +205,7 @@ final class FixedIpHandlers {
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpHostResource(ctx.project, address), null);
         Hosts.remove(ctx, fixed, group);
         ctx.stores.groups.put(ctx.key(group.getName()), group);
-        return Outcome.accepted("fixed IP " + address + " of " + instance + " released"
+        return Handled.accepted("fixed IP " + address + " of " + instance + " released"
                 + (floatingIp == null ? "" : " (floating IP " + floating + (floatingIp.getAutoAssigned() ? " released" : " disassociated") + ")"),
                 Allocation.newBuilder().setAddress(address).setInstance(instance).build());
     }
@@ -216,7 +216,7 @@ final class FixedIpHandlers {
      */
     static final class Move implements Handler<MoveInstance> {
         @Override
-        public Outcome handle(ProjectContext ctx, MoveInstance command) {
+        public Handled handle(ProjectContext ctx, MoveInstance command) {
             String instance = Check.name("instance", command.getInstance());
             String host = Check.name("host", command.getHost());
             FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(instance));
@@ -224,13 +224,13 @@ final class FixedIpHandlers {
                 throw Rejected.notFound("instance " + instance + " has no fixed IP in project " + ctx.project);
             }
             if (host.equals(Hosts.of(ctx.requireNetwork(), fixed))) {
-                return Outcome.accepted("instance " + instance + " is on " + host + " already", moved(fixed, host));
+                return Handled.accepted("instance " + instance + " is on " + host + " already", moved(fixed, host));
             }
-            return Hosts.needsBinding(ctx, host) ? Outcome.await(Hosts.bindHop(ctx, host)) : move(ctx, fixed, host, false);
+            return Hosts.needsBinding(ctx, host) ? Handled.await(Hosts.bindHop(ctx, host)) : move(ctx, fixed, host, false);
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, MoveInstance command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, MoveInstance command, Grant grant) {
             FixedIp fixed = ctx.stores.fixedIps.get(ctx.key(command.getInstance()));
             if (fixed == null) {
                 throw Rejected.notFound("instance " + command.getInstance() + " has no fixed IP in project " + ctx.project);
@@ -238,7 +238,7 @@ final class FixedIpHandlers {
             return move(ctx, fixed, command.getHost(), Hosts.learn(ctx, grant));
         }
 
-        private static Outcome.Done move(ProjectContext ctx, FixedIp fixed, String host, boolean peersChanged) {
+        private static Handled.Done move(ProjectContext ctx, FixedIp fixed, String host, boolean peersChanged) {
             String from = Hosts.of(ctx.requireNetwork(), fixed);
             GroupRecord group = ctx.requireGroup(fixed.getGroup());
             Hosts.remove(ctx, fixed, group);
@@ -247,7 +247,7 @@ final class FixedIpHandlers {
             ctx.stores.groups.put(ctx.key(group.getName()), group);
             ctx.stores.fixedIps.put(ctx.key(fixed.getInstance()), fixed);
             ctx.state(Topics.STATE_FIXED_IPS, fixed.getAddress(), fixed);
-            return Outcome.accepted("instance " + fixed.getInstance() + " moved from " + from + " to " + host, moved(fixed, host));
+            return Handled.accepted("instance " + fixed.getInstance() + " moved from " + from + " to " + host, moved(fixed, host));
         }
 
         private static Allocation moved(FixedIp fixed, String host) {
@@ -257,7 +257,7 @@ final class FixedIpHandlers {
 
     static final class Release implements Handler<ReleaseFixedIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, ReleaseFixedIp command) {
+        public Handled handle(ProjectContext ctx, ReleaseFixedIp command) {
             return release(ctx, Check.name("instance", command.getInstance()));
         }
     }

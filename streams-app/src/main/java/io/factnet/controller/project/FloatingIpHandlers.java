@@ -66,26 +66,26 @@ final class FloatingIpHandlers {
     }
 
     /** Under auto-assign, the new fixed IP's floating IP (the pools' grant, with a stock), associated with it at once. */
-    static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, Grant grant) {
-        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, grant.getFloatingPool(), grant.getFloatingAddress());
+    static Handled.Done autoAssign(ProjectContext ctx, Handled.Done fixedIp, FixedIp fixed, Grant grant) {
+        Handled.Done done = autoAssign(ctx, fixedIp, fixed, grant.getFloatingPool(), grant.getFloatingAddress());
         FloatingStocks.add(ctx, grant.getFloatingPool(), grant.getFloatingStock());
         return done;
     }
 
     /** Under auto-assign, the new fixed IP's floating IP from the project's stock (ADR 0039); a refill may follow. */
-    static Outcome.Done autoAssignFromStock(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed) {
+    static Handled.Done autoAssignFromStock(ProjectContext ctx, Handled.Done fixedIp, FixedIp fixed) {
         String pool = ctx.record.getAutoAssignFloatingPool();
-        Outcome.Done done = autoAssign(ctx, fixedIp, fixed, pool, FloatingStocks.take(ctx, pool));
+        Handled.Done done = autoAssign(ctx, fixedIp, fixed, pool, FloatingStocks.take(ctx, pool));
         FloatingStocks.refillIfLow(ctx, pool);
         return done;
     }
 
-    private static Outcome.Done autoAssign(ProjectContext ctx, Outcome.Done fixedIp, FixedIp fixed, String pool, String address) {
+    private static Handled.Done autoAssign(ProjectContext ctx, Handled.Done fixedIp, FixedIp fixed, String pool, String address) {
         FloatingIp floating = FloatingIp.newBuilder().setAddress(address).setPool(pool)
                 .setProject(ctx.project).setAutoAssigned(true).build();
         ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
         associate(ctx, floating, fixed);
-        return Outcome.accepted(fixedIp.message() + ", floating IP " + floating.getAddress() + " from " + floating.getPool(),
+        return Handled.accepted(fixedIp.message() + ", floating IP " + floating.getAddress() + " from " + floating.getPool(),
                 Allocation.newBuilder(fixedIp.allocation()).setFloatingAddress(floating.getAddress()).setPool(floating.getPool()).build());
     }
 
@@ -108,12 +108,12 @@ final class FloatingIpHandlers {
 
     static final class Allocate implements Handler<AllocateFloatingIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, AllocateFloatingIp command) {
+        public Handled handle(ProjectContext ctx, AllocateFloatingIp command) {
             String pool = Check.name("pool", command.getPool());
             checkQuota(ctx, "");
             String stocked = FloatingStocks.take(ctx, pool);
             if (stocked != null) { // one hop: from the project's stock, in the result's transaction (ADR 0039)
-                Outcome.Done done = allocated(ctx, pool, stocked);
+                Handled.Done done = allocated(ctx, pool, stocked);
                 FloatingStocks.refillIfLow(ctx, pool);
                 return done;
             }
@@ -121,29 +121,29 @@ final class FloatingIpHandlers {
             ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
             int stock = FloatingStocks.wanted(ctx);
             ctx.record.setFloatingIps(ctx.record.getFloatingIps() - 1);
-            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(pool, stock, false)));
+            return Handled.await(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(pool, stock, false)));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, AllocateFloatingIp command, Grant grant) {
-            Outcome.Done done = allocated(ctx, grant.getFloatingPool(), grant.getFloatingAddress());
+        public Handled.Done granted(ProjectContext ctx, AllocateFloatingIp command, Grant grant) {
+            Handled.Done done = allocated(ctx, grant.getFloatingPool(), grant.getFloatingAddress());
             FloatingStocks.add(ctx, grant.getFloatingPool(), grant.getFloatingStock());
             return done;
         }
 
-        private static Outcome.Done allocated(ProjectContext ctx, String pool, String address) {
+        private static Handled.Done allocated(ProjectContext ctx, String pool, String address) {
             FloatingIp floating = FloatingIp.newBuilder().setAddress(address).setPool(pool).setProject(ctx.project).build();
             ctx.stores.floatingIps.put(ctx.key(floating.getAddress()), floating);
             ctx.record.setFloatingIps(ctx.record.getFloatingIps() + 1);
             ctx.state(Topics.STATE_FLOATING_IPS, floating.getAddress(), floating);
-            return Outcome.accepted("floating IP " + floating.getAddress() + " from " + floating.getPool(),
+            return Handled.accepted("floating IP " + floating.getAddress() + " from " + floating.getPool(),
                     Allocation.newBuilder().setAddress(floating.getAddress()).setPool(floating.getPool()).build());
         }
     }
 
     static final class Release implements Handler<ReleaseFloatingIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, ReleaseFloatingIp command) {
+        public Handled handle(ProjectContext ctx, ReleaseFloatingIp command) {
             FloatingIp floating = owned(ctx, command.getAddress());
             refuseIfAutoAssigned(floating, "released alone");
             if (floating.getFixedAddress() != null) {
@@ -151,7 +151,7 @@ final class FloatingIpHandlers {
                         + floating.getInstance() + "; disassociate it first");
             }
             release(ctx, floating);
-            return Outcome.accepted("floating IP " + floating.getAddress() + " released",
+            return Handled.accepted("floating IP " + floating.getAddress() + " released",
                     Allocation.newBuilder().setAddress(floating.getAddress()).setPool(floating.getPool()).build());
         }
     }
@@ -159,7 +159,7 @@ final class FloatingIpHandlers {
     /** Points the floating IP at the instance's fixed IP; if it pointed elsewhere, it moves. */
     static final class Associate implements Handler<AssociateFloatingIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, AssociateFloatingIp command) {
+        public Handled handle(ProjectContext ctx, AssociateFloatingIp command) {
             Check.ipv4("address", command.getAddress());
             String instance = Check.name("instance", command.getInstance());
             FloatingIp floating = owned(ctx, command.getAddress());
@@ -170,7 +170,7 @@ final class FloatingIpHandlers {
             Allocation allocation = Allocation.newBuilder().setAddress(floating.getAddress()).setInstance(instance)
                     .setPool(floating.getPool()).build();
             if (fixed.getAddress().equals(floating.getFixedAddress())) {
-                return Outcome.accepted("floating IP " + floating.getAddress() + " is associated with " + instance + " already",
+                return Handled.accepted("floating IP " + floating.getAddress() + " is associated with " + instance + " already",
                         allocation);
             }
             refuseIfAutoAssigned(floating, "moved");
@@ -183,14 +183,14 @@ final class FloatingIpHandlers {
                 ctx.stores.floatingByFixed.delete(ctx.key(floating.getFixedAddress()));
             }
             associate(ctx, floating, fixed);
-            return Outcome.accepted("floating IP " + floating.getAddress() + " associated with " + instance
+            return Handled.accepted("floating IP " + floating.getAddress() + " associated with " + instance
                     + (moved != null ? " (moved from " + moved + ")" : ""), allocation);
         }
     }
 
     static final class Disassociate implements Handler<DisassociateFloatingIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, DisassociateFloatingIp command) {
+        public Handled handle(ProjectContext ctx, DisassociateFloatingIp command) {
             FloatingIp floating = owned(ctx, command.getAddress());
             refuseIfAutoAssigned(floating, "disassociated");
             if (floating.getFixedAddress() == null) {
@@ -198,7 +198,7 @@ final class FloatingIpHandlers {
             }
             String instance = floating.getInstance();
             disassociate(ctx, floating);
-            return Outcome.accepted("floating IP " + floating.getAddress() + " disassociated from " + instance,
+            return Handled.accepted("floating IP " + floating.getAddress() + " disassociated from " + instance,
                     Allocation.newBuilder().setAddress(floating.getAddress()).setInstance(instance).build());
         }
     }
@@ -206,18 +206,18 @@ final class FloatingIpHandlers {
     /** nova's auto_assign_floating_ip for one project; the pool must be defined when it is set. */
     static final class SetAutoAssign implements Handler<SetAutoAssignFloatingIp> {
         @Override
-        public Outcome handle(ProjectContext ctx, SetAutoAssignFloatingIp command) {
+        public Handled handle(ProjectContext ctx, SetAutoAssignFloatingIp command) {
             if (command.getPool() == null) {
                 ctx.record.setAutoAssignFloatingPool(null);
-                return Outcome.accepted("new instances of " + ctx.project + " get no floating IP");
+                return Handled.accepted("new instances of " + ctx.project + " get no floating IP");
             }
-            return Outcome.await(PoolKeys.hop(PoolKeys.FLOATING, new CheckFloatingPool(Check.name("pool", command.getPool()))));
+            return Handled.await(PoolKeys.hop(PoolKeys.FLOATING, new CheckFloatingPool(Check.name("pool", command.getPool()))));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, SetAutoAssignFloatingIp command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, SetAutoAssignFloatingIp command, Grant grant) {
             ctx.record.setAutoAssignFloatingPool(command.getPool());
-            return Outcome.accepted("each new instance of " + ctx.project + " gets a floating IP from " + command.getPool(),
+            return Handled.accepted("each new instance of " + ctx.project + " gets a floating IP from " + command.getPool(),
                     Allocation.newBuilder().setPool(command.getPool()).build());
         }
     }

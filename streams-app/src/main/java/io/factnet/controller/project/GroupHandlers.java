@@ -27,7 +27,7 @@ final class GroupHandlers {
 
     static final class Create implements Handler<CreateSecurityGroup> {
         @Override
-        public Outcome handle(ProjectContext ctx, CreateSecurityGroup command) {
+        public Handled handle(ProjectContext ctx, CreateSecurityGroup command) {
             String name = Check.name("name", command.getName());
             Check.description(command.getDescription());
             if (ctx.group(name) != null) {
@@ -39,13 +39,13 @@ final class GroupHandlers {
             }
             Groups.save(ctx, GroupRecord.newBuilder().setName(name).setDescription(command.getDescription()).build());
             ctx.record.setSecurityGroups(ctx.record.getSecurityGroups() + 1);
-            return Outcome.accepted("security group " + name + " created", Allocation.newBuilder().setGroup(name).build());
+            return Handled.accepted("security group " + name + " created", Allocation.newBuilder().setGroup(name).build());
         }
     }
 
     static final class Delete implements Handler<DeleteSecurityGroup> {
         @Override
-        public Outcome handle(ProjectContext ctx, DeleteSecurityGroup command) {
+        public Handled handle(ProjectContext ctx, DeleteSecurityGroup command) {
             String name = Check.name("name", command.getName());
             Check.that(!ProjectContext.DEFAULT_GROUP.equals(name), "the default group cannot be deleted");
             GroupRecord group = ctx.stores.groups.get(ctx.key(name));
@@ -73,13 +73,13 @@ final class GroupHandlers {
             ctx.stores.groups.delete(ctx.key(name));
             ctx.state(Topics.STATE_GROUPS, ctx.key(name), null);
             ctx.record.setSecurityGroups(ctx.record.getSecurityGroups() - 1);
-            return Outcome.accepted("security group " + name + " deleted", Allocation.newBuilder().setGroup(name).build());
+            return Handled.accepted("security group " + name + " deleted", Allocation.newBuilder().setGroup(name).build());
         }
     }
 
     static final class Add implements Handler<AddRule> {
         @Override
-        public Outcome handle(ProjectContext ctx, AddRule command) {
+        public Handled handle(ProjectContext ctx, AddRule command) {
             String name = Check.name("group", command.getGroup());
             Rule rule = validRule(command);
             GroupRecord group = ctx.requireGroup(name);
@@ -103,7 +103,7 @@ final class GroupHandlers {
             group.setRules(rules);
             Groups.save(ctx, group);
             Groups.refreshFilter(ctx, group);
-            return Outcome.accepted("rule " + rule.getRuleId() + " added to " + name,
+            return Handled.accepted("rule " + rule.getRuleId() + " added to " + name,
                     Allocation.newBuilder().setGroup(name).setRuleId(rule.getRuleId()).build());
         }
 
@@ -172,7 +172,7 @@ final class GroupHandlers {
 
     static final class Remove implements Handler<RemoveRule> {
         @Override
-        public Outcome handle(ProjectContext ctx, RemoveRule command) {
+        public Handled handle(ProjectContext ctx, RemoveRule command) {
             String name = Check.name("group", command.getGroup());
             Check.that(command.getRuleId() != null && command.getRuleId().matches("r[1-9][0-9]{0,9}"),
                     "ruleId must look like r1, r2, ...: " + Check.quote(command.getRuleId()));
@@ -184,7 +184,7 @@ final class GroupHandlers {
             group.setRules(rules);
             Groups.save(ctx, group);
             Groups.refreshFilter(ctx, group);
-            return Outcome.accepted("rule " + command.getRuleId() + " removed from " + name,
+            return Handled.accepted("rule " + command.getRuleId() + " removed from " + name,
                     Allocation.newBuilder().setGroup(name).setRuleId(command.getRuleId()).build());
         }
     }

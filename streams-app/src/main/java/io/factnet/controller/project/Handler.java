@@ -6,10 +6,10 @@ import io.factnet.model.Grant;
 interface Handler<C> {
 
     /** Validates and applies the command, or asks the pools first. Refusals throw {@link io.factnet.controller.stage.Rejected}. */
-    Outcome handle(ProjectContext ctx, C command);
+    Handled handle(ProjectContext ctx, C command);
 
     /** Finishes a command after the pools granted its claim (only for handlers that return Await). */
-    default Outcome.Done granted(ProjectContext ctx, C command, Grant grant) {
+    default Handled.Done granted(ProjectContext ctx, C command, Grant grant) {
         throw new IllegalStateException(getClass().getSimpleName() + " sent no claim");
     }
 }

@@ -86,18 +86,18 @@ final class InstanceHandlers {
 
     static final class Gone implements Handler<InstanceGone> {
         @Override
-        public Outcome handle(ProjectContext ctx, InstanceGone command) {
+        public Handled handle(ProjectContext ctx, InstanceGone command) {
             FixedIp fixed = reported(ctx, command.getNodeId(), command.getInstance());
             if (ctx.releaseGoneAfterMillis == 0) {
-                Outcome.Done released = FixedIpHandlers.release(ctx, fixed.getInstance());
-                return Outcome.accepted("instance " + fixed.getInstance() + " is gone: " + released.message(), released.allocation());
+                Handled.Done released = FixedIpHandlers.release(ctx, fixed.getInstance());
+                return Handled.accepted("instance " + fixed.getInstance() + " is gone: " + released.message(), released.allocation());
             }
             if (fixed.getStatus() == InstanceStatus.DOWN) {
-                return Outcome.accepted("instance " + fixed.getInstance() + " is down already (since " + fixed.getDownSince() + ")",
+                return Handled.accepted("instance " + fixed.getInstance() + " is down already (since " + fixed.getDownSince() + ")",
                         allocation(fixed));
             }
             markDown(ctx, fixed);
-            return Outcome.accepted("instance " + fixed.getInstance() + " is down: its port left the bridge on " + command.getNodeId()
+            return Handled.accepted("instance " + fixed.getInstance() + " is down: its port left the bridge on " + command.getNodeId()
                     + (ctx.releaseGoneAfterMillis > 0 ? "; fixed IP " + fixed.getAddress() + " released after "
                     + ctx.releaseGoneAfterMillis + " ms down" : "; fixed IP " + fixed.getAddress() + " kept"), allocation(fixed));
         }
@@ -105,13 +105,13 @@ final class InstanceHandlers {
 
     static final class Back implements Handler<InstanceBack> {
         @Override
-        public Outcome handle(ProjectContext ctx, InstanceBack command) {
+        public Handled handle(ProjectContext ctx, InstanceBack command) {
             FixedIp fixed = reported(ctx, command.getNodeId(), command.getInstance());
             if (fixed.getStatus() != InstanceStatus.DOWN) {
-                return Outcome.accepted("instance " + fixed.getInstance() + " is up already", allocation(fixed));
+                return Handled.accepted("instance " + fixed.getInstance() + " is up already", allocation(fixed));
             }
             markUp(ctx, fixed);
-            return Outcome.accepted("instance " + fixed.getInstance() + " is up again: its port is back on " + command.getNodeId(),
+            return Handled.accepted("instance " + fixed.getInstance() + " is up again: its port is back on " + command.getNodeId(),
                     allocation(fixed));
         }
     }

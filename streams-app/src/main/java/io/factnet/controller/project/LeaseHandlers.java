@@ -33,19 +33,19 @@ final class LeaseHandlers {
         return fixed;
     }
 
-    static Outcome.Done setLeased(ProjectContext ctx, FixedIp fixed, boolean leased) {
+    static Handled.Done setLeased(ProjectContext ctx, FixedIp fixed, boolean leased) {
         if (fixed.getLeased() != leased) {
             fixed.setLeased(leased);
             ctx.stores.fixedIps.put(ctx.key(fixed.getInstance()), fixed);
             ctx.state(Topics.STATE_FIXED_IPS, fixed.getAddress(), fixed);
         }
-        return Outcome.accepted(fixed.getAddress() + (leased ? " leased to " : " released by ") + fixed.getMac(),
+        return Handled.accepted(fixed.getAddress() + (leased ? " leased to " : " released by ") + fixed.getMac(),
                 Allocation.newBuilder().setAddress(fixed.getAddress()).setMac(fixed.getMac()).setInstance(fixed.getInstance()).build());
     }
 
     static final class Granted implements Handler<LeaseGranted> {
         @Override
-        public Outcome handle(ProjectContext ctx, LeaseGranted command) {
+        public Handled handle(ProjectContext ctx, LeaseGranted command) {
             // The hostname is what the instance's DHCP client sent and is not stored; the agent passes on only a
             // valid DNS label (it sanitizes the client's), so anything else is a broken or forged event: refused
             // like every other field that is not what it must be.
@@ -62,7 +62,7 @@ final class LeaseHandlers {
 
     static final class Released implements Handler<LeaseReleased> {
         @Override
-        public Outcome handle(ProjectContext ctx, LeaseReleased command) {
+        public Handled handle(ProjectContext ctx, LeaseReleased command) {
             return setLeased(ctx, ownedBy(ctx, command.getNodeId(), command.getAddress(), command.getMac()), false);
         }
     }

@@ -45,7 +45,7 @@ final class MetadataHandlers {
 
     static final class SetMetadata implements Handler<SetInstanceMetadata> {
         @Override
-        public Outcome handle(ProjectContext ctx, SetInstanceMetadata command) {
+        public Handled handle(ProjectContext ctx, SetInstanceMetadata command) {
             String instance = Check.name("instance", command.getInstance());
             List<String> keys = sshKeys(command.getSshKeys());
             String userData = userData(command.getUserData());
@@ -59,7 +59,7 @@ final class MetadataHandlers {
                     .setInstance(instance).setSshKeys(keys).setUserData(userData).setMeta(meta).build();
             ctx.state(Topics.STATE_INSTANCE_METADATA, fixed.getAddress(), metadata);
             int bytes = userData.getBytes(StandardCharsets.UTF_8).length;
-            return Outcome.accepted("metadata of " + instance + " (" + fixed.getAddress() + "): " + keys.size() + " SSH key(s), "
+            return Handled.accepted("metadata of " + instance + " (" + fixed.getAddress() + "): " + keys.size() + " SSH key(s), "
                     + bytes + " bytes of user data, " + meta.size() + " meta entr" + (meta.size() == 1 ? "y" : "ies"),
                     Allocation.newBuilder().setAddress(fixed.getAddress()).setInstance(instance).build());
         }

@@ -95,25 +95,25 @@ final class NetworkHandlers {
 
     static final class Create implements Handler<CreateNetwork> {
         @Override
-        public Outcome handle(ProjectContext ctx, CreateNetwork command) {
+        public Handled handle(ProjectContext ctx, CreateNetwork command) {
             validate(command);
             if (ctx.network() != null) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a network: "
                         + ctx.network().getCidr() + " on VLAN " + ctx.network().getVlan());
             }
-            return new Outcome.Await(networkHops(command.getPhysicalNetwork()));
+            return new Handled.Await(networkHops(command.getPhysicalNetwork()));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, CreateNetwork command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, CreateNetwork command, Grant grant) {
             Network network = setUp(ctx, command, grant);
-            return Outcome.accepted("network " + network.getCidr() + " on VLAN " + network.getVlan(), allocation(network));
+            return Handled.accepted("network " + network.getCidr() + " on VLAN " + network.getVlan(), allocation(network));
         }
     }
 
     static final class Delete implements Handler<DeleteNetwork> {
         @Override
-        public Outcome handle(ProjectContext ctx, DeleteNetwork command) {
+        public Handled handle(ProjectContext ctx, DeleteNetwork command) {
             Network network = ctx.requireNetwork();
             if (ctx.record.getFixedIps() > 0) {
                 throw new Rejected(Reason.IN_USE, "network of " + ctx.project + " has " + ctx.record.getFixedIps() + " fixed IPs");
@@ -141,14 +141,14 @@ final class NetworkHandlers {
                     new NodeRef(nodes.getAddressing(), NodeRole.ADDRESSING), new NodeRef(nodes.getBridging(), NodeRole.BRIDGING))));
             ctx.record.setNetwork(null);
             ctx.record.setGroupSlots(null);
-            return Outcome.accepted("network " + network.getCidr() + " deleted", allocation(network));
+            return Handled.accepted("network " + network.getCidr() + " deleted", allocation(network));
         }
     }
 
     /** Admin: moves the network's share of one role to another node: tombstones on the old node, the same entries on the new. */
     static final class Move implements Handler<MoveNetwork> {
         @Override
-        public Outcome handle(ProjectContext ctx, MoveNetwork command) {
+        public Handled handle(ProjectContext ctx, MoveNetwork command) {
             String target = Check.name("nodeId", command.getNodeId());
             Network network = ctx.requireNetwork();
             if (command.getRole() == NodeRole.TUNNELING && !ctx.record.getHasVpn()) {
@@ -156,18 +156,18 @@ final class NetworkHandlers {
             }
             String current = ProjectContext.nodeOf(network, command.getRole());
             if (current.equals(target)) {
-                return Outcome.accepted("the " + command.getRole() + " share of " + ctx.project + " is on " + target + " already",
+                return Handled.accepted("the " + command.getRole() + " share of " + ctx.project + " is on " + target + " already",
                         Allocation.newBuilder().setNodeId(target).build());
             }
             Integer oldPort = command.getRole() == NodeRole.TUNNELING
                     ? ctx.stores.vpns.get(ctx.project).getVpn().getPort() : null;
-            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, MoveRole.newBuilder().setRole(command.getRole())
+            return Handled.await(PoolKeys.hop(PoolKeys.NODES, MoveRole.newBuilder().setRole(command.getRole())
                     .setFromNode(current).setToNode(target).setOldPort(oldPort)
                     .setPhysicalNetwork(network.getPhysicalNetwork()).setVlan(network.getVlan()).build()));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, MoveNetwork command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, MoveNetwork command, Grant grant) {
             NodeRole role = command.getRole();
             Network network = ctx.requireNetwork();
             String from = ProjectContext.nodeOf(network, role);
@@ -212,7 +212,7 @@ final class NetworkHandlers {
                     }
                 }
             }
-            return Outcome.accepted("the " + role + " share of " + ctx.project + " moved from " + from + " to " + to,
+            return Handled.accepted("the " + role + " share of " + ctx.project + " moved from " + from + " to " + to,
                     Allocation.newBuilder().setNodeId(to).setPort(role == NodeRole.TUNNELING ? grant.getPort() : null).build());
         }
     }

@@ -310,9 +310,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         releaseDownInstances(request, now);
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock);
-        Outcome outcome = guarded(ctx, savepoint, () -> handler(request).handle(ctx, request.getCommand()));
+        Handled outcome = guarded(ctx, savepoint, () -> handler(request).handle(ctx, request.getCommand()));
         current = ctx.record;
-        if (outcome instanceof Outcome.Await await) {
+        if (outcome instanceof Handled.Await await) {
             if (!fromQueue) {
                 stores.queue.put(queueKey(current.getQueueTail()), queued);
                 current.setQueueTail(current.getQueueTail() + 1);
@@ -321,7 +321,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             Claim claim = ctx.claim(await.hops(), true);
             tx.emit(Sinks.PROJECT_CLAIMS, await.hops().get(0).getPool(), claim);
         } else {
-            finish(request, (Outcome.Done) outcome, savepoint, now);
+            finish(request, (Handled.Done) outcome, savepoint, now);
             if (fromQueue) {
                 dequeue();
             }
@@ -367,9 +367,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), current.getClock(), holdDownMillis,
                 releaseGoneAfterMillis, stock);
-        Outcome.Done done = grant.getReason() != Reason.OK
-                ? new Outcome.Done(grant.getReason(), grant.getMessage(), null)
-                : (Outcome.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));
+        Handled.Done done = grant.getReason() != Reason.OK
+                ? new Handled.Done(grant.getReason(), grant.getMessage(), null)
+                : (Handled.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));
         if (grant.getReason() == Reason.OK && rolledBack) {
             giveBack(grant); // the handler refused or failed after the pools gave: nothing of the grant is used
         }
@@ -453,26 +453,26 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     // ------------------------------------------------------------------ helpers
 
     private interface Step {
-        Outcome run();
+        Handled run();
     }
 
     /** Runs a handler step; a refusal or a bug rolls its changes back and becomes a refused outcome. */
-    private Outcome guarded(ProjectContext ctx, Tx.Savepoint savepoint, Step step) {
+    private Handled guarded(ProjectContext ctx, Tx.Savepoint savepoint, Step step) {
         ProjectRecord before = ProjectRecord.newBuilder(ctx.record).build();
         rolledBack = true;
         try {
-            Outcome outcome = step.run();
+            Handled outcome = step.run();
             rolledBack = false;
             return outcome;
         } catch (Rejected e) {
             tx.rollbackTo(savepoint);
             ctx.record = before;
-            return new Outcome.Done(e.reason(), e.getMessage(), null);
+            return new Handled.Done(e.reason(), e.getMessage(), null);
         } catch (RuntimeException e) {
             log.error("request {} of {} failed; refused as INTERNAL and rolled back", ctx.requestId, ctx.project, e);
             tx.rollbackTo(savepoint);
             ctx.record = before;
-            return new Outcome.Done(Reason.INTERNAL, "internal error: " + e, null);
+            return new Handled.Done(Reason.INTERNAL, "internal error: " + e, null);
         }
     }
 
@@ -482,7 +482,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     }
 
     /** Emits the request's result and remembers it as the answer to a repeated request id. */
-    private void finish(Request request, Outcome.Done done, Tx.Savepoint savepoint, long now) {
+    private void finish(Request request, Handled.Done done, Tx.Savepoint savepoint, long now) {
         Set<NodeRef> touched = new LinkedHashSet<>();
         for (Tx.Output output : tx.outputsSince(savepoint)) {
             NodeRole role = Sinks.roleOf(output.child());

@@ -28,7 +28,7 @@ final class ReservationHandlers {
 
     static final class Reserve implements Handler<ReserveFixedAddress> {
         @Override
-        public Outcome handle(ProjectContext ctx, ReserveFixedAddress command) {
+        public Handled handle(ProjectContext ctx, ReserveFixedAddress command) {
             String name = Check.name("group", command.getGroup());
             long address = Check.ipv4("address", command.getAddress());
             Check.description(command.getDescription());
@@ -68,14 +68,14 @@ final class ReservationHandlers {
             reserved.add(Reservation.newBuilder().setAddress(text).setDescription(command.getDescription()).build());
             group.setReserved(reserved);
             Groups.save(ctx, group);
-            return Outcome.accepted(text + " reserved in security group " + name,
+            return Handled.accepted(text + " reserved in security group " + name,
                     Allocation.newBuilder().setAddress(text).setGroup(name).setCidr(subnet.toString()).build());
         }
     }
 
     static final class Unreserve implements Handler<UnreserveFixedAddress> {
         @Override
-        public Outcome handle(ProjectContext ctx, UnreserveFixedAddress command) {
+        public Handled handle(ProjectContext ctx, UnreserveFixedAddress command) {
             String name = Check.name("group", command.getGroup());
             String text = Ipv4.format(Check.ipv4("address", command.getAddress()));
             GroupRecord group = ctx.requireGroup(name);
@@ -89,7 +89,7 @@ final class ReservationHandlers {
             ctx.stores.groupAddresses.put(ctx.key(name), pool.toState());
             group.setReserved(reserved);
             Groups.save(ctx, group);
-            return Outcome.accepted(text + " no longer reserved in security group " + name,
+            return Handled.accepted(text + " no longer reserved in security group " + name,
                     Allocation.newBuilder().setAddress(text).setGroup(name).build());
         }
     }

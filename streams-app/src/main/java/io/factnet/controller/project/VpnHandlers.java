@@ -59,17 +59,17 @@ final class VpnHandlers {
 
     static final class Create implements Handler<CreateVpn> {
         @Override
-        public Outcome handle(ProjectContext ctx, CreateVpn command) {
+        public Handled handle(ProjectContext ctx, CreateVpn command) {
             Network network = ctx.requireNetwork();
             if (ctx.record.getHasVpn()) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a VPN");
             }
-            return Outcome.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging())
+            return Handled.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging())
                     .setPhysicalNetwork(network.getPhysicalNetwork()).setVlan(network.getVlan()).build()));
         }
 
         @Override
-        public Outcome.Done granted(ProjectContext ctx, CreateVpn command, Grant grant) {
+        public Handled.Done granted(ProjectContext ctx, CreateVpn command, Grant grant) {
             Network network = ctx.requireNetwork();
             Cidr clients = Cidr.parse(network.getVpnClientSubnet());
             Vpn vpn = Vpn.newBuilder().setProject(ctx.project).setNodeId(grant.getNodeId())
@@ -85,7 +85,7 @@ final class VpnHandlers {
             setTunnelingNode(ctx, vpn.getNodeId());
             publish(ctx, VpnRecord.newBuilder().setVpn(vpn).setPeers(peers.toState()).build());
             ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.vpnResource(ctx.project), NodeEntries.vpnForward(vpn));
-            return Outcome.accepted("VPN on " + vpn.getNodeId() + " " + vpn.getPublicAddress() + ":" + vpn.getPort(),
+            return Handled.accepted("VPN on " + vpn.getNodeId() + " " + vpn.getPublicAddress() + ":" + vpn.getPort(),
                     Allocation.newBuilder().setNodeId(vpn.getNodeId()).setPort(vpn.getPort())
                             .setAddress(network.getVpnAddress()).setCidr(clients.toString()).build());
         }
@@ -93,7 +93,7 @@ final class VpnHandlers {
 
     static final class Delete implements Handler<DeleteVpn> {
         @Override
-        public Outcome handle(ProjectContext ctx, DeleteVpn command) {
+        public Handled handle(ProjectContext ctx, DeleteVpn command) {
             Vpn vpn = requireVpn(ctx).getVpn();
             ctx.stores.vpns.delete(ctx.project);
             ctx.record.setHasVpn(false);
@@ -102,13 +102,13 @@ final class VpnHandlers {
             ctx.node(NodeRole.TUNNELING, vpn.getNodeId(), NodeEntries.vpnResource(ctx.project), null);
             ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.vpnResource(ctx.project), null);
             ctx.release(PoolKeys.NODES, new ReleaseVpn(vpn.getNodeId(), vpn.getPort()));
-            return Outcome.accepted("VPN deleted", Allocation.newBuilder().setNodeId(vpn.getNodeId()).setPort(vpn.getPort()).build());
+            return Handled.accepted("VPN deleted", Allocation.newBuilder().setNodeId(vpn.getNodeId()).setPort(vpn.getPort()).build());
         }
     }
 
     static final class AddPeer implements Handler<AddVpnPeer> {
         @Override
-        public Outcome handle(ProjectContext ctx, AddVpnPeer command) {
+        public Handled handle(ProjectContext ctx, AddVpnPeer command) {
             String key = Check.wireguardKey(command.getPublicKey());
             VpnRecord record = requireVpn(ctx);
             Vpn vpn = record.getVpn();
@@ -127,14 +127,14 @@ final class VpnHandlers {
             vpn.setPeers(list);
             record.setPeers(peers.toState());
             publish(ctx, record);
-            return Outcome.accepted("peer " + address + " added", Allocation.newBuilder().setAddress(address)
+            return Handled.accepted("peer " + address + " added", Allocation.newBuilder().setAddress(address)
                     .setNodeId(vpn.getNodeId()).setPort(vpn.getPort()).build());
         }
     }
 
     static final class RemovePeer implements Handler<RemoveVpnPeer> {
         @Override
-        public Outcome handle(ProjectContext ctx, RemoveVpnPeer command) {
+        public Handled handle(ProjectContext ctx, RemoveVpnPeer command) {
             String key = Check.wireguardKey(command.getPublicKey());
             VpnRecord record = requireVpn(ctx);
             Vpn vpn = record.getVpn();
@@ -148,7 +148,7 @@ final class VpnHandlers {
             vpn.setPeers(list);
             record.setPeers(peers.toState());
             publish(ctx, record);
-            return Outcome.accepted("peer " + peer.getAddress() + " removed",
+            return Handled.accepted("peer " + peer.getAddress() + " removed",
                     Allocation.newBuilder().setAddress(peer.getAddress()).build());
         }
     }

@@ -60,7 +60,7 @@ import org.apache.avro.Schema;
 /**
  * A plain, sequential model of what the NetworkController answers, written from docs/commands.md and
  * independent of the controller's code: maps, sets and arrays, one request at a time, no Kafka. Feed it
- * the same requests (with the topic, key and timestamp they arrive with) and compare its {@link Outcome}s
+ * the same requests (with the topic, key and timestamp they arrive with) and compare its {@link Expected}s
  * with the controller's results. The generator of a test may read the model's state (projects,
  * instances, floating IPs...) to pick plausible requests.
  *
@@ -71,10 +71,10 @@ import org.apache.avro.Schema;
 public final class ReferenceModel {
 
     /** The part of a result that must match: status, reason, the allocation's non-null fields, the nodes touched ("node/ROLE"). */
-    public record Outcome(String requestId, Status status, Reason reason, Map<String, Object> allocated, Set<String> touched) {
+    public record Expected(String requestId, Status status, Reason reason, Map<String, Object> allocated, Set<String> touched) {
 
         /** The comparable part of a controller's result. */
-        public static Outcome of(Result result) {
+        public static Expected of(Result result) {
             Map<String, Object> allocated = new LinkedHashMap<>();
             Allocation allocation = result.getAllocated();
             if (allocation != null) {
@@ -89,7 +89,7 @@ public final class ReferenceModel {
             for (NodeRef ref : result.getTouched()) {
                 touched.add(ref.getNodeId() + "/" + ref.getRole());
             }
-            return new Outcome(result.getRequestId(), result.getStatus(), result.getReason(), allocated, touched);
+            return new Expected(result.getRequestId(), result.getStatus(), result.getReason(), allocated, touched);
         }
     }
 
@@ -119,10 +119,10 @@ public final class ReferenceModel {
     private final TreeMap<String, NodeState> nodes = new TreeMap<>();
     // ---------------------------------------------------------------- projects
     private final Map<String, ProjectState> projects = new TreeMap<>();
-    private final Map<String, Outcome> seen = new LinkedHashMap<>();
+    private final Map<String, Expected> seen = new LinkedHashMap<>();
     // ---------------------------------------------------------------- following the controller's shared pools
     /** The controller's answer to the request being applied, when its shared pools' decisions are to be followed. */
-    private Outcome observed;
+    private Expected observed;
     private final List<String> conflicts = new ArrayList<>();
 
     public ReferenceModel(Duration holdDown) {
@@ -450,7 +450,7 @@ public final class ReferenceModel {
     // ================================================================ the entry point
 
     /** Applies one request as the controller would; null when the controller gives no result (applied acks). */
-    public Outcome apply(String topic, String key, Request request, long timestamp) {
+    public Expected apply(String topic, String key, Request request, long timestamp) {
         return apply(topic, key, request, timestamp, null);
     }
 
@@ -465,7 +465,7 @@ public final class ReferenceModel {
      *
      * @param answer the controller's result, or null to decide everything here (requests in one total order)
      */
-    public Outcome apply(String topic, String key, Request request, long timestamp, Outcome answer) {
+    public Expected apply(String topic, String key, Request request, long timestamp, Expected answer) {
         observed = answer;
         try {
             return decide(topic, key, request, timestamp);
@@ -517,7 +517,7 @@ public final class ReferenceModel {
         return (int) index;
     }
 
-    private Outcome decide(String topic, String key, Request request, long timestamp) {
+    private Expected decide(String topic, String key, Request request, long timestamp) {
         Object command = request.getCommand();
         if (command instanceof AppliedAck ack && topic.equals(Topics.NODE_EVENTS.name())) {
             // an ack gives a key only to a node that has none (ADR 0025)
@@ -529,10 +529,10 @@ public final class ReferenceModel {
         }
         Reason envelope = envelope(topic, key, request);
         if (envelope != null) {
-            return new Outcome(request.getRequestId(), Status.REJECTED, envelope, Map.of(), Set.of());
+            return new Expected(request.getRequestId(), Status.REJECTED, envelope, Map.of(), Set.of());
         }
         String seenKey = request.getProject() + "/" + request.getRequestId();
-        Outcome first = seen.get(seenKey);
+        Expected first = seen.get(seenKey);
         if (first != null) {
             return first;
         }
@@ -541,12 +541,12 @@ public final class ReferenceModel {
         project.clock = Math.max(project.clock, timestamp);
         releaseDownInstances(project);
         Effect effect = new Effect(project, project.clock);
-        Outcome outcome;
+        Expected outcome;
         try {
             handle(command, effect);
-            outcome = new Outcome(request.getRequestId(), Status.ACCEPTED, Reason.OK, effect.allocated, effect.touched);
+            outcome = new Expected(request.getRequestId(), Status.ACCEPTED, Reason.OK, effect.allocated, effect.touched);
         } catch (Refused r) {
-            outcome = new Outcome(request.getRequestId(), Status.REJECTED, r.reason, Map.of(), Set.of());
+            outcome = new Expected(request.getRequestId(), Status.REJECTED, r.reason, Map.of(), Set.of());
         }
         seen.put(seenKey, outcome);
         if (!project.exists) {

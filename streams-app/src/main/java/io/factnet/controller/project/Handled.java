@@ -6,13 +6,13 @@ import io.factnet.model.Reason;
 import java.util.List;
 
 /** What a handler made of a request: done (accepted or refused), or waiting for the pools' grant. */
-sealed interface Outcome {
+sealed interface Handled {
 
-    record Done(Reason reason, String message, Allocation allocation) implements Outcome {
+    record Done(Reason reason, String message, Allocation allocation) implements Handled {
     }
 
     /** Send a claim along these hops; the request waits at the head of its project's queue. */
-    record Await(List<ClaimHop> hops) implements Outcome {
+    record Await(List<ClaimHop> hops) implements Handled {
     }
 
     static Done accepted(String message, Allocation allocation) {
