@@ -222,6 +222,16 @@ class NodeBenchmarks {
         String plain = routerNamespace("rt");
         FIGURES.put("ip -batch: " + FLOATING + " local routes (how floating addresses are answered)",
                 time(() -> lab.run(plain, "ip", "-batch", routes.toString())) + " ms");
+        // What the agent adds instead (ADR 0047): the fewest blocks that cover the same addresses exactly.
+        java.util.Set<Ipv4Cidr> blocks = io.factnet.node.routing.AddressRuns.of(
+                model.floating().stream().map(RoutingModel.FloatingMapping::floating).toList()).blocks();
+        Path blockRoutes = work.resolve("blocks.batch");
+        StringBuilder blockBatch = new StringBuilder();
+        blocks.forEach(b -> blockBatch.append("route add local ").append(b).append(" dev pub0 table local proto 99\n"));
+        Files.writeString(blockRoutes, blockBatch);
+        String plainBlocks = routerNamespace("rb");
+        FIGURES.put("ip -batch: the same " + FLOATING + " addresses as " + blocks.size() + " covering blocks (what the agent adds)",
+                time(() -> lab.run(plainBlocks, "ip", "-batch", blockRoutes.toString())) + " ms");
 
         // The agent's own paths on the same kernel: full sync, idle resync, one change.
         RoutingReconciler reconciler = new RoutingReconciler(Host.linux(java.util.Optional.of(ns)), work.resolve("nf"), CONFIG);

@@ -62,7 +62,7 @@ class LinuxRoutingTest {
 
         String table = lab.run(router, "nft", "list", "table", "ip", "factnet").stdout();
         assertThat(table).contains("198.51.100.10 : 10.0.1.5", "snat to 198.51.100.1", "jump group_");
-        assertThat(floatingRoutes()).containsExactly("198.51.100.10", "198.51.100.11");
+        assertThat(floatingRoutes()).as("one block covers both (ADR 0047)").containsExactly("198.51.100.10/31");
         assertThat(lab.run(router, "sysctl", "-n", "net.ipv4.ip_forward").stdout().strip()).isEqualTo("1");
 
         assertThat(reconciler.sync(RoutingReconcilerTest.sample(), true).changed()).as("no drift, nothing to do").isFalse();

@@ -160,7 +160,7 @@ public class RoutingReconcilerTest {
         assertThat(sim.nft().table("inet", "foreign").chains.get("input").rules).containsExactly("tcp dport 9999 drop");
         assertThat(sim.iptables().table("nat")).containsKey("operator-chain");
         assertThat(sim.iptables().table("nat").get("POSTROUTING")).containsExactly("-j operator-chain");
-        assertThat(floatingRoutes(sim)).containsExactly("198.51.100.10/32", "198.51.100.11/32");
+        assertThat(floatingRoutes(sim)).as("one block covers both addresses (ADR 0047)").containsExactly("198.51.100.10/31");
         assertThat(sim.ip().links().get("pub0").addresses).containsExactly("198.51.100.1/24");
         assertThat(sim.sysctl()).containsEntry("net.ipv4.ip_forward", "1");
         assertThat(nftScripts()).isEqualTo(1);
@@ -180,12 +180,12 @@ public class RoutingReconcilerTest {
         Path drop = folder.resolve("drop.nft");
         Files.writeString(drop, "delete table ip factnet\n");
         sim.run(Command.of("nft", "-f", drop.toString()));
-        sim.ip().routes().removeIf(r -> r.dst().equals("198.51.100.10/32"));
+        sim.ip().routes().removeIf(r -> r.dst().equals("198.51.100.10/31"));
         assertThat(reconciler.sync(sample(), false).changed()).as("without verify the memory is trusted").isFalse();
         assertThat(reconciler.sync(sample(), true).changed()).isTrue();
         assertThat(sim.nft().table("ip", "factnet")).isNotNull();
         assertThat(sim.nft().table("inet", "foreign")).isNotNull();
-        assertThat(floatingRoutes(sim)).contains("198.51.100.10/32");
+        assertThat(floatingRoutes(sim)).contains("198.51.100.10/31");
     }
 
     @Test
@@ -268,6 +268,11 @@ public class RoutingReconcilerTest {
         assertThat(floatingRoutes(sim)).containsExactly("198.51.100.10/32");
         assertThat(sim.ip().routes()).extracting(SimIp.Route::dst).containsExactlyInAnyOrder("198.51.100.10/32", "198.51.100.99/32");
         assertThat(sim.ip().links().get("pub0").addresses).containsExactlyInAnyOrder("198.51.100.1/24", "198.51.100.98/32");
+    }
+
+    /** How many addresses these blocks hold. */
+    public static long addressesIn(List<String> blocks) {
+        return blocks.stream().mapToLong(b -> io.factnet.net.Ipv4Cidr.parseNetwork(b).size()).sum();
     }
 
     /** The local routes that make the node answer for floating addresses (ours: protocol 211). */
