@@ -6,7 +6,7 @@ import static io.factnet.cli.NodeSettingsOptions.nonBlank;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.cli.client.KafkaClientOptions;
 import io.factnet.cli.request.DurationConverter;
-import io.factnet.cli.request.Names;
+import io.factnet.cli.client.Names;
 import io.factnet.model.NodeRole;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeMetrics;

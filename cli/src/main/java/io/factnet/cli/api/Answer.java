@@ -11,7 +11,7 @@ import java.util.Map;
 /** One answer of the gateway: status, JSON body, its media type and any extra headers. */
 record Answer(int status, byte[] body, String contentType, Map<String, String> headers) {
     /** A member given twice is refused: parsers differ on which one wins, and a check and a use must not disagree. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final ObjectMapper JSON = io.factnet.cli.client.Bodies.JSON;
     static final String JSON_TYPE = "application/json; charset=utf-8";
     static final String PROBLEM_TYPE = "application/problem+json; charset=utf-8";
 

@@ -1,6 +1,6 @@
 package io.factnet.cli.api;
 
-import io.factnet.cli.request.Names;
+import io.factnet.cli.client.CommandPaths;
 import io.factnet.cli.request.RequestCommand;
 import io.factnet.topics.RequestRoutes;
 import java.util.ArrayList;
@@ -84,35 +84,11 @@ final class CommandRoutes {
     }
 
     /** True for the scopes the gateway serves: project and admin commands, not the agents' node events. */
-    static boolean served(RequestRoutes.Scope scope) {
-        return scope == RequestRoutes.Scope.PROJECT || scope == RequestRoutes.Scope.POOL_ADMIN
-                || scope == RequestRoutes.Scope.PROJECT_ADMIN;
-    }
-
-    private static String genericTemplate(String commandName, RequestRoutes.Scope scope) {
-        String name = Names.kebab(commandName);
-        return switch (scope) {
-            case PROJECT -> "/v1/projects/{project}/commands/" + name;
-            case POOL_ADMIN -> "/v1/admin/commands/" + name;
-            default -> "/v1/admin/projects/{project}/commands/" + name;
-        };
-    }
-
-    /** The generic path of a command for a project (percent-encoded), as a client calls it; null for commands not served. */
-    static String genericPath(String commandName, String project) {
-        RequestRoutes.Scope scope = RequestRoutes.scopeOf(commandName);
-        if (!served(scope)) {
-            return null;
-        }
-        return genericTemplate(commandName, scope).replace("{project}",
-                java.net.URLEncoder.encode(project, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
-    }
-
     private static List<Route> build() {
         List<Route> routes = new ArrayList<>();
         for (Schema command : RequestCommand.commandSchemas()) {
             RequestRoutes.Scope scope = RequestRoutes.scopeOf(command.getName());
-            if (!served(scope)) {
+            if (!CommandPaths.served(scope)) {
                 continue;
             }
             String resource = RESOURCE_PATHS.get(command.getName());
@@ -120,7 +96,7 @@ final class CommandRoutes {
                 String[] parts = resource.split(" ", 2);
                 routes.add(new Route(parts[0], parts[1], command, scope, false));
             }
-            routes.add(new Route("POST", genericTemplate(command.getName(), scope), command, scope, true));
+            routes.add(new Route("POST", CommandPaths.template(command.getName(), scope), command, scope, true));
         }
         for (Route route : routes) {
             for (String field : route.pathFields()) {

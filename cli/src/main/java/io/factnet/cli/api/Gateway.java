@@ -3,6 +3,7 @@ package io.factnet.cli.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factnet.cli.client.Bodies;
 import io.factnet.model.Request;
 import io.factnet.model.Requester;
 import io.factnet.model.Result;

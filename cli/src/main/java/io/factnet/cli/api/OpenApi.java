@@ -2,6 +2,8 @@ package io.factnet.cli.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factnet.cli.client.Bodies;
+import io.factnet.cli.client.CommandPaths;
 import io.factnet.cli.request.RequestCommand;
 import io.factnet.model.Result;
 import io.factnet.topics.RequestRoutes;
@@ -38,7 +40,7 @@ final class OpenApi {
         }
         props.putObject("status").put("type", "integer");
         for (Schema command : RequestCommand.commandSchemas()) {
-            if (CommandRoutes.served(RequestRoutes.scopeOf(command.getName()))) {
+            if (CommandPaths.served(RequestRoutes.scopeOf(command.getName()))) {
                 schemas.set(command.getName(), schema(command));
             }
         }

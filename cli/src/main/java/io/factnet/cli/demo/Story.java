@@ -1,6 +1,6 @@
 package io.factnet.cli.demo;
 
-import io.factnet.cli.request.Names;
+import io.factnet.cli.client.Names;
 import io.factnet.model.AllocateFixedIp;
 import io.factnet.model.Request;
 import io.factnet.model.Result;

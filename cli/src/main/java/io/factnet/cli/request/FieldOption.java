@@ -1,5 +1,6 @@
 package io.factnet.cli.request;
 
+import io.factnet.cli.client.Names;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

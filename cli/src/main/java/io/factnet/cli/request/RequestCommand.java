@@ -1,5 +1,6 @@
 package io.factnet.cli.request;
 
+import io.factnet.cli.client.Names;
 import io.factnet.model.Request;
 import java.util.List;
 import org.apache.avro.Schema;

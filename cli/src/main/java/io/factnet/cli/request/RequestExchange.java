@@ -1,6 +1,6 @@
 package io.factnet.cli.request;
 
-import io.factnet.cli.api.ApiClient;
+import io.factnet.cli.client.ApiClient;
 import io.factnet.cli.client.BrokerProbe;
 import io.factnet.cli.client.ClientSettings;
 import io.factnet.client.RequestClient;

@@ -1,6 +1,7 @@
 package io.factnet.cli.request;
 
-import io.factnet.cli.api.ApiClient;
+import io.factnet.cli.client.Names;
+import io.factnet.cli.client.ApiClient;
 import io.factnet.model.Request;
 import io.factnet.topics.RequestRoutes;
 import java.io.PrintWriter;

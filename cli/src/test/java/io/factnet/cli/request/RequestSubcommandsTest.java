@@ -1,5 +1,6 @@
 package io.factnet.cli.request;
 
+import io.factnet.cli.client.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.factnet.cli.Factnet;

@@ -1,6 +1,8 @@
-package io.factnet.cli.api;
+package io.factnet.cli.client;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.model.Allocation;
 import io.factnet.model.NodeRef;
@@ -23,25 +25,28 @@ import org.apache.avro.specific.SpecificRecord;
  * fields under their Avro names; a field left out takes the schema's default (or null when nullable); an unknown
  * member, a wrong type or a missing required field is a 400 that names it.
  */
-final class Bodies {
+public final class Bodies {
     private Bodies() {
     }
 
     /** A body the schema refuses: one line naming the field. */
-    static final class BadBody extends Exception {
+    public static final class BadBody extends Exception {
         BadBody(String message) {
             super(message);
         }
     }
 
+    /** Strict: a body with a member twice is refused, not read as the last one. */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
     static final int MAX_ARRAY = 1024;
 
     /** The command record from the body's members and the path's fields; a member that contradicts the path is refused. */
-    static SpecificRecord command(Schema schema, JsonNode body, Map<String, String> pathFields) throws BadBody {
+    public static SpecificRecord command(Schema schema, JsonNode body, Map<String, String> pathFields) throws BadBody {
         if (body != null && !body.isNull() && !body.isObject()) {
             throw new BadBody("the body must be a JSON object of " + schema.getName() + "'s fields");
         }
-        ObjectNode members = body == null || body.isNull() ? Answer.JSON.createObjectNode() : (ObjectNode) body;
+        ObjectNode members = body == null || body.isNull() ? JSON.createObjectNode() : (ObjectNode) body;
         for (Iterator<String> names = members.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (schema.getField(name) == null) {
@@ -58,7 +63,7 @@ final class Bodies {
                 if (given != null && !(given.isTextual() && given.asText().equals(fromPath))) {
                     throw new BadBody("field " + field.name() + " is given by the path (" + quote(fromPath) + "); the body may only repeat it");
                 }
-                given = Answer.JSON.getNodeFactory().textNode(fromPath);
+                given = JSON.getNodeFactory().textNode(fromPath);
             }
             Object value;
             if (given == null) {
@@ -167,21 +172,21 @@ final class Bodies {
         }
     }
 
-    static boolean nullable(Schema schema) {
+    public static boolean nullable(Schema schema) {
         return schema.getType() == Schema.Type.UNION && schema.getTypes().stream().anyMatch(s -> s.getType() == Schema.Type.NULL);
     }
 
     private static String quote(String text) {
         String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-        return Answer.JSON.getNodeFactory().textNode(cut).toString();
+        return JSON.getNodeFactory().textNode(cut).toString();
     }
 
     /**
      * A result as JSON, members under the Avro names: requestId, project, command, status, reason, message,
      * completedAt, allocated (its set fields), touched, sequence, requestedBy.
      */
-    static ObjectNode result(Result result) {
-        ObjectNode node = Answer.JSON.createObjectNode();
+    public static ObjectNode result(Result result) {
+        ObjectNode node = JSON.createObjectNode();
         node.put("requestId", result.getRequestId());
         node.put("project", result.getProject());
         node.put("command", result.getCommand());
@@ -189,17 +194,17 @@ final class Bodies {
         node.put("reason", result.getReason().name());
         node.put("message", result.getMessage());
         node.put("completedAt", result.getCompletedAt().toString());
-        ObjectNode allocated = Answer.JSON.createObjectNode();
+        ObjectNode allocated = JSON.createObjectNode();
         Allocation allocation = result.getAllocated();
         if (allocation != null) {
             for (Schema.Field field : allocation.getSchema().getFields()) {
                 Object value = allocation.get(field.pos());
                 if (value != null) {
-                    allocated.set(field.name(), Answer.JSON.valueToTree(value instanceof CharSequence ? value.toString() : value));
+                    allocated.set(field.name(), JSON.valueToTree(value instanceof CharSequence ? value.toString() : value));
                 }
             }
         }
-        node.set("allocated", allocation == null ? Answer.JSON.nullNode() : allocated);
+        node.set("allocated", allocation == null ? JSON.nullNode() : allocated);
         var touched = node.putArray("touched");
         for (NodeRef ref : result.getTouched()) {
             touched.addObject().put("nodeId", ref.getNodeId()).put("role", ref.getRole().name());
@@ -220,7 +225,7 @@ final class Bodies {
 
     /** A command record as the body {@link #command} reads back: its fields under their Avro names. */
     public static ObjectNode body(SpecificRecord command) {
-        ObjectNode body = Answer.JSON.createObjectNode();
+        ObjectNode body = JSON.createObjectNode();
         for (Schema.Field field : command.getSchema().getFields()) {
             body.set(field.name(), json(command.get(field.pos())));
         }
@@ -229,23 +234,23 @@ final class Bodies {
 
     private static JsonNode json(Object value) {
         if (value == null) {
-            return Answer.JSON.nullNode();
+            return JSON.nullNode();
         }
         if (value instanceof CharSequence || value instanceof Enum<?> || value instanceof org.apache.avro.generic.GenericEnumSymbol<?>
                 || value instanceof Instant) {
-            return Answer.JSON.getNodeFactory().textNode(value.toString());
+            return JSON.getNodeFactory().textNode(value.toString());
         }
         if (value instanceof List<?> list) {
-            var array = Answer.JSON.createArrayNode();
+            var array = JSON.createArrayNode();
             list.forEach(element -> array.add(json(element)));
             return array;
         }
         if (value instanceof Map<?, ?> map) {
-            ObjectNode object = Answer.JSON.createObjectNode();
+            ObjectNode object = JSON.createObjectNode();
             map.forEach((key, element) -> object.set(key.toString(), json(element)));
             return object;
         }
-        return Answer.JSON.valueToTree(value);
+        return JSON.valueToTree(value);
     }
 
     /** The result a {@link #result} document describes (what a gateway answered). */

@@ -1,4 +1,4 @@
-package io.factnet.cli.api;
+package io.factnet.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.factnet.cli.request;
+package io.factnet.cli.client;
 
 import java.util.Collection;
 import java.util.Locale;

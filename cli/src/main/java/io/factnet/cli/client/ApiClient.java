@@ -1,4 +1,4 @@
-package io.factnet.cli.api;
+package io.factnet.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.factnet.model.Request;
@@ -23,7 +23,7 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * A request sent through a gateway instead of Kafka ({@code factnet request ... --api URL}): the command's generic path
- * ({@link CommandRoutes}), its fields as the JSON body ({@link Bodies#body}), the request id as the
+ * ({@link CommandPaths}), its fields as the JSON body ({@link Bodies#body}), the request id as the
  * {@code Idempotency-Key} (so a resend is the same request), the bearer token of the caller. The gateway writes who
  * asked into the envelope; the caller cannot.
  */
@@ -99,7 +99,7 @@ public final class ApiClient {
     /** Sends the request as {@link #send} does and hands back the gateway's answer as it is. */
     public Exchange exchange(Request request, boolean wait, Duration timeout) {
         String command = RequestRoutes.commandName(request);
-        String path = CommandRoutes.genericPath(command, request.getProject());
+        String path = CommandPaths.path(command, request.getProject());
         if (path == null) {
             throw new IllegalArgumentException(command + " is not served by the gateway (node agents write it)");
         }
@@ -124,7 +124,7 @@ public final class ApiClient {
         }
         JsonNode json;
         try {
-            json = Answer.JSON.readTree(response.body());
+            json = Bodies.JSON.readTree(response.body());
         } catch (IOException e) {
             json = null;
         }
