@@ -12,7 +12,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.factnet.cli.api.ApiClient;
+import io.factnet.cli.client.ApiClient;
 import io.factnet.cli.api.Gateway;
 import io.factnet.cli.api.GatewayConfig;
 import io.factnet.cli.api.TokenVerifier;
