@@ -229,7 +229,7 @@ class NodeBenchmarks {
         StringBuilder blockBatch = new StringBuilder();
         blocks.forEach(b -> blockBatch.append("route add local ").append(b).append(" dev pub0 table local proto 99\n"));
         Files.writeString(blockRoutes, blockBatch);
-        String plainBlocks = routerNamespace("rb");
+        String plainBlocks = routerNamespace("cover");
         FIGURES.put("ip -batch: the same " + FLOATING + " addresses as " + blocks.size() + " covering blocks (what the agent adds)",
                 time(() -> lab.run(plainBlocks, "ip", "-batch", blockRoutes.toString())) + " ms");
 
