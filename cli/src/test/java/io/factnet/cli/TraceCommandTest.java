@@ -201,13 +201,21 @@ class TraceCommandTest {
     }
 
     /**
-     * --applied against acks written as the agents write them: every node acks the end of its partitions, and the
+     * --applied against acks written as the agents write them: first none (every node down), so the trace over the
+     * acked state finds nothing and names what the verdict depends on; then every node acks the end of its partitions, and the
      * acked state decides as the desired one; then a rule opens tcp 2222 on web, nobody acks it, and the trace says the
      * floating address's 2222 is delivered by the desired state, dropped by the applied one, at n1's group chain, and
      * that n1 has not applied the group's entry (with the request that changed it).
      */
     @Test
     void appliedComparesWithWhatTheNodesAckedAndNamesWhatANodeHasNotApplied() throws Exception {
+        // no agent has acked anything yet (as when every node is down): the applied state holds nothing
+        CliCapture down = trace("--from", "198.51.100.7", "--to", floating, "--tcp", "22", "--applied");
+        assertThat(down.exit()).as(down.out() + down.err()).isEqualTo(TraceCommand.EXIT_APPLIED_DIFFERS);
+        assertThat(down.out()).contains("applied (each node's records up to its last ack): DROPPED: no node owns " + floating,
+                "n1 routing: never acked (not started, or down since before its first apply)", "c1 bridging: never acked",
+                "not yet applied, request " + associateRequest + "), which this trace's desired verdict depends on");
+
         ackEverything();
         CliCapture acked = trace("--from", "198.51.100.7", "--to", floating, "--tcp", "22", "--applied");
         assertThat(acked.exit()).as(acked.out() + acked.err()).isZero();

@@ -418,13 +418,18 @@ class LinuxMultiHostTest {
         start(new NodeConfig(nft.nodeId(), nft.roles(), nft.registeredRoles(), nft.driver(), nft.netns(), nft.stateDir(),
                 nft.routing().withFirewall(RoutingConfig.Firewall.IPTABLES), nft.bridging(), nft.tunneling(), nft.vpnPortFirst(),
                 nft.vpnPortLast(), nft.debounce(), nft.resync()), clients, registry);
-        assertThat(eventually(WAIT, () -> tcp(webVm, db.getAddress(), 5432) && ping(outside, floating) && tcp(webVm, OUTSIDE, 9000)))
-                .as("with the routing on iptables: web1 reaches db1 and the outside, its floating address answers").isTrue();
-        System.out.println("multi-host: " + NETWORK_HOST + "'s routing from nftables to iptables to traffic in "
+        // Traffic alone does not show the new agent's first apply: with no routing rules at all the floating address still
+        // answers a ping (its local route) and an instance reaches the outside unSNATed (the outside routes the block
+        // back). The first run of this round checked traffic only and met the rules 0.2 s later; wait for the rules.
+        assertThat(eventually(WAIT, () -> {
+            String nat = lab.run(router, "iptables", "-t", "nat", "-S").stdout();
+            return nat.contains("-j factnet-PREROUTING") && nat.contains("-j DNAT --to-destination " + web.getAddress());
+        })).as("the iptables rendering (the floating DNAT) in place").isTrue();
+        assertThat(eventually(WAIT, () -> tcp(webVm, db.getAddress(), 5432) && tcp(outside, floating, 22) && tcp(webVm, OUTSIDE, 9000)))
+                .as("with the routing on iptables: web1 reaches db1 and the outside, its floating address's 22 answers").isTrue();
+        System.out.println("multi-host: " + NETWORK_HOST + "'s routing from nftables to iptables to rules and traffic in "
                 + (System.nanoTime() - switching) / 1_000_000 + " ms");
         assertThat(lab.tryRun(router, "nft", "list", "table", "ip", "factnet").ok()).as("no nft routing table left").isFalse();
-        assertThat(lab.run(router, "iptables", "-t", "nat", "-S").stdout()).as("the iptables rendering is in place")
-                .contains("-j factnet-PREROUTING", "-j DNAT --to-destination " + web.getAddress());
         agree("with " + NETWORK_HOST + "'s routing on the iptables backend", flows);
     }
 
