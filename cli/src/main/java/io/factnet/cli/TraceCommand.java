@@ -8,6 +8,11 @@ import io.factnet.cli.output.JsonLines;
 import io.factnet.cli.request.DurationConverter;
 import io.factnet.cli.show.Table;
 import io.factnet.model.FixedIp;
+import io.factnet.model.NodeRole;
+import io.factnet.model.Request;
+import io.factnet.model.Vpn;
+import io.factnet.model.VpnPeer;
+import io.factnet.net.Ipv4Cidr;
 import io.factnet.model.Node;
 import io.factnet.node.NodeConfig;
 import io.factnet.node.NodeReplay;
@@ -31,6 +36,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,15 +58,23 @@ import picocli.CommandLine.Spec;
         description = {"Follow a new connection's first packet through the rules the nodes' desired state gives them (the node "
                 + "topics, not the kernels: a node that is down is traced too): per hop the node, table, chain, the rule that "
                 + "decided, the NAT it made and the verdict.",
-                "Exit codes: 0 delivered; 2 dropped; 3 a rule or state the tracer cannot evaluate (no verdict); 1 errors."},
+                "Routing nodes are traced as their nftables rendering (the iptables backend's rules are not evaluated; the "
+                + "Linux agreement test holds both renderings to the same verdicts).",
+                "Exit codes: 0 delivered; 2 dropped; 3 a rule or state the tracer cannot evaluate (no verdict); "
+                + "4 (--applied) the acked state gives another verdict than the desired one; 1 errors."},
         sortOptions = false)
 final class TraceCommand implements Callable<Integer> {
     static final int EXIT_DROPPED = 2;
     static final int EXIT_CANNOT_EVALUATE = 3;
+    static final int EXIT_APPLIED_DIFFERS = 4;
 
-    @Option(names = "--from", paramLabel = "ADDRESS", description = "Source address: an instance's fixed address, or any other "
-            + "(a client outside the cloud).")
+    @Option(names = "--from", paramLabel = "ADDRESS", description = "Source address: an instance's fixed address, a VPN "
+            + "client's (with --from-vpn), or any other (a client outside the cloud).")
     String from;
+
+    @Option(names = "--from-vpn", paramLabel = "PROJECT", description = "Source: a VPN client of this project, out of its "
+            + "tunnel on the VPN's node; the client is --from ADDRESS (in the VPN's client range) or else the VPN's first peer.")
+    String fromVpn;
 
     @Option(names = "--from-instance", paramLabel = "INSTANCE", description = "Source: this instance of --project.")
     String fromInstance;
@@ -84,6 +100,10 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per hop, then one for the verdict, on stdout.")
     boolean json;
 
+    @Option(names = "--applied", description = "Also trace over what each node acked (its records up to the offset of its "
+            + "last applied ack) and say per hop whether that state decides the same, and which entries a node has not applied.")
+    boolean applied;
+
     @Option(names = "--timeout", paramLabel = "<duration>", defaultValue = "60s", converter = DurationConverter.class,
             description = "Give up when a topic is not read to its end within this time. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
@@ -103,47 +123,53 @@ final class TraceCommand implements Callable<Integer> {
         ClientSettings settings = client.settings();
         BrokerProbe.requireReachable(settings.bootstrapServers(), Duration.ofSeconds(5));
         TraceFacts facts;
+        Map<String, Map<NodeRole, TopicWindow.Read<Request>>> acks = Map.of();
         try (TopicWindow window = new TopicWindow(settings.kafkaWith(Map.of()), settings.registryClient(), timeout)) {
             facts = TraceFacts.read(window);
+            if (applied) {
+                acks = AppliedState.acks(window, facts.nodes().keySet());
+            }
         }
+        Optional<Vpn> vpn = fromVpn == null ? Optional.empty() : Optional.of(vpn(facts));
         Optional<FixedIp> source = fromInstance != null ? Optional.of(instance(facts, fromInstance, "--from-instance"))
-                : Optional.ofNullable(facts.fixedIps().get(address(from, "--from")));
-        String sourceAddress = source.map(FixedIp::getAddress).orElse(from == null ? null : address(from, "--from"));
+                : vpn.isPresent() ? Optional.empty() : Optional.ofNullable(facts.fixedIps().get(address(from, "--from")));
+        String sourceAddress = source.map(FixedIp::getAddress).orElseGet(() -> vpn.isPresent() ? vpnClient(vpn.get()) : address(from, "--from"));
         String destination = toInstance != null ? instance(facts, toInstance, "--to-instance").getAddress() : address(to, "--to");
         Packet packet = packet(sourceAddress, destination);
+        Start start = vpn.isPresent() ? Start.VPN : source.isPresent() ? Start.INSTANCE : Start.OUTSIDE;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path work = Files.createTempDirectory("factnet-trace-");
         try (KafkaConsumer<String, byte[]> consumer = ReplayedNodes.consumer(settings.kafkaWith(Map.of()), "factnet-trace")) {
-            List<NodeConfig> configs = new ArrayList<>();
-            for (String nodeId : facts.nodesFor(sourceAddress, destination)) {
-                config(facts.nodes().get(nodeId), work).ifPresent(configs::add);
-            }
-            ReplayedNodes.Replayed replayed = ReplayedNodes.replay(configs, consumer, settings.registryClient(), new NodeReplay.Listener() {
-                @Override
-                public void progress(TopicPartition partition, long done, long total) {
-                    // a trace reads a few partitions: no progress bar
-                }
-
-                @Override
-                public void badRecord(String key, String reason) {
-                    err.println("factnet: skipped " + SafeText.line(reason) + " (key " + SafeText.quote(key) + ")");
-                }
-            }, timeout);
+            Set<String> nodeIds = new LinkedHashSet<>();
+            vpn.ifPresent(v -> nodeIds.add(v.getNodeId()));
+            vpn.map(v -> facts.networks().get(v.getProject())).ifPresent(n -> nodeIds.addAll(List.of(n.getNodes().getRouting(),
+                    n.getNodes().getBridging())));
+            nodeIds.addAll(facts.nodesFor(sourceAddress, destination));
+            ReplayedNodes.Replayed replayed = replay(facts, nodeIds, work.resolve("desired"), consumer, settings, err, node -> NodeReplay.Cut.NONE);
             replayed.refused().forEach(r -> err.println("factnet: the render refused " + SafeText.line(r)
                     + " (as a node set up with these settings would; the trace follows what was rendered)"));
             List<PacketTracer.Node> nodes = replayed.nodes();
-            PacketTracer tracer = new PacketTracer(nodes);
             Trace trace;
             try {
-                trace = source.isPresent() ? tracer.fromInstance(packet) : tracer.fromOutside(packet);
+                trace = trace(new PacketTracer(nodes), start, packet);
             } catch (CannotEvaluate e) {
                 err.println("factnet: no verdict: " + SafeText.line(e.getMessage()));
                 err.flush();
                 return EXIT_CANNOT_EVALUATE;
             }
-            print(out, packet, source.isPresent(), nodes, trace, facts.chainNames());
+            Optional<AppliedReport> report = Optional.empty();
+            if (applied) {
+                Map<String, Map<NodeRole, TopicWindow.Read<Request>>> acked = acks;
+                ReplayedNodes.Replayed appliedNodes = replay(facts, nodeIds, work.resolve("applied"), consumer, settings, err,
+                        node -> AppliedState.cut(acked.get(node)));
+                report = Optional.of(AppliedReport.of(trace, start, packet, replayed, appliedNodes, acked));
+            }
+            print(out, packet, start, nodes, trace, facts.chainNames(), report);
             out.flush();
+            if (report.isPresent() && !report.get().agrees()) {
+                return EXIT_APPLIED_DIFFERS;
+            }
             return trace.delivered() ? 0 : EXIT_DROPPED;
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {
@@ -152,9 +178,76 @@ final class TraceCommand implements Callable<Integer> {
         }
     }
 
+    /** Where the packet starts. */
+    enum Start {
+        INSTANCE("an instance"), VPN("a VPN client"), OUTSIDE("outside");
+
+        final String text;
+
+        Start(String text) {
+            this.text = text;
+        }
+    }
+
+    static Trace trace(PacketTracer tracer, Start start, Packet packet) {
+        return switch (start) {
+            case INSTANCE -> tracer.fromInstance(packet);
+            case VPN -> tracer.fromVpn(packet);
+            case OUTSIDE -> tracer.fromOutside(packet);
+        };
+    }
+
+    private ReplayedNodes.Replayed replay(TraceFacts facts, Set<String> nodeIds, Path work, KafkaConsumer<String, byte[]> consumer,
+                                          ClientSettings settings, PrintWriter err, Function<String, NodeReplay.Cut> cuts)
+            throws Exception {
+        List<NodeConfig> configs = new ArrayList<>();
+        for (String nodeId : nodeIds) {
+            config(facts.nodes().get(nodeId), work).ifPresent(configs::add);
+        }
+        return ReplayedNodes.replay(configs, consumer, settings.registryClient(), new NodeReplay.Listener() {
+            @Override
+            public void progress(TopicPartition partition, long done, long total) {
+                // a trace reads a few partitions: no progress bar
+            }
+
+            @Override
+            public void badRecord(String key, String reason) {
+                err.println("factnet: skipped " + SafeText.line(reason) + " (key " + SafeText.quote(key) + ")");
+            }
+        }, timeout, cuts);
+    }
+
+    /** The project's VPN: it must have one. */
+    private Vpn vpn(TraceFacts facts) {
+        Vpn vpn = facts.vpns().get(fromVpn.strip());
+        if (vpn == null) {
+            throw new IllegalArgumentException("--from-vpn " + SafeText.field(fromVpn) + ": the project has no VPN");
+        }
+        return vpn;
+    }
+
+    /** The VPN client: --from, which must be in the VPN's client range, or else its first peer. */
+    private String vpnClient(Vpn vpn) {
+        Ipv4Cidr range = Ipv4Cidr.parseInterface(vpn.getAddress()).networkCidr();
+        if (from != null) {
+            String address = address(from, "--from");
+            if (!range.contains(Ipv4Address.parse(address))) {
+                throw new IllegalArgumentException("--from " + address + " is not in the VPN client range " + range + " of project "
+                        + SafeText.field(vpn.getProject()));
+            }
+            return address;
+        }
+        return vpn.getPeers().stream().map(VpnPeer::getAddress).findFirst().map(a -> Ipv4Cidr.parseNetworkOrAddress(a).address().toString())
+                .orElseThrow(() -> new IllegalArgumentException("--from-vpn " + SafeText.field(vpn.getProject())
+                        + ": the VPN has no client yet; give the client's address with --from (in " + range + ")"));
+    }
+
     private void checkOptions() {
-        if ((from == null) == (fromInstance == null)) {
-            throw new IllegalArgumentException("give one of --from ADDRESS and --from-instance INSTANCE");
+        if (fromVpn != null && fromInstance != null) {
+            throw new IllegalArgumentException("give one of --from-vpn PROJECT and --from-instance INSTANCE");
+        }
+        if (fromVpn == null && (from == null) == (fromInstance == null)) {
+            throw new IllegalArgumentException("give one of --from ADDRESS, --from-instance INSTANCE and --from-vpn PROJECT");
         }
         if ((to == null) == (toInstance == null)) {
             throw new IllegalArgumentException("give one of --to ADDRESS and --to-instance INSTANCE");
@@ -210,11 +303,13 @@ final class TraceCommand implements Callable<Integer> {
         return ReplayedNodes.forTrace(registered, registered.stateDir());
     }
 
-    private void print(PrintWriter out, Packet packet, boolean fromInstance, List<PacketTracer.Node> nodes, Trace trace,
-                       Map<String, String> chainNames) {
+    private void print(PrintWriter out, Packet packet, Start start, List<PacketTracer.Node> nodes, Trace trace,
+                       Map<String, String> chainNames, Optional<AppliedReport> report) {
         String nodeList = String.join(", ", nodes.stream().map(PacketTracer.Node::name).toList());
+        List<String> appliedHops = report.map(AppliedReport::hops).orElse(List.of());
         if (json) {
-            for (Hop hop : trace.hops()) {
+            for (int i = 0; i < trace.hops().size(); i++) {
+                Hop hop = trace.hops().get(i);
                 Map<String, Object> object = new LinkedHashMap<>();
                 object.put("node", hop.node());
                 object.put("table", hop.table());
@@ -223,25 +318,39 @@ final class TraceCommand implements Callable<Integer> {
                 object.put("rule", hop.rule());
                 object.put("nat", hop.nat());
                 object.put("verdict", hop.verdict());
+                object.put("entry", hop.entry().isEmpty() ? null : hop.entry());
+                object.put("requestId", hop.requestId().isEmpty() ? null : hop.requestId());
+                if (report.isPresent()) {
+                    object.put("applied", appliedHops.get(i));
+                }
                 JsonLines.println(out, object);
             }
             Map<String, Object> verdict = new LinkedHashMap<>();
             verdict.put("packet", packet.describe());
-            verdict.put("from", fromInstance ? "instance" : "outside");
+            verdict.put("from", start == Start.INSTANCE ? "instance" : start == Start.VPN ? "vpn" : "outside");
             verdict.put("nodes", nodes.stream().map(PacketTracer.Node::name).toList());
+            verdict.put("rendering", "nftables");
             verdict.put("verdict", trace.verdict().name());
             verdict.put("outcome", trace.outcome());
             verdict.put("arrived", trace.arrived().describe());
+            report.ifPresent(r -> verdict.put("applied", appliedJson(r)));
             JsonLines.println(out, verdict);
             return;
         }
-        out.printf("%s, from %s; nodes traced (their desired state): %s%n", packet.describe(),
-                fromInstance ? "an instance" : "outside", SafeText.line(nodeList));
-        Table table = new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT");
-        for (Hop hop : trace.hops()) {
+        out.printf("%s, from %s; nodes traced (their desired state, routing as nftables): %s%n", packet.describe(), start.text,
+                SafeText.line(nodeList));
+        Table table = report.isPresent() ? new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "REQUEST", "APPLIED")
+                : new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "REQUEST");
+        for (int i = 0; i < trace.hops().size(); i++) {
+            Hop hop = trace.hops().get(i);
             List<String> names = names(hop.chain(), chainNames);
-            table.row(hop.node(), hop.table(), hop.chain() + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")"),
-                    hop.rule(), hop.nat(), hop.verdict());
+            String chain = hop.chain() + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")");
+            String request = hop.requestId().isEmpty() ? "" : hop.requestId();
+            if (report.isPresent()) {
+                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), request, appliedHops.get(i));
+            } else {
+                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), request);
+            }
         }
         if (!table.isEmpty()) {
             table.print(out);
@@ -250,6 +359,44 @@ final class TraceCommand implements Callable<Integer> {
         if (!trace.arrived().describe().equals(packet.describe())) {
             out.printf("as it arrives: %s%n", trace.arrived().describe());
         }
+        report.ifPresent(r -> printApplied(out, trace, r));
+    }
+
+    private static void printApplied(PrintWriter out, Trace desired, AppliedReport report) {
+        String verdict = report.trace().map(t -> t.verdict().name() + ": " + SafeText.line(t.outcome()))
+                .orElse("NO VERDICT: " + SafeText.line(report.noVerdict()));
+        out.printf("applied (each node's records up to its last ack): %s%n", verdict);
+        out.printf("the applied state %s%n", report.agrees() ? "gives the same verdict as the desired state"
+                : "gives ANOTHER verdict than the desired state (" + desired.verdict().name() + ")");
+        report.acks().forEach(line -> out.printf("  %s%n", SafeText.line(line)));
+        for (AppliedState.Pending p : report.pending()) {
+            out.printf("  %s %s: not applied: %s%n", p.node(), p.role().name().toLowerCase(java.util.Locale.ROOT),
+                    SafeText.line(p.describe()));
+        }
+        for (AppliedState.Pending p : report.dependsOn()) {
+            out.printf("%s has not applied %s, which this trace's desired verdict depends on%n", p.node(), SafeText.line(p.describe()));
+        }
+    }
+
+    private static Map<String, Object> appliedJson(AppliedReport report) {
+        Map<String, Object> applied = new LinkedHashMap<>();
+        applied.put("verdict", report.trace().map(t -> t.verdict().name()).orElse(null));
+        applied.put("outcome", report.trace().map(Trace::outcome).orElse(report.noVerdict()));
+        applied.put("agrees", report.agrees());
+        applied.put("acks", report.acks());
+        applied.put("notApplied", report.pending().stream().map(TraceCommand::pendingJson).toList());
+        applied.put("dependsOnNotApplied", report.dependsOn().stream().map(TraceCommand::pendingJson).toList());
+        return applied;
+    }
+
+    private static Map<String, Object> pendingJson(AppliedState.Pending p) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("node", p.node());
+        object.put("role", p.role().name().toLowerCase(java.util.Locale.ROOT));
+        object.put("entry", p.entry());
+        object.put("requestId", p.requestId());
+        object.put("how", p.how());
+        return object;
     }
 
     /** The project/group of each group or egress chain named in a chain path ("forward > group_x"). */

@@ -6,6 +6,7 @@ import io.factnet.model.FloatingIp;
 import io.factnet.model.Network;
 import io.factnet.model.Node;
 import io.factnet.model.SecurityGroup;
+import io.factnet.model.Vpn;
 import io.factnet.node.routing.RoutingModelBuilder;
 import io.factnet.topics.Topics;
 import java.util.LinkedHashMap;
@@ -17,10 +18,10 @@ import java.util.Set;
 /**
  * What {@code factnet trace} needs from the state topics: the nodes (their registration), the networks (which nodes
  * serve them), the fixed IPs (an instance's address and host) and floating IPs (to whom an address leads), and the
- * groups (to name their chains).
+ * groups (to name their chains), the VPNs (their tunneling node and clients).
  */
 record TraceFacts(Map<String, Node> nodes, Map<String, Network> networks, Map<String, FixedIp> fixedIps,
-                  Map<String, FloatingIp> floatingIps, Map<String, String> chainNames) {
+                  Map<String, FloatingIp> floatingIps, Map<String, String> chainNames, Map<String, Vpn> vpns) {
 
     static TraceFacts read(TopicWindow window) {
         Map<String, Node> nodes = new LinkedHashMap<>();
@@ -39,7 +40,9 @@ record TraceFacts(Map<String, Node> nodes, Map<String, Network> networks, Map<St
             chains.put("group_" + id, project + "/" + group);
             chains.put("egress_" + id, project + "/" + group + " egress");
         }
-        return new TraceFacts(nodes, networks, fixed, floating, chains);
+        Map<String, Vpn> vpns = new LinkedHashMap<>();
+        window.latest(Topics.STATE_VPNS).forEach(r -> vpns.put(r.value().getProject(), r.value()));
+        return new TraceFacts(nodes, networks, fixed, floating, chains, vpns);
     }
 
     /** The instance's fixed IP in the project. */

@@ -75,6 +75,11 @@ final class ControllerCloud implements AutoCloseable {
         return result.getAllocated();
     }
 
+    /** The request id of the last request {@link #send} sent. */
+    String lastRequestId() {
+        return scope + "-" + requests;
+    }
+
     /**
      * The pools (VLANs 100-199, 10.0.0.0/8, floating 203.0.113.10-20), node n1 with every role at 198.51.100.1, and
      * project p1's network with group web and instance vm1 in it; returns vm1's fixed address.

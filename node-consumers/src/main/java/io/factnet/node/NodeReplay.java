@@ -76,9 +76,34 @@ public final class NodeReplay {
      * @param entries     those resources by kind of entry (FloatingNat, DhcpHost, ...)
      * @param sync        what the render made of them, with the entries it refused and why
      * @param files       the files written, relative to the output folder
+     * @param desired     the rebuilt state itself: this node's resources (keys without the node id) and their entries,
+     *                    each with the request id that last wrote it (the packet tracer names it per hop)
      */
     public record Summary(NodeRole role, TopicPartition partition, long records, long later, long nodeRecords, long badRecords,
-                          int keys, Map<String, Long> entries, SyncReport sync, List<Path> files) {
+                          int keys, Map<String, Long> entries, SyncReport sync, List<Path> files,
+                          SortedMap<String, ? extends SpecificRecord> desired) {
+    }
+
+    /**
+     * Which records of a role's partition a replay applies, in offset order: every one, those stamped by a moment
+     * ({@code factnet replay --at}), or those up to the offset a node acked ({@code factnet trace --applied}).
+     */
+    @FunctionalInterface
+    public interface Cut {
+        Cut NONE = (role, record) -> true;
+
+        boolean applies(NodeRole role, ConsumerRecord<?, ?> record);
+
+        /** The records written by {@code at}: Instant.MAX (no moment) takes every one. */
+        static Cut at(Instant at) {
+            return (role, record) -> appliesAt(record, at);
+        }
+
+        /** Per role, the records at or below the offset given ({@code -1}, or a role not given: none). */
+        static Cut upTo(Map<NodeRole, Long> offsets) {
+            Map<NodeRole, Long> copy = Map.copyOf(offsets);
+            return (role, record) -> record.offset() <= copy.getOrDefault(role, -1L);
+        }
     }
 
     /**
@@ -107,11 +132,17 @@ public final class NodeReplay {
      */
     public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
                                     Listener listener, Duration timeout, SimulatedHost kernel, Instant at) throws Exception {
+        return run(config, consumer, registry, listener, timeout, kernel, Cut.at(at));
+    }
+
+    /** The same, applying only the records {@code cut} takes (the others are read and counted as later). */
+    public static List<Summary> run(NodeConfig config, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
+                                    Listener listener, Duration timeout, SimulatedHost kernel, Cut cut) throws Exception {
         List<NodeRole> order = new ArrayList<>(config.roles());
         order.sort(Comparator.comparing(role -> role != NodeRole.BRIDGING));
         Map<NodeRole, Summary> summaries = new java.util.EnumMap<>(NodeRole.class);
         for (NodeRole role : order) {
-            summaries.put(role, replay(config, role, Topics.forRole(role), consumer, registry, kernel, listener, timeout, at));
+            summaries.put(role, replay(config, role, Topics.forRole(role), consumer, registry, kernel, listener, timeout, cut));
         }
         return config.roles().stream().map(summaries::get).toList();
     }
@@ -119,7 +150,7 @@ public final class NodeReplay {
     private static <V extends SpecificRecord> Summary replay(NodeConfig config, NodeRole role, Topic<String, V> topic,
                                                              Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
                                                              SimulatedHost kernel, Listener listener, Duration timeout,
-                                                             Instant at) throws Exception {
+                                                             Cut cut) throws Exception {
         TopicPartition partition = partitionOf(consumer, topic.name(), config.nodeId(), timeout);
         NodeRecords<V> records = new NodeRecords<>(config.nodeId(), new RecordDecoder<>(topic.valueDeserializer(registry)),
                 (key, e) -> listener.badRecord(key, e.getMessage()));
@@ -133,7 +164,7 @@ public final class NodeReplay {
                         + " within " + timeout.toSeconds() + " s");
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                if (appliesAt(record, at)) {
+                if (cut.applies(role, record)) {
                     records.accept(record);
                 } else {
                     later++;
@@ -155,7 +186,7 @@ public final class NodeReplay {
         // The agents' first sync after their replay: a full one, checking the (simulated) kernel.
         SyncReport report = reconciler.sync(desired, true);
         return new Summary(role, partition, records.read() + later, later, records.ours(), records.bad(), desired.size(),
-                kinds(desired), report, files(root, root.resolve(role.name().toLowerCase(java.util.Locale.ROOT))));
+                kinds(desired), report, files(root, root.resolve(role.name().toLowerCase(java.util.Locale.ROOT))), desired);
     }
 
     /** True when the record was written by {@code at}: Instant.MAX (no moment) takes every record. */

@@ -53,12 +53,12 @@ public final class TopicWindow implements AutoCloseable {
     }
 
     /** Every partition of the topic. */
-    List<Integer> allPartitions(Topic<?, ?> topic) {
+    public List<Integer> allPartitions(Topic<?, ?> topic) {
         return java.util.stream.IntStream.range(0, partitionCount(topic)).boxed().toList();
     }
 
     /** The records of these partitions written at or after {@code since}, whose key passes {@code keys}. */
-    <V extends SpecificRecord> List<Read<V>> read(Topic<String, V> topic, List<Integer> partitionNumbers, Instant since,
+    public <V extends SpecificRecord> List<Read<V>> read(Topic<String, V> topic, List<Integer> partitionNumbers, Instant since,
                                                   Predicate<String> keys) {
         List<TopicPartition> partitions = partitionNumbers.stream().map(p -> new TopicPartition(topic.name(), p)).toList();
         RecordDecoder<V> decoder = new RecordDecoder<>(topic.valueDeserializer(registry));

@@ -4,6 +4,7 @@ import io.factnet.net.Ipv4Address;
 import io.factnet.net.Ipv4Cidr;
 import io.factnet.node.sim.SimIp;
 import io.factnet.node.sim.SimNft;
+import io.factnet.node.sim.SimWireGuard;
 import io.factnet.node.sim.SimulatedHost;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,8 +32,14 @@ public final class PacketTracer {
     /** A packet that crosses more nodes than this loops. */
     private static final int MAX_NODES = 16;
 
-    /** A node to trace through: its simulated kernel and the interface its default route leaves by. */
-    public record Node(String name, SimulatedHost kernel, String publicInterface) {
+    /**
+     * A node to trace through: its simulated kernel, the interface its default route leaves by, and its entries (to
+     * name per hop the entry and request a rule came from).
+     */
+    public record Node(String name, SimulatedHost kernel, String publicInterface, Origins origins) {
+        public Node(String name, SimulatedHost kernel, String publicInterface) {
+            this(name, kernel, publicInterface, Origins.NONE);
+        }
     }
 
     /** Where an instance's address is: the node, its port and its MAC (the port guard's {@code ports} set). */
@@ -74,6 +81,47 @@ public final class PacketTracer {
     public Trace fromOutside(Packet packet, String node) {
         Node entry = node(node);
         return new Walker(packet).routed(entry, entry.publicInterface(), false);
+    }
+
+    /**
+     * A packet a VPN client sends: it comes out of the tunnel (the WireGuard interface of a traced node whose address's
+     * network holds the source, the project's VPN client range, ADR 0013) and is routed there, into the project's
+     * bridge. WireGuard lets in only what a peer's allowed IPs hold (cryptokey routing): another source is dropped.
+     */
+    public Trace fromVpn(Packet packet) {
+        for (Node node : nodes.values()) {
+            for (SimIp.Link link : node.kernel().ip().links().values()) {
+                boolean tunnel = link.kind.equals("wireguard") || link.kind.equals("tun");
+                Optional<String> range = link.addresses.stream()
+                        .filter(a -> Ipv4Cidr.parseInterface(a).networkCidr().contains(packet.source())).findFirst();
+                if (!tunnel || range.isEmpty()) {
+                    continue;
+                }
+                Walker walker = new Walker(packet);
+                walker.add(node, new Hop(node.name(), "route", "-", "from a VPN client by " + link.name + " (" + range.get() + ")", "",
+                        "continue"), link.name);
+                SimWireGuard.Device device = node.kernel().wireguard().device(link.name);
+                if (device != null && device.peers.values().stream().noneMatch(allowed -> allows(allowed, packet.source()))) {
+                    return walker.done(Trace.Verdict.DROPPED, "no peer of " + link.name + " on " + node.name() + " has "
+                            + packet.source() + " in its allowed IPs: WireGuard lets nothing in from it");
+                }
+                return walker.routed(node, link.name, false);
+            }
+        }
+        throw new CannotEvaluate("no traced node has a VPN tunnel whose client range holds " + packet.source());
+    }
+
+    private static boolean allows(String allowedIps, Ipv4Address address) {
+        for (String cidr : allowedIps.split(",")) {
+            try {
+                if (Ipv4Cidr.parseNetworkOrAddress(cidr.strip()).contains(address)) {
+                    return true;
+                }
+            } catch (IllegalArgumentException e) {
+                // not an IPv4 range: holds no IPv4 source
+            }
+        }
+        return false;
     }
 
     /** A packet an instance sends: it enters its node's bridge by the instance's port. */
@@ -218,8 +266,8 @@ public final class PacketTracer {
                 return dropped("dropped on " + node.name() + " while bridged from " + inPort + " to " + outPort);
             }
             if (target.equals(node.name())) {
-                hops.add(new Hop(node.name(), "bridge", bridge, "port " + outPort + " (instance " + packet.destination() + ")", "",
-                        "delivered"));
+                add(node, new Hop(node.name(), "bridge", bridge, "port " + outPort + " (instance " + packet.destination() + ")", "",
+                        "delivered"), inPort);
                 return done(Trace.Verdict.DELIVERED, "delivered to instance " + packet.destination() + " by port " + outPort
                         + " on " + node.name());
             }
@@ -242,16 +290,26 @@ public final class PacketTracer {
         private boolean hook(Node node, Set<String> families, String hook, String iif, String oif) {
             NftRule.Context context = new NftRule.Context(packet, iif, oif, a -> routeDevice(node, a), i -> interfaceAddress(node, i));
             NftHook.Result result = NftHook.run(node.name(), node.kernel().nft(), families, hook, context);
-            hops.addAll(result.hops());
+            Packet before = packet;
+            result.hops().forEach(h -> hops.add(attributed(node, h, before, iif)));
             packet = result.packet();
             return result.accepted();
+        }
+
+        /** A hop with the entry its rule came from, where one did. */
+        private Hop attributed(Node node, Hop hop, Packet before, String iif) {
+            return node.origins().of(hop, before, iif).map(hop::withOrigin).orElse(hop);
+        }
+
+        void add(Node node, Hop hop, String iif) {
+            hops.add(attributed(node, hop, packet, iif));
         }
 
         private Trace dropped(String where) {
             return done(Trace.Verdict.DROPPED, where);
         }
 
-        private Trace done(Trace.Verdict verdict, String outcome) {
+        Trace done(Trace.Verdict verdict, String outcome) {
             return new Trace(verdict, outcome, hops, packet);
         }
     }

@@ -11,9 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import io.factnet.node.routing.RoutingConfig;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,7 +36,7 @@ public final class ReplayedNodes {
      * settings given may refuse what the real one holds (a bridge without its physical interface), and the trace
      * follows what was rendered.
      */
-    public record Replayed(List<PacketTracer.Node> nodes, List<String> refused) {
+    public record Replayed(List<PacketTracer.Node> nodes, List<String> refused, Map<String, List<NodeReplay.Summary>> summaries) {
     }
 
     /**
@@ -48,34 +52,53 @@ public final class ReplayedNodes {
     }
 
     /**
-     * A node's settings as a trace rebuilds it: its routing and bridging roles (addressing and tunneling shape no
-     * packet's path here) on the render driver, with the render's files in {@code stateDir}; empty when it has neither
-     * role. {@code factnet trace} gives it the registered node with the operator's node settings, the Linux agreement
-     * test the settings its agents run with.
+     * A node's settings as a trace rebuilds it: its routing, bridging and tunneling roles (addressing shapes no
+     * packet's path here) on the render driver, with the render's files in {@code stateDir}; empty when it has none of
+     * them. {@code factnet trace} gives it the registered node with the operator's node settings, the Linux agreement
+     * test the settings its agents run with. The routing role is rendered for nftables whatever the node's firewall
+     * setting: the tracer evaluates nft rules only, and the Linux agreement test holds the iptables rendering of the
+     * same state to the same verdicts (ADR 0043).
      */
     public static Optional<NodeConfig> forTrace(NodeConfig node, Path stateDir) {
-        List<NodeRole> roles = node.roles().stream().filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING).toList();
+        List<NodeRole> roles = node.roles().stream()
+                .filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING || r == NodeRole.TUNNELING).toList();
         if (roles.isEmpty()) {
             return Optional.empty();
         }
         // Debounce and resync do not shape a render.
         return Optional.of(new NodeConfig(node.nodeId(), roles, roles, NodeConfig.Driver.RENDER, Optional.empty(), stateDir,
-                node.routing(), node.bridging(), node.tunneling(), node.vpnPortFirst(), node.vpnPortLast(), Duration.ZERO,
-                Duration.ZERO));
+                node.routing().withFirewall(RoutingConfig.Firewall.NFTABLES), node.bridging(), node.tunneling(), node.vpnPortFirst(),
+                node.vpnPortLast(), Duration.ZERO, Duration.ZERO));
     }
 
     /** One tracer node per configuration (its node id, roles, settings; its state folder gets the render's files). */
     public static Replayed replay(List<NodeConfig> configs, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
                                                  NodeReplay.Listener listener, Duration timeout) throws Exception {
+        return replay(configs, consumer, registry, listener, timeout, node -> NodeReplay.Cut.NONE);
+    }
+
+    /**
+     * The same, each node's records taken as far as {@code cuts} says: {@code factnet trace --applied} rebuilds each node
+     * up to the offsets it acked, the state its kernel reflects.
+     */
+    public static Replayed replay(List<NodeConfig> configs, Consumer<String, byte[]> consumer, SchemaRegistryClient registry,
+                                  NodeReplay.Listener listener, Duration timeout, Function<String, NodeReplay.Cut> cuts)
+            throws Exception {
         List<PacketTracer.Node> nodes = new ArrayList<>();
         List<String> refused = new ArrayList<>();
+        Map<String, List<NodeReplay.Summary>> summaries = new LinkedHashMap<>();
         for (NodeConfig config : configs) {
             SimulatedHost kernel = NodeProcess.simulatedKernel(config);
-            for (NodeReplay.Summary summary : NodeReplay.run(config, consumer, registry, listener, timeout, kernel)) {
+            List<NodeReplay.Summary> replayed = NodeReplay.run(config, consumer, registry, listener, timeout, kernel,
+                    cuts.apply(config.nodeId()));
+            Map<String, SpecificRecord> desired = new LinkedHashMap<>();
+            for (NodeReplay.Summary summary : replayed) {
                 summary.sync().rejected().forEach(r -> refused.add(config.nodeId() + ": " + r));
+                desired.putAll(summary.desired());
             }
-            nodes.add(new PacketTracer.Node(config.nodeId(), kernel, config.routing().publicInterface().name()));
+            summaries.put(config.nodeId(), replayed);
+            nodes.add(new PacketTracer.Node(config.nodeId(), kernel, config.routing().publicInterface().name(), Origins.of(desired)));
         }
-        return new Replayed(nodes, refused);
+        return new Replayed(nodes, refused, summaries);
     }
 }

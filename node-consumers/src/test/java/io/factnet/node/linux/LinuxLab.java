@@ -154,6 +154,17 @@ public final class LinuxLab implements AutoCloseable {
         return process;
     }
 
+    /** A background process inside a namespace with its output (stdout and stderr) appended to {@code log}. */
+    Process spawnLogged(String netns, java.nio.file.Path log, String... argv) throws java.io.IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        command.addAll(List.of(argv));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        processes.add(process);
+        return process;
+    }
+
     /**
      * The resolver configuration of a namespace: {@code ip netns exec} mounts /etc/netns/&lt;ns&gt;/resolv.conf over
      * /etc/resolv.conf for the commands it runs there, so the machine's own is never touched. Removed by {@link #close}.

@@ -76,7 +76,10 @@ import org.junit.jupiter.api.Test;
  * <p>Then web2 (group web) on compute-2 and another project's instance other1 on compute-1, and the packet tracer held to
  * the kernel (ADR 0037): a table of flows, each traced over the node topics as {@code factnet trace} does and sent for
  * real, must get the same verdict from both, as placed, after compute-1 is rebuilt from an empty kernel (its agent
- * stopped, factnet's links and tables there deleted, a new agent with an empty state folder), and after the move. Between
+ * stopped, factnet's links and tables there deleted, a new agent with an empty state folder), after the move, and with the
+ * network host's routing on the iptables backend (ADR 0043: the tracer evaluates the nft rendering of the same state, the
+ * kernel the iptables one); after each round the flows whose destination logs who connects are sent again, alone, and
+ * the source it saw must be the tracer's (its SNAT or none). Between
  * them, anti-spoofing across hosts: web2 sending web1's address, then another MAC, gets nothing through and compute-2's
  * port guard counts it. Each step's time is printed ("multi-host: ...").
  *
@@ -246,7 +249,9 @@ class LinuxMultiHostTest {
         Map<String, String> webLease = dhcp(webVm);
         assertThat(webLease).as("web1's lease, across VXLAN").containsEntry("ip", web.getAddress());
         configure(webVm, web.getAddress(), block.prefix(), webLease.get("router"));
-        lab.spawn(webVm, "nc", "-lk", "22");
+        // web1's 22 says who connects ("Connection received on ADDRESS PORT"): the source the kernel's NAT left
+        Path web22 = work.resolve("web1-22.log");
+        lab.spawnLogged(webVm, web22, "nc", "-lkvn", "22");
         lab.spawn(webVm, "nc", "-lk", "8080");
 
         // 3. East-west across hosts: web (compute-1) -> db (compute-2) tcp 5432 by db's rule; db -> web 8080 has no rule.
@@ -284,7 +289,8 @@ class LinuxMultiHostTest {
         lab.spawn(otherVm, "nc", "-lk", "5432");
         lab.spawn(otherVm, "nc", "-lk", "8080");
         lab.run(outside, "ip", "route", "replace", "10.0.0.0/8", "via", PUBLIC);
-        lab.spawn(outside, "nc", "-lk", "9000");
+        Path outside9000 = work.resolve("outside-9000.log");
+        lab.spawnLogged(outside, outside9000, "nc", "-lkvn", "9000");
         assertThat(eventually(WAIT, () -> ping(otherVm, network2.getGateway()) && tcp(web2Vm, db.getAddress(), 5432)))
                 .as("other1 reaches its gateway, web2 reaches db1").isTrue();
 
@@ -301,16 +307,20 @@ class LinuxMultiHostTest {
                 new Flow("db1 -> web1 tcp 8080 (no rule)", dbVm, Packet.tcp(d, w, 8080), dropped),
                 new Flow("web1 -> db1 tcp 8080 (a port db does not open)", webVm, Packet.tcp(w, d, 8080), dropped),
                 new Flow("db1 -> web1 ping (web: icmp from anywhere)", dbVm, Packet.ping(d, w), delivered),
-                new Flow("db1 -> web1 tcp 22 (web: 22 from anywhere)", dbVm, Packet.tcp(d, w, 22), delivered),
+                new Flow("db1 -> web1 tcp 22 (web: 22 from anywhere)", dbVm, Packet.tcp(d, w, 22), delivered, web22),
                 new Flow("web1 -> web2 tcp 8080 (the same group, across hosts)", webVm, Packet.tcp(w, w2, 8080), delivered),
                 new Flow("web2 -> db1 tcp 5432 (one host)", web2Vm, Packet.tcp(w2, d, 5432), delivered),
                 new Flow("db1 -> web2 tcp 8080 (one host, no rule)", dbVm, Packet.tcp(d, w2, 8080), dropped),
                 new Flow("db1 -> its gateway ping", dbVm, Packet.ping(d, network.getGateway()), delivered),
-                new Flow("web1 -> outside tcp 9000 (SNAT to its floating address)", webVm, Packet.tcp(w, OUTSIDE, 9000), delivered),
+                new Flow("web1 -> outside tcp 9000 (SNAT to its floating address)", webVm, Packet.tcp(w, OUTSIDE, 9000), delivered,
+                        outside9000),
+                new Flow("db1 -> outside tcp 9000 (no floating address: SNAT to the network host's)", dbVm,
+                        Packet.tcp(d, OUTSIDE, 9000), delivered, outside9000),
                 new Flow("outside -> floating ping", outside, Packet.ping(OUTSIDE, floating), delivered),
-                new Flow("outside -> floating tcp 22", outside, Packet.tcp(OUTSIDE, floating, 22), delivered),
+                new Flow("outside -> floating tcp 22", outside, Packet.tcp(OUTSIDE, floating, 22), delivered, web22),
                 new Flow("outside -> floating tcp 8080 (not in web's rules)", outside, Packet.tcp(OUTSIDE, floating, 8080), dropped),
-                new Flow("outside -> web1's fixed address tcp 22 (routed to the network host)", outside, Packet.tcp(OUTSIDE, w, 22), delivered),
+                new Flow("outside -> web1's fixed address tcp 22 (routed to the network host)", outside, Packet.tcp(OUTSIDE, w, 22), delivered,
+                        web22),
                 new Flow("outside -> db1's fixed address tcp 5432 (db opens it to web only)", outside, Packet.tcp(OUTSIDE, d, 5432), dropped),
                 new Flow("outside -> db1's fixed address ping", outside, Packet.ping(OUTSIDE, d), dropped),
                 // Another project (other1 on compute-1, next to web1): none of p1's fixed addresses, even where p1's groups
@@ -394,10 +404,45 @@ class LinuxMultiHostTest {
         assertThat(eventually(WAIT, () -> !lab.tryRun(compute1, "ip", "link", "show", "dev", bridge).ok()))
                 .as("the bridge leaves compute-1 with its last instance").isTrue();
         agree("after web1's move to " + COMPUTE2, flows);
+
+        // 9. The iptables backend (ADR 0043): the network host's agent stops, its routing table (ip factnet) goes, and a new
+        // agent with the same state folder renders the routing role for iptables-restore instead. The tracer still
+        // evaluates the nft rendering of the same desired state, so the same flows must get the same kernel verdicts
+        // (and NAT) from the iptables rules.
+        NodeProcess networkAgent = nodes.stream().filter(n -> n.nodeId().equals(NETWORK_HOST)).findFirst().orElseThrow();
+        networkAgent.close();
+        nodes.remove(networkAgent);
+        lab.run(router, "nft", "delete", "table", "ip", "factnet");
+        long switching = System.nanoTime();
+        NodeConfig nft = configs.get(NETWORK_HOST);
+        start(new NodeConfig(nft.nodeId(), nft.roles(), nft.registeredRoles(), nft.driver(), nft.netns(), nft.stateDir(),
+                nft.routing().withFirewall(RoutingConfig.Firewall.IPTABLES), nft.bridging(), nft.tunneling(), nft.vpnPortFirst(),
+                nft.vpnPortLast(), nft.debounce(), nft.resync()), clients, registry);
+        // Traffic alone does not show the new agent's first apply: with no routing rules at all the floating address still
+        // answers a ping (its local route) and an instance reaches the outside unSNATed (the outside routes the block
+        // back). The first run of this round checked traffic only and met the rules 0.2 s later; wait for the rules.
+        assertThat(eventually(WAIT, () -> {
+            String nat = lab.run(router, "iptables", "-t", "nat", "-S").stdout();
+            return nat.contains("-j factnet-PREROUTING") && nat.contains("-j DNAT --to-destination " + web.getAddress());
+        })).as("the iptables rendering (the floating DNAT) in place").isTrue();
+        assertThat(eventually(WAIT, () -> tcp(webVm, db.getAddress(), 5432) && tcp(outside, floating, 22) && tcp(webVm, OUTSIDE, 9000)))
+                .as("with the routing on iptables: web1 reaches db1 and the outside, its floating address's 22 answers").isTrue();
+        System.out.println("multi-host: " + NETWORK_HOST + "'s routing from nftables to iptables to rules and traffic in "
+                + (System.nanoTime() - switching) / 1_000_000 + " ms");
+        assertThat(lab.tryRun(router, "nft", "list", "table", "ip", "factnet").ok()).as("no nft routing table left").isFalse();
+        agree("with " + NETWORK_HOST + "'s routing on the iptables backend", flows);
     }
 
-    /** A flow of the agreement table: who sends it, the packet, and the verdict the tracer and the kernel must both give. */
-    record Flow(String name, String from, Packet packet, Trace.Verdict expected) {
+    /**
+     * A flow of the agreement table: who sends it, the packet, and the verdict the tracer and the kernel must both give;
+     * {@code seenBy}, when not null, is the log of the destination's listener, which names the source each connection
+     * arrives from: the source the kernel's NAT gave it, held to the tracer's.
+     */
+    record Flow(String name, String from, Packet packet, Trace.Verdict expected, Path seenBy) {
+        Flow(String name, String from, Packet packet, Trace.Verdict expected) {
+            this(name, from, packet, expected, null);
+        }
+
         boolean fromInstance() {
             return !name.startsWith("outside");
         }
@@ -415,9 +460,11 @@ class LinuxMultiHostTest {
         long replayMs = (System.nanoTime() - replaying) / 1_000_000;
         long tracing = System.nanoTime();
         Map<Flow, String> traced = new LinkedHashMap<>();
+        Map<Flow, Trace> traces = new LinkedHashMap<>();
         for (Flow flow : flows) {
             try {
                 Trace trace = flow.fromInstance() ? tracer.fromInstance(flow.packet()) : tracer.fromOutside(flow.packet());
+                traces.put(flow, trace);
                 traced.put(flow, trace.verdict() + ": " + trace.outcome());
             } catch (CannotEvaluate e) {
                 traced.put(flow, "NO VERDICT: " + e.getMessage());
@@ -452,6 +499,61 @@ class LinuxMultiHostTest {
                 + "%d traces %d ms, the real packets %d ms%n%s", round, flows.size(), disagreements.size(), replayMs, flows.size(),
                 traceMs, kernelMs, table);
         assertThat(disagreements).as("flows where the tracer, the kernel and the expectation differ (%s):%n%s", round, table).isEmpty();
+        sameSources(round, flows, traces);
+    }
+
+    /**
+     * The NAT, where the destination can see it: each flow with a listener's log is sent once more, alone, and the source
+     * address its connection arrives from (the kernel's SNAT, or none) must be the one the tracer's packet arrives with
+     * (its SNAT, or none); the destination address is the listener's own (the tracer's DNAT to it is checked by the
+     * delivery itself: only that namespace listens there).
+     */
+    private void sameSources(String round, List<Flow> flows, Map<Flow, Trace> traces) throws java.io.IOException {
+        long checking = System.nanoTime();
+        StringBuilder table = new StringBuilder();
+        List<String> differ = new ArrayList<>();
+        int checked = 0;
+        for (Flow flow : flows) {
+            if (flow.seenBy() == null) {
+                continue;
+            }
+            String expected = traces.get(flow).arrived().source().toString();
+            long before = Files.size(flow.seenBy());
+            Optional<String> seen = Optional.empty();
+            for (int attempt = 0; attempt < 2 && seen.isEmpty(); attempt++) {
+                if (through(flow)) {
+                    seen = sourceSeen(flow.seenBy(), before);
+                }
+            }
+            checked++;
+            boolean same = seen.isPresent() && seen.get().equals(expected);
+            table.append(String.format("  %-4s %-70s tracer's source %-15s the destination saw %s%n", same ? "ok" : "DIFF",
+                    flow.name(), expected, seen.orElse("nothing")));
+            if (!same) {
+                differ.add(flow.name());
+            }
+        }
+        System.out.printf("multi-host: NAT, tracer and kernel, %s: %d flows, %d differ, %d ms%n%s", round, checked, differ.size(),
+                (System.nanoTime() - checking) / 1_000_000, table);
+        assertThat(differ).as("flows whose source at the destination is not the tracer's (%s):%n%s", round, table).isEmpty();
+    }
+
+    /** The source of the first connection a listener logged after {@code offset} bytes of its log, polled for 5 s. */
+    private static Optional<String> sourceSeen(Path log, long offset) {
+        Pattern received = Pattern.compile("Connection received on (\\S+) \\d+");
+        String[] found = new String[1];
+        eventually(Duration.ofSeconds(5), () -> {
+            try {
+                byte[] bytes = Files.readAllBytes(log);
+                int from = (int) Math.min(offset, bytes.length);
+                Matcher m = received.matcher(new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8));
+                found[0] = m.find() ? m.group(1) : null;
+                return found[0] != null;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return Optional.ofNullable(found[0]);
     }
 
     /** The nodes as factnet trace rebuilds them: from their node topics, on simulated kernels, with their own settings. */

@@ -158,6 +158,36 @@ class PacketTracerTest {
                 .isTrue();
     }
 
+    /**
+     * A VPN client (ADR 0013: its address is in the block's VPN client range, 10.0.15.0/24 here, routed by the tunnel's
+     * WireGuard interface on the network host) comes out of the tunnel and is routed into the bridge: the groups decide
+     * as for anyone of the block; a source no peer's allowed IPs hold never gets out of the tunnel.
+     */
+    @Test
+    void aVpnClientComesOutOfItsTunnelAndTheGroupsDecide() {
+        net.ip().addLink("wvpn100", "wireguard").addresses.add("10.0.15.1/24");
+        net.wireguard().device("wvpn100").peers.put("cGVlcg==", "10.0.15.2/32");
+
+        Trace web = tracer.fromVpn(Packet.tcp("10.0.15.2", "10.0.1.5", 22));
+        assertThat(web.verdict()).as(web.outcome()).isEqualTo(Trace.Verdict.DELIVERED);
+        assertThat(web.outcome()).isEqualTo("delivered to instance 10.0.1.5 by port tap3e000105 on c1");
+        assertThat(web.hops()).contains(
+                new Hop("net", "route", "-", "from a VPN client by wvpn100 (10.0.15.1/24)", "", "continue"),
+                new Hop("net", "route", "-", "10.0.1.5 dev br100", "", "continue"),
+                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", "tcp dport 22 accept", "", "accept"));
+        assertThat(web.arrived().source()).as("not SNATed inside the block").hasToString("10.0.15.2");
+
+        Trace db = tracer.fromVpn(Packet.tcp("10.0.15.2", "10.0.2.5", 5432));
+        assertThat(db.outcome()).as("db opens 5432 to web's subnet only").isEqualTo("dropped on net at forward");
+
+        Trace stranger = tracer.fromVpn(Packet.tcp("10.0.15.9", "10.0.1.5", 22));
+        assertThat(stranger.verdict()).isEqualTo(Trace.Verdict.DROPPED);
+        assertThat(stranger.outcome()).isEqualTo("no peer of wvpn100 on net has 10.0.15.9 in its allowed IPs: WireGuard lets nothing "
+                + "in from it");
+        assertThatThrownBy(() -> tracer.fromVpn(Packet.tcp("10.9.0.2", "10.0.1.5", 22))).isInstanceOf(CannotEvaluate.class)
+                .hasMessage("no traced node has a VPN tunnel whose client range holds 10.9.0.2");
+    }
+
     @Test
     void anAddressNoNodeOwnsReachesNothing() {
         Trace trace = tracer.fromOutside(Packet.tcp("203.0.113.7", "198.51.100.99", 22));
