@@ -54,7 +54,10 @@ public final class ReplayedNodes {
      * test the settings its agents run with.
      */
     public static Optional<NodeConfig> forTrace(NodeConfig node, Path stateDir) {
-        List<NodeRole> roles = node.roles().stream().filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING).toList();
+        List<NodeRole> roles = new ArrayList<>(node.roles().stream().filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING).toList());
+        if (roles.equals(List.of(NodeRole.ROUTING)) && node.agentRoles().contains(NodeRole.BRIDGING)) {
+            roles.add(NodeRole.BRIDGING); // a routing node's bridge holds the gateway (ADR 0046); an addressing node's shapes no path
+        }
         if (roles.isEmpty()) {
             return Optional.empty();
         }
