@@ -50,6 +50,26 @@ public record NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> reg
         }
     }
 
+    /**
+     * The roles whose agents run here: the roles run, and the bridging agent where the node carries a network's routing or
+     * addressing role without being registered as a bridging node. Every node of a network joins its L2 with the project's
+     * bridge (ADR 0046: the gateway lives on the routing node's, dnsmasq on the addressing node's). With one process per
+     * role, the process of the first of those roles runs it.
+     */
+    public List<NodeRole> agentRoles() {
+        if (registeredRoles.contains(NodeRole.BRIDGING)) {
+            return roles;
+        }
+        NodeRole first = registeredRoles.contains(NodeRole.ROUTING) ? NodeRole.ROUTING
+                : registeredRoles.contains(NodeRole.ADDRESSING) ? NodeRole.ADDRESSING : null;
+        if (first == null || !roles.contains(first)) {
+            return roles;
+        }
+        List<NodeRole> agents = new java.util.ArrayList<>(roles);
+        agents.add(NodeRole.BRIDGING);
+        return List.copyOf(agents);
+    }
+
     /** A node without fault injection. */
     public NodeConfig(String nodeId, List<NodeRole> roles, List<NodeRole> registeredRoles, Driver driver, Optional<String> netns,
                       Path stateDir, RoutingConfig routing, BridgingConfig bridging, TunnelingConfig tunneling, int vpnPortFirst,

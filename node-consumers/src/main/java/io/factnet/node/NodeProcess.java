@@ -69,7 +69,7 @@ public final class NodeProcess implements AutoCloseable {
         Optional<SimulatedHost> simulated = config.driver() == NodeConfig.Driver.RENDER
                 ? Optional.of(simulatedKernel(config)) : Optional.empty();
         List<RoleReconciler<?>> reconcilers = new ArrayList<>();
-        for (NodeRole role : config.roles()) {
+        for (NodeRole role : config.agentRoles()) {
             RoleReconciler<?> reconciler = reconciler(config, role, stateDir, simulated);
             reconciler.preflight();
             reconcilers.add(reconciler);

@@ -176,7 +176,11 @@ public final class KafkaAcls {
     public static List<Grant> node(String user, Collection<NodeRole> roles) {
         checkedName(user);
         List<Grant> grants = new ArrayList<>();
-        for (NodeRole role : roleSet(roles)) {
+        EnumSet<NodeRole> agents = roleSet(roles);
+        if (agents.contains(NodeRole.ROUTING) || agents.contains(NodeRole.ADDRESSING)) {
+            agents.add(NodeRole.BRIDGING); // every node of a network carries its bridge (ADR 0046)
+        }
+        for (NodeRole role : agents) {
             grants.add(topic(user, Topics.forRole(role).name(), PatternType.LITERAL,
                     "its " + role.name().toLowerCase(Locale.ROOT) + " agent reads its desired state", AclOperation.READ, AclOperation.DESCRIBE));
         }

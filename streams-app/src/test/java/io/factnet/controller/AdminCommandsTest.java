@@ -175,7 +175,12 @@ class AdminCommandsTest extends TopologyTestBase {
         assertThat(d.routing("r1/fip/" + floating)).isNotNull();
 
         Result moved = accepted(d.admin("p1", MoveNetwork.newBuilder().setRole(NodeRole.ROUTING).setNodeId("r2").build()));
-        assertThat(moved.getTouched()).containsExactlyInAnyOrder(new NodeRef("r1", NodeRole.ROUTING), new NodeRef("r2", NodeRole.ROUTING));
+        // the DHCP network and every bridge are republished: the gateway moves to r2's bridge, r2 joins the L2, r1 leaves it (ADR 0046)
+        assertThat(moved.getTouched()).containsExactlyInAnyOrder(new NodeRef("r1", NodeRole.ROUTING), new NodeRef("r2", NodeRole.ROUTING),
+                new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("r1", NodeRole.BRIDGING), new NodeRef("r2", NodeRole.BRIDGING),
+                new NodeRef("a1", NodeRole.BRIDGING), new NodeRef("b1", NodeRole.BRIDGING));
+        assertThat(d.bridging("r1/bridge/p1")).as("r1 leaves the L2").isNull();
+        assertThat(((io.factnet.model.BridgeNetwork) d.bridging("r2/bridge/p1").getEntry()).getGatewayHere()).isTrue();
         assertThat(d.view(Topics.NODE_ROUTING).keySet()).containsExactlyInAnyOrder("r2/snat/p1", "r2/group/p1/default",
                 "r2/fip/" + floating);
         assertThat(d.fact(Topics.STATE_NETWORKS, "p1").getNodes().getRouting()).isEqualTo("r2");

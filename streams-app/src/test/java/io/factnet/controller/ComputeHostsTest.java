@@ -10,6 +10,7 @@ import io.factnet.model.GroupFilter;
 import io.factnet.model.InstanceGone;
 import io.factnet.model.InstancePort;
 import io.factnet.model.MoveInstance;
+import io.factnet.model.Network;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
 import io.factnet.model.Protocol;
@@ -50,13 +51,24 @@ class ComputeHostsTest extends TopologyTestBase {
 
     @Test
     void theProjectsBridgeAppearsOnAHostWithItsFirstInstanceAndGoesWithItsLast() {
-        accepted(fixedIp("p1", "vm0")); // makes the network on b1, the network host
-        assertThat(bridge("b1").getGatewayHere()).isTrue();
-        assertThat(bridge("b1").getPeers()).as("one host: nothing to tunnel to").isEmpty();
+        accepted(fixedIp("p1", "vm0")); // makes the network: routing r1, addressing a1, bridging b1 (the network host)
+        // every node of the network carries its bridge (ADR 0046): the gateway on the routing node's, the DHCP server's own
+        // address on the addressing node's (it is not the routing node), none on the bridging node's
+        assertThat(bridge("r1").getGatewayHere()).isTrue();
+        assertThat(bridge("b1").getGatewayHere()).isFalse();
+        assertThat(bridge("a1").getGatewayHere()).isFalse();
+        Network network = d.fact(Topics.STATE_NETWORKS, "p1");
+        String dhcp = io.factnet.controller.alloc.Ipv4.format(io.factnet.controller.alloc.Cidr.parse(network.getVpnClientSubnet()).network() - 2);
+        assertThat(List.of(bridge("r1"), bridge("a1"), bridge("b1"))).allMatch(b -> dhcp.equals(b.getDhcpAddress()));
+        assertThat(bridge("a1").getDhcpHere()).isTrue();
+        assertThat(bridge("r1").getDhcpHere() || bridge("b1").getDhcpHere()).isFalse();
+        assertThat(((io.factnet.model.DhcpNetwork) d.addressing("a1/net/p1").getEntry()).getServerAddress()).isEqualTo(dhcp);
+        assertThat(bridge("b1").getPeers()).as("r1 and a1 have no underlay address here: nothing to tunnel to").isEmpty();
 
         Result vm1 = accepted(on("vm1", "c1"));
         assertThat(vm1.getTouched()).containsExactlyInAnyOrder(new NodeRef("a1", NodeRole.ADDRESSING),
-                new NodeRef("c1", NodeRole.BRIDGING), new NodeRef("b1", NodeRole.BRIDGING));
+                new NodeRef("c1", NodeRole.BRIDGING), new NodeRef("b1", NodeRole.BRIDGING), new NodeRef("r1", NodeRole.BRIDGING),
+                new NodeRef("a1", NodeRole.BRIDGING));
         assertThat(d.fact(Topics.STATE_FIXED_IPS, vm1.getAllocated().getAddress()).getHost()).isEqualTo("c1");
         InstancePort port = (InstancePort) d.bridging("c1/port/p1/vm1").getEntry();
         assertThat(port.getPort()).isEqualTo(io.factnet.topics.PortNames.of("p1", "vm1"));
@@ -89,7 +101,7 @@ class ComputeHostsTest extends TopologyTestBase {
         assertThat(noUnderlay.getMessage()).contains("c3", "underlay");
         rejected(on("vm1", "bad host"), Reason.INVALID_ARGUMENT);
         assertThat(d.view(Topics.NODE_BRIDGING).keySet()).as("refusals change nothing")
-                .allMatch(key -> key.startsWith("b1/"));
+                .allMatch(key -> key.startsWith("b1/") || key.equals("r1/bridge/p1") || key.equals("a1/bridge/p1"));
         Result explicit = accepted(on("vm1", "b1"));
         assertThat(explicit.getTouched()).contains(new NodeRef("b1", NodeRole.BRIDGING));
         accepted(d.submit("p2", AllocateFixedIp.newBuilder().setInstance("first").setHost("c1").build()));

@@ -261,6 +261,11 @@ final class FactInvariants {
             String p = network.getProject();
             routing.add(network.getNodes().getRouting() + "/snat/" + p);
             addressing.add(network.getNodes().getAddressing() + "/net/" + p);
+            var dhcpNetwork = driver.addressing(network.getNodes().getAddressing() + "/net/" + p);
+            if (dhcpNetwork != null && !Objects.equals(((io.factnet.model.DhcpNetwork) dhcpNetwork.getEntry()).getServerAddress(),
+                    dhcpAddress(network))) {
+                problems.add("DHCP network of " + p + " listens elsewhere than " + dhcpAddress(network) + ": " + dhcpNetwork.getEntry());
+            }
             for (String node : serving.get(p)) {
                 bridge(network, node, serving.get(p), problems);
                 bridging.add(node + "/bridge/" + p);
@@ -306,6 +311,10 @@ final class FactInvariants {
                     && watched.getMac().equals(ip.getMac()) && watched.getAddress().equals(ip.getAddress())
                     && PortNames.of(ip.getProject(), ip.getInstance()).equals(watched.getPort()) && ip.getGroup().equals(watched.getGroup()))) {
                 problems.add("instance port " + port + " is not the port of " + ip);
+            }
+            Network ofIp = driver.fact(Topics.STATE_NETWORKS, ip.getProject());
+            if (ip.getAddress().equals(Ipv4.format(Cidr.parse(ofIp.getVpnClientSubnet()).network() - 2))) {
+                problems.add("fixed IP " + ip.getAddress() + " of " + ip.getInstance() + " is the DHCP server's address (ADR 0046)");
             }
             if ((ip.getStatus() == io.factnet.model.InstanceStatus.DOWN) != (ip.getDownSince() != null)) {
                 problems.add("fixed IP " + ip.getAddress() + " has status " + ip.getStatus() + " and downSince " + ip.getDownSince());
@@ -354,7 +363,9 @@ final class FactInvariants {
     private Map<String, SortedSet<String>> servingNodes() {
         Map<String, SortedSet<String>> serving = new HashMap<>();
         for (Network network : driver.view(Topics.STATE_NETWORKS).values()) {
-            serving.computeIfAbsent(network.getProject(), p -> new TreeSet<>()).add(network.getNodes().getBridging());
+            // the network's own nodes (ADR 0046) and the hosts of its instances
+            serving.computeIfAbsent(network.getProject(), p -> new TreeSet<>()).addAll(List.of(network.getNodes().getBridging(),
+                    network.getNodes().getRouting(), network.getNodes().getAddressing()));
         }
         for (FixedIp ip : driver.view(Topics.STATE_FIXED_IPS).values()) {
             if (ip.getHost() != null) {
@@ -364,7 +375,11 @@ final class FactInvariants {
         return serving;
     }
 
-    /** The project's bridge on a node: the gateway on the network host only, the other nodes' underlay addresses as peers. */
+    /**
+     * The project's bridge on a node: the gateway on the routing node only, the DHCP server's address (when the addressing
+     * node is not the routing node: the last host address before the VPN client subnet, ADR 0046) named on every node's and
+     * carried by the addressing node's, the other nodes' underlay addresses as peers.
+     */
     private void bridge(Network network, String node, SortedSet<String> serving, List<String> problems) {
         String key = node + "/bridge/" + network.getProject();
         var entry = driver.bridging(key);
@@ -379,10 +394,20 @@ final class FactInvariants {
             }
         }
         io.factnet.model.BridgeNetwork bridge = (io.factnet.model.BridgeNetwork) entry.getEntry();
-        if (bridge.getGatewayHere() != node.equals(network.getNodes().getBridging()) || !bridge.getPeers().equals(peers)
-                || bridge.getVlan() != network.getVlan()) {
+        String dhcp = dhcpAddress(network);
+        if (bridge.getGatewayHere() != node.equals(network.getNodes().getRouting()) || !bridge.getPeers().equals(peers)
+                || bridge.getVlan() != network.getVlan() || !Objects.equals(bridge.getDhcpAddress(), dhcp)
+                || bridge.getDhcpHere() != (dhcp != null && node.equals(network.getNodes().getAddressing()))) {
             problems.add("bridge " + key + " is not the one of " + serving + " with peers " + peers + ": " + bridge);
         }
+    }
+
+    /** The DHCP server's own address when the addressing node is not the routing node (ADR 0046); null: the gateway. */
+    static String dhcpAddress(Network network) {
+        if (network.getNodes().getAddressing().equals(network.getNodes().getRouting())) {
+            return null;
+        }
+        return Ipv4.format(Cidr.parse(network.getVpnClientSubnet()).network() - 2);
     }
 
     /**
@@ -393,7 +418,9 @@ final class FactInvariants {
         Map<String, String> owners = new HashMap<>();
         for (Network network : driver.view(Topics.STATE_NETWORKS).values()) {
             Node routing = driver.fact(Topics.STATE_NODES, network.getNodes().getRouting());
-            Set<String> named = new TreeSet<>(List.of(network.getNodes().getAddressing(), network.getNodes().getBridging()));
+            // every node of the network has its bridge br<vlan> (ADR 0046)
+            Set<String> named = new TreeSet<>(List.of(network.getNodes().getAddressing(), network.getNodes().getBridging(),
+                    routing == null ? network.getNodes().getRouting() : routing.getNodeId()));
             if (network.getNodes().getTunneling() != null) {
                 named.add(network.getNodes().getTunneling());
             }

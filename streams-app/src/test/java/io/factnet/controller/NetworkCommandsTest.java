@@ -39,7 +39,9 @@ class NetworkCommandsTest extends TopologyTestBase {
         assertThat(result.getAllocated().getGateway()).isEqualTo("10.0.0.1");
         assertThat(result.getAllocated().getBridge()).isEqualTo("br100");
         assertThat(result.getTouched()).containsExactlyInAnyOrder(new NodeRef("r1", NodeRole.ROUTING),
-                new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING));
+                new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING),
+                // every node of the network joins its L2 (ADR 0046)
+                new NodeRef("r1", NodeRole.BRIDGING), new NodeRef("a1", NodeRole.BRIDGING));
 
         Network network = d.fact(Topics.STATE_NETWORKS, "p1");
         assertThat(network.getVpnClientSubnet()).isEqualTo("10.0.15.0/24");
@@ -117,7 +119,8 @@ class NetworkCommandsTest extends TopologyTestBase {
         accepted(d.submit("p1", new DeleteVpn()));
         Result deleted = accepted(d.submit("p1", new DeleteNetwork()));
         assertThat(deleted.getTouched()).containsExactlyInAnyOrder(new NodeRef("r1", NodeRole.ROUTING),
-                new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING));
+                new NodeRef("a1", NodeRole.ADDRESSING), new NodeRef("b1", NodeRole.BRIDGING),
+                new NodeRef("r1", NodeRole.BRIDGING), new NodeRef("a1", NodeRole.BRIDGING));
         assertThat(d.view(Topics.STATE_NETWORKS)).isEmpty();
         assertThat(d.view(Topics.STATE_GROUP_SUBNETS)).isEmpty();
         assertThat(d.view(Topics.NODE_ROUTING)).isEmpty();

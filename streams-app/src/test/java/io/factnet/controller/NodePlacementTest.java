@@ -118,11 +118,14 @@ class NodePlacementTest extends TopologyTestBase {
                 Reason.CONFLICT);
         assertThat(elsewhere.getMessage()).contains("physnet2");
         assertThat(placement("p2").getBridging()).isEqualTo("n2");
-        // routing names nothing after the VLAN: it may go to n1
-        accepted(d.admin("p2", MoveNetwork.newBuilder().setRole(NodeRole.ROUTING).setNodeId("n1").build()));
-        // once p1 leaves n1 for n3, p2's bridge may go there
+        // the routing node carries the bridge br<vlan> too (ADR 0046): routing may not go to n1 either
+        Result routing = rejected(d.admin("p2", MoveNetwork.newBuilder().setRole(NodeRole.ROUTING).setNodeId("n1").build()),
+                Reason.CONFLICT);
+        assertThat(routing.getMessage()).contains("VLAN 100");
+        // once p1 leaves n1 for n3 (every role), p2's bridge may go there
         accepted(d.admin("p1", MoveNetwork.newBuilder().setRole(NodeRole.BRIDGING).setNodeId("n3").build()));
         accepted(d.admin("p1", MoveNetwork.newBuilder().setRole(NodeRole.ADDRESSING).setNodeId("n3").build()));
+        accepted(d.admin("p1", MoveNetwork.newBuilder().setRole(NodeRole.ROUTING).setNodeId("n3").build()));
         accepted(d.admin("p2", MoveNetwork.newBuilder().setRole(NodeRole.BRIDGING).setNodeId("n1").build()));
         assertBridgeNamesUniquePerNode();
     }

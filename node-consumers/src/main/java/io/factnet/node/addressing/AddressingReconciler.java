@@ -428,12 +428,13 @@ public final class AddressingReconciler implements RoleReconciler<AddressingEntr
         if (!host.tryRun("ip", "link", "show", "dev", network.bridge().name()).ok()) {
             throw new NotReadyException("bridge " + network.bridge() + " is not there yet (the bridging agent makes it)");
         }
-        // its DNS binds to the gateway address alone (--bind-interfaces): it cannot start before the address is there
-        String gateway = network.gateway() + "/";
+        // its DNS binds to its address alone (--bind-interfaces: the gateway, or this node's own, ADR 0046): it cannot start
+        // before the address is there
+        String server = network.server() + "/";
         CommandResult shown = host.tryRun("ip", "address", "show", "dev", network.bridge().name());
-        if (!shown.ok() || Stream.of(shown.stdout().split("\\s+")).noneMatch(token -> token.startsWith(gateway))) {
-            throw new NotReadyException("bridge " + network.bridge() + " does not have the gateway address " + network.gateway()
-                    + " yet (the bridging agent adds it)");
+        if (!shown.ok() || Stream.of(shown.stdout().split("\\s+")).noneMatch(token -> token.startsWith(server))) {
+            throw new NotReadyException("bridge " + network.bridge() + " does not have " + (network.server().equals(network.gateway())
+                    ? "the gateway address " : "the DHCP server's address ") + network.server() + " yet (the bridging agent adds it)");
         }
         host.run(argv.toArray(String[]::new));
         Optional<Long> started = ours(files);

@@ -15,12 +15,19 @@ public record DhcpModel(List<Network> networks) {
         networks = List.copyOf(networks);
     }
 
-    /** One network: its dnsmasq listens on {@code bridge} and hands out the static leases of {@code hosts}. */
-    public record Network(String project, InterfaceName bridge, Ipv4Cidr block, Ipv4Address gateway,
+    /**
+     * One network: its dnsmasq listens on {@code bridge} at {@code server} (the gateway, or this node's own address in the
+     * network when the routing node is another, ADR 0046) and hands out the static leases of {@code hosts}.
+     */
+    public record Network(String project, InterfaceName bridge, Ipv4Cidr block, Ipv4Address gateway, Ipv4Address server,
                           List<Ipv4Address> dnsServers, DomainName domain, int leaseSeconds, List<Host> hosts) {
         public Network {
             dnsServers = List.copyOf(dnsServers);
             hosts = List.copyOf(hosts);
+        }
+
+        Network withHosts(List<Host> hosts) {
+            return new Network(project, bridge, block, gateway, server, dnsServers, domain, leaseSeconds, hosts);
         }
     }
 

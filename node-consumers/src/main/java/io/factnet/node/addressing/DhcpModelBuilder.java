@@ -86,9 +86,7 @@ public final class DhcpModelBuilder {
         byProject.values().forEach(d -> {
             List<DhcpModel.Host> hosts = new ArrayList<>(d.hosts);
             hosts.sort(Comparator.comparing(DhcpModel.Host::address));
-            DhcpModel.Network n = d.network;
-            networks.add(new DhcpModel.Network(n.project(), n.bridge(), n.block(), n.gateway(), n.dnsServers(), n.domain(),
-                    n.leaseSeconds(), hosts));
+            networks.add(d.network.withHosts(hosts));
         });
         networks.sort(Comparator.comparing(DhcpModel.Network::bridge));
         return new Built(new DhcpModel(networks), rejected);
@@ -123,9 +121,7 @@ public final class DhcpModelBuilder {
         });
         List<DhcpModel.Host> hosts = new ArrayList<>(draft.hosts);
         hosts.sort(Comparator.comparing(DhcpModel.Host::address));
-        DhcpModel.Network n = network;
-        return new Hosts(new DhcpModel.Network(n.project(), n.bridge(), n.block(), n.gateway(), n.dnsServers(), n.domain(),
-                n.leaseSeconds(), hosts), rejected);
+        return new Hosts(network.withHosts(hosts), rejected);
     }
 
     private static DhcpModel.Network network(String project, DhcpNetwork network) {
@@ -135,12 +131,14 @@ public final class DhcpModelBuilder {
             throw new InvalidValueException("network CIDR", network.getCidr(), "has no room for hosts");
         }
         Ipv4Address gateway = usable(block, Ipv4Address.parse(network.getGateway()), "gateway");
+        Ipv4Address server = network.getServerAddress() == null ? gateway
+                : usable(block, Ipv4Address.parse(network.getServerAddress()), "DHCP server address");
         List<Ipv4Address> dns = network.getDnsServers().stream().map(Ipv4Address::parse).toList();
         int lease = network.getLeaseSeconds();
         if (lease < MIN_LEASE || lease > MAX_LEASE) {
             throw new InvalidValueException("lease time", String.valueOf(lease), "is not " + MIN_LEASE + ".." + MAX_LEASE + " seconds");
         }
-        return new DhcpModel.Network(project, bridge, block, gateway, dns, new DomainName(network.getDomain()), lease, List.of());
+        return new DhcpModel.Network(project, bridge, block, gateway, server, dns, new DomainName(network.getDomain()), lease, List.of());
     }
 
     private static DhcpModel.Host host(Draft draft, DhcpHost host) {
@@ -148,6 +146,9 @@ public final class DhcpModelBuilder {
         Ipv4Address address = usable(draft.network.block(), Ipv4Address.parse(host.getAddress()), "host address");
         if (address.equals(draft.network.gateway())) {
             throw new InvalidValueException("host address", host.getAddress(), "is the gateway");
+        }
+        if (address.equals(draft.network.server())) {
+            throw new InvalidValueException("host address", host.getAddress(), "is the DHCP server's");
         }
         if (!draft.macs.add(mac)) {
             throw new InvalidValueException("MAC address", host.getMac(), "has a lease in this network already");

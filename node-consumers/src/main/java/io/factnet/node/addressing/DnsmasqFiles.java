@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * What one network's dnsmasq is made of: its folder (named after the bridge, a checked interface
  * name), its argument vector, its hosts files and its lease hook. Bound to the bridge only
- * ({@code --bind-interfaces}, the bridge and the gateway address: never the host's other interfaces,
+ * ({@code --bind-interfaces}, the bridge and the gateway address, or the node's own address in the network when the
+ * routing node is another (ADR 0046): never the host's other interfaces,
  * loopback or 0.0.0.0), static leases only (a MAC not in the hosts file gets nothing), no /etc config,
  * /etc/hosts or /etc/resolv.conf read. DNS on port 53 of the gateway: the network's instances by name
  * ({@code <hostname>.<domain>} and the bare hostname, from {@link #dnsHosts()}), names of the domain it does
@@ -65,7 +66,7 @@ record DnsmasqFiles(Path folder) {
                 "--bind-interfaces",
                 "--interface=" + network.bridge(),
                 "--except-interface=lo",
-                "--listen-address=" + network.gateway(),
+                "--listen-address=" + network.server(),
                 "--strict-order",
                 "--pid-file=" + pidFile(),
                 "--dhcp-leasefile=" + leases(),
@@ -75,7 +76,7 @@ record DnsmasqFiles(Path folder) {
                 "--dhcp-lease-max=" + network.block().size(),
                 "--dhcp-option=option:router," + network.gateway(),
                 // DHCP hands out this dnsmasq as the DNS server (option 6) and the domain (option 15, from --domain)
-                "--dhcp-option=option:dns-server," + network.gateway(),
+                "--dhcp-option=option:dns-server," + network.server(),
                 "--addn-hosts=" + dnsHosts(),
                 // names without a dot and every name of the network's domain are answered here, never forwarded
                 "--domain-needed",

@@ -31,9 +31,29 @@ public record BridgeModel(List<Bridge> bridges) {
      * @param uplink      the physical interface the bridge reaches the network through, if any (VXLAN: the tunnel's
      *                    underlay device)
      * @param vxlan       VXLAN: the device vxlan&lt;id&gt; (VNI = VLAN id) in the bridge, from {@code local} to {@code peers}
+     * @param dhcp        the network's DHCP server (address/prefix) when it is not the gateway (ADR 0046)
+     * @param dhcpHere    whether the bridge carries {@code dhcp}: the addressing node's, where dnsmasq listens on it
      */
     public record Bridge(String resource, InterfaceName name, int vlan, Ipv4Cidr gateway, Optional<InterfaceName> vlanLink,
-                         Optional<InterfaceName> uplink, BridgingConfig.L2 l2, boolean gatewayHere, Optional<Vxlan> vxlan) {
+                         Optional<InterfaceName> uplink, BridgingConfig.L2 l2, boolean gatewayHere, Optional<Vxlan> vxlan,
+                         Optional<Ipv4Cidr> dhcp, boolean dhcpHere) {
+
+        /** The addresses this node's bridge carries: the gateway on the routing node, the DHCP server's on the addressing node. */
+        public Set<Ipv4Cidr> addresses() {
+            Set<Ipv4Cidr> addresses = new HashSet<>();
+            if (gatewayHere) {
+                addresses.add(gateway);
+            }
+            if (dhcpHere) {
+                dhcp.ifPresent(addresses::add);
+            }
+            return Set.copyOf(addresses);
+        }
+
+        /** The address of the DHCP server whose answers the guarded ports here let in. */
+        public Ipv4Address dhcpServer() {
+            return dhcp.map(Ipv4Cidr::address).orElse(gateway.address());
+        }
 
         /** The links that join the bridge to other nodes: frames from them are guarded by the node they come from. */
         public Set<String> links() {
@@ -77,6 +97,19 @@ public record BridgeModel(List<Bridge> bridges) {
                 if (gateway.prefix() > 30 || gateway.address().equals(gateway.network()) || gateway.address().equals(gateway.last())) {
                     throw new InvalidValueException("gateway", network.getGatewayCidr(), "is not a host address of its network");
                 }
+                Optional<Ipv4Cidr> dhcp = Optional.empty();
+                if (network.getDhcpAddress() != null) {
+                    Ipv4Address address = Ipv4Address.parse(network.getDhcpAddress());
+                    Ipv4Cidr block = gateway.networkCidr();
+                    if (!block.contains(address) || address.equals(block.network()) || address.equals(block.last())
+                            || address.equals(gateway.address())) {
+                        throw new InvalidValueException("DHCP address", network.getDhcpAddress(), "is not a host address of "
+                                + block + " other than the gateway");
+                    }
+                    dhcp = Optional.of(Ipv4Cidr.parseInterface(address + "/" + gateway.prefix()));
+                } else if (network.getDhcpHere()) {
+                    throw new InvalidValueException("DHCP address", "null", "is needed on the bridge that carries it (dhcpHere)");
+                }
                 BridgingConfig.L2 l2 = config.l2(network.getPhysicalNetwork());
                 Optional<InterfaceName> uplink = Optional.ofNullable(config.physicalInterfaces().get(network.getPhysicalNetwork()));
                 Optional<InterfaceName> vlanLink = Optional.empty();
@@ -108,7 +141,8 @@ public record BridgeModel(List<Bridge> bridges) {
                 if (!names.add(name)) {
                     throw new InvalidValueException("bridge", name.name(), "is given twice");
                 }
-                bridges.add(new Bridge(resource, name, vlan, gateway, vlanLink, uplink, l2, network.getGatewayHere(), vxlan));
+                bridges.add(new Bridge(resource, name, vlan, gateway, vlanLink, uplink, l2, network.getGatewayHere(), vxlan, dhcp,
+                        network.getDhcpHere()));
             } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
                 rejected.add(new Rejection(resource, e.getMessage()));
             }

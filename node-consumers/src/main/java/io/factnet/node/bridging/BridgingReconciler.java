@@ -278,11 +278,11 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
                 out.append("link set ").append(name).append(" alias ").append(OWNER).append('\n');
             }
             Set<Ipv4Cidr> present = link == null ? Set.of() : new HashSet<>(link.addresses());
-            // A compute host's bridge carries no address (ADR 0035): the gateway is the network host's alone.
-            Set<Ipv4Cidr> addresses = bridge.gatewayHere() ? Set.of(bridge.gateway()) : Set.of();
-            if (bridge.gatewayHere() && !present.contains(bridge.gateway())) {
-                out.append("address add ").append(bridge.gateway()).append(" dev ").append(name).append('\n');
-            }
+            // A compute host's bridge carries no address (ADR 0035): the gateway is the routing node's alone, the DHCP
+            // server's address the addressing node's (ADR 0046).
+            Set<Ipv4Cidr> addresses = bridge.addresses();
+            addresses.stream().filter(a -> !present.contains(a)).sorted(java.util.Comparator.comparing(Ipv4Cidr::toString))
+                    .forEach(a -> out.append("address add ").append(a).append(" dev ").append(name).append('\n'));
             present.stream().filter(a -> !addresses.contains(a))
                     .forEach(a -> out.append("address del ").append(a).append(" dev ").append(name).append('\n'));
             if (link == null || !link.up()) {

@@ -129,12 +129,13 @@ public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain
         Set<String> used = new HashSet<>();
         ports.forEach(p -> p.group().ifPresent(used::add));
         groups.keySet().retainAll(used);
-        // The DHCP server of a guarded port's network is the network host's dnsmasq on the gateway address: its unicast
+        // The DHCP server of a guarded port's network is dnsmasq on the gateway address, or on the addressing node's own
+        // address when that is not the routing node (ADR 0046): its unicast
         // answers to an instance that has no address yet match no connection (the request went to 255.255.255.255).
         Set<String> guardedBridges = new HashSet<>();
         ports.forEach(p -> guardedBridges.add(p.bridge()));
         List<Ipv4Address> dhcpServers = bridges.bridges().stream().filter(b -> guardedBridges.contains(b.name().name()))
-                .map(b -> b.gateway().address()).distinct().sorted(java.util.Comparator.comparing(Ipv4Address::toString)).toList();
+                .map(BridgeModel.Bridge::dhcpServer).distinct().sorted(java.util.Comparator.comparing(Ipv4Address::toString)).toList();
         return new Built(new PortSecurity(ports, List.copyOf(groups.values()), strict, dhcpServers), rejected);
     }
 

@@ -60,8 +60,11 @@ public final class ReplayedNodes {
      * same state to the same verdicts (ADR 0043).
      */
     public static Optional<NodeConfig> forTrace(NodeConfig node, Path stateDir) {
-        List<NodeRole> roles = node.roles().stream()
-                .filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING || r == NodeRole.TUNNELING).toList();
+        List<NodeRole> roles = new ArrayList<>(node.roles().stream()
+                .filter(r -> r == NodeRole.ROUTING || r == NodeRole.BRIDGING || r == NodeRole.TUNNELING).toList());
+        if (roles.contains(NodeRole.ROUTING) && !roles.contains(NodeRole.BRIDGING) && node.agentRoles().contains(NodeRole.BRIDGING)) {
+            roles.add(NodeRole.BRIDGING); // a routing node's bridge holds the gateway (ADR 0046); an addressing node's shapes no path
+        }
         if (roles.isEmpty()) {
             return Optional.empty();
         }

@@ -53,6 +53,40 @@ class BridgingReconcilerTest {
         return entry;
     }
 
+    /** ADR 0046: the addressing node's bridge carries the DHCP server's own address, the routing node's the gateway, and moves follow. */
+    @Test
+    void theAddressingNodesBridgeCarriesTheDhcpServersAddressAndABadOneIsRejected() {
+        SimulatedHost sim = node(false);
+        BridgingReconciler reconciler = new BridgingReconciler(sim.host(), folder, UNTAGGED);
+        SortedMap<String, BridgingEntry> desired = new TreeMap<>();
+        BridgingEntry entry = bridge("p1", "br100", 100, "10.0.0.1/20");
+        BridgeNetwork network = (BridgeNetwork) entry.getEntry();
+        network.setGatewayHere(false);
+        network.setDhcpAddress("10.0.14.254");
+        network.setDhcpHere(true);
+        desired.put("bridge/p1", entry);
+        assertThat(reconciler.sync(desired, true).rejected()).isEmpty();
+        assertThat(sim.ip().links().get("br100").addresses).containsExactly("10.0.14.254/20");
+
+        // the routing role comes here too: both addresses; then the addressing role leaves: the gateway alone
+        network.setGatewayHere(true);
+        reconciler.sync(desired, true);
+        assertThat(sim.ip().links().get("br100").addresses).containsExactlyInAnyOrder("10.0.0.1/20", "10.0.14.254/20");
+        network.setDhcpHere(false);
+        reconciler.sync(desired, true);
+        assertThat(sim.ip().links().get("br100").addresses).containsExactly("10.0.0.1/20");
+
+        for (String bad : List.of("10.0.0.1", "10.0.16.2", "10.0.15.255", "nope")) {
+            network.setDhcpAddress(bad);
+            network.setDhcpHere(true);
+            assertThat(reconciler.sync(desired, true).rejected()).as(bad).singleElement()
+                    .satisfies(r -> assertThat(r.reason()).contains(bad));
+        }
+        network.setDhcpAddress(null);
+        assertThat(reconciler.sync(desired, true).rejected()).as("dhcpHere without an address").singleElement()
+                .satisfies(r -> assertThat(r.reason()).contains("dhcpHere"));
+    }
+
     @Test
     void aBridgeThatFailsHoldsBackOnlyItsOwnEntryAndIsRetried() {
         SimulatedHost sim = node(true);

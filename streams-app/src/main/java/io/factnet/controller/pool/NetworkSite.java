@@ -11,10 +11,10 @@ import java.util.Optional;
 
 /**
  * Where a project network's share of a role may go (ADR 0025): on a node that serves its physical network
- * (a node registered without physical networks serves every one), and, for the roles whose interfaces are
- * named by the VLAN id (bridging br&lt;vlan&gt; and vlan&lt;vlan&gt;, addressing's dnsmasq on br&lt;vlan&gt;,
- * tunneling wg&lt;vlan&gt;), not on a node that carries the same VLAN id of another physical network: two
- * physical networks may hand out the same VLAN id, and the second network would take the first one's bridge.
+ * (a node registered without physical networks serves every one), and not on a node that carries the same VLAN id of
+ * another physical network: every role names interfaces by the VLAN id (the bridge br&lt;vlan&gt; and its link on
+ * every node of the network, ADR 0046; dnsmasq on br&lt;vlan&gt;, tunneling wg&lt;vlan&gt;), two physical networks may
+ * hand out the same VLAN id, and the second network would take the first one's bridge.
  *
  * @param physicalNetwork null for a claim written before the field existed: then nothing is checked
  */
@@ -34,11 +34,11 @@ record NetworkSite(String project, String physicalNetwork, Integer vlan) {
 
     /** The network of another physical network with this VLAN id whose interface names the role would take on the node. */
     Optional<NodeVlan> clash(NodeRecord record, NodeRole role) {
-        if (!known() || role == NodeRole.ROUTING) {
-            return Optional.empty(); // routing names nothing after the VLAN: NAT and filters go by address
+        if (!known()) {
+            return Optional.empty();
         }
         return record.getVlans().stream()
-                .filter(v -> v.getRole() != NodeRole.ROUTING && v.getVlan() == vlan && !v.getPhysicalNetwork().equals(physicalNetwork))
+                .filter(v -> v.getVlan() == vlan && !v.getPhysicalNetwork().equals(physicalNetwork))
                 .findFirst();
     }
 

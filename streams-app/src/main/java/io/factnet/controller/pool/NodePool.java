@@ -239,9 +239,9 @@ final class NodePool {
         NetworkSite site = new NetworkSite(grant.getProject(), grant.getPhysicalNetwork(), grant.getVlan());
         List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
         String[] chosen = new String[roles.size()];
-        // The network host (ADR 0018, 0035): dnsmasq binds to the bridge that holds the gateway, which the routing node
-        // routes from, so the three roles go to one node that has them all when one fits; each role is placed on the
-        // node of the role before it when that node can take it, else on the least loaded node of its own.
+        // The network host (ADR 0038): the three roles go to one node that has them all when one fits; each role is placed
+        // on the node of the role before it when that node can take it, else on the least loaded node of its own. Split
+        // roles work (ADR 0046: each node joins the L2 with its own address), one node is simply fewer parts.
         NodeRecord previous = leastLoaded(ctx, NodeRole.ROUTING, r -> roles.stream().allMatch(role -> hasRole(r, role) && site.fits(r, role)))
                 .orElse(null);
         for (int i = 0; i < roles.size(); i++) {
@@ -255,12 +255,14 @@ final class NodePool {
             carry(ctx, chosen[i], roles.get(i), site);
         }
         grant.setNodes(NodePlacement.newBuilder().setRouting(chosen[0]).setAddressing(chosen[1]).setBridging(chosen[2]).build());
-        grantUnderlay(ctx, grant, chosen[2]);
+        for (String nodeId : chosen) {
+            grantUnderlay(ctx, grant, nodeId); // every node of the network joins its L2 (ADR 0046)
+        }
     }
 
     /**
-     * On {@code preferNode} (the network's bridging node) when it tunnels and has a free port: a VPN elsewhere
-     * has no way onto the network's bridge, where its clients reach the instances (ADR 0018). Else the least
+     * On {@code preferNode} (the network's routing node, ADR 0046) when it tunnels and has a free port: a VPN elsewhere
+     * has no way onto the bridge with the gateway, whose proxy ARP lets instances reach its clients (ADR 0018). Else the least
      * loaded tunneling node with a free port.
      */
     static void placeVpn(PoolContext ctx, Grant grant, String preferNode, NetworkSite site) {
@@ -344,12 +346,12 @@ final class NodePool {
         carry(ctx, command.getToNode(), command.getRole(), site);
         grant.setNodeId(command.getToNode());
         grant.setNodePublicAddress(target.getNode().getPublicAddress());
-        if (command.getRole() == NodeRole.BRIDGING) {
+        if (command.getRole() != NodeRole.TUNNELING) {
             grantUnderlay(ctx, grant, command.getToNode());
         }
     }
 
-    /** A new network host's underlay address, for the VXLAN peers of the project's compute hosts (ADR 0035). */
+    /** A new node's underlay address, for the VXLAN peers of the other nodes of the network (ADR 0035, 0046). */
     private static void grantUnderlay(PoolContext ctx, Grant grant, String nodeId) {
         NodeRecord record = ctx.nodes().get(nodeId);
         if (record != null && record.getNode().getUnderlayAddress() != null) {

@@ -139,6 +139,11 @@ final class FixedIpHandlers {
         }
         Cidr subnet = Cidr.parse(group.getSubnet());
         HoldDownPool addresses = HoldDownPool.of(ctx.stores.groupAddresses.get(ctx.key(groupName)));
+        long dhcp = Hosts.dhcpAddressOf(network);
+        if (subnet.contains(dhcp) && !addresses.isTaken((int) (dhcp - subnet.network()))) {
+            // a subnet carved before the DHCP server's address was kept free (ADR 0046): it is taken now
+            addresses.reserve((int) (dhcp - subnet.network()));
+        }
         int index = addresses.allocate(ctx.now);
         if (index < 0) {
             throw new Rejected(Reason.POOL_EXHAUSTED, "no free address in " + subnet + " (security group " + groupName + ")");

@@ -68,6 +68,11 @@ final class Groups {
         if (subnet.contains(gateway)) {
             addresses.reserve((int) (gateway - subnet.network()));
         }
+        // the addressing node's own address when it is not the routing node (ADR 0046), kept free even while it is
+        long dhcp = Hosts.dhcpAddressOf(network);
+        if (subnet.contains(dhcp) && dhcp != gateway) {
+            addresses.reserve((int) (dhcp - subnet.network()));
+        }
         ctx.stores.groupAddresses.put(ctx.key(group.getName()), addresses.toState());
         group.setSubnet(subnet.toString());
         group.setSlot(slot);

@@ -1,5 +1,7 @@
 package io.factnet.controller.project;
 
+import io.factnet.controller.alloc.Cidr;
+import io.factnet.controller.alloc.Ipv4;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.model.BindHost;
 import io.factnet.model.ClaimHop;
@@ -7,6 +9,7 @@ import io.factnet.model.FixedIp;
 import io.factnet.model.Grant;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.Network;
+import io.factnet.model.NodePlacement;
 import io.factnet.model.NodeRole;
 import io.factnet.model.UnbindHost;
 import java.util.ArrayList;
@@ -18,9 +21,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Where a project's instances run and which nodes carry its L2 (ADR 0035). The network host (the network's bridging
- * node) always carries the project's bridge, with the gateway address; a compute host carries it, without an
- * address, while it hosts an instance of the project. Each bridge lists the underlay addresses of the others (its
+ * Where a project's instances run and which nodes carry its L2 (ADR 0035, 0046). Every node that serves the network
+ * carries the project's bridge: the routing node's holds the gateway address, the addressing node's (when it is another
+ * node) the DHCP server's address, the bridging node's (the network host of the instances without a host) and a compute
+ * host's (while it hosts an instance of the project) none. Each bridge lists the underlay addresses of the others (its
  * VXLAN peers). A host carries a group's filter while it hosts a member of the group.
  *
  * <p>Counts, not scans: {@code ProjectRecord.hostPorts} counts the instances per explicit host, and
@@ -39,10 +43,13 @@ final class Hosts {
         return fixed.getHost() != null ? fixed.getHost() : network.getNodes().getBridging();
     }
 
-    /** Is the node the one an instance with that explicit host (null: none) should be bound to anew? */
+    /**
+     * Is the node the one an instance with that explicit host (null: none) should be bound to anew? A node that runs no
+     * instance port of the project yet is checked (BRIDGING, ...), also when it carries the bridge for another role.
+     */
     static boolean needsBinding(ProjectContext ctx, String host) {
         Network network = ctx.network();
-        return host != null && (network == null || !serving(ctx).contains(host));
+        return host != null && (network == null || !portHosts(ctx).contains(host));
     }
 
     /** The hop that checks a host and records the network's VLAN on it, before an instance is put there. */
@@ -62,8 +69,8 @@ final class Hosts {
         return record;
     }
 
-    /** The nodes that carry the project's bridge. */
-    static SortedSet<String> serving(ProjectContext ctx) {
+    /** The nodes that run the project's instance ports: the network's bridging node and every host of an instance. */
+    static SortedSet<String> portHosts(ProjectContext ctx) {
         SortedSet<String> nodes = new TreeSet<>();
         nodes.add(ctx.requireNetwork().getNodes().getBridging());
         ctx.record.getHostPorts().forEach((host, ports) -> {
@@ -72,6 +79,45 @@ final class Hosts {
             }
         });
         return nodes;
+    }
+
+    /** The nodes that carry the project's bridge: the hosts of its ports and its routing and addressing nodes (ADR 0046). */
+    static SortedSet<String> serving(ProjectContext ctx) {
+        return span(ctx).serving();
+    }
+
+    /**
+     * Who carries the project's bridge, and which of them only as a host of instances: the VLAN of those is recorded on
+     * them by a {@link #record} (the network's own nodes have it from their placement).
+     */
+    record Span(SortedSet<String> serving, Set<String> bound) {
+    }
+
+    static Span span(ProjectContext ctx) {
+        NodePlacement nodes = ctx.requireNetwork().getNodes();
+        SortedSet<String> serving = portHosts(ctx);
+        Set<String> bound = new TreeSet<>(serving);
+        bound.removeAll(List.of(nodes.getRouting(), nodes.getAddressing(), nodes.getBridging()));
+        serving.add(nodes.getRouting());
+        serving.add(nodes.getAddressing());
+        return new Span(serving, bound);
+    }
+
+    /**
+     * The network's DHCP server address when the addressing node is not the routing node (ADR 0046): the last host address
+     * of the group slot before the VPN client subnet, which no instance is given (see {@link Groups#carveSubnet}). Null
+     * when the two roles share a node: dnsmasq then listens on the gateway, as it always did.
+     */
+    static String dhcpAddress(Network network) {
+        if (network.getNodes().getAddressing().equals(network.getNodes().getRouting())) {
+            return null;
+        }
+        return Ipv4.format(dhcpAddressOf(network));
+    }
+
+    /** The address {@link #dhcpAddress} names, whether the roles are split or not (it is kept free either way). */
+    static long dhcpAddressOf(Network network) {
+        return Cidr.parse(network.getVpnClientSubnet()).network() - 2;
     }
 
     /** Keeps the underlay addresses a BindHost grant carries. True if one was new or changed (the peers change). */
@@ -91,7 +137,7 @@ final class Hosts {
     /** Puts the instance's port on its host, with its group's filter and the project's bridge if they are not there yet. */
     static void place(ProjectContext ctx, FixedIp fixed, GroupRecord group, boolean peersChanged) {
         Network network = ctx.requireNetwork();
-        SortedSet<String> before = serving(ctx);
+        Span before = span(ctx);
         String host = of(network, fixed);
         if (fixed.getHost() != null) {
             count(ctx, fixed.getHost(), +1);
@@ -108,7 +154,7 @@ final class Hosts {
     /** Takes the instance's port off its host, and the group's filter and the project's bridge when it was their last. */
     static void remove(ProjectContext ctx, FixedIp fixed, GroupRecord group) {
         Network network = ctx.requireNetwork();
-        SortedSet<String> before = serving(ctx);
+        Span before = span(ctx);
         String host = of(network, fixed);
         if (fixed.getHost() != null) {
             count(ctx, fixed.getHost(), -1);
@@ -137,30 +183,36 @@ final class Hosts {
 
     /**
      * The bridge on every node that serves the network, each with its peers, when the set of those nodes (or their
-     * addresses) changed; a node that no longer serves loses its bridge and gives the VLAN back.
+     * addresses, or their roles: {@code force}) changed; a node that no longer serves loses its bridge and gives the VLAN
+     * back, a node that now serves only as a host of instances has it recorded.
      */
-    static void publishBridges(ProjectContext ctx, Set<String> before, boolean force) {
+    static void publishBridges(ProjectContext ctx, Span before, boolean force) {
         Network network = ctx.requireNetwork();
-        SortedSet<String> after = serving(ctx);
+        Span after = span(ctx);
         String resource = NodeEntries.bridgeResource(ctx.project);
-        for (String gone : before) {
-            if (!after.contains(gone)) {
+        for (String gone : before.serving()) {
+            if (!after.serving().contains(gone)) {
                 ctx.node(NodeRole.BRIDGING, gone, resource, null);
                 ctx.release(PoolKeys.NODES, new UnbindHost(gone, network.getVlan()));
             }
         }
-        if (!force && after.equals(before)) {
+        if (!force && after.serving().equals(before.serving())) {
             return;
         }
-        for (String node : after) {
-            ctx.node(NodeRole.BRIDGING, node, resource, bridge(ctx, network, node, after));
-            if (!before.contains(node) && !node.equals(network.getNodes().getBridging())) {
+        for (String node : after.serving()) {
+            ctx.node(NodeRole.BRIDGING, node, resource, bridge(ctx, network, node, after.serving()));
+        }
+        for (String node : after.bound()) {
+            if (!before.bound().contains(node)) {
                 ctx.release(PoolKeys.NODES, record(ctx, node));
             }
         }
     }
 
-    /** The bridge on one serving node: the gateway's on the network host, the underlay addresses of the others. */
+    /**
+     * The bridge on one serving node: the gateway on the routing node's, the DHCP server's address on the addressing
+     * node's when it is another node (ADR 0046), the underlay addresses of the others as peers.
+     */
     static Object bridge(ProjectContext ctx, Network network, String node, SortedSet<String> serving) {
         List<String> peers = new ArrayList<>();
         for (String other : serving) {
@@ -169,7 +221,9 @@ final class Hosts {
                 peers.add(underlay);
             }
         }
-        return NodeEntries.bridge(network, node.equals(network.getNodes().getBridging()), peers);
+        String dhcp = dhcpAddress(network);
+        return NodeEntries.bridge(network, node.equals(network.getNodes().getRouting()), peers, dhcp,
+                dhcp != null && node.equals(network.getNodes().getAddressing()));
     }
 
     private static String resolve(Network network, String key) {

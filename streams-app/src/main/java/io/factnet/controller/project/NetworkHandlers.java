@@ -32,7 +32,6 @@ import io.factnet.topics.Topics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedSet;
 
 /** The project's network: made explicitly or on its first fixed IP, deleted, moved between nodes. */
 final class NetworkHandlers {
@@ -84,7 +83,9 @@ final class NetworkHandlers {
         Groups.ensureDefault(ctx);
         ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.snatResource(ctx.project), NodeEntries.snat(network));
         ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpNetworkResource(ctx.project), NodeEntries.dhcpNetwork(network));
-        ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.bridgeResource(ctx.project), NodeEntries.bridge(network));
+        // every node of the network joins its L2 (ADR 0046): the gateway on the routing node's bridge, the DHCP server's
+        // address on the addressing node's when that is another node
+        Hosts.publishBridges(ctx, new Hosts.Span(new java.util.TreeSet<>(), java.util.Set.of()), true);
         return network;
     }
 
@@ -132,7 +133,9 @@ final class NetworkHandlers {
             }
             ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.snatResource(ctx.project), null);
             ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpNetworkResource(ctx.project), null);
-            ctx.onNetworkNode(NodeRole.BRIDGING, NodeEntries.bridgeResource(ctx.project), null);
+            for (String node : Hosts.serving(ctx)) {
+                ctx.node(NodeRole.BRIDGING, node, NodeEntries.bridgeResource(ctx.project), null);
+            }
             ctx.state(Topics.STATE_NETWORKS, ctx.project, null);
             ctx.release(PoolKeys.vlan(network.getPhysicalNetwork()), new ReleaseVlan(network.getVlan()));
             ctx.release(PoolKeys.BLOCKS, new ReleaseBlock(network.getCidr()));
@@ -172,7 +175,7 @@ final class NetworkHandlers {
             Network network = ctx.requireNetwork();
             String from = ProjectContext.nodeOf(network, role);
             String to = grant.getNodeId();
-            SortedSet<String> servingBefore = Hosts.serving(ctx);
+            Hosts.Span servingBefore = Hosts.span(ctx);
             Hosts.learn(ctx, grant);
             Map<String, Object> entries = entriesFor(ctx, role);
             entries.keySet().forEach(resource -> ctx.node(role, from, resource, null));
@@ -197,15 +200,20 @@ final class NetworkHandlers {
                 ctx.onNetworkNode(NodeRole.ROUTING, NodeEntries.vpnResource(ctx.project), NodeEntries.vpnForward(vpn));
             }
             entriesFor(ctx, role).forEach((resource, entry) -> ctx.node(role, to, resource, entry));
+            if (role == NodeRole.ROUTING) {
+                // the DHCP server moves off the gateway, or back onto it (ADR 0046)
+                ctx.onNetworkNode(NodeRole.ADDRESSING, NodeEntries.dhcpNetworkResource(ctx.project), NodeEntries.dhcpNetwork(network));
+            }
+            if (role != NodeRole.TUNNELING) {
+                // Every node of the network carries its bridge (ADR 0046): the new node joins the L2, the old one leaves it
+                // unless it still serves otherwise (a compute host, another role), and every bridge's peers and addresses
+                // change. The pool dropped the old node's hold of the VLAN with the role: one that now only hosts
+                // instances is recorded as their host (it was checked when they came, and needs no underlay again).
+                Hosts.publishBridges(ctx, servingBefore, true);
+            }
             if (role == NodeRole.BRIDGING) {
                 // The instances with a host of their own stay where they run: the old network host may still be a
-                // compute host (its bridge without the gateway, the filters of its members), and every bridge's peers change.
-                Hosts.publishBridges(ctx, servingBefore, true);
-                if (Hosts.serving(ctx).contains(from)) {
-                    // the pool dropped the old network host's hold of the VLAN with the role: it still hosts instances.
-                    // Bound as its own network host: it was checked when its instances came, and needs no underlay again.
-                    ctx.release(PoolKeys.NODES, Hosts.record(ctx, from));
-                }
+                // compute host (the filters of its members).
                 for (GroupRecord group : Groups.all(ctx)) {
                     if (group.getSubnet() != null && Hosts.membersOn(network, group, from) > 0) {
                         ctx.node(NodeRole.BRIDGING, from, NodeEntries.groupResource(ctx.project, group.getName()), Groups.filter(ctx, group));
@@ -246,9 +254,8 @@ final class NetworkHandlers {
                 }
             }
             case BRIDGING -> {
-                // the network host's share: its bridge, the instances without a host of their own, their groups' filters
-                String host = network.getNodes().getBridging();
-                entries.put(NodeEntries.bridgeResource(project), Hosts.bridge(ctx, network, host, Hosts.serving(ctx)));
+                // the network host's share: the instances without a host of their own, their groups' filters (its bridge is
+                // the one of every serving node, published by Hosts)
                 for (FixedIp fixed : ctx.stores.fixedIps.scan(project + "/").values()) {
                     if (fixed.getHost() == null) {
                         entries.put(NodeEntries.portResource(project, fixed.getInstance()), NodeEntries.port(fixed));

@@ -26,7 +26,7 @@ import java.util.List;
  *             group/&lt;project&gt;/&lt;group&gt;   GroupFilter   one per security group that has a subnet
  * addressing  net/&lt;project&gt;             DhcpNetwork   one per network
  *             host/&lt;project&gt;/&lt;address&gt; DhcpHost      one per fixed IP
- * bridging    bridge/&lt;project&gt;          BridgeNetwork one per network and node that serves it (ADR 0035)
+ * bridging    bridge/&lt;project&gt;          BridgeNetwork one per network and node that serves it (ADR 0035, 0046)
  *             port/&lt;project&gt;/&lt;instance&gt; InstancePort one per fixed IP, on its host (watched, ADR 0031; guarded, ADR 0035)
  *             group/&lt;project&gt;/&lt;group&gt;   GroupFilter   one per group and host with a member of it (ADR 0035)
  * tunneling   vpn/&lt;project&gt;             VpnTunnel     one per VPN
@@ -92,7 +92,8 @@ final class NodeEntries {
     static DhcpNetwork dhcpNetwork(Network network) {
         return DhcpNetwork.newBuilder().setBridge(network.getBridge()).setCidr(network.getCidr())
                 .setGateway(network.getGateway()).setDnsServers(network.getDnsServers())
-                .setDomain(network.getDomain()).setLeaseSeconds(network.getLeaseSeconds()).build();
+                .setDomain(network.getDomain()).setLeaseSeconds(network.getLeaseSeconds())
+                .setServerAddress(Hosts.dhcpAddress(network)).build();
     }
 
     static DhcpHost dhcpHost(FixedIp fixed) {
@@ -100,17 +101,15 @@ final class NodeEntries {
                 .setAddress(fixed.getAddress()).build();
     }
 
-    /** The network host's bridge, while no compute host serves the network (no peers). */
-    static BridgeNetwork bridge(Network network) {
-        return bridge(network, true, List.of());
-    }
-
-    /** The project's bridge on a node that serves the network (ADR 0035). */
-    static BridgeNetwork bridge(Network network, boolean gatewayHere, List<String> peers) {
+    /**
+     * The project's bridge on a node that serves the network (ADR 0035): the gateway on the routing node's; the DHCP
+     * server's address (null: it is the gateway) named on every node's, and carried by the addressing node's (ADR 0046).
+     */
+    static BridgeNetwork bridge(Network network, boolean gatewayHere, List<String> peers, String dhcpAddress, boolean dhcpHere) {
         int prefix = Cidr.parse(network.getCidr()).prefix();
         return BridgeNetwork.newBuilder().setBridge(network.getBridge()).setVlan(network.getVlan())
                 .setPhysicalNetwork(network.getPhysicalNetwork()).setGatewayCidr(network.getGateway() + "/" + prefix)
-                .setGatewayHere(gatewayHere).setPeers(peers).build();
+                .setGatewayHere(gatewayHere).setPeers(peers).setDhcpAddress(dhcpAddress).setDhcpHere(dhcpHere).build();
     }
 
     static VpnTunnel vpnTunnel(Vpn vpn, Network network) {

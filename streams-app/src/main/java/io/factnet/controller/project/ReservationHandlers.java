@@ -50,8 +50,9 @@ final class ReservationHandlers {
                 throw new Rejected(Reason.QUOTA_EXCEEDED, "security group " + name + " has " + MAX_PER_GROUP + " reserved addresses");
             }
             int index = (int) (address - subnet.network());
-            if (index == 0 || address == subnet.last() || text.equals(ctx.requireNetwork().getGateway())) {
-                throw new Rejected(Reason.INVALID_ARGUMENT, text + " is the network, broadcast or gateway address of " + subnet);
+            if (index == 0 || address == subnet.last() || text.equals(ctx.requireNetwork().getGateway())
+                    || address == Hosts.dhcpAddressOf(ctx.requireNetwork())) {
+                throw new Rejected(Reason.INVALID_ARGUMENT, text + " is the network, broadcast, gateway or DHCP server address of " + subnet);
             }
             String holder = ctx.stores.fixedIpAddresses.get(ctx.key(text));
             if (holder != null) {

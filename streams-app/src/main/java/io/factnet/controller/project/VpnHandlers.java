@@ -64,7 +64,7 @@ final class VpnHandlers {
             if (ctx.record.getHasVpn()) {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a VPN");
             }
-            return Handled.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getBridging())
+            return Handled.await(PoolKeys.hop(PoolKeys.NODES, PlaceVpn.newBuilder().setPreferNode(network.getNodes().getRouting())
                     .setPhysicalNetwork(network.getPhysicalNetwork()).setVlan(network.getVlan()).build()));
         }
 

@@ -283,11 +283,25 @@ public final class ReferenceModel {
         /** Instances per explicit host (AllocateFixedIp.host, MoveInstance): each carries the project's bridge (ADR 0035). */
         final Map<String, Integer> hosts = new TreeMap<>();
 
-        /** The nodes that carry the project's bridge: the network host and every host of an instance. */
+        /** The nodes that carry the project's bridge: the network's routing, addressing, bridging node and every host of an instance. */
         java.util.SortedSet<String> serving() {
             java.util.SortedSet<String> nodes = new java.util.TreeSet<>(hosts.keySet());
             nodes.add(bridging);
+            nodes.add(routing);
+            nodes.add(addressing);
             return nodes;
+        }
+
+        /** The nodes that run the project's instance ports: the bridging node and every host of an instance (checked when new). */
+        java.util.SortedSet<String> portHosts() {
+            java.util.SortedSet<String> nodes = new java.util.TreeSet<>(hosts.keySet());
+            nodes.add(bridging);
+            return nodes;
+        }
+
+        /** The DHCP server's address when the addressing node is not the routing node (ADR 0046): kept free always. */
+        long dhcpAddress() {
+            return vpnSubnet() - 2;
         }
 
         String hostOf(FixedState f) {
@@ -965,10 +979,10 @@ public final class ReferenceModel {
         return best;
     }
 
-    /** Whether a network's share lives on the node: any role, or only the roles with interfaces named by the VLAN. */
+    /** Whether a network's share lives on the node: any role (each has the bridge br&lt;vlan&gt;, ADR 0046), or an instance. */
     private static boolean carries(String node, NetworkState n, boolean namedOnly) {
         return node.equals(n.addressing) || node.equals(n.bridging) || node.equals(n.tunneling) || n.hosts.containsKey(node)
-                || !namedOnly && node.equals(n.routing);
+                || node.equals(n.routing);
     }
 
     /**
@@ -978,9 +992,6 @@ public final class ReferenceModel {
     private boolean canCarry(NodeState node, NodeRole role, String physnet, int vlan) {
         if (!node.serves(physnet)) {
             return false;
-        }
-        if (role == NodeRole.ROUTING) {
-            return true;
         }
         for (ProjectState p : projects.values()) {
             NetworkState n = p.network;
@@ -1038,6 +1049,7 @@ public final class ReferenceModel {
         }
         addLoad(from, role, -1);
         addLoad(target, role, 1);
+        java.util.SortedSet<String> servingBefore = p.network.serving();
         switch (role) {
             case ROUTING -> p.network.routing = target;
             case ADDRESSING -> p.network.addressing = target;
@@ -1046,8 +1058,13 @@ public final class ReferenceModel {
         }
         e.touch(from, role);
         e.touch(target, role);
-        if (role == NodeRole.BRIDGING) {
-            p.network.hosts.keySet().forEach(host -> e.touch(host, NodeRole.BRIDGING)); // every bridge's peers change
+        if (role == NodeRole.ROUTING) {
+            e.touch(p.network.addressing, NodeRole.ADDRESSING); // the DHCP server moves off the gateway or back (ADR 0046)
+        }
+        if (role != NodeRole.TUNNELING) {
+            // every node of the network carries its bridge: every bridge's peers and addresses change (ADR 0046)
+            servingBefore.forEach(node -> e.touch(node, NodeRole.BRIDGING));
+            p.network.serving().forEach(node -> e.touch(node, NodeRole.BRIDGING));
         }
     }
 
@@ -1145,7 +1162,7 @@ public final class ReferenceModel {
         e.project.group("default").published = true;
         e.touchNetwork(NodeRole.ROUTING);
         e.touchNetwork(NodeRole.ADDRESSING);
-        e.touchNetwork(NodeRole.BRIDGING);
+        e.project.network.serving().forEach(node -> e.touch(node, NodeRole.BRIDGING)); // each joins the L2 (ADR 0046)
     }
 
     private void createNetwork(CreateNetwork c, Effect e) {
@@ -1191,7 +1208,7 @@ public final class ReferenceModel {
         }
         e.touchNetwork(NodeRole.ROUTING);
         e.touchNetwork(NodeRole.ADDRESSING);
-        e.touchNetwork(NodeRole.BRIDGING);
+        n.serving().forEach(node -> e.touch(node, NodeRole.BRIDGING));
         p.network = null;
     }
 
@@ -1359,7 +1376,7 @@ public final class ReferenceModel {
             }
         };
         // the host's check comes after the network's hops and before the floating pool's
-        boolean bind = host != null && (p.network == null || !p.network.serving().contains(host));
+        boolean bind = host != null && (p.network == null || !p.network.portHosts().contains(host));
         LastHop lastHops = !bind && floatingHop == null ? null : (physnet, vlan, networkHost) -> {
             if (bind) {
                 bindHost(host, physnet, vlan, networkHost);
@@ -1459,7 +1476,7 @@ public final class ReferenceModel {
         if (host.equals(from)) {
             return;
         }
-        if (!n.serving().contains(host)) {
+        if (!n.portHosts().contains(host)) {
             bindHost(host, n.physnet, n.vlan, n.bridging);
         }
         java.util.SortedSet<String> before = n.serving();
@@ -1573,6 +1590,10 @@ public final class ReferenceModel {
         if (gateway >= g.subnet && gateway < g.subnet + size) {
             g.addresses.taken[(int) (gateway - g.subnet)] = true;
         }
+        long dhcp = n.dhcpAddress(); // kept free for the addressing node (ADR 0046)
+        if (dhcp >= g.subnet && dhcp < g.subnet + size) {
+            g.addresses.taken[(int) (dhcp - g.subnet)] = true;
+        }
         if (e != null) {
             e.touchNetwork(NodeRole.ROUTING);
             // the groups whose rules name this one get its subnet: their members' hosts too
@@ -1617,7 +1638,7 @@ public final class ReferenceModel {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
         int index = (int) (address - carved.subnet);
-        if (index == 0 || index == size - 1 || address == p.network.block + 1) {
+        if (index == 0 || index == size - 1 || address == p.network.block + 1 || address == p.network.dhcpAddress()) {
             throw refused(Reason.INVALID_ARGUMENT);
         }
         if (p.fixedAt(address) != null) {
@@ -1998,9 +2019,9 @@ public final class ReferenceModel {
         if (leastLoaded(NodeRole.TUNNELING, false, physnet, vlan) == null) {
             throw noneFits(NodeRole.TUNNELING, physnet);
         }
-        // The pool stage's choice: the network's bridging node when it tunnels, can carry it and has a free port
-        // (ADR 0018), else the least loaded that can; taken from the result when the model is given one (shared pools, ADR 0015).
-        NodeState bridging = nodes.get(p.network.bridging);
+        // The pool stage's choice: the network's routing node (the gateway's, ADR 0046) when it tunnels, can carry it and has
+        // a free port (ADR 0018), else the least loaded that can; taken from the result when the model is given one (shared pools, ADR 0015).
+        NodeState bridging = nodes.get(p.network.routing);
         NodeState node = observed == null
                 ? (bridging != null && bridging.roles.contains(NodeRole.TUNNELING) && !bridging.ports.full()
                         && canCarry(bridging, NodeRole.TUNNELING, physnet, vlan)
