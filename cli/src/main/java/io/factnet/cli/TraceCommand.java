@@ -319,6 +319,7 @@ final class TraceCommand implements Callable<Integer> {
                 object.put("nat", hop.nat());
                 object.put("verdict", hop.verdict());
                 object.put("entry", hop.entry().isEmpty() ? null : hop.entry());
+                object.put("ruleId", hop.ruleId().isEmpty() ? null : hop.ruleId());
                 object.put("requestId", hop.requestId().isEmpty() ? null : hop.requestId());
                 if (report.isPresent()) {
                     object.put("applied", appliedHops.get(i));
@@ -339,17 +340,20 @@ final class TraceCommand implements Callable<Integer> {
         }
         out.printf("%s, from %s; nodes traced (their desired state, routing as nftables): %s%n", packet.describe(), start.text,
                 SafeText.line(nodeList));
-        Table table = report.isPresent() ? new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "REQUEST", "APPLIED")
-                : new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "REQUEST");
+        // GROUP RULE: the security group rule a group chain's hop matched (its id, from the rule's comment); REQUEST: that
+        // rule's AddRule, or for any other hop the request that last wrote the entry the rule was rendered from.
+        Table table = report.isPresent()
+                ? new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "GROUP RULE", "REQUEST", "APPLIED")
+                : new Table("NODE", "TABLE", "CHAIN", "RULE", "NAT", "VERDICT", "GROUP RULE", "REQUEST");
         for (int i = 0; i < trace.hops().size(); i++) {
             Hop hop = trace.hops().get(i);
             List<String> names = names(hop.chain(), chainNames);
             String chain = hop.chain() + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")");
             String request = hop.requestId().isEmpty() ? "" : hop.requestId();
             if (report.isPresent()) {
-                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), request, appliedHops.get(i));
+                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), hop.ruleId(), request, appliedHops.get(i));
             } else {
-                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), request);
+                table.row(hop.node(), hop.table(), chain, hop.rule(), hop.nat(), hop.verdict(), hop.ruleId(), request);
             }
         }
         if (!table.isEmpty()) {

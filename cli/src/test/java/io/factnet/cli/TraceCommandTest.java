@@ -55,6 +55,8 @@ class TraceCommandTest {
     static String db;
     static String floating;
     static String associateRequest;
+    static String webRuleRequest;
+    static String dbRuleRequest;
     static String vpnClient;
 
     @BeforeAll
@@ -75,8 +77,10 @@ class TraceCommandTest {
         cloud.send("p1", CreateSecurityGroup.newBuilder().setName("db").build());
         cloud.send("p1", AddRule.newBuilder().setGroup("web").setProtocol(Protocol.TCP).setFromPort(22).setToPort(22)
                 .setSourceCidr("0.0.0.0/0").build());
+        webRuleRequest = cloud.lastRequestId();
         cloud.send("p1", AddRule.newBuilder().setGroup("db").setProtocol(Protocol.TCP).setFromPort(5432).setToPort(5432)
                 .setSourceGroup("web").build());
+        dbRuleRequest = cloud.lastRequestId();
         web = cloud.send("p1", AllocateFixedIp.newBuilder().setInstance("web1").setGroup("web").setMac("fa:16:3e:00:00:01")
                 .setHost("c1").build()).getAddress();
         db = cloud.send("p1", AllocateFixedIp.newBuilder().setInstance("db1").setGroup("db").setMac("fa:16:3e:00:00:02")
@@ -119,13 +123,18 @@ class TraceCommandTest {
                 " on c1", "as it arrives: tcp 198.51.100.7:40000 -> " + web + ":22");
         assertThat(run.out()).containsPattern("(?m)^n1 +ip factnet +prerouting ").containsPattern("(?m)^c1 +inet factnet-groups +forward > group_");
         // the floating DNAT names the request that associated the address (its node entry carries it)
-        assertThat(run.out()).containsPattern("(?m)^n1 +ip factnet +prerouting .*dnat " + floating.replace(".", "\\.") + ":22 -> .* accept +"
+        assertThat(run.out()).containsPattern("(?m)^n1 +ip factnet +prerouting .*dnat " + floating.replace(".", "\\.") + ":22 -> .* accept +- +"
                 + associateRequest + " *$");
+        // web's rule (r1) names the AddRule that created it on both nodes, though allocations changed the group since
+        assertThat(run.out()).containsPattern("(?m)^n1 +ip factnet +forward > group_\\w+ \\(p1/web\\) +tcp dport 22 accept comment \"rule r1\" "
+                + "+- +accept +r1 +" + webRuleRequest + " *$");
+        assertThat(run.out()).containsPattern("(?m)^c1 +inet factnet-groups +forward > group_\\w+ \\(p1/web\\) +tcp dport 22 accept "
+                + "comment \"rule r1\" +- +accept +r1 +" + webRuleRequest + " *$");
         assertThat(run.err()).isEmpty();
 
         CliCapture refused = trace("--from", "198.51.100.7", "--to", floating, "--tcp", "8080");
         assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(TraceCommand.EXIT_DROPPED);
-        assertThat(refused.out()).contains("DROPPED: dropped on n1 at forward").containsPattern("(?m)^n1 .*group_\\w+ \\(p1/web\\) +drop +- +drop +" + SCOPE + "-\\d+$");
+        assertThat(refused.out()).contains("DROPPED: dropped on n1 at forward").containsPattern("(?m)^n1 .*group_\\w+ \\(p1/web\\) +drop +- +drop +- +" + SCOPE + "-\\d+$");
 
         // web1's fixed address from outside: through the network's routing node, where web's rule opens 22 to anyone
         CliCapture fixed = trace("--from", "198.51.100.7", "--to", web, "--tcp", "22");
@@ -157,10 +166,12 @@ class TraceCommandTest {
         assertThat(hops).anySatisfy(hop -> {
             assertThat(hop.get("node").asText()).isEqualTo("n1");
             assertThat(hop.get("chainNames").toString()).isEqualTo("[\"p1/db\"]");
-            assertThat(hop.get("rule").asText()).endsWith("tcp dport 5432 accept");
-            // the group's filter entry, and the request that last wrote it (one of this cloud's)
+            assertThat(hop.get("rule").asText()).endsWith("tcp dport 5432 accept comment \"rule r1\"");
+            // the group's filter entry, the group rule that matched and the AddRule that created it (not the
+            // allocations that changed the group since)
             assertThat(hop.get("entry").asText()).contains("db");
-            assertThat(hop.get("requestId").asText()).startsWith(SCOPE + "-");
+            assertThat(hop.get("ruleId").asText()).isEqualTo("r1");
+            assertThat(hop.get("requestId").asText()).isEqualTo(dbRuleRequest);
         });
         assertThat(hops).anySatisfy(hop -> {
             assertThat(hop.get("table").asText()).isEqualTo("bridge factnet-ports");

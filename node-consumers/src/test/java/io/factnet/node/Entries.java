@@ -52,6 +52,16 @@ public final class Entries {
         return routing(group.getProject(), filter);
     }
 
+    /** The rule as the controller sends a group rule: its id and the AddRule request that created it (null: none). */
+    public static FilterRule added(FilterRule rule, String ruleId, String requestId) {
+        return FilterRule.newBuilder(rule).setRuleId(ruleId).setRequestId(requestId).build();
+    }
+
+    /** The same for an egress rule. */
+    public static EgressFilterRule added(EgressFilterRule rule, String ruleId, String requestId) {
+        return EgressFilterRule.newBuilder(rule).setRuleId(ruleId).setRequestId(requestId).build();
+    }
+
     public static EgressFilterRule egressTcp(int from, int to, String destination) {
         return EgressFilterRule.newBuilder().setProtocol(Protocol.TCP).setFromPort(from).setToPort(to)
                 .setDestinationCidr(destination).build();

@@ -113,6 +113,11 @@ class SecurityGroupCommandsTest extends TopologyTestBase {
         GroupFilter web = filter("p1", "web");
         assertThat(web.getRules()).hasSize(2);
         assertThat(web.getRules().get(1).getIcmpType()).isEqualTo(8);
+        // each rule takes its id and the AddRule that created it to the nodes: `factnet trace` names both (ADR 0043)
+        assertThat(web.getRules().get(0).getRuleId()).isEqualTo("r1");
+        assertThat(web.getRules().get(0).getRequestId()).isEqualTo(ssh.getRequestId());
+        assertThat(web.getRules().get(1).getRuleId()).isEqualTo("r2");
+        assertThat(web.getRules().get(1).getRequestId()).isNotNull().isNotEqualTo(ssh.getRequestId());
 
         Result removed = accepted(d.submit("p1", RemoveRule.newBuilder().setGroup("web").setRuleId("r1").build()));
         assertThat(removed.getTouched()).as("the routing node, and b1: web1 runs there and its host guards its port (ADR 0035)")

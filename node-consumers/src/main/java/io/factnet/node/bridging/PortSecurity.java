@@ -146,8 +146,7 @@ public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain
         for (int i = 0; i < filter.getRules().size(); i++) {
             FilterRule r = filter.getRules().get(i);
             try {
-                rules.add(RoutingModelBuilder.rule(r.getProtocol(), r.getSourceCidr(), r.getFromPort(), r.getToPort(), r.getIcmpType(),
-                        r.getIcmpCode()));
+                rules.add(RoutingModelBuilder.rule(r));
             } catch (IllegalArgumentException e) {
                 rejected.add(new Rejection(resource + "#rule" + i, e.getMessage()));
             }
@@ -158,8 +157,7 @@ public record PortSecurity(List<GuardedPort> ports, List<RoutingModel.GroupChain
             for (int i = 0; i < filter.getEgress().size(); i++) {
                 EgressFilterRule r = filter.getEgress().get(i);
                 try {
-                    out.add(RoutingModelBuilder.rule(r.getProtocol(), r.getDestinationCidr(), r.getFromPort(), r.getToPort(),
-                            r.getIcmpType(), r.getIcmpCode()));
+                    out.add(RoutingModelBuilder.rule(r));
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejection(resource + "#egress" + i, e.getMessage()));
                 }

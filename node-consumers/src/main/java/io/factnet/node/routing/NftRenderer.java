@@ -224,7 +224,7 @@ public final class NftRenderer {
 
     /** An ingress rule: from its source, to the group; accepted. */
     public static String rule(RoutingModel.AllowRule rule) {
-        return match(rule, "saddr") + "accept";
+        return match(rule, "saddr") + "accept" + comment(rule);
     }
 
     /**
@@ -232,7 +232,16 @@ public final class NftRenderer {
      * of the group it is going to, as any other packet (a group's egress rule never opens another group's ingress).
      */
     public static String egressRule(RoutingModel.AllowRule rule) {
-        return match(rule, "daddr") + "return";
+        return match(rule, "daddr") + "return" + comment(rule);
+    }
+
+    /**
+     * The group rule's id as a comment, where nft lists it (after the verdict): {@code factnet trace} maps a matched
+     * rule back to the group rule and the request that created it. The id is validated (r1, r2, ...: AllowRule), well
+     * within nft's 128 bytes.
+     */
+    static String comment(RoutingModel.AllowRule rule) {
+        return rule.comment().map(c -> " comment \"" + c + "\"").orElse("");
     }
 
     private static String match(RoutingModel.AllowRule rule, String remote) {

@@ -52,7 +52,32 @@ public record RoutingModel(List<FloatingMapping> floating, List<Ipv4Cidr> blocks
      * egress rule; 0.0.0.0/0 matches everything.
      */
     public record AllowRule(Protocol protocol, Ipv4Cidr remote, Optional<Integer> fromPort, Optional<Integer> toPort,
-                             Optional<Integer> icmpType, Optional<Integer> icmpCode) {
+                             Optional<Integer> icmpType, Optional<Integer> icmpCode, Optional<String> ruleId) {
+        /**
+         * What a rule id may be (the controller's "r" + a counter): the renderers write it into a comment, so nothing
+         * else may reach the rule file.
+         */
+        public static final java.util.regex.Pattern RULE_ID = java.util.regex.Pattern.compile("r[1-9][0-9]{0,9}");
+
+        public AllowRule {
+            ruleId.ifPresent(id -> {
+                if (!RULE_ID.matcher(id).matches()) {
+                    throw new io.factnet.net.InvalidValueException("rule id", id, "is not r1, r2, ...");
+                }
+            });
+        }
+
+        /** A rule no group rule names (tests, defaults): no comment. */
+        public AllowRule(Protocol protocol, Ipv4Cidr remote, Optional<Integer> fromPort, Optional<Integer> toPort,
+                         Optional<Integer> icmpType, Optional<Integer> icmpCode) {
+            this(protocol, remote, fromPort, toPort, icmpType, icmpCode, Optional.empty());
+        }
+
+        /** The comment the renderers put on the rule ("rule r3"), empty when it has no id. */
+        public Optional<String> comment() {
+            return ruleId.map(id -> "rule " + id);
+        }
+
         public boolean anyRemote() {
             return remote.prefix() == 0;
         }

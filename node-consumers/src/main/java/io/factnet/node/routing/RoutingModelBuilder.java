@@ -204,8 +204,7 @@ public final class RoutingModelBuilder {
         List<FilterRule> given = filter.getRules();
         for (int i = 0; i < given.size(); i++) {
             FilterRule r = given.get(i);
-            guard(resource + "#rule" + i, () -> rules.add(rule(r.getProtocol(), r.getSourceCidr(), r.getFromPort(), r.getToPort(),
-                    r.getIcmpType(), r.getIcmpCode())));
+            guard(resource + "#rule" + i, () -> rules.add(rule(r)));
         }
         // Egress the same way: a bad rule is left out, the filter still ends in drop.
         Optional<List<RoutingModel.AllowRule>> egress = Optional.empty();
@@ -214,17 +213,28 @@ public final class RoutingModelBuilder {
             List<EgressFilterRule> egressRules = filter.getEgress();
             for (int i = 0; i < egressRules.size(); i++) {
                 EgressFilterRule r = egressRules.get(i);
-                guard(resource + "#egress" + i, () -> out.add(rule(r.getProtocol(), r.getDestinationCidr(), r.getFromPort(),
-                        r.getToPort(), r.getIcmpType(), r.getIcmpCode())));
+                guard(resource + "#egress" + i, () -> out.add(rule(r)));
             }
             egress = Optional.of(out);
         }
         return new RoutingModel.GroupChain(chainId(project, filter.getGroup()), subnet, rules, egress);
     }
 
-    static RoutingModel.AllowRule rule(FilterRule rule) {
-        return rule(rule.getProtocol(), rule.getSourceCidr(), rule.getFromPort(), rule.getToPort(), rule.getIcmpType(),
-                rule.getIcmpCode());
+    /** An ingress rule of a group filter, with the id of the group rule it came from (validated: it becomes a comment). */
+    public static RoutingModel.AllowRule rule(FilterRule rule) {
+        return withId(rule(rule.getProtocol(), rule.getSourceCidr(), rule.getFromPort(), rule.getToPort(), rule.getIcmpType(),
+                rule.getIcmpCode()), rule.getRuleId());
+    }
+
+    /** An egress rule of a group filter, the same way. */
+    public static RoutingModel.AllowRule rule(EgressFilterRule rule) {
+        return withId(rule(rule.getProtocol(), rule.getDestinationCidr(), rule.getFromPort(), rule.getToPort(), rule.getIcmpType(),
+                rule.getIcmpCode()), rule.getRuleId());
+    }
+
+    private static RoutingModel.AllowRule withId(RoutingModel.AllowRule r, String ruleId) {
+        return new RoutingModel.AllowRule(r.protocol(), r.remote(), r.fromPort(), r.toPort(), r.icmpType(), r.icmpCode(),
+                Optional.ofNullable(ruleId));
     }
 
     /** One rule of either direction, {@code remote} its source (ingress) or destination (egress). */

@@ -499,7 +499,13 @@ public final class SimNft extends SimTool {
             while (at < tokens.size() && (depth > 0 || (!peek(";") && !peek("}")))) {
                 String token = next();
                 if (token.startsWith("\"")) {
-                    throw new SimError("syntax error, unexpected string " + token);
+                    // nft takes a string only as a rule's comment (at most 128 bytes), which it lists where it stood
+                    if (!out.toString().endsWith(" comment") || depth > 0) {
+                        throw new SimError("syntax error, unexpected string " + token);
+                    }
+                    if (token.length() - 2 > 128) {
+                        throw new SimError("Error: Comment too long, 128 characters maximum allowed");
+                    }
                 }
                 if (token.equals(";")) {
                     throw new SimError("syntax error, unexpected newline inside an anonymous set");

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Evaluates one nft rule, as the simulated kernel holds it, against a NEW packet. It knows the forms factnet's
@@ -50,6 +52,17 @@ final class NftRule {
     private static final Map<String, Integer> ICMP_TYPES = Map.of("echo-reply", 0, "destination-unreachable", 3,
             "echo-request", 8, "time-exceeded", 11);
 
+    /** A rule's trailing comment (nft lists it after the statements); it matches nothing, so evaluation skips it. */
+    private static final Pattern COMMENT = Pattern.compile("\\s+comment\\s+\"[^\"]*\"\\s*$");
+    /** The group rule id the renderers write into the comment ("rule r3"). */
+    private static final Pattern RULE_COMMENT = Pattern.compile("\\scomment \"rule (r[1-9][0-9]{0,9})\"\\s*$");
+
+    /** The id of the group rule a rule was rendered from, from its comment; empty for any other rule. */
+    static Optional<String> ruleId(String rule) {
+        Matcher m = RULE_COMMENT.matcher(rule);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
     private final String rule;
     private final List<String> tokens;
     private final SimNft.Table table;
@@ -58,7 +71,7 @@ final class NftRule {
 
     private NftRule(String rule, SimNft.Table table, Context context) {
         this.rule = rule;
-        this.tokens = Arrays.asList(rule.trim().split("\\s+"));
+        this.tokens = Arrays.asList(COMMENT.matcher(rule).replaceFirst("").trim().split("\\s+"));
         this.table = table;
         this.context = context;
     }

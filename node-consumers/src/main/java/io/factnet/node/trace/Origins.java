@@ -1,6 +1,8 @@
 package io.factnet.node.trace;
 
 import io.factnet.model.BridgingEntry;
+import io.factnet.model.EgressFilterRule;
+import io.factnet.model.FilterRule;
 import io.factnet.model.FloatingNat;
 import io.factnet.model.GroupFilter;
 import io.factnet.model.InstancePort;
@@ -27,12 +29,17 @@ import org.apache.avro.specific.SpecificRecord;
  * that last wrote that entry: a group's chain from the group's filter, a floating DNAT or SNAT from the floating
  * address's entry, the block's SNAT from the network's, the VPN's port forward from its entry, the port guard's accept
  * from the instance's port. Rules no entry makes alone (conntrack accepts, the isolation of the blocks, policies) have
- * none. An entry holds all of a group's rules: its request is the last one that changed the group (an AddRule or
- * RemoveRule, possibly of another rule than the one that matched), which {@code factnet why} follows further back.
+ * none. An entry holds all of a group's rules, so its request is the last one that changed the group; a group rule's
+ * own request is told by the rule: the renderers put the group rule's id on it as a comment ("rule r3"), and the
+ * filter's rule with that id carries the AddRule request that created it (ADR 0043). A rule without an id or a request
+ * (entries older than the fields) falls back to the entry's request.
  */
 public final class Origins {
-    /** The entry: its resource key (without the node id), its project and the request id it carries. */
-    public record Origin(String resource, String project, String requestId) {
+    /**
+     * The entry: its resource key (without the node id), its project, the request behind the matched rule (the group
+     * rule's AddRule, else the entry's request) and the group rule's id (null for any other rule).
+     */
+    public record Origin(String resource, String project, String requestId, String ruleId) {
     }
 
     public static final Origins NONE = new Origins(Map.of());
@@ -69,7 +76,9 @@ public final class Origins {
         String last = path[path.length - 1];
         if (last.startsWith("group_") || last.startsWith("egress_")) {
             String id = last.substring(last.indexOf('_') + 1);
-            return find(b -> b instanceof GroupFilter filter, e -> RoutingModelBuilder.chainId(e.project(), ((GroupFilter) e.body()).getGroup()).equals(id));
+            return entries.stream().filter(e -> e.body() instanceof GroupFilter)
+                    .filter(e -> RoutingModelBuilder.chainId(e.project(), ((GroupFilter) e.body()).getGroup()).equals(id))
+                    .findFirst().map(e -> groupRule(e, NftRule.ruleId(hop.rule()).orElse(null), last.startsWith("egress_")));
         }
         if (!hop.nat().isEmpty()) {
             List<String> addresses = addresses(hop.nat());
@@ -101,9 +110,25 @@ public final class Origins {
         return Optional.empty();
     }
 
+    /** A group chain's hop: the group rule its comment names, with that rule's request when the filter has it. */
+    private static Origin groupRule(Entry entry, String ruleId, boolean egress) {
+        GroupFilter filter = (GroupFilter) entry.body();
+        String request = null;
+        if (ruleId != null) {
+            if (egress) {
+                request = filter.getEgress() == null ? null : filter.getEgress().stream().filter(r -> ruleId.equals(r.getRuleId()))
+                        .map(EgressFilterRule::getRequestId).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            } else {
+                request = filter.getRules().stream().filter(r -> ruleId.equals(r.getRuleId()))
+                        .map(FilterRule::getRequestId).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            }
+        }
+        return new Origin(entry.resource(), entry.project(), request != null ? request : entry.requestId(), ruleId);
+    }
+
     private Optional<Origin> find(Predicate<Object> kind, Predicate<Entry> matches) {
         return entries.stream().filter(e -> kind.test(e.body())).filter(matches)
-                .map(e -> new Origin(e.resource(), e.project(), e.requestId())).findFirst();
+                .map(e -> new Origin(e.resource(), e.project(), e.requestId(), null)).findFirst();
     }
 
     private static boolean contains(String cidr, String address) {

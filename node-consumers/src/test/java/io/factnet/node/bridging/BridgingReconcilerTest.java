@@ -26,7 +26,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BridgingReconcilerTest {
+public class BridgingReconcilerTest {
     static final BridgingConfig TAGGED = new BridgingConfig(BridgingConfig.VlanMode.TAGGED, Map.of("physnet1", InterfaceName.of("eth1")));
     static final BridgingConfig UNTAGGED = new BridgingConfig(BridgingConfig.VlanMode.UNTAGGED, Map.of());
 
@@ -207,13 +207,14 @@ class BridgingReconcilerTest {
             Map.of("physnet1", BridgingConfig.L2.VXLAN), Optional.of(io.factnet.net.Ipv4Address.parse("192.0.2.1")), true);
 
     /** A compute host: p1's bridge without the gateway, VXLAN to two peers; web and db guarded, db's group opens 5432 to web. */
-    static SortedMap<String, BridgingEntry> computeHost() {
+    public static SortedMap<String, BridgingEntry> computeHost() {
         SortedMap<String, BridgingEntry> desired = new TreeMap<>();
         desired.put("bridge/p1", Entries.bridge("p1", "br100", 100, "10.0.0.1/20", false, "192.0.2.3", "192.0.2.2"));
-        desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.1.0/24", Entries.tcp(22, 22, "0.0.0.0/0"),
-                Entries.icmp(8, null, "0.0.0.0/0"))));
+        desired.put("group/p1/web", Entries.groupFilter("p1", Entries.group("p1", "web", "10.0.1.0/24",
+                Entries.added(Entries.tcp(22, 22, "0.0.0.0/0"), "r1", "req-web-r1"), Entries.added(Entries.icmp(8, null, "0.0.0.0/0"), "r2", "req-web-r2"))));
         desired.put("group/p1/db", Entries.groupFilter("p1", Entries.withEgress(Entries.group("p1", "db", "10.0.2.0/24",
-                Entries.tcp(5432, 5432, "10.0.1.0/24")), Entries.egressUdp(53, "0.0.0.0/0"))));
+                Entries.added(Entries.tcp(5432, 5432, "10.0.1.0/24"), "r1", "req-db-r1")),
+                Entries.added(Entries.egressUdp(53, "0.0.0.0/0"), "r2", "req-db-r2"))));
         desired.put("port/p1/web1", Entries.guardedPort("p1", "web1", "fa:16:3e:00:01:05", "10.0.1.5", "web"));
         desired.put("port/p1/db1", Entries.guardedPort("p1", "db1", "fa:16:3e:00:02:05", "10.0.2.5", "db"));
         return desired;

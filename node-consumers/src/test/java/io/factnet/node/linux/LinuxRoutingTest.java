@@ -62,6 +62,9 @@ class LinuxRoutingTest {
 
         String table = lab.run(router, "nft", "list", "table", "ip", "factnet").stdout();
         assertThat(table).contains("198.51.100.10 : 10.0.1.5", "snat to 198.51.100.1", "jump group_");
+        // the group rules' ids as comments (ADR 0043): the kernel takes them and lists them where the renderer put them
+        assertThat(table).contains("tcp dport 22 accept comment \"rule r1\"", "udp dport 53 return comment \"rule r6\"",
+                "tcp dport 443 accept comment \"rule r1\"");
         assertThat(floatingRoutes()).as("one block covers both (ADR 0047)").containsExactly("198.51.100.10/31");
         assertThat(lab.run(router, "sysctl", "-n", "net.ipv4.ip_forward").stdout().strip()).isEqualTo("1");
 

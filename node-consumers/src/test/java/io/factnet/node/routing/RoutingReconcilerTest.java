@@ -1,6 +1,7 @@
 package io.factnet.node.routing;
 
 import static io.factnet.node.Entries.any;
+import static io.factnet.node.Entries.added;
 import static io.factnet.node.Entries.egressAny;
 import static io.factnet.node.Entries.egressIcmp;
 import static io.factnet.node.Entries.egressTcp;
@@ -67,11 +68,15 @@ public class RoutingReconcilerTest {
         desired.put("floating/198.51.100.10", floating("p1", "198.51.100.10", "10.0.1.5"));
         desired.put("floating/198.51.100.11", floating("p2", "198.51.100.11", "10.0.17.9"));
         desired.put("vpn/p1", forward("p1", 51001, "10.0.0.1", 51820));
-        desired.put("group/p1/web", withEgress(group("p1", "web", "10.0.1.0/24", tcp(22, 22, "0.0.0.0/0"),
-                tcp(8000, 8080, "10.0.2.0/24"), icmp(8, null, "0.0.0.0/0"), udp(53, "10.0.0.0/20")),
-                egressTcp(80, 80, "192.0.2.10/32"), egressUdp(53, "0.0.0.0/0"), egressAny("10.0.2.0/24"), egressIcmp(8, "0.0.0.0/0")));
+        // web's rules carry their ids and AddRule requests (rendered as comments); db's are as in entries older than
+        // those fields (no comments); sealed's rule has an id but no request.
+        desired.put("group/p1/web", withEgress(group("p1", "web", "10.0.1.0/24", added(tcp(22, 22, "0.0.0.0/0"), "r1", "req-web-r1"),
+                added(tcp(8000, 8080, "10.0.2.0/24"), "r2", "req-web-r2"), added(icmp(8, null, "0.0.0.0/0"), "r3", "req-web-r3"),
+                added(udp(53, "10.0.0.0/20"), "r4", "req-web-r4")),
+                added(egressTcp(80, 80, "192.0.2.10/32"), "r5", "req-web-r5"), added(egressUdp(53, "0.0.0.0/0"), "r6", "req-web-r6"),
+                added(egressAny("10.0.2.0/24"), "r7", "req-web-r7"), added(egressIcmp(8, "0.0.0.0/0"), "r8", "req-web-r8")));
         desired.put("group/p1/db", group("p1", "db", "10.0.2.0/24", any("10.0.1.0/24"), icmp(3, 4, "0.0.0.0/0")));
-        desired.put("group/p2/sealed", withEgress(group("p2", "sealed", "10.0.17.0/24", tcp(443, 443, "0.0.0.0/0"))));
+        desired.put("group/p2/sealed", withEgress(group("p2", "sealed", "10.0.17.0/24", added(tcp(443, 443, "0.0.0.0/0"), "r1", null))));
         return desired;
     }
 
@@ -364,6 +369,26 @@ public class RoutingReconcilerTest {
         assertThat(reconciler(CONFIG).sync(desired, true).rejected()).hasSize(2);
         assertThat(sim.nft().table("ip", "factnet").chains.get("egress_" + group.id()).rules)
                 .containsExactly("ip daddr 198.51.100.0/24 tcp dport 443 return", "drop");
+    }
+
+    /** A rule id becomes a comment in the rule file: one that is not r1, r2, ... leaves its rule out (fails closed). */
+    @Test
+    void aRuleWhoseIdIsNotARuleIdIsLeftOutAndNothingOfItReachesTheRuleFile() {
+        SortedMap<String, RoutingEntry> desired = sample();
+        desired.put("group/p1/badid", withEgress(group("p1", "badid", "10.0.3.0/24",
+                added(tcp(22, 22, "0.0.0.0/0"), "r1\" accept comment \"x", "req-1"), added(tcp(443, 443, "0.0.0.0/0"), "r2", "req-2")),
+                added(egressTcp(80, 80, "0.0.0.0/0"), "r" + "9".repeat(200), "req-3")));
+
+        RoutingModelBuilder.Built built = RoutingModelBuilder.build(desired, CONFIG);
+
+        assertThat(built.rejected()).extracting(SyncReport.Rejection::resource)
+                .containsExactly("group/p1/badid#rule0", "group/p1/badid#egress0");
+        RoutingModel.GroupChain group = built.model().groups().stream()
+                .filter(g -> g.subnet().toString().equals("10.0.3.0/24")).findFirst().orElseThrow();
+        reconciler(CONFIG).sync(desired, true);
+        assertThat(sim.nft().table("ip", "factnet").chains.get("group_" + group.id()).rules)
+                .containsExactly("tcp dport 443 accept comment \"rule r2\"", "drop");
+        assertThat(sim.nft().table("ip", "factnet").chains.get("egress_" + group.id()).rules).containsExactly("drop");
     }
 
     private long nftScripts() {

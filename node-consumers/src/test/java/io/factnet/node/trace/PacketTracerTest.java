@@ -3,7 +3,10 @@ package io.factnet.node.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.factnet.node.bridging.BridgingReconcilerTest;
 import io.factnet.node.exec.Command;
+import io.factnet.node.routing.RoutingModelBuilder;
+import io.factnet.node.routing.RoutingReconcilerTest;
 import io.factnet.node.sim.SimulatedHost;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * udp 53 only), joined over VXLAN.
  */
 class PacketTracerTest {
+    /** web's tcp 22 rule as the renderers write it: with the comment naming its group rule. */
+    static final String SSH = "tcp dport 22 accept comment \"rule r1\"";
     @TempDir
     Path folder;
     SimulatedHost net;
@@ -58,10 +63,10 @@ class PacketTracerTest {
         assertThat(trace.hops()).contains(
                 new Hop("net", "ip factnet", "prerouting", "dnat to ip daddr map @floating_dnat", "dnat 198.51.100.10:22 -> 10.0.1.5:22",
                         "accept"),
-                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", "tcp dport 22 accept", "", "accept"),
+                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", SSH, "", "accept"),
                 new Hop("net", "bridge", "br100", "out vxlan100 to c1", "", "continue"),
                 new Hop("c1", "bridge factnet-ports", "prerouting", "iifname != @guarded accept", "", "accept"),
-                new Hop("c1", "inet factnet-groups", "forward > group_124c787597c2b69d", "tcp dport 22 accept", "", "accept"));
+                new Hop("c1", "inet factnet-groups", "forward > group_124c787597c2b69d", SSH, "", "accept"));
         // the last hop is the delivery; nothing after a verdict
         assertThat(trace.hops().get(trace.hops().size() - 1).verdict()).isEqualTo("delivered");
     }
@@ -81,7 +86,7 @@ class PacketTracerTest {
         Trace trace = tracer.fromOutside(Packet.ping("203.0.113.7", "198.51.100.10"));
 
         assertThat(trace.delivered()).as(trace.outcome()).isTrue();
-        assertThat(trace.hops()).anyMatch(h -> h.node().equals("c1") && h.rule().equals("icmp type 8 accept"));
+        assertThat(trace.hops()).anyMatch(h -> h.node().equals("c1") && h.rule().equals("icmp type 8 accept comment \"rule r2\""));
     }
 
     @Test
@@ -90,7 +95,7 @@ class PacketTracerTest {
         assertThat(allowed.verdict()).isEqualTo(Trace.Verdict.DELIVERED);
         assertThat(allowed.hops()).contains(
                 new Hop("c1", "bridge factnet-ports", "prerouting", "iifname . ether saddr . ip saddr @ports accept", "", "accept"),
-                new Hop("c1", "inet factnet-groups", "forward > group_b159507d52d38254", "ip saddr 10.0.1.0/24 tcp dport 5432 accept",
+                new Hop("c1", "inet factnet-groups", "forward > group_b159507d52d38254", "ip saddr 10.0.1.0/24 tcp dport 5432 accept comment \"rule r1\"",
                         "", "accept"));
 
         Trace refused = tracer.fromInstance(Packet.tcp("10.0.1.5", "10.0.2.5", 22));
@@ -174,7 +179,7 @@ class PacketTracerTest {
         assertThat(web.hops()).contains(
                 new Hop("net", "route", "-", "from a VPN client by wvpn100 (10.0.15.1/24)", "", "continue"),
                 new Hop("net", "route", "-", "10.0.1.5 dev br100", "", "continue"),
-                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", "tcp dport 22 accept", "", "accept"));
+                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", SSH, "", "accept"));
         assertThat(web.arrived().source()).as("not SNATed inside the block").hasToString("10.0.15.2");
 
         Trace db = tracer.fromVpn(Packet.tcp("10.0.15.2", "10.0.2.5", 5432));
@@ -186,6 +191,42 @@ class PacketTracerTest {
                 + "in from it");
         assertThatThrownBy(() -> tracer.fromVpn(Packet.tcp("10.9.0.2", "10.0.1.5", 22))).isInstanceOf(CannotEvaluate.class)
                 .hasMessage("no traced node has a VPN tunnel whose client range holds 10.9.0.2");
+    }
+
+    /**
+     * With the nodes' entries (the fixtures the reference texts are rendered from), a group chain's hop names the group
+     * rule its comment gives and the AddRule request that created that rule; a rule with no id, or an id with no
+     * request (entries older than those fields), falls back to the request that last wrote the group's filter.
+     */
+    @Test
+    void aGroupRulesHopNamesTheRuleAndTheRequestThatCreatedIt() {
+        PacketTracer withOrigins = new PacketTracer(List.of(
+                new PacketTracer.Node("net", net, "pub0", Origins.of(RoutingReconcilerTest.sample())),
+                new PacketTracer.Node("c1", compute, "ul0", Origins.of(BridgingReconcilerTest.computeHost()))));
+
+        Trace ssh = withOrigins.fromOutside(Packet.tcp("203.0.113.7", "198.51.100.10", 22));
+        assertThat(ssh.delivered()).as(ssh.outcome()).isTrue();
+        assertThat(ssh.hops()).contains(
+                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", SSH, "", "accept", "group/p1/web", "req-web-r1", "r1"),
+                new Hop("c1", "inet factnet-groups", "forward > group_124c787597c2b69d", SSH, "", "accept", "group/p1/web",
+                        "req-web-r1", "r1"));
+        Trace ping = withOrigins.fromOutside(Packet.ping("203.0.113.7", "198.51.100.10"));
+        assertThat(ping.hops()).contains(new Hop("net", "ip factnet", "forward > group_124c787597c2b69d",
+                "icmp type 8 accept comment \"rule r3\"", "", "accept", "group/p1/web", "req-web-r3", "r3"));
+        Trace toDb = withOrigins.fromInstance(Packet.tcp("10.0.1.5", "10.0.2.5", 5432));
+        assertThat(toDb.hops()).contains(new Hop("c1", "inet factnet-groups", "forward > group_b159507d52d38254",
+                "ip saddr 10.0.1.0/24 tcp dport 5432 accept comment \"rule r1\"", "", "accept", "group/p1/db", "req-db-r1", "r1"));
+
+        // the closing drop is no group rule: the filter's entry and the request that last wrote it
+        Trace closed = withOrigins.fromOutside(Packet.tcp("203.0.113.7", "198.51.100.10", 8080));
+        assertThat(closed.hops().get(closed.hops().size() - 1)).isEqualTo(
+                new Hop("net", "ip factnet", "forward > group_124c787597c2b69d", "drop", "", "drop", "group/p1/web", "req-p1", ""));
+        // sealed's rule has an id but no request: the hop names the rule and falls back to the entry's request
+        Origins sealed = Origins.of(RoutingReconcilerTest.sample());
+        Hop hop = new Hop("net", "ip factnet", "forward > group_" + RoutingModelBuilder.chainId("p2", "sealed"),
+                "tcp dport 443 accept comment \"rule r1\"", "", "accept");
+        assertThat(sealed.of(hop, Packet.tcp("203.0.113.7", "10.0.17.9", 443), "pub0"))
+                .contains(new Origins.Origin("group/p2/sealed", "p2", "req-p2", "r1"));
     }
 
     @Test

@@ -97,6 +97,8 @@ final class GroupHandlers {
                         + " per group reached in " + name);
             }
             rule.setRuleId("r" + group.getNextRule());
+            // The request that created the rule travels with it to the nodes: `factnet trace` names it per hop.
+            rule.setRequestId(ctx.requestId);
             group.setNextRule(group.getNextRule() + 1);
             List<Rule> rules = new ArrayList<>(group.getRules());
             rules.add(rule);

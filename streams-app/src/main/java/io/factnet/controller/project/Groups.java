@@ -138,7 +138,7 @@ final class Groups {
                 if (destination != null) {
                     egress.add(EgressFilterRule.newBuilder().setProtocol(rule.getProtocol()).setFromPort(rule.getFromPort())
                             .setToPort(rule.getToPort()).setIcmpType(rule.getIcmpType()).setIcmpCode(rule.getIcmpCode())
-                            .setDestinationCidr(destination).build());
+                            .setDestinationCidr(destination).setRuleId(rule.getRuleId()).setRequestId(rule.getRequestId()).build());
                 }
                 continue;
             }
@@ -146,7 +146,7 @@ final class Groups {
             if (source != null) {
                 rules.add(FilterRule.newBuilder().setProtocol(rule.getProtocol()).setFromPort(rule.getFromPort())
                         .setToPort(rule.getToPort()).setIcmpType(rule.getIcmpType()).setIcmpCode(rule.getIcmpCode())
-                        .setSourceCidr(source).build());
+                        .setSourceCidr(source).setRuleId(rule.getRuleId()).setRequestId(rule.getRequestId()).build());
             }
         }
         return GroupFilter.newBuilder().setGroup(group.getName()).setSubnet(group.getSubnet()).setRules(rules)

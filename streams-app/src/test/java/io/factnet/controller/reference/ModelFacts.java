@@ -121,7 +121,7 @@ public record ModelFacts(Map<String, Network> networks, Map<String, GroupSubnet>
             rules.add(Rule.newBuilder().setRuleId(r.id()).setProtocol(r.protocol()).setFromPort(r.from()).setToPort(r.to())
                     .setIcmpType(r.icmpType()).setIcmpCode(r.icmpCode()).setSourceCidr(r.sourceCidr())
                     .setSourceGroup(r.sourceGroup()).setDirection(r.direction()).setDestinationCidr(r.destinationCidr())
-                    .setDestinationGroup(r.destinationGroup()).build());
+                    .setDestinationGroup(r.destinationGroup()).setRequestId(r.requestId()).build());
         }
         List<io.factnet.model.Reservation> reserved = new ArrayList<>();
         g.reserved.forEach((address, description) -> reserved.add(io.factnet.model.Reservation.newBuilder()

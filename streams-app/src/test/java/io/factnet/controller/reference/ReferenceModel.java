@@ -320,7 +320,7 @@ public final class ReferenceModel {
 
     record RuleState(String id, Protocol protocol, Integer from, Integer to, Integer icmpType, Integer icmpCode,
                      String sourceCidr, String sourceGroup, Direction direction, String destinationCidr,
-                     String destinationGroup) {
+                     String destinationGroup, String requestId) {
         boolean sameAs(RuleState o) {
             return protocol == o.protocol && Objects.equals(from, o.from) && Objects.equals(to, o.to)
                     && Objects.equals(icmpType, o.icmpType) && Objects.equals(icmpCode, o.icmpCode)
@@ -329,9 +329,10 @@ public final class ReferenceModel {
                     && Objects.equals(destinationGroup, o.destinationGroup);
         }
 
-        RuleState withId(String ruleId) {
+        /** The rule as AddRule stores it: its id and the request that created it. */
+        RuleState added(String ruleId, String by) {
             return new RuleState(ruleId, protocol, from, to, icmpType, icmpCode, sourceCidr, sourceGroup, direction,
-                    destinationCidr, destinationGroup);
+                    destinationCidr, destinationGroup, by);
         }
 
         /** Names this group as source or destination. */
@@ -441,6 +442,8 @@ public final class ReferenceModel {
         final Set<String> touched = new LinkedHashSet<>();
         final ProjectState project;
         final long now;
+        /** The request being handled (null for the model's own housekeeping). */
+        String requestId;
 
         Effect(ProjectState project, long now) {
             this.project = project;
@@ -555,6 +558,7 @@ public final class ReferenceModel {
         project.clock = Math.max(project.clock, timestamp);
         releaseDownInstances(project);
         Effect effect = new Effect(project, project.clock);
+        effect.requestId = request.getRequestId();
         Expected outcome;
         try {
             handle(command, effect);
@@ -1295,8 +1299,8 @@ public final class ReferenceModel {
         } else {
             name(remoteGroup);
         }
-        return egress ? new RuleState(null, protocol, from, to, type, code, null, null, Direction.EGRESS, remoteCidr, remoteGroup)
-                : new RuleState(null, protocol, from, to, type, code, remoteCidr, remoteGroup, Direction.INGRESS, null, null);
+        return egress ? new RuleState(null, protocol, from, to, type, code, null, null, Direction.EGRESS, remoteCidr, remoteGroup, null)
+                : new RuleState(null, protocol, from, to, type, code, remoteCidr, remoteGroup, Direction.INGRESS, null, null, null);
     }
 
     private void addRule(AddRule c, Effect e) {
@@ -1315,7 +1319,7 @@ public final class ReferenceModel {
             throw refused(Reason.QUOTA_EXCEEDED);
         }
         String id = "r" + g.nextRule++;
-        g.rules.add(rule.withId(id));
+        g.rules.add(rule.added(id, e.requestId));
         g.published = true;
         if (g.slot >= 0) {
             e.touchNetwork(NodeRole.ROUTING);
