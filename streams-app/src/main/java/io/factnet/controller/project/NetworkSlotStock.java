@@ -41,6 +41,15 @@ final class NetworkSlotStock {
         this.partition = partition;
     }
 
+    /**
+     * Slots off ({@code factnet.network.stock=0}) and none left from before: nothing is counted or written, a network is
+     * the saga of before ADR 0044. Slots a task still holds from before it was turned off are used and counted until its
+     * last network of their physical network gives them back.
+     */
+    private boolean off() {
+        return config.size() == 0 && store.get(key()) == null;
+    }
+
     int partition() {
         return partition;
     }
@@ -111,6 +120,9 @@ final class NetworkSlotStock {
      * brought (if any) join the stock.
      */
     void networkMade(Grant grant) {
+        if (off() && grant.getSlotVlans().isEmpty() && grant.getSlotBlocks().isEmpty()) {
+            return;
+        }
         NetworkSlots record = record();
         String physnet = grant.getPhysicalNetwork();
         Map<String, Integer> networks = new HashMap<>(record.getNetworks());
@@ -126,6 +138,9 @@ final class NetworkSlotStock {
      * holds none of its VLANs and blocks (a VLAN range can then be redefined, as before slots).
      */
     void networkDeleted(String physnet, String requestId, String project) {
+        if (off()) {
+            return;
+        }
         NetworkSlots record = record();
         Map<String, Integer> networks = new HashMap<>(record.getNetworks());
         int left = networks.getOrDefault(physnet, 0) - 1; // a network made before slots existed was not counted: at least 0
