@@ -97,7 +97,8 @@ class NetworkSlotsTest extends TopologyTestBase {
         network("p3");
         assertThat(claims.readValuesToList()).as("two left: not below the low watermark").hasSize(1);
         assertThat(network("p4")).isEqualTo("10.0.3.0/24");
-        List<Claim> refill = claims.readValuesToList();
+        List<Claim> refill = claims.readValuesToList().stream() // without the refill's second hop, which the pool stage sent
+                .filter(claim -> !(claim.getHops().get(0).getOp() instanceof TakeBlock)).toList();
         assertThat(refill).as("one slot left: a refill for the three missing, and the placement").hasSize(2);
         assertThat(refill.get(0).getHops()).extracting(hop -> hop.getOp()).containsExactly(new TakeVlan(3, true), new TakeBlock(3, true));
         assertThat(refill.get(0).getGrant().getSlotRefill()).isTrue();
@@ -162,7 +163,9 @@ class NetworkSlotsTest extends TopologyTestBase {
         widePools();
         network("p1");
         network("p2");
-        assertThat(claims.readValuesToList()).extracting(claim -> claim.getHops().size()).containsExactly(3, 3);
+        assertThat(claims.readValuesToList().stream().filter(claim -> claim.getHops().size() == 3)) // the project stage's
+                .as("the saga, and no slots asked for").extracting(claim -> claim.getHops().get(0).getOp())
+                .containsExactly(new TakeVlan(0, false), new TakeVlan(0, false));
         assertThat(slotVlans()).isEmpty();
         assertThat(vlansGiven()).isEqualTo(2);
     }
