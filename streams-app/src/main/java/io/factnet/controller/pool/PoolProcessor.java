@@ -127,8 +127,8 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
                 refusal.setFloatingRefill(true);
                 refusal.setFloatingPool(taken.getFloatingPool());
             }
-            if (taken.getSlotRefill()) { // the task clears its refill of this physical network (ADR 0044)
-                refusal.setSlotRefill(true);
+            if (taken.getSlotTask() != null) { // the task clears its claim for slots of this physical network (ADR 0044)
+                refusal.setSlotRefill(taken.getSlotRefill());
                 refusal.setSlotTask(taken.getSlotTask());
                 refusal.setPhysicalNetwork(taken.getPhysicalNetwork());
             }

@@ -58,9 +58,12 @@ final class NetworkHandlers {
             return new NewNetwork(List.of(PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork())), seed);
         }
         int stock = ctx.slots.sagaStock(physicalNetwork);
+        // a claim that asks for slots names the task, so that its grant or refusal clears the task's mark of it
+        Grant seed = stock == 0 ? null : Grant.newBuilder().setRequestId(ctx.requestId).setProject(ctx.project)
+                .setPhysicalNetwork(physicalNetwork).setSlotTask(ctx.slots.partition()).build();
         return new NewNetwork(List.of(PoolKeys.hop(PoolKeys.vlan(physicalNetwork), new TakeVlan(stock, false)),
                 PoolKeys.hop(PoolKeys.BLOCKS, new TakeBlock(stock, false)),
-                PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork())), null);
+                PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork())), seed);
     }
 
     static void validate(CreateNetwork command) {

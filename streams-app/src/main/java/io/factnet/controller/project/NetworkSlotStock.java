@@ -110,9 +110,33 @@ final class NetworkSlotStock {
         return slot;
     }
 
-    /** The slots a new network's own claim asks for besides its VLAN and block: none while a refill is out. */
+    /**
+     * The slots a new network's own claim (the saga) asks for besides its VLAN and block: none while a refill or another
+     * saga that asks for slots is out. At full speed many new networks of a task claim at once while the stock is
+     * empty: each asking for a full stock would take VLANs and blocks that mostly go back. A saga that asks is marked
+     * out like a refill (its grant or refusal names the task, {@link #answered}).
+     */
     int sagaStock(String physnet) {
-        return record().getRefills().contains(physnet) ? 0 : config.size();
+        NetworkSlots record = record();
+        if (config.size() == 0 || record.getRefills().contains(physnet)) {
+            return 0;
+        }
+        List<String> refills = new ArrayList<>(record.getRefills());
+        refills.add(physnet);
+        record.setRefills(refills);
+        save(record);
+        return config.size();
+    }
+
+    /** A saga that asked for slots was answered (granted or refused): its physical network has no claim for slots out. */
+    void answered(Grant grant) {
+        NetworkSlots record = record();
+        if (grant.getPhysicalNetwork() != null && record.getRefills().contains(grant.getPhysicalNetwork())) {
+            List<String> refills = new ArrayList<>(record.getRefills());
+            refills.remove(grant.getPhysicalNetwork());
+            record.setRefills(refills);
+            save(record);
+        }
     }
 
     /**

@@ -362,6 +362,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     private void onGrant(Grant grant, String key, int partition) {
         String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        if (misplaced == null && grant.getSlotTask() != null && grant.getSlotTask() == slots.partition()) {
+            slots.answered(grant); // a network's claim that asked for slots (ADR 0044), whatever becomes of the grant
+        }
         current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
         QueuedRequest head = current == null || !current.getBusy() ? null : stores.queue.get(queueKey(current.getQueueHead()));
         if (head == null || !head.getRequest().getRequestId().equals(grant.getRequestId())) {
