@@ -156,6 +156,24 @@ class NetworkSlotsTest extends TopologyTestBase {
     }
 
     @Test
+    void aRefusedSagaGivesItsSlotsBackAndNoLongerCountsAsOut() {
+        accepted(d.admin(ADMIN, DefineVlanRange.newBuilder().setPhysicalNetwork(WIDE).setFirst(200).setLast(215).build()));
+        accepted(d.admin(ADMIN, DefineSupernet.newBuilder().setCidr("10.0.0.0/16").setBlockPrefix(24).setGroupPrefix(28).build()));
+        rejected(d.submit("p1", CreateNetwork.newBuilder().setPhysicalNetwork(WIDE).build()), Reason.NO_NODE);
+        assertThat(vlansGiven()).as("the network's VLAN and the slots' go back with the refusal").isZero();
+        assertThat(blocksGiven()).isZero();
+        assertThat(slots()).as("no claim for slots out, nothing kept").isNull();
+        register("r1", "198.51.100.1", NodeRole.ROUTING);
+        register("a1", "198.51.100.2", NodeRole.ADDRESSING);
+        register("b1", "198.51.100.3", NodeRole.BRIDGING);
+        claims.readValuesToList();
+        network("p2");
+        assertThat(claims.readValuesToList().get(0).getHops().get(0).getOp()).as("the next saga asks for slots again")
+                .isEqualTo(new TakeVlan(4, false));
+        assertThat(slotVlans()).hasSize(4);
+    }
+
+    @Test
     void aStockOfZeroTurnsTheSlotsOff() {
         d.close();
         d = new ControllerDriver(Map.of(ControllerConfig.NETWORK_STOCK, "0"));
