@@ -35,11 +35,27 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param floatingStock        {@value #FLOATING_STOCK} (default 4) and {@value #FLOATING_STOCK_LOW} (default 2): how many floating
  *                             addresses of a pool a project holds in stock at most, and the stock below which a refill claim
  *                             goes out (ADR 0039); a size of 0 turns the stock off
+ * @param networkStock         {@value #NETWORK_STOCK} (default 4) and {@value #NETWORK_STOCK_LOW} (default 2): how many network
+ *                             slots (a VLAN and a block) of a physical network a project-stage task holds at most, and the
+ *                             stock below which a refill claim goes out (ADR 0044); a size of 0 turns the slots off
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
                                short topicReplication, Duration eventRetention, Duration nodeHistory, Http http,
-                               Duration releaseGoneAfter, FloatingStock floatingStock) {
+                               Duration releaseGoneAfter, FloatingStock floatingStock, NetworkStock networkStock) {
+
+    /** A project-stage task's network slots per physical network (ADR 0044): at most size, refilled when below low. */
+    public record NetworkStock(int size, int low) {
+        public static final NetworkStock DEFAULT = new NetworkStock(4, 2);
+        public static final NetworkStock OFF = new NetworkStock(0, 0);
+
+        public NetworkStock {
+            if (size < 0 || low < 0 || low > size) {
+                throw new IllegalArgumentException(NETWORK_STOCK + " and " + NETWORK_STOCK_LOW + " must be 0 <= low <= size: "
+                        + size + ", " + low);
+            }
+        }
+    }
 
     /** A project's stock of floating addresses per pool (ADR 0039): at most size, refilled when below low. */
     public record FloatingStock(int size, int low) {
@@ -75,6 +91,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String RELEASE_GONE_AFTER_MS = "factnet.instance-gone.release-after.ms";
     public static final String FLOATING_STOCK = "factnet.floating.stock";
     public static final String FLOATING_STOCK_LOW = "factnet.floating.stock.low";
+    public static final String NETWORK_STOCK = "factnet.network.stock";
+    public static final String NETWORK_STOCK_LOW = "factnet.network.stock.low";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
@@ -148,6 +166,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_INSTANCE_GONE_RELEASE_AFTER_MS", RELEASE_GONE_AFTER_MS),
             Map.entry("FACTNET_FLOATING_STOCK", FLOATING_STOCK),
             Map.entry("FACTNET_FLOATING_STOCK_LOW", FLOATING_STOCK_LOW),
+            Map.entry("FACTNET_NETWORK_STOCK", NETWORK_STOCK),
+            Map.entry("FACTNET_NETWORK_STOCK_LOW", NETWORK_STOCK_LOW),
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
             Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
@@ -212,7 +232,10 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 Duration.ofMillis(number(properties, RELEASE_GONE_AFTER_MS, -1)),
                 new FloatingStock((int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size()),
                         (int) number(properties, FLOATING_STOCK_LOW, Math.min(FloatingStock.DEFAULT.low(),
-                                (int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size())))));
+                                (int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size())))),
+                new NetworkStock((int) number(properties, NETWORK_STOCK, NetworkStock.DEFAULT.size()),
+                        (int) number(properties, NETWORK_STOCK_LOW, Math.min(NetworkStock.DEFAULT.low(),
+                                (int) number(properties, NETWORK_STOCK, NetworkStock.DEFAULT.size())))));
     }
 
     private static long number(Properties properties, String key, long defaultValue) {
@@ -229,7 +252,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         Map<String, Object> withServer = new HashMap<>(streams);
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
-                topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter, floatingStock);
+                topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter, floatingStock,
+                networkStock);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

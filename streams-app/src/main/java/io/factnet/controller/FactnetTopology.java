@@ -18,6 +18,7 @@ import io.factnet.model.FloatingPoolRecord;
 import io.factnet.model.GroupRecord;
 import io.factnet.model.NodeRecord;
 import io.factnet.model.NodeRole;
+import io.factnet.model.NetworkSlots;
 import io.factnet.model.ProjectRecord;
 import io.factnet.model.QueuedRequest;
 import io.factnet.model.SeenRequest;
@@ -119,7 +120,7 @@ public final class FactnetTopology {
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
                 PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays), GRANTS_SOURCE);
         topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes,
-                partitions.projectStage(), config.releaseGoneAfter(), config.floatingStock()),
+                partitions.projectStage(), config.releaseGoneAfter(), config.floatingStock(), config.networkStock()),
                 DECODE_REQUESTS, DECODE_GRANTS);
         topology.addStateStore(store(StoreNames.PROJECTS, avro(registry, ProjectRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_QUEUE, avro(registry, QueuedRequest.class, register), persistent), PROJECT_STAGE);
@@ -134,6 +135,7 @@ public final class FactnetTopology {
         topology.addStateStore(index(StoreNames.FLOATING_BY_FIXED), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.VPNS, avro(registry, VpnRecord.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.NODE_ACKS, avro(registry, AppliedAck.class, register), persistent), PROJECT_STAGE);
+        topology.addStateStore(store(StoreNames.NETWORK_SLOTS, avro(registry, NetworkSlots.class, register), persistent), PROJECT_STAGE);
         topology.addStateStore(store(StoreNames.PROJECT_INPUT_POSITIONS, Serdes.Long(), persistent), DECODE_REQUESTS, DECODE_GRANTS);
 
         sink(topology, Sinks.RESULTS, Topics.RESULTS, registry, register, PROJECT_STAGE, DECODE_REQUESTS);

@@ -96,6 +96,7 @@ class ModelBasedTest {
                 }
                 assertThat(invariants.check(step.request(), results)).as(where + "invariants").isEmpty();
                 assertThat(floatingAccounts(driver)).as(where + "floating addresses: pools, stocks and floating IPs").isEmpty();
+                assertThat(slotAccounts(driver, model)).as(where + "VLANs and blocks: pools, network slots and networks").isEmpty();
                 if (i % 500 == 0 || i == setup.size() + steps - 1) {
                     assertThat(model.facts().differences(stateTopics(driver))).as(where + "the state topics").isEmpty();
                     assertIndexesEqualAFullRecompute(driver, where);
@@ -106,6 +107,11 @@ class ModelBasedTest {
             }
             if (model.refills() > 0) {
                 accepted.put("stock refills", model.refills());
+            }
+            if (model.slotNetworks() > 0) {
+                accepted.put("networks from a slot", model.slotNetworks());
+                accepted.put("slots given", model.slotsGiven());
+                accepted.put("slot refill claims", model.slotRefillClaims());
             }
             if (model.refillClaims() > 0) {
                 accepted.put("stock refill claims", model.refillClaims());
@@ -184,6 +190,99 @@ class ModelBasedTest {
                     }
                 });
             });
+        }
+        return problems;
+    }
+
+    /**
+     * ADR 0044's invariant, from the stores: a VLAN (of its physical network) or a block is in at most one task's slots
+     * or on one network, never both; each is marked taken in its pool's bitmap; a pool's used count is exactly its
+     * networks and slots (none lost, none given twice); no refill is still out once the request is answered; and the
+     * task holds the slots the reference model holds, in its order.
+     */
+    static List<String> slotAccounts(ControllerDriver driver, ReferenceModel model) {
+        List<String> problems = new java.util.ArrayList<>();
+        Map<String, Map<Integer, String>> vlans = new java.util.TreeMap<>(); // physnet -> vlan -> holder
+        Map<String, String> blocks = new java.util.TreeMap<>(); // cidr -> holder
+        java.util.function.Consumer<String[]> hold = held -> { // physnet, vlan, block, holder
+            String before = vlans.computeIfAbsent(held[0], k -> new java.util.TreeMap<>()).put(Integer.parseInt(held[1]), held[3]);
+            if (before != null) {
+                problems.add("VLAN " + held[1] + " of " + held[0] + " is held by " + before + " and " + held[3]);
+            }
+            before = blocks.put(held[2], held[3]);
+            if (before != null) {
+                problems.add("block " + held[2] + " is held by " + before + " and " + held[3]);
+            }
+        };
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.ProjectRecord> projects =
+                driver.driver.getKeyValueStore(StoreNames.PROJECTS);
+        try (var it = projects.all()) {
+            it.forEachRemaining(e -> {
+                io.factnet.model.Network n = e.value.getNetwork();
+                if (n != null) {
+                    hold.accept(new String[] {n.getPhysicalNetwork(), String.valueOf(n.getVlan()), n.getCidr(), "network of " + e.key});
+                }
+            });
+        }
+        Map<String, List<String>> stocked = new java.util.TreeMap<>();
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.NetworkSlots> slots =
+                driver.driver.getKeyValueStore(StoreNames.NETWORK_SLOTS);
+        try (var it = slots.all()) {
+            it.forEachRemaining(e -> {
+                if (!e.key.equals("0")) {
+                    problems.add("slots under key " + e.key + ": the driver's one task is partition 0");
+                }
+                if (!e.value.getRefills().isEmpty()) {
+                    problems.add("task " + e.key + " waits for a slot refill after the request was answered: " + e.value.getRefills());
+                }
+                e.value.getSlots().forEach((physnet, list) -> {
+                    if (list.isEmpty()) {
+                        problems.add("task " + e.key + " keeps an empty stock of " + physnet);
+                    }
+                    list.forEach(slot -> {
+                        hold.accept(new String[] {physnet, String.valueOf(slot.getVlan()), slot.getBlock(), "slots of task " + e.key});
+                        stocked.computeIfAbsent(physnet, k -> new java.util.ArrayList<>()).add(slot.getVlan() + " " + slot.getBlock());
+                    });
+                });
+            });
+        }
+        if (!stocked.equals(model.taskSlots())) {
+            problems.add("the task's slots are " + stocked + ", the model's " + model.taskSlots());
+        }
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.VlanPoolRecord> vlanPools =
+                driver.driver.getKeyValueStore(StoreNames.VLAN_POOLS);
+        try (var it = vlanPools.all()) {
+            it.forEachRemaining(e -> {
+                Map<Integer, String> held = vlans.getOrDefault(e.key, Map.of());
+                if (e.value.getBitmap().getUsed() != held.size()) {
+                    problems.add("VLAN pool " + e.key + " has " + e.value.getBitmap().getUsed() + " given, " + held.size() + " held: " + held);
+                }
+                var bitmap = io.factnet.controller.alloc.Bitmap.of(e.value.getBitmap());
+                held.forEach((vlan, holder) -> {
+                    int index = vlan - e.value.getFirst();
+                    if (index < 0 || index >= bitmap.size() || !bitmap.isTaken(index)) {
+                        problems.add("VLAN " + vlan + " of " + e.key + " (" + holder + ") is not taken in its pool");
+                    }
+                });
+            });
+        }
+        org.apache.kafka.streams.state.KeyValueStore<String, io.factnet.model.BlockPoolRecord> blockPools =
+                driver.driver.getKeyValueStore(StoreNames.BLOCK_POOLS);
+        io.factnet.model.BlockPoolRecord pool = blockPools.get("blocks");
+        if (pool != null) {
+            if (pool.getBitmap().getUsed() != blocks.size()) {
+                problems.add("the block pool has " + pool.getBitmap().getUsed() + " given, " + blocks.size() + " held: " + blocks);
+            }
+            var supernet = io.factnet.controller.alloc.Cidr.parse(pool.getCidr());
+            var bitmap = io.factnet.controller.alloc.Bitmap.of(pool.getBitmap());
+            blocks.forEach((cidr, holder) -> {
+                var block = io.factnet.controller.alloc.Cidr.parse(cidr);
+                if (!bitmap.isTaken((int) supernet.subnetIndexOf(block.network(), block.prefix()))) {
+                    problems.add("block " + cidr + " (" + holder + ") is not taken in its pool");
+                }
+            });
+        } else if (!blocks.isEmpty()) {
+            problems.add("blocks are held without a supernet: " + blocks);
         }
         return problems;
     }

@@ -7,6 +7,9 @@ import io.factnet.model.BlockPoolRecord;
 import io.factnet.model.DefineSupernet;
 import io.factnet.model.Grant;
 import io.factnet.model.Reason;
+import io.factnet.model.TakeBlock;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Project blocks of the private supernet (pool key "blocks"). */
 final class BlockPools {
@@ -37,20 +40,36 @@ final class BlockPools {
         return "supernet " + what + " defined (" + blocks + " blocks)";
     }
 
-    static void take(PoolContext ctx, Grant grant) {
+    /**
+     * The next free block for the request (none for a refill), and one more for each slot VLAN the grant carries, up to
+     * {@code stock}, while half of the blocks stays free (ADR 0044). Fewer blocks than slot VLANs: the project stage pairs
+     * them in order and gives the VLANs without a block back.
+     */
+    static void take(PoolContext ctx, TakeBlock take, Grant grant) {
         BlockPoolRecord pool = ctx.blockPools().get(KEY);
         if (pool == null) {
             throw new Rejected(Reason.NOT_CONFIGURED, "no private supernet is defined");
         }
         Bitmap bitmap = Bitmap.of(pool.getBitmap());
-        int index = bitmap.allocate();
-        if (index < 0) {
-            throw new Rejected(Reason.POOL_EXHAUSTED, "every /" + pool.getBlockPrefix() + " block of " + pool.getCidr() + " is given");
+        Cidr supernet = Cidr.parse(pool.getCidr());
+        if (!take.getRefill()) {
+            int index = bitmap.allocate();
+            if (index < 0) {
+                throw new Rejected(Reason.POOL_EXHAUSTED, "every /" + pool.getBlockPrefix() + " block of " + pool.getCidr()
+                        + " is given (to networks or to network slots, ADR 0044)");
+            }
+            grant.setBlock(supernet.subnet(index, pool.getBlockPrefix()).toString());
+        }
+        List<String> slots = new ArrayList<>();
+        int wanted = Math.min(take.getStock(), grant.getSlotVlans().size());
+        int reserve = FloatingPools.stockReserve(bitmap.size());
+        while (slots.size() < wanted && bitmap.free() > reserve) {
+            slots.add(supernet.subnet(bitmap.allocate(), pool.getBlockPrefix()).toString());
         }
         pool.setBitmap(bitmap.toState());
         ctx.blockPools().put(KEY, pool);
-        grant.setBlock(Cidr.parse(pool.getCidr()).subnet(index, pool.getBlockPrefix()).toString());
         grant.setGroupPrefix(pool.getGroupPrefix());
+        grant.setSlotBlocks(slots);
     }
 
     static void release(PoolContext ctx, String cidr) {

@@ -127,6 +127,11 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
                 refusal.setFloatingRefill(true);
                 refusal.setFloatingPool(taken.getFloatingPool());
             }
+            if (taken.getSlotTask() != null) { // the task clears its claim for slots of this physical network (ADR 0044)
+                refusal.setSlotRefill(taken.getSlotRefill());
+                refusal.setSlotTask(taken.getSlotTask());
+                refusal.setPhysicalNetwork(taken.getPhysicalNetwork());
+            }
             tx.emit(Sinks.GRANTS, taken.getProject(), refusal);
         } else {
             log.warn("release for {} of {} refused: {}", taken.getRequestId(), taken.getProject(), message);
@@ -137,14 +142,14 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
     private String apply(ClaimHop hop, Grant grant) {
         Object op = hop.getOp();
         String pool = hop.getPool();
-        if (op instanceof TakeVlan) {
-            VlanPools.take(pools, pool.substring(PoolKeys.VLAN_PREFIX.length()), grant);
+        if (op instanceof TakeVlan take) {
+            VlanPools.take(pools, pool.substring(PoolKeys.VLAN_PREFIX.length()), take, grant);
         } else if (op instanceof ReleaseVlan release) {
             VlanPools.release(pools, pool.substring(PoolKeys.VLAN_PREFIX.length()), release.getVlan());
         } else if (op instanceof DefineVlanRange define) {
             return VlanPools.define(pools, define);
-        } else if (op instanceof TakeBlock) {
-            BlockPools.take(pools, grant);
+        } else if (op instanceof TakeBlock take) {
+            BlockPools.take(pools, take, grant);
         } else if (op instanceof ReleaseBlock release) {
             BlockPools.release(pools, release.getCidr());
         } else if (op instanceof DefineSupernet define) {

@@ -5,7 +5,10 @@ import io.factnet.controller.stage.Rejected;
 import io.factnet.model.DefineVlanRange;
 import io.factnet.model.Grant;
 import io.factnet.model.Reason;
+import io.factnet.model.TakeVlan;
 import io.factnet.model.VlanPoolRecord;
+import java.util.ArrayList;
+import java.util.List;
 
 /** VLAN ids per physical network (pool key vlan/&lt;physical network&gt;). */
 final class VlanPools {
@@ -31,21 +34,34 @@ final class VlanPools {
         return "VLAN range " + range + " of " + physnet + " defined";
     }
 
-    static void take(PoolContext ctx, String physnet, Grant grant) {
+    /**
+     * The next free VLAN for the request (none for a refill), and up to {@code stock} more for the project-stage task's
+     * network slots (ADR 0044), all marked taken here, in the transaction that passes the grant on. Slots are given only
+     * while half of the range stays free: the second half goes one VLAN per new network, to whichever project asks.
+     */
+    static void take(PoolContext ctx, String physnet, TakeVlan take, Grant grant) {
         VlanPoolRecord pool = ctx.vlanPools().get(physnet);
         if (pool == null) {
             throw new Rejected(Reason.NOT_CONFIGURED, "no VLAN range is defined for physical network " + physnet);
         }
         Bitmap bitmap = Bitmap.of(pool.getBitmap());
-        int index = bitmap.allocate();
-        if (index < 0) {
-            throw new Rejected(Reason.POOL_EXHAUSTED, "every VLAN of " + physnet + " (" + pool.getFirst() + "-"
-                    + pool.getLast() + ") is given");
+        grant.setPhysicalNetwork(physnet);
+        if (!take.getRefill()) {
+            int index = bitmap.allocate();
+            if (index < 0) {
+                throw new Rejected(Reason.POOL_EXHAUSTED, "every VLAN of " + physnet + " (" + pool.getFirst() + "-"
+                        + pool.getLast() + ") is given (to networks or to network slots, ADR 0044)");
+            }
+            grant.setVlan(pool.getFirst() + index);
+        }
+        List<Integer> slots = new ArrayList<>();
+        int reserve = FloatingPools.stockReserve(bitmap.size());
+        while (slots.size() < take.getStock() && bitmap.free() > reserve) {
+            slots.add(pool.getFirst() + bitmap.allocate());
         }
         pool.setBitmap(bitmap.toState());
         ctx.vlanPools().put(physnet, pool);
-        grant.setPhysicalNetwork(physnet);
-        grant.setVlan(pool.getFirst() + index);
+        grant.setSlotVlans(slots);
     }
 
     static void release(PoolContext ctx, String physnet, int vlan) {

@@ -71,9 +71,12 @@ final class FixedIpHandlers {
                 FloatingIpHandlers.checkQuota(ctx, " (new instances get one from " + autoAssignPool + ")");
             }
             List<ClaimHop> hops = new ArrayList<>();
+            Grant seed = null;
             if (ctx.network() == null) {
-                // nova's VlanManager: the project's first fixed IP makes its network.
-                hops.addAll(NetworkHandlers.networkHops(CreateNetwork.newBuilder().build().getPhysicalNetwork()));
+                // nova's VlanManager: the project's first fixed IP makes its network (from a slot of the task: ADR 0044).
+                NetworkHandlers.NewNetwork network = NetworkHandlers.newNetwork(ctx, CreateNetwork.newBuilder().build().getPhysicalNetwork());
+                hops.addAll(network.hops());
+                seed = network.seed();
             }
             if (Hosts.needsBinding(ctx, host)) {
                 hops.add(Hosts.bindHop(ctx, host));
@@ -90,7 +93,7 @@ final class FixedIpHandlers {
                 hops.add(PoolKeys.hop(PoolKeys.FLOATING, new TakeFloatingIp(autoAssignPool, stock, false)));
             }
             if (!hops.isEmpty()) {
-                return new Handled.Await(hops);
+                return new Handled.Await(hops, seed);
             }
             Handled.Done done = allocate(ctx, instance, groupName, mac, command.getHostname(), host, false);
             return fromStock ? FloatingIpHandlers.autoAssignFromStock(ctx, done, ctx.stores.fixedIps.get(ctx.key(instance))) : done;

@@ -2,6 +2,7 @@ package io.factnet.controller.project;
 
 import io.factnet.model.Allocation;
 import io.factnet.model.ClaimHop;
+import io.factnet.model.Grant;
 import io.factnet.model.Reason;
 import java.util.List;
 
@@ -11,8 +12,14 @@ sealed interface Handled {
     record Done(Reason reason, String message, Allocation allocation) implements Handled {
     }
 
-    /** Send a claim along these hops; the request waits at the head of its project's queue. */
-    record Await(List<ClaimHop> hops) implements Handled {
+    /**
+     * Send a claim along these hops; the request waits at the head of its project's queue. seed: what the claim's grant
+     * starts with (a network slot's VLAN and block, ADR 0044), or null.
+     */
+    record Await(List<ClaimHop> hops, Grant seed) implements Handled {
+        Await(List<ClaimHop> hops) {
+            this(hops, null);
+        }
     }
 
     static Done accepted(String message, Allocation allocation) {

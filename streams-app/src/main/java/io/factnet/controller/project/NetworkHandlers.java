@@ -16,6 +16,7 @@ import io.factnet.model.GroupRecord;
 import io.factnet.model.MoveNetwork;
 import io.factnet.model.MoveRole;
 import io.factnet.model.Network;
+import io.factnet.model.NetworkSlot;
 import io.factnet.model.NodePlacement;
 import io.factnet.model.NodeRef;
 import io.factnet.model.NodeRole;
@@ -38,11 +39,30 @@ final class NetworkHandlers {
     private NetworkHandlers() {
     }
 
-    /** The saga of a new network: a VLAN of the physical network, then a block, then a node per role. */
-    static List<ClaimHop> networkHops(String physicalNetwork) {
-        return List.of(PoolKeys.hop(PoolKeys.vlan(physicalNetwork), new TakeVlan()),
-                PoolKeys.hop(PoolKeys.BLOCKS, new TakeBlock()),
-                PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork()));
+    /** The hops of a new network's claim, and what its grant starts with (a slot's VLAN and block), or null. */
+    record NewNetwork(List<ClaimHop> hops, Grant seed) {
+    }
+
+    /**
+     * The claim of a new network (ADR 0044). With a slot of the physical network in the task's stock, it takes the slot
+     * here (VLAN and block) and the claim has one hop, the placement on nodes. Without one, the saga of before: a VLAN of
+     * the physical network, then a block, then a node per role; its VLAN and block hops bring slots for the task's stock.
+     */
+    static NewNetwork newNetwork(ProjectContext ctx, String physicalNetwork) {
+        NetworkSlot slot = ctx.slots.take(ctx, physicalNetwork);
+        if (slot != null) {
+            Grant seed = Grant.newBuilder().setRequestId(ctx.requestId).setProject(ctx.project)
+                    .setPhysicalNetwork(physicalNetwork).setVlan(slot.getVlan()).setBlock(slot.getBlock())
+                    .setGroupPrefix(slot.getGroupPrefix()).build();
+            return new NewNetwork(List.of(PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork())), seed);
+        }
+        int stock = ctx.slots.sagaStock(physicalNetwork);
+        // a claim that asks for slots names the task, so that its grant or refusal clears the task's mark of it
+        Grant seed = stock == 0 ? null : Grant.newBuilder().setRequestId(ctx.requestId).setProject(ctx.project)
+                .setPhysicalNetwork(physicalNetwork).setSlotTask(ctx.slots.partition()).build();
+        return new NewNetwork(List.of(PoolKeys.hop(PoolKeys.vlan(physicalNetwork), new TakeVlan(stock, false)),
+                PoolKeys.hop(PoolKeys.BLOCKS, new TakeBlock(stock, false)),
+                PoolKeys.hop(PoolKeys.NODES, new PlaceNetwork())), seed);
     }
 
     static void validate(CreateNetwork command) {
@@ -78,6 +98,7 @@ final class NetworkHandlers {
         groupSlots.reserve(slots - 1); // the VPN client subnet
         ctx.record.setNetwork(network);
         ctx.record.setGroupSlots(groupSlots.toState());
+        ctx.slots.networkMade(grant);
         Hosts.learn(ctx, grant);
         ctx.state(Topics.STATE_NETWORKS, ctx.project, network);
         Groups.ensureDefault(ctx);
@@ -102,7 +123,8 @@ final class NetworkHandlers {
                 throw new Rejected(Reason.ALREADY_EXISTS, "project " + ctx.project + " has a network: "
                         + ctx.network().getCidr() + " on VLAN " + ctx.network().getVlan());
             }
-            return new Handled.Await(networkHops(command.getPhysicalNetwork()));
+            NewNetwork claim = newNetwork(ctx, command.getPhysicalNetwork());
+            return new Handled.Await(claim.hops(), claim.seed());
         }
 
         @Override
@@ -139,6 +161,7 @@ final class NetworkHandlers {
             ctx.state(Topics.STATE_NETWORKS, ctx.project, null);
             ctx.release(PoolKeys.vlan(network.getPhysicalNetwork()), new ReleaseVlan(network.getVlan()));
             ctx.release(PoolKeys.BLOCKS, new ReleaseBlock(network.getCidr()));
+            ctx.slots.networkDeleted(network.getPhysicalNetwork(), ctx.requestId, ctx.project);
             NodePlacement nodes = network.getNodes();
             ctx.release(PoolKeys.NODES, new ReleasePlacement(List.of(new NodeRef(nodes.getRouting(), NodeRole.ROUTING),
                     new NodeRef(nodes.getAddressing(), NodeRole.ADDRESSING), new NodeRef(nodes.getBridging(), NodeRole.BRIDGING))));

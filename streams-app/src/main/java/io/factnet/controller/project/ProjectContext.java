@@ -39,10 +39,13 @@ final class ProjectContext {
     ProjectRecord record;
     /** The project's stock of floating addresses per pool (ADR 0039). */
     final io.factnet.controller.ControllerConfig.FloatingStock stock;
+    /** The task's network slots (ADR 0044). */
+    final NetworkSlotStock slots;
 
     ProjectContext(ProjectStores stores, Tx tx, ProjectRecord record, String requestId, long now, long holdDownMillis,
-                   long releaseGoneAfterMillis, io.factnet.controller.ControllerConfig.FloatingStock stock) {
+                   long releaseGoneAfterMillis, io.factnet.controller.ControllerConfig.FloatingStock stock, NetworkSlotStock slots) {
         this.stock = stock;
+        this.slots = slots;
         this.releaseGoneAfterMillis = releaseGoneAfterMillis;
         this.stores = stores;
         this.tx = tx;
@@ -122,7 +125,12 @@ final class ProjectContext {
     }
 
     Claim claim(List<ClaimHop> hops, boolean reply) {
-        Grant grant = Grant.newBuilder().setRequestId(requestId).setProject(project).build();
+        return claim(hops, reply, null);
+    }
+
+    /** A claim whose grant starts from {@code seed} (what the project stage gives the hops: a network slot, ADR 0044). */
+    Claim claim(List<ClaimHop> hops, boolean reply, Grant seed) {
+        Grant grant = (seed == null ? Grant.newBuilder() : Grant.newBuilder(seed)).setRequestId(requestId).setProject(project).build();
         return Claim.newBuilder().setHops(hops).setGrant(grant).setReply(reply).build();
     }
 }

@@ -123,6 +123,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private final long releaseGoneAfterMillis;
     /** The size and low watermark of the projects' stocks of floating addresses (ADR 0039). */
     private final io.factnet.controller.ControllerConfig.FloatingStock stock;
+    /** The size and low watermark of the task's network slots per physical network (ADR 0044). */
+    private final io.factnet.controller.ControllerConfig.NetworkStock networkStock;
+    private NetworkSlotStock slots;
     private final long retentionMillis;
     private final RequestOutcomes outcomes;
     private final Duration purgeInterval;
@@ -148,8 +151,10 @@ public final class ProjectProcessor implements Processor<String, Object, String,
      *                         negative: never; ADR 0031)
      */
     public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions,
-                            Duration releaseGoneAfter, io.factnet.controller.ControllerConfig.FloatingStock stock) {
+                            Duration releaseGoneAfter, io.factnet.controller.ControllerConfig.FloatingStock stock,
+                            io.factnet.controller.ControllerConfig.NetworkStock networkStock) {
         this.stock = stock;
+        this.networkStock = networkStock;
         this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();
         this.outcomes = outcomes;
         this.partitions = partitions;
@@ -162,6 +167,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.stores = new ProjectStores(tx, context);
+        this.slots = new NetworkSlotStock(tx, stores.networkSlots, networkStock, context.taskId().partition());
         this.seenStore = context.getStateStore(StoreNames.REQUESTS_SEEN);
         this.seenByTimeStore = context.getStateStore(StoreNames.REQUESTS_SEEN_BY_TIME);
         this.projectStore = context.getStateStore(StoreNames.PROJECTS);
@@ -174,7 +180,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     public void process(Record<String, Object> record) {
         RecordMetadata where = context.recordMetadata().orElseThrow();
         try {
-            if (record.value() instanceof Grant grant && grant.getFloatingRefill()) {
+            if (record.value() instanceof Grant grant && grant.getSlotRefill()) {
+                onSlotRefill(grant, record.key(), where.partition());
+            } else if (record.value() instanceof Grant grant && grant.getFloatingRefill()) {
                 onRefill(grant, record.key(), where.partition());
             } else if (record.value() instanceof Grant grant) {
                 onGrant(grant, record.key(), where.partition());
@@ -309,7 +317,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         current.setClock(now);
         releaseDownInstances(request, now);
         Tx.Savepoint savepoint = tx.savepoint();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock, slots);
         Handled outcome = guarded(ctx, savepoint, () -> handler(request).handle(ctx, request.getCommand()));
         current = ctx.record;
         if (outcome instanceof Handled.Await await) {
@@ -318,7 +326,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
                 current.setQueueTail(current.getQueueTail() + 1);
             }
             current.setBusy(true);
-            Claim claim = ctx.claim(await.hops(), true);
+            Claim claim = ctx.claim(await.hops(), true, await.seed());
             tx.emit(Sinks.PROJECT_CLAIMS, await.hops().get(0).getPool(), claim);
         } else {
             finish(request, (Handled.Done) outcome, savepoint, now);
@@ -339,7 +347,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectRecord before = ProjectRecord.newBuilder(current).build();
-        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock);
+        ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), now, holdDownMillis, releaseGoneAfterMillis, stock, slots);
         try {
             InstanceHandlers.releaseDue(ctx);
             current = ctx.record;
@@ -354,6 +362,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
 
     private void onGrant(Grant grant, String key, int partition) {
         String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        if (misplaced == null && grant.getSlotTask() != null && grant.getSlotTask() == slots.partition()) {
+            slots.answered(grant); // a network's claim that asked for slots (ADR 0044), whatever becomes of the grant
+        }
         current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
         QueuedRequest head = current == null || !current.getBusy() ? null : stores.queue.get(queueKey(current.getQueueHead()));
         if (head == null || !head.getRequest().getRequestId().equals(grant.getRequestId())) {
@@ -366,7 +377,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         Request request = head.getRequest();
         Tx.Savepoint savepoint = tx.savepoint();
         ProjectContext ctx = new ProjectContext(stores, tx, current, request.getRequestId(), current.getClock(), holdDownMillis,
-                releaseGoneAfterMillis, stock);
+                releaseGoneAfterMillis, stock, slots);
         Handled.Done done = grant.getReason() != Reason.OK
                 ? new Handled.Done(grant.getReason(), grant.getMessage(), null)
                 : (Handled.Done) guarded(ctx, savepoint, () -> handler(request).granted(ctx, request.getCommand(), grant));
@@ -398,7 +409,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             return;
         }
         ProjectContext ctx = new ProjectContext(stores, tx, current, grant.getRequestId(), current.getClock(), holdDownMillis,
-                releaseGoneAfterMillis, stock);
+                releaseGoneAfterMillis, stock, slots);
         String pool = grant.getFloatingPool();
         if (pool != null) {
             FloatingStocks.refilled(ctx, pool);
@@ -407,6 +418,22 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             }
         }
         stores.projects.put(ctx.record.getProject(), ctx.record);
+    }
+
+    /**
+     * A network slot refill's grant (ADR 0044): no request waits for it, so no result; its VLANs and blocks join the
+     * task's slots (what exceeds the stock goes back). One that is not this task's (misplaced, or sent by another task
+     * before a change of partitions) goes back to the pools whole: a task holds only what it asked for.
+     */
+    private void onSlotRefill(Grant grant, String key, int partition) {
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        if (misplaced != null || grant.getSlotTask() == null || grant.getSlotTask() != slots.partition()) {
+            log.warn("network slot refill for task {} arrived at task {}{}; what it holds goes back to the pools", grant.getSlotTask(),
+                    slots.partition(), misplaced == null ? "" : " (" + misplaced + ")");
+            giveBack(grant);
+            return;
+        }
+        slots.refilled(grant);
     }
 
     /** Sends back to the pools what a grant holds that no request takes. */

@@ -7,6 +7,7 @@ import io.factnet.model.AppliedAck;
 import io.factnet.model.FixedIp;
 import io.factnet.model.FloatingIp;
 import io.factnet.model.GroupRecord;
+import io.factnet.model.NetworkSlots;
 import io.factnet.model.ProjectRecord;
 import io.factnet.model.QueuedRequest;
 import io.factnet.model.SeenRequest;
@@ -29,6 +30,7 @@ final class ProjectStores {
     final TxStore<String> floatingByFixed;
     final TxStore<VpnRecord> vpns;
     final TxStore<AppliedAck> nodeAcks;
+    final TxStore<NetworkSlots> networkSlots;
 
     ProjectStores(Tx tx, ProcessorContext<String, Object> context) {
         projects = tx.store(context.getStateStore(StoreNames.PROJECTS));
@@ -44,5 +46,6 @@ final class ProjectStores {
         floatingByFixed = tx.store(context.getStateStore(StoreNames.FLOATING_BY_FIXED));
         vpns = tx.store(context.getStateStore(StoreNames.VPNS));
         nodeAcks = tx.store(context.getStateStore(StoreNames.NODE_ACKS));
+        networkSlots = tx.store(context.getStateStore(StoreNames.NETWORK_SLOTS));
     }
 }

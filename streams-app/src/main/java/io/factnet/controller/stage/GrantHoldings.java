@@ -38,8 +38,16 @@ public final class GrantHoldings {
         if (grant.getVlan() != null && grant.getPhysicalNetwork() != null) {
             claims.add(release(grant, PoolKeys.vlan(grant.getPhysicalNetwork()), new ReleaseVlan(grant.getVlan())));
         }
+        if (grant.getPhysicalNetwork() != null) { // network slots (ADR 0044)
+            for (int vlan : grant.getSlotVlans()) {
+                claims.add(release(grant, PoolKeys.vlan(grant.getPhysicalNetwork()), new ReleaseVlan(vlan)));
+            }
+        }
         if (grant.getBlock() != null) {
             claims.add(release(grant, PoolKeys.BLOCKS, new ReleaseBlock(grant.getBlock())));
+        }
+        for (String block : grant.getSlotBlocks()) {
+            claims.add(release(grant, PoolKeys.BLOCKS, new ReleaseBlock(block)));
         }
         NodePlacement nodes = grant.getNodes();
         if (nodes != null) {

@@ -42,6 +42,11 @@ public final class StoreNames {
      */
     public static final String NODE_ACKS = "node-acks";
     /**
+     * NetworkSlots by the project-stage task's partition (as a decimal string): the VLANs and blocks the pool stage gave
+     * the task ahead of its new networks (ADR 0044). Not by project: the stock is the task's, shared by its projects.
+     */
+    public static final String NETWORK_SLOTS = "network-slots";
+    /**
      * Offset by "topic-partition": the last input record of each partition the project stage processed, written by
      * its decode processors in the same transaction as the rest (a record at or below it is skipped: ADR 0024).
      */
@@ -61,6 +66,6 @@ public final class StoreNames {
 
     public static final List<String> PROJECT_STAGE = List.of(PROJECTS, PROJECT_QUEUE, REQUESTS_SEEN,
             REQUESTS_SEEN_BY_TIME, GROUPS, GROUP_ADDRESSES, FIXED_IPS, FIXED_IP_ADDRESSES, MACS, FLOATING_IPS,
-            FLOATING_BY_FIXED, VPNS, NODE_ACKS, PROJECT_INPUT_POSITIONS);
+            FLOATING_BY_FIXED, VPNS, NODE_ACKS, NETWORK_SLOTS, PROJECT_INPUT_POSITIONS);
     public static final List<String> POOL_STAGE = List.of(VLAN_POOLS, BLOCK_POOLS, FLOATING_POOLS, NODES, POOL_INPUT_POSITIONS);
 }

@@ -109,6 +109,18 @@ public final class ReferenceModel {
     private int fromStock;
     private int refills;
     private int refillClaims;
+    /**
+     * The project-stage task's network slots (ADR 0044), by physical network, oldest first: {VLAN index, block index}. One
+     * task: the topology test driver has one partition. Modelled only when the model decides the pools' choices itself.
+     */
+    private final int networkStockSize;
+    private final int networkStockLow;
+    private final Map<String, Deque<int[]>> taskSlots = new TreeMap<>();
+    /** The task's networks by physical network: its slots there are held only while it has one. */
+    private final Map<String, Integer> taskNetworks = new TreeMap<>();
+    private int slotNetworks;
+    private int slotRefillClaims;
+    private int slotsGiven;
     /** factnet.instance-gone.release-after.ms: negative never, zero at the InstanceGone, else at the project's first request after. */
     private final long releaseGoneAfterMillis;
 
@@ -140,6 +152,17 @@ public final class ReferenceModel {
      *                  decides the pools' choices itself (no answer to follow: a result does not show the stock)
      */
     public ReferenceModel(Duration holdDown, Duration releaseGoneAfter, int stockSize, int stockLow) {
+        this(holdDown, releaseGoneAfter, stockSize, stockLow, 4, 2);
+    }
+
+    /**
+     * @param networkStockSize the most network slots of a physical network the task holds, networkStockLow the stock below
+     *                         which it is refilled (factnet.network.stock and .low, ADR 0044)
+     */
+    public ReferenceModel(Duration holdDown, Duration releaseGoneAfter, int stockSize, int stockLow, int networkStockSize,
+                          int networkStockLow) {
+        this.networkStockSize = networkStockSize;
+        this.networkStockLow = networkStockLow;
         this.stockSize = stockSize;
         this.stockLow = stockLow;
         this.holdDownMillis = holdDown.toMillis();
@@ -1091,26 +1114,55 @@ public final class ReferenceModel {
             throw refused(Reason.NOT_CONFIGURED);
         }
         followPoolRefusal();
-        int vlanIndex = observed == null ? range.slots.take()
-                : takeObserved(range.slots, observedInt("vlan") - range.first, "VLAN " + observed.allocated().get("vlan"));
-        if (vlanIndex < 0) {
-            throw refused(Reason.POOL_EXHAUSTED);
+        // A slot of the task's stock (ADR 0044): its VLAN and block were taken ahead; only the placement is a hop. Without
+        // one, the saga takes the network's VLAN and block and, after each, the slots it brings for the stock.
+        Deque<int[]> stocked = observed == null ? taskSlots.get(physnet) : null;
+        int[] slot = stocked == null || stocked.isEmpty() ? null : stocked.pollFirst();
+        List<Integer> slotVlans = new ArrayList<>();
+        List<Integer> slotBlocks = new ArrayList<>();
+        int vlanIndex;
+        int blockIndex;
+        if (slot != null) {
+            slotNetworks++;
+            if (stocked.isEmpty()) {
+                taskSlots.remove(physnet);
+            }
+            if (stocked.size() < networkStockLow) {
+                refillSlots(physnet, range, networkStockSize - stocked.size());
+            }
+            vlanIndex = slot[0];
+            blockIndex = slot[1];
+        } else {
+            vlanIndex = observed == null ? range.slots.take()
+                    : takeObserved(range.slots, observedInt("vlan") - range.first, "VLAN " + observed.allocated().get("vlan"));
+            if (vlanIndex < 0) {
+                throw refused(Reason.POOL_EXHAUSTED);
+            }
+            int stock = observed == null ? networkStockSize : 0;
+            slotVlans.addAll(takeHalf(range.slots, stock));
+            blockIndex = supernet == null ? -2 : observed == null ? supernet.slots.take() : takeObserved(supernet.slots,
+                    (address((String) observed.allocated().get("gateway")) - 1 - supernet.network) >> (32 - supernet.blockPrefix),
+                    "the block of gateway " + observed.allocated().get("gateway"));
+            if (blockIndex < 0) {
+                range.slots.taken[vlanIndex] = false;
+                slotVlans.forEach(i -> range.slots.taken[i] = false);
+                throw refused(blockIndex == -2 ? Reason.NOT_CONFIGURED : Reason.POOL_EXHAUSTED);
+            }
+            slotBlocks.addAll(takeHalf(supernet.slots, Math.min(stock, slotVlans.size())));
         }
-        int blockIndex = supernet == null ? -2 : observed == null ? supernet.slots.take() : takeObserved(supernet.slots,
-                (address((String) observed.allocated().get("gateway")) - 1 - supernet.network) >> (32 - supernet.blockPrefix),
-                "the block of gateway " + observed.allocated().get("gateway"));
-        if (blockIndex < 0) {
+        Runnable giveBack = () -> {
             range.slots.taken[vlanIndex] = false;
-            throw refused(blockIndex == -2 ? Reason.NOT_CONFIGURED : Reason.POOL_EXHAUSTED);
-        }
+            supernet.slots.taken[blockIndex] = false;
+            slotVlans.forEach(i -> range.slots.taken[i] = false);
+            slotBlocks.forEach(i -> supernet.slots.taken[i] = false);
+        };
         int vlan = range.first + vlanIndex;
         NodeState[] placed = new NodeState[3];
         List<NodeRole> roles = List.of(NodeRole.ROUTING, NodeRole.ADDRESSING, NodeRole.BRIDGING);
         for (int i = 0; i < roles.size(); i++) {
             placed[i] = placed(roles.get(i), physnet, vlan, i == 0 ? networkHost(roles, physnet, vlan) : placed[i - 1]);
             if (placed[i] == null) {
-                range.slots.taken[vlanIndex] = false;
-                supernet.slots.taken[blockIndex] = false;
+                giveBack.run();
                 throw noneFits(roles.get(i), physnet);
             }
         }
@@ -1118,10 +1170,13 @@ public final class ReferenceModel {
             try {
                 lastHop.run(physnet, vlan, placed[2].id);
             } catch (Refused r) {
-                range.slots.taken[vlanIndex] = false;
-                supernet.slots.taken[blockIndex] = false;
+                giveBack.run();
                 throw r;
             }
+        }
+        if (observed == null) {
+            taskNetworks.merge(physnet, 1, Integer::sum);
+            addSlots(physnet, range, slotVlans, slotBlocks);
         }
         NodeState routing = placed[0];
         NodeState addressing = placed[1];
@@ -1142,6 +1197,70 @@ public final class ReferenceModel {
         n.groupSlots = new Slots(slots);
         n.groupSlots.taken[slots - 1] = true; // VPN clients
         return n;
+    }
+
+    /** The next free indexes of a pool for slots, while half of the pool stays free (ADR 0044, as ADR 0039's stock). */
+    private static List<Integer> takeHalf(Slots pool, int count) {
+        List<Integer> taken = new ArrayList<>();
+        int reserve = pool.taken.length / 2;
+        int free = pool.taken.length - pool.used();
+        while (taken.size() < count && free > reserve) {
+            taken.add(pool.take());
+            free--;
+        }
+        return taken;
+    }
+
+    /** A slot refill claim, which the controller's pool stage answers before the next request here: VLANs, then blocks. */
+    private void refillSlots(String physnet, Range range, int count) {
+        List<Integer> slotVlans = takeHalf(range.slots, count);
+        List<Integer> slotBlocks = supernet == null ? List.of() : takeHalf(supernet.slots, Math.min(count, slotVlans.size()));
+        slotRefillClaims++;
+        addSlots(physnet, range, slotVlans, slotBlocks);
+    }
+
+    /** VLANs and blocks paired in order into the task's slots, up to the stock size while it has a network there; the rest freed. */
+    private void addSlots(String physnet, Range range, List<Integer> slotVlans, List<Integer> slotBlocks) {
+        boolean holds = taskNetworks.getOrDefault(physnet, 0) > 0;
+        Deque<int[]> stock = taskSlots.getOrDefault(physnet, new ArrayDeque<>());
+        for (int i = 0; i < Math.max(slotVlans.size(), slotBlocks.size()); i++) {
+            if (i < slotVlans.size() && i < slotBlocks.size() && holds && stock.size() < networkStockSize) {
+                stock.addLast(new int[] {slotVlans.get(i), slotBlocks.get(i)});
+                slotsGiven++;
+            } else {
+                if (i < slotVlans.size()) {
+                    range.slots.taken[slotVlans.get(i)] = false;
+                }
+                if (i < slotBlocks.size()) {
+                    supernet.slots.taken[slotBlocks.get(i)] = false;
+                }
+            }
+        }
+        if (!stock.isEmpty()) {
+            taskSlots.put(physnet, stock);
+        }
+    }
+
+    /** New networks made from a slot of the task's stock so far (ADR 0044). */
+    public int slotNetworks() {
+        return slotNetworks;
+    }
+
+    /** Slot refill claims so far, and slots that joined the stock (from refills and from networks' own claims). */
+    public int slotRefillClaims() {
+        return slotRefillClaims;
+    }
+
+    public int slotsGiven() {
+        return slotsGiven;
+    }
+
+    /** The task's slots by physical network, oldest first, as VLAN id and block: what the controller's store must hold. */
+    public Map<String, List<String>> taskSlots() {
+        Map<String, List<String>> all = new TreeMap<>();
+        taskSlots.forEach((physnet, stock) -> all.put(physnet, stock.stream().map(slot -> (vlans.get(physnet).first + slot[0])
+                + " " + ip(supernet.network + ((long) slot[1] << (32 - supernet.blockPrefix))) + "/" + supernet.blockPrefix).toList()));
+        return all;
     }
 
     /**
@@ -1202,6 +1321,22 @@ public final class ReferenceModel {
         NetworkState n = p.network;
         vlans.get(n.physnet).slots.taken[n.vlan - vlans.get(n.physnet).first] = false;
         supernet.slots.taken[(int) ((n.block - supernet.network) >> (32 - supernet.blockPrefix))] = false;
+        if (observed == null) {
+            // the task's last network of the physical network takes its slots back to the pools (ADR 0044)
+            int left = taskNetworks.getOrDefault(n.physnet, 0) - 1;
+            if (left > 0) {
+                taskNetworks.put(n.physnet, left);
+            } else {
+                taskNetworks.remove(n.physnet);
+                Deque<int[]> stock = taskSlots.remove(n.physnet);
+                if (stock != null) {
+                    stock.forEach(slot -> {
+                        vlans.get(n.physnet).slots.taken[slot[0]] = false;
+                        supernet.slots.taken[slot[1]] = false;
+                    });
+                }
+            }
+        }
         addLoad(n.routing, NodeRole.ROUTING, -1);
         addLoad(n.addressing, NodeRole.ADDRESSING, -1);
         addLoad(n.bridging, NodeRole.BRIDGING, -1);

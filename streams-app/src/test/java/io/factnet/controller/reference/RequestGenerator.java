@@ -89,7 +89,10 @@ public final class RequestGenerator {
         steps.add(admin(ADMIN, DefineVlanRange.newBuilder().setFirst(100).setLast(105).build()));
         // a second physical network with the same VLAN ids: its networks may not meet physnet1's on one node (issue 16)
         steps.add(admin(ADMIN, DefineVlanRange.newBuilder().setPhysicalNetwork("physnet2").setFirst(100).setLast(105).build()));
-        steps.add(admin(ADMIN, DefineSupernet.newBuilder().setCidr("10.0.0.0/21").setBlockPrefix(24).setGroupPrefix(29).build()));
+        // a third, wide one and 32 blocks: big enough for network slots and their refills (ADR 0044: slots come from the
+        // first half of a pool); physnet1 and physnet2 stay small, so that their VLANs run out
+        steps.add(admin(ADMIN, DefineVlanRange.newBuilder().setPhysicalNetwork("physnet3").setFirst(200).setLast(231).build()));
+        steps.add(admin(ADMIN, DefineSupernet.newBuilder().setCidr("10.0.0.0/19").setBlockPrefix(24).setGroupPrefix(29).build()));
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("public").setCidrs(List.of("203.0.113.0/29")).build()));
         steps.add(admin(ADMIN, DefineFloatingPool.newBuilder().setPool("edge").setRanges(List.of("198.51.100.10-198.51.100.13"))
                 .setExcluded(List.of("198.51.100.12")).build()));
