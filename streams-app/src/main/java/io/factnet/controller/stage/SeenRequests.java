@@ -10,7 +10,7 @@ import java.util.ArrayList;
  * What the project stage remembers of a decided request (store "requests-seen", key {@code project/requestId}), and
  * the answer a repeat of it gets (ADR 0045). The record keeps what a client needs from a repeated answer: the reason,
  * the sequence, what was allocated, the nodes touched (a retry with --wait-applied waits for them), the command, who
- * asked first, and a refusal's message. It leaves out what the key or the reason already say (request id, project,
+ * asked first, when it completed, and a refusal's message. It leaves out what the key or the reason already say (request id, project,
  * status) and an accepted request's message, which is prose about its allocation: a repeat's message says that it
  * is one. Records written before ADR 0045 hold the whole first result and are answered with it as they were.
  */
@@ -29,6 +29,7 @@ public final class SeenRequests {
                 .setAllocated(result.getAllocated())
                 .setTouched(result.getTouched())
                 .setRequestedBy(result.getRequestedBy())
+                .setCompletedAt(result.getCompletedAt())
                 .build();
     }
 
@@ -39,7 +40,7 @@ public final class SeenRequests {
 
     /**
      * The answer to a repeat of request {@code requestId} of {@code project}: the first answer's reason, sequence,
-     * allocation, touched nodes, command and asker; {@code completedAt} is when it was decided. A new result object
+     * allocation, touched nodes, command, asker and completedAt. A new result object
      * each time (the caller may emit it).
      */
     public static Result answer(String project, String requestId, SeenRequest seen) {
@@ -60,7 +61,8 @@ public final class SeenRequests {
         Reason reason = seen.getReason();
         String message = reason == Reason.OK ? accepted : seen.getRefusal();
         Result result = Results.of(requestId, project, seen.getCommand(), reason, message, seen.getAllocated(),
-                new ArrayList<>(seen.getTouched()), Instant.ofEpochMilli(seen.getTimestamp()));
+                new ArrayList<>(seen.getTouched()),
+                seen.getCompletedAt() != null ? seen.getCompletedAt() : Instant.ofEpochMilli(seen.getTimestamp()));
         result.setSequence(seen.getSequence());
         result.setRequestedBy(seen.getRequestedBy());
         return result;

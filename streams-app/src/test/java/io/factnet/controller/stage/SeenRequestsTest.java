@@ -82,9 +82,8 @@ class SeenRequestsTest {
         Result first = fixedIp();
         first.setRequestedBy(new Requester("alice@p1", "gw-1"));
         Result again = SeenRequests.answer("project-00042", "bench-00012345", SeenRequests.of(1000L, first));
-        assertThat(again).usingRecursiveComparison().ignoringFields("message", "completedAt").isEqualTo(first);
+        assertThat(again).usingRecursiveComparison().ignoringFields("message").isEqualTo(first);
         assertThat(again.getStatus()).isEqualTo(Status.ACCEPTED);
-        assertThat(again.getCompletedAt()).isEqualTo(Instant.ofEpochMilli(1000L));
         assertThat(again.getMessage()).contains("repeated request id").contains("sequence 17");
     }
 
@@ -103,7 +102,7 @@ class SeenRequestsTest {
         Result result = fixedIp();
         int copy = size(SeenRequest.newBuilder().setTimestamp(1000L).setFirstResult(result).build());
         int kept = size(SeenRequests.of(1000L, result));
-        // measured: the copy 214 bytes, the record 137 (ADR 0045)
+        // measured: the copy 215 bytes, the record 144 (ADR 0045)
         assertThat(kept).isLessThan(copy - 60);
     }
 
