@@ -38,11 +38,14 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param networkStock         {@value #NETWORK_STOCK} (default 4) and {@value #NETWORK_STOCK_LOW} (default 2): how many network
  *                             slots (a VLAN and a block) of a physical network a project-stage task holds at most, and the
  *                             stock below which a refill claim goes out (ADR 0044); a size of 0 turns the slots off
+ * @param commitPacing         {@value #COMMIT_QUICK_MS} (default 20) and {@value #COMMIT_BUSY_SHARE} (default 0.5) with
+ *                             {@code commit.interval.ms} (default 100): the adaptive commit (ADR 0045)
  */
 public record ControllerConfig(Map<String, Object> streams, Map<String, Object> registry, boolean inMemoryStores,
                                Duration fixedIpHoldDown, Duration idempotencyRetention, int topicPartitions,
                                short topicReplication, Duration eventRetention, Duration nodeHistory, Http http,
-                               Duration releaseGoneAfter, FloatingStock floatingStock, NetworkStock networkStock) {
+                               Duration releaseGoneAfter, FloatingStock floatingStock, NetworkStock networkStock,
+                               CommitPacing commitPacing) {
 
     /** A project-stage task's network slots per physical network (ADR 0044): at most size, refilled when below low. */
     public record NetworkStock(int size, int low) {
@@ -54,6 +57,26 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                 throw new IllegalArgumentException(NETWORK_STOCK + " and " + NETWORK_STOCK_LOW + " must be 0 <= low <= size: "
                         + size + ", " + low);
             }
+        }
+    }
+
+    /**
+     * The adaptive commit (ADR 0045): a stream thread asks for a commit every {@code quickMillis} while it spent less
+     * than {@code busyShare} of that time processing; otherwise it commits every {@code intervalMillis}
+     * ({@code commit.interval.ms}). A quick commit of 0, or one not below the interval, turns it off: every
+     * {@code commit.interval.ms} then, as Kafka Streams does.
+     */
+    public record CommitPacing(long quickMillis, double busyShare, long intervalMillis) {
+        public CommitPacing {
+            if (quickMillis < 0 || intervalMillis < 1 || !(busyShare >= 0 && busyShare <= 1)) {
+                throw new IllegalArgumentException(COMMIT_QUICK_MS + " must be >= 0, " + COMMIT_BUSY_SHARE + " 0-1 and "
+                        + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " positive: " + quickMillis + ", " + busyShare + ", " + intervalMillis);
+            }
+        }
+
+        /** Whether a quick commit is asked for at all. */
+        public boolean adaptive() {
+            return quickMillis > 0 && quickMillis < intervalMillis;
         }
     }
 
@@ -93,6 +116,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String FLOATING_STOCK_LOW = "factnet.floating.stock.low";
     public static final String NETWORK_STOCK = "factnet.network.stock";
     public static final String NETWORK_STOCK_LOW = "factnet.network.stock.low";
+    public static final String COMMIT_QUICK_MS = "factnet.commit.quick.ms";
+    public static final String COMMIT_BUSY_SHARE = "factnet.commit.busy-share";
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";
@@ -102,13 +127,22 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String HTTP_ADVERTISED = "factnet.http.advertised";
     public static final String DEFAULT_APPLICATION_ID = "factnet-controller";
     /**
-     * commit.interval.ms unless set (Streams' exactly-once default: 100). With exactly-once a result, a
-     * claim or a grant is visible only once its transaction commits, and a pool saga (a floating IP, a
-     * new network) is three to five such hops in a row, with the project's later requests waiting
-     * behind it: 20 ms cut a floating allocation at low load from about 430 ms to 90 ms, for about 10 %
-     * more CPU per request at full speed (more transactions). docs/adr/0016, docs/BENCHMARKS.md.
+     * factnet.commit.quick.ms unless set: how often a lightly loaded stream thread commits. With exactly-once a
+     * result, a claim or a grant is visible only once its transaction commits, and a pool saga (a floating IP, a
+     * new network) is three to five such hops in a row, with the project's later requests waiting behind it:
+     * 20 ms cut a floating allocation at low load from about 430 ms to 90 ms (docs/adr/0016). Under load each
+     * commit costs CPU that the requests need, so a busy thread waits for commit.interval.ms (ADR 0045).
      */
-    public static final int DEFAULT_COMMIT_INTERVAL_MS = 20;
+    public static final int DEFAULT_COMMIT_QUICK_MS = 20;
+    /** factnet.commit.busy-share unless set: above this share of a quick tick spent processing, a thread is busy (ADR 0045). */
+    public static final double DEFAULT_COMMIT_BUSY_SHARE = 0.5;
+    /**
+     * commit.interval.ms unless set (Streams' exactly-once default: 100): how often a busy stream thread commits, the
+     * longest a result waits for its transaction under load. Below it the adaptive commit asks for commits every
+     * {@value #DEFAULT_COMMIT_QUICK_MS} ms while the thread is lightly loaded (ADR 0045; 20 ms for every commit before,
+     * ADR 0016).
+     */
+    public static final int DEFAULT_COMMIT_INTERVAL_MS = 100;
     /**
      * poll.ms unless set (Streams' default: 100). A stream thread with nothing to read blocks in poll for
      * this long, and a commit that falls due meanwhile waits for it: with 100 ms every saga hop at low
@@ -168,6 +202,8 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
             Map.entry("FACTNET_FLOATING_STOCK_LOW", FLOATING_STOCK_LOW),
             Map.entry("FACTNET_NETWORK_STOCK", NETWORK_STOCK),
             Map.entry("FACTNET_NETWORK_STOCK_LOW", NETWORK_STOCK_LOW),
+            Map.entry("FACTNET_COMMIT_QUICK_MS", COMMIT_QUICK_MS),
+            Map.entry("FACTNET_COMMIT_BUSY_SHARE", COMMIT_BUSY_SHARE),
             Map.entry("FACTNET_TOPICS_PARTITIONS", TOPIC_PARTITIONS),
             Map.entry("FACTNET_TOPICS_REPLICATION", TOPIC_REPLICATION),
             Map.entry("FACTNET_TOPICS_EVENT_RETENTION_MS", EVENT_RETENTION_MS),
@@ -235,7 +271,28 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                                 (int) number(properties, FLOATING_STOCK, FloatingStock.DEFAULT.size())))),
                 new NetworkStock((int) number(properties, NETWORK_STOCK, NetworkStock.DEFAULT.size()),
                         (int) number(properties, NETWORK_STOCK_LOW, Math.min(NetworkStock.DEFAULT.low(),
-                                (int) number(properties, NETWORK_STOCK, NetworkStock.DEFAULT.size())))));
+                                (int) number(properties, NETWORK_STOCK, NetworkStock.DEFAULT.size())))),
+                new CommitPacing(number(properties, COMMIT_QUICK_MS, DEFAULT_COMMIT_QUICK_MS),
+                        fraction(properties, COMMIT_BUSY_SHARE, DEFAULT_COMMIT_BUSY_SHARE),
+                        number(streams, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)));
+    }
+
+    private static double fraction(Properties properties, String key, double defaultValue) {
+        String value = properties.getProperty(key);
+        try {
+            return value == null ? defaultValue : Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number: " + value);
+        }
+    }
+
+    private static long number(Map<String, Object> streams, String key) {
+        String value = String.valueOf(streams.get(key)).trim();
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number: " + value);
+        }
     }
 
     private static long number(Properties properties, String key, long defaultValue) {
@@ -253,7 +310,7 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, hostAndPort);
         return new ControllerConfig(withServer, registry, inMemoryStores, fixedIpHoldDown, idempotencyRetention,
                 topicPartitions, topicReplication, eventRetention, nodeHistory, http, releaseGoneAfter, floatingStock,
-                networkStock);
+                networkStock, commitPacing);
     }
 
     /** The properties with the environment's overrides applied (see {@link #ENVIRONMENT}). */

@@ -2,6 +2,7 @@ package io.factnet.controller;
 
 import io.factnet.controller.pool.PoolProcessor;
 import io.factnet.controller.project.ProjectProcessor;
+import io.factnet.controller.stage.CommitPacer;
 import io.factnet.controller.stage.DecodeProcessor;
 import io.factnet.controller.stage.InputPositions;
 import io.factnet.controller.stage.KeyPartitions;
@@ -30,6 +31,7 @@ import io.factnet.registry.SchemaRegistryClients;
 import io.factnet.serde.AvroSerde;
 import io.factnet.topics.Topic;
 import io.factnet.topics.Topics;
+import java.time.Duration;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -108,6 +110,8 @@ public final class FactnetTopology {
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
         StringSerializer keys = new StringSerializer();
         Topology topology = new Topology(new TopologyConfig(new StreamsConfig(config.streams())));
+        ThreadLocal<CommitPacer> pacers = CommitPacer.perThread(config.commitPacing());
+        Duration tick = Duration.ofMillis(config.commitPacing().quickMillis());
 
         // ---------------------------------------------------------------- project stage (key = project)
         topology.addSource(REQUESTS_SOURCE, bytes, bytes, Topics.REQUESTS.name());
@@ -115,10 +119,11 @@ public final class FactnetTopology {
         topology.addSource(NODE_EVENTS_SOURCE, bytes, bytes, Topics.NODE_EVENTS.name());
         topology.addSource(GRANTS_SOURCE, bytes, bytes, Topics.INTERNAL_GRANTS.name());
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(Topics.REQUESTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays).answeringSkippedRequests(Sinks.RESULTS, outcomes),
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays).answeringSkippedRequests(Sinks.RESULTS, outcomes)
+                        .pacedBy(pacers, tick),
                 REQUESTS_SOURCE, ADMIN_REQUESTS_SOURCE, NODE_EVENTS_SOURCE);
         topology.addProcessor(DECODE_GRANTS, () -> new DecodeProcessor<>(Topics.INTERNAL_GRANTS.valueDeserializer(registry),
-                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays), GRANTS_SOURCE);
+                PROJECT_STAGE, Sinks.PROJECT_DEAD_LETTERS, poison, StoreNames.PROJECT_INPUT_POSITIONS, replays).pacedBy(pacers, tick), GRANTS_SOURCE);
         topology.addProcessor(PROJECT_STAGE, () -> new ProjectProcessor(config.fixedIpHoldDown(), config.idempotencyRetention(), outcomes,
                 partitions.projectStage(), config.releaseGoneAfter(), config.floatingStock(), config.networkStock()),
                 DECODE_REQUESTS, DECODE_GRANTS);
@@ -153,7 +158,7 @@ public final class FactnetTopology {
         // ---------------------------------------------------------------- pool stage (key = pool id)
         topology.addSource(CLAIMS_SOURCE, bytes, bytes, Topics.INTERNAL_CLAIMS.name());
         topology.addProcessor(DECODE_CLAIMS, () -> new DecodeProcessor<>(Topics.INTERNAL_CLAIMS.valueDeserializer(registry),
-                POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison, StoreNames.POOL_INPUT_POSITIONS, replays), CLAIMS_SOURCE);
+                POOL_STAGE, Sinks.POOL_DEAD_LETTERS, poison, StoreNames.POOL_INPUT_POSITIONS, replays).pacedBy(pacers, tick), CLAIMS_SOURCE);
         topology.addProcessor(POOL_STAGE, () -> new PoolProcessor(partitions.poolStage()), DECODE_CLAIMS);
         topology.addStateStore(store(StoreNames.VLAN_POOLS, avro(registry, VlanPoolRecord.class, register), persistent), POOL_STAGE);
         topology.addStateStore(store(StoreNames.BLOCK_POOLS, avro(registry, BlockPoolRecord.class, register), persistent), POOL_STAGE);

@@ -52,6 +52,24 @@ class ControllerConfigTest {
     }
 
     @Test
+    void aLightThreadCommitsEvery20MsABusyOneEvery100UnlessTheOperatorSaysOtherwise() {
+        ControllerConfig config = ControllerConfig.from(minimal());
+        assertThat(config.streamsProperties()).containsEntry("commit.interval.ms", 100).containsEntry("poll.ms", 5);
+        assertThat(config.commitPacing()).isEqualTo(new ControllerConfig.CommitPacing(20, 0.5, 100));
+
+        Properties fixed = minimal();
+        fixed.setProperty("commit.interval.ms", "20");
+        fixed.setProperty(ControllerConfig.COMMIT_QUICK_MS, "0");
+        assertThat(ControllerConfig.from(fixed).commitPacing().adaptive()).as("ADR 0016's fixed 20 ms").isFalse();
+        assertThat(ControllerConfig.from(fixed).commitPacing().intervalMillis()).isEqualTo(20);
+        assertThat(ControllerConfig.from(fixed).streamsProperties()).doesNotContainKey(ControllerConfig.COMMIT_QUICK_MS);
+
+        Properties share = minimal();
+        share.setProperty(ControllerConfig.COMMIT_BUSY_SHARE, "1.5");
+        assertThatThrownBy(() -> ControllerConfig.from(share)).hasMessageContaining(ControllerConfig.COMMIT_BUSY_SHARE);
+    }
+
+    @Test
     void theProducerRetriesAfter20MsUnlessTheOperatorSaysOtherwise() {
         assertThat(ControllerConfig.from(minimal()).streamsProperties())
                 .containsEntry("producer.retry.backoff.ms", ControllerConfig.DEFAULT_PRODUCER_RETRY_BACKOFF_MS)

@@ -209,8 +209,9 @@ public final class FactnetBench implements BenchRun {
                 notes.addAll(recordsPerRequest(offsetsBefore, offsetsAfter, full.requests()));
                 notes.add(producerRetries(controllers, controllerLogs));
                 notes.addAll(List.of(
-                        String.format("controllers %d, %s, commit interval %d ms%s; node agents: %s", options.controllers(),
+                        String.format("controllers %d, %s, commit interval %d ms (%d ms when busy)%s; node agents: %s", options.controllers(),
                                 BenchCommand.name(settings.guarantee()), settings.commitInterval().toMillis(),
+                                Math.max(settings.commitInterval().toMillis(), ControllerConfig.DEFAULT_COMMIT_INTERVAL_MS),
                                 options.controllerProperties().isEmpty() ? "" : ", " + options.controllerProperties(),
                                 options.agents().isEmpty() ? "none (the controller alone)" : roleNames(options.agents(), ", ")
                                         + " (render driver)")
@@ -237,7 +238,11 @@ public final class FactnetBench implements BenchRun {
         properties.setProperty(StreamsConfig.STATE_DIR_CONFIG, work.resolve("controller-" + index).toAbsolutePath().toString());
         properties.setProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.guarantee() == Guarantee.EXACTLY_ONCE
                 ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
-        properties.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis()));
+        // the adaptive commit (ADR 0045): every --commit-interval while light, every commit.interval.ms (at least the
+        // controller's default) when busy; --commit-interval at or above that commits at that interval always
+        long commit = settings.commitInterval().toMillis();
+        properties.setProperty(ControllerConfig.COMMIT_QUICK_MS, String.valueOf(commit));
+        properties.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(Math.max(commit, ControllerConfig.DEFAULT_COMMIT_INTERVAL_MS)));
         properties.setProperty(ControllerConfig.TOPIC_PARTITIONS, String.valueOf(settings.partitions()));
         // loopback and any free port: several controllers share this machine (and its port 8080 may be taken)
         properties.setProperty(ControllerConfig.HTTP_HOST, "127.0.0.1");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factnet.controller.ControllerStores;
 import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.PoolKeys;
+import io.factnet.controller.stage.SeenRequests;
 import io.factnet.model.AppliedAck;
 import io.factnet.model.BlockPoolRecord;
 import io.factnet.model.FixedIp;
@@ -106,8 +107,8 @@ final class LocalState {
         }
         ArrayNode requests = JSON.arrayNode();
         forEach(StoreNames.REQUESTS_SEEN, project, (String key, SeenRequest seen) -> {
-            if (seen.getFirstResult() != null) {
-                requests.add(StateViews.request(seen.getFirstResult()));
+            if (SeenRequests.answers(seen)) {
+                requests.add(StateViews.request(SeenRequests.listed(key, seen)));
             }
         });
         ObjectNode answer = share("requests", requests);

@@ -7,6 +7,7 @@ import io.factnet.controller.stage.GrantHoldings;
 import io.factnet.controller.stage.KeyPartitions;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
+import io.factnet.controller.stage.SeenRequests;
 import io.factnet.controller.stage.Results;
 import io.factnet.controller.stage.Sinks;
 import io.factnet.controller.stage.Tx;
@@ -306,8 +307,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private void run(QueuedRequest queued, boolean fromQueue) {
         Request request = queued.getRequest();
         SeenRequest seen = stores.seen.get(seenKey(request));
-        if (seen != null && seen.getFirstResult() != null) {
-            tx.emit(Sinks.RESULTS, request.getRequestId(), seen.getFirstResult());
+        if (SeenRequests.answers(seen)) {
+            tx.emit(Sinks.RESULTS, request.getRequestId(), SeenRequests.answer(request.getProject(), request.getRequestId(), seen));
             if (fromQueue) {
                 dequeue();
             }
@@ -532,7 +533,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         // not release what the project got meanwhile. Request ids are forgotten after the retention, so this is bounded.
         if (done.reason() != Reason.INTERNAL) { // a bug's refusal is not the answer forever: a retry may succeed
             String key = seenKey(request);
-            stores.seen.put(key, SeenRequest.newBuilder().setTimestamp(now).setFirstResult(result).build());
+            stores.seen.put(key, SeenRequests.of(now, result)); // what a repeat is answered with, not a copy (ADR 0045)
             stores.seenByTime.put(DerivedIndexes.seenByTimeKey(now, key), "");
         }
     }

@@ -11,8 +11,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -54,6 +56,12 @@ public final class DecodeProcessor<V> implements Processor<byte[], byte[], Strin
     private String results;
     private RequestOutcomes outcomes;
     private ProcessorContext<String, Object> context;
+    /** The adaptive commit's pacers (ADR 0045), or null: commits every commit.interval.ms. */
+    private ThreadLocal<CommitPacer> pacers;
+    private Duration tick;
+    /** The pacer's generation of this node's last record (none yet: -1), and when it was processed. */
+    private long dirtyGeneration = -1;
+    private long lastProcessedNanos;
 
     /** {@code positionsStore}: the stage's store of {@link InputPositions}; records at or below them are skipped. */
     public DecodeProcessor(Deserializer<V> deserializer, String next, String deadLetters, PoisonRecords poison,
@@ -73,14 +81,45 @@ public final class DecodeProcessor<V> implements Processor<byte[], byte[], Strin
         return this;
     }
 
+    /**
+     * Paces the commits of this node's task (ADR 0045): every {@code tick} it asks its thread's pacer whether to
+     * commit now. Every input of a stage passes a decode node, so every task with work has a node that asks.
+     */
+    public DecodeProcessor<V> pacedBy(ThreadLocal<CommitPacer> commitPacers, Duration quickTick) {
+        this.pacers = commitPacers;
+        this.tick = quickTick;
+        return this;
+    }
+
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.positions = new InputPositions(context.getStateStore(positionsStore), replays);
+        if (pacers != null) {
+            context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> {
+                if (pacers.get().commitNow(dirtyGeneration, lastProcessedNanos, System.nanoTime())) {
+                    context.commit();
+                }
+            });
+        }
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (pacers == null) {
+            processTimed(record);
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            processTimed(record);
+        } finally {
+            lastProcessedNanos = System.nanoTime();
+            dirtyGeneration = pacers.get().processed(start, lastProcessedNanos);
+        }
+    }
+
+    private void processTimed(Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         if (positions.alreadyProcessed(meta)) {
             return;

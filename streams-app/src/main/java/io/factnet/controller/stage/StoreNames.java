@@ -16,7 +16,7 @@ public final class StoreNames {
     public static final String PROJECTS = "projects";
     /** QueuedRequest by project/sequence (12 digits): requests waiting behind a request in flight. */
     public static final String PROJECT_QUEUE = "project-queue";
-    /** SeenRequest by project/request id: the first result of every request (idempotency). */
+    /** SeenRequest by project/request id: what the first answer of every request said (idempotency, ADR 0045). */
     public static final String REQUESTS_SEEN = "requests-seen";
     /** Empty string by 16-digit millis/project/request id: the expiry order of requests-seen (an index, ADR 0028). */
     public static final String REQUESTS_SEEN_BY_TIME = "requests-seen-by-time";
