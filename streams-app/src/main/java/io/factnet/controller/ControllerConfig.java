@@ -1,5 +1,8 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.CommitPacing;
+import io.factnet.controller.stage.FloatingStock;
+import io.factnet.controller.stage.NetworkStock;
 import io.factnet.registry.SchemaRegistryConfig;
 import io.factnet.topics.Topic;
 import java.time.Duration;
@@ -47,52 +50,6 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
                                Duration releaseGoneAfter, FloatingStock floatingStock, NetworkStock networkStock,
                                CommitPacing commitPacing) {
 
-    /** A project-stage task's network slots per physical network (ADR 0044): at most size, refilled when below low. */
-    public record NetworkStock(int size, int low) {
-        public static final NetworkStock DEFAULT = new NetworkStock(4, 2);
-        public static final NetworkStock OFF = new NetworkStock(0, 0);
-
-        public NetworkStock {
-            if (size < 0 || low < 0 || low > size) {
-                throw new IllegalArgumentException(NETWORK_STOCK + " and " + NETWORK_STOCK_LOW + " must be 0 <= low <= size: "
-                        + size + ", " + low);
-            }
-        }
-    }
-
-    /**
-     * The adaptive commit (ADR 0045): a stream thread asks for a commit every {@code quickMillis} while it spent less
-     * than {@code busyShare} of that time processing; otherwise it commits every {@code intervalMillis}
-     * ({@code commit.interval.ms}). A quick commit of 0, or one not below the interval, turns it off: every
-     * {@code commit.interval.ms} then, as Kafka Streams does.
-     */
-    public record CommitPacing(long quickMillis, double busyShare, long intervalMillis) {
-        public CommitPacing {
-            if (quickMillis < 0 || intervalMillis < 1 || !(busyShare >= 0 && busyShare <= 1)) {
-                throw new IllegalArgumentException(COMMIT_QUICK_MS + " must be >= 0, " + COMMIT_BUSY_SHARE + " 0-1 and "
-                        + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG + " positive: " + quickMillis + ", " + busyShare + ", " + intervalMillis);
-            }
-        }
-
-        /** Whether a quick commit is asked for at all. */
-        public boolean adaptive() {
-            return quickMillis > 0 && quickMillis < intervalMillis;
-        }
-    }
-
-    /** A project's stock of floating addresses per pool (ADR 0039): at most size, refilled when below low. */
-    public record FloatingStock(int size, int low) {
-        public static final FloatingStock DEFAULT = new FloatingStock(4, 2);
-        public static final FloatingStock OFF = new FloatingStock(0, 0);
-
-        public FloatingStock {
-            if (size < 0 || low < 0 || low > size) {
-                throw new IllegalArgumentException(FLOATING_STOCK + " and " + FLOATING_STOCK_LOW + " must be 0 <= low <= size: "
-                        + size + ", " + low);
-            }
-        }
-    }
-
     /**
      * Where the HTTP API listens, and the {@code host:port} the other controllers reach it at (Kafka Streams'
      * {@code application.server}, by which queries are routed); null: this host's name and the bound port.
@@ -112,12 +69,12 @@ public record ControllerConfig(Map<String, Object> streams, Map<String, Object> 
     public static final String HOLD_DOWN_MS = "factnet.fixed-ip.hold-down.ms";
     public static final String RETENTION_MS = "factnet.idempotency.retention.ms";
     public static final String RELEASE_GONE_AFTER_MS = "factnet.instance-gone.release-after.ms";
-    public static final String FLOATING_STOCK = "factnet.floating.stock";
-    public static final String FLOATING_STOCK_LOW = "factnet.floating.stock.low";
-    public static final String NETWORK_STOCK = "factnet.network.stock";
-    public static final String NETWORK_STOCK_LOW = "factnet.network.stock.low";
-    public static final String COMMIT_QUICK_MS = "factnet.commit.quick.ms";
-    public static final String COMMIT_BUSY_SHARE = "factnet.commit.busy-share";
+    public static final String FLOATING_STOCK = FloatingStock.SIZE;
+    public static final String FLOATING_STOCK_LOW = FloatingStock.LOW;
+    public static final String NETWORK_STOCK = NetworkStock.SIZE;
+    public static final String NETWORK_STOCK_LOW = NetworkStock.LOW;
+    public static final String COMMIT_QUICK_MS = CommitPacing.QUICK_MS;
+    public static final String COMMIT_BUSY_SHARE = CommitPacing.BUSY_SHARE;
     public static final String TOPIC_PARTITIONS = "factnet.topics.partitions";
     public static final String TOPIC_REPLICATION = "factnet.topics.replication";
     public static final String EVENT_RETENTION_MS = "factnet.topics.event-retention.ms";

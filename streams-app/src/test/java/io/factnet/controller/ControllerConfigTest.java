@@ -1,5 +1,6 @@
 package io.factnet.controller;
 
+import io.factnet.controller.stage.CommitPacing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,7 +56,7 @@ class ControllerConfigTest {
     void aLightThreadCommitsEvery20MsABusyOneEvery100UnlessTheOperatorSaysOtherwise() {
         ControllerConfig config = ControllerConfig.from(minimal());
         assertThat(config.streamsProperties()).containsEntry("commit.interval.ms", 100).containsEntry("poll.ms", 5);
-        assertThat(config.commitPacing()).isEqualTo(new ControllerConfig.CommitPacing(20, 0.5, 100));
+        assertThat(config.commitPacing()).isEqualTo(new CommitPacing(20, 0.5, 100));
 
         Properties fixed = minimal();
         fixed.setProperty("commit.interval.ms", "20");

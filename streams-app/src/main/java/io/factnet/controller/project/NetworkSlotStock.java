@@ -1,6 +1,6 @@
 package io.factnet.controller.project;
 
-import io.factnet.controller.ControllerConfig.NetworkStock;
+import io.factnet.controller.stage.NetworkStock;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Sinks;
 import io.factnet.controller.stage.Tx;

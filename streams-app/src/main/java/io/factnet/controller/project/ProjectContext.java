@@ -1,5 +1,6 @@
 package io.factnet.controller.project;
 
+import io.factnet.controller.stage.FloatingStock;
 import io.factnet.controller.stage.PoolKeys;
 import io.factnet.controller.stage.Rejected;
 import io.factnet.controller.stage.Sinks;
@@ -38,12 +39,12 @@ final class ProjectContext {
     final long releaseGoneAfterMillis;
     ProjectRecord record;
     /** The project's stock of floating addresses per pool (ADR 0039). */
-    final io.factnet.controller.ControllerConfig.FloatingStock stock;
+    final FloatingStock stock;
     /** The task's network slots (ADR 0044). */
     final NetworkSlotStock slots;
 
     ProjectContext(ProjectStores stores, Tx tx, ProjectRecord record, String requestId, long now, long holdDownMillis,
-                   long releaseGoneAfterMillis, io.factnet.controller.ControllerConfig.FloatingStock stock, NetworkSlotStock slots) {
+                   long releaseGoneAfterMillis, FloatingStock stock, NetworkSlotStock slots) {
         this.stock = stock;
         this.slots = slots;
         this.releaseGoneAfterMillis = releaseGoneAfterMillis;

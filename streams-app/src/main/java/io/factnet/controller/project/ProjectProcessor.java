@@ -1,5 +1,7 @@
 package io.factnet.controller.project;
 
+import io.factnet.controller.stage.NetworkStock;
+import io.factnet.controller.stage.FloatingStock;
 import io.factnet.controller.stage.RequestOutcomes;
 import io.factnet.controller.stage.StoreNames;
 import io.factnet.controller.stage.Check;
@@ -123,9 +125,9 @@ public final class ProjectProcessor implements Processor<String, Object, String,
     private final long holdDownMillis;
     private final long releaseGoneAfterMillis;
     /** The size and low watermark of the projects' stocks of floating addresses (ADR 0039). */
-    private final io.factnet.controller.ControllerConfig.FloatingStock stock;
+    private final FloatingStock stock;
     /** The size and low watermark of the task's network slots per physical network (ADR 0044). */
-    private final io.factnet.controller.ControllerConfig.NetworkStock networkStock;
+    private final NetworkStock networkStock;
     private NetworkSlotStock slots;
     private final long retentionMillis;
     private final RequestOutcomes outcomes;
@@ -152,8 +154,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
      *                         negative: never; ADR 0031)
      */
     public ProjectProcessor(Duration holdDown, Duration idempotencyRetention, RequestOutcomes outcomes, int partitions,
-                            Duration releaseGoneAfter, io.factnet.controller.ControllerConfig.FloatingStock stock,
-                            io.factnet.controller.ControllerConfig.NetworkStock networkStock) {
+                            Duration releaseGoneAfter, FloatingStock stock,
+                            NetworkStock networkStock) {
         this.stock = stock;
         this.networkStock = networkStock;
         this.releaseGoneAfterMillis = releaseGoneAfter.isNegative() ? -1 : releaseGoneAfter.toMillis();

@@ -1,6 +1,5 @@
 package io.factnet.controller.stage;
 
-import io.factnet.controller.ControllerConfig.CommitPacing;
 
 /**
  * The adaptive commit of one stream thread (ADR 0045). Kafka Streams commits a thread's tasks every

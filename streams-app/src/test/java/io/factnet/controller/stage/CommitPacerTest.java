@@ -55,9 +55,9 @@ class CommitPacerTest {
 
     @Test
     void theControllerPacesUnlessTheQuickCommitIsOffOrNotQuicker() {
-        assertThat(new ControllerConfig.CommitPacing(20, 0.5, 100).adaptive()).isTrue();
-        assertThat(new ControllerConfig.CommitPacing(0, 0.5, 100).adaptive()).isFalse();
-        assertThat(new ControllerConfig.CommitPacing(100, 0.5, 100).adaptive()).isFalse();
-        assertThat(CommitPacer.perThread(new ControllerConfig.CommitPacing(0, 0.5, 100))).isNull();
+        assertThat(new CommitPacing(20, 0.5, 100).adaptive()).isTrue();
+        assertThat(new CommitPacing(0, 0.5, 100).adaptive()).isFalse();
+        assertThat(new CommitPacing(100, 0.5, 100).adaptive()).isFalse();
+        assertThat(CommitPacer.perThread(new CommitPacing(0, 0.5, 100))).isNull();
     }
 }
