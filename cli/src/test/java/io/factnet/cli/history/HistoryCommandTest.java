@@ -90,7 +90,12 @@ class HistoryCommandTest {
             otherProjects = other.getRequestId();
             send(client, other);
             send(client, request("p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("nope").build()));
-            beforeTheLast = Instant.now();
+            // Record timestamps are milliseconds: the moment is a whole millisecond, and the last request goes out in a
+            // later one, else a request sent within the same millisecond would count as sent at the moment itself.
+            beforeTheLast = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            while (!Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).isAfter(beforeTheLast)) {
+                Thread.onSpinWait();
+            }
             send(client, request("p1", AllocateFixedIp.newBuilder().setInstance("vm1").setGroup("web").build()));
 
             // p3, for `why`: an instance with a floating IP, realized by a render node that acks what it applied

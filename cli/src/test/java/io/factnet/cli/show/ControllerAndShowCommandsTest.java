@@ -177,7 +177,9 @@ class ControllerAndShowCommandsTest {
 
         List<String> pools = show("pools").lines();
         assertThat(pools).hasSize(4);
-        assertThat(pools.get(1).split(" +")).containsExactly("vlan", "physnet1", "100-199", "100", "2");
+        // p1's network came by the saga, which brought its task 4 network slots (ADR 0044); p2, in the same task of the
+        // two, took one of them: 2 networks and 3 slots in stock, all given, so used
+        assertThat(pools.get(1).split(" +")).containsExactly("vlan", "physnet1", "100-199", "100", "5");
         // one floating IP allocated, and the project's stock of 4 that came with it (ADR 0039): given, so used
         assertThat(pools.get(3).split(" +")).containsExactly("floating", "public", "203.0.113.0/28", "14", "5");
     }
