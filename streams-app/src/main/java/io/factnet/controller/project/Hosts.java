@@ -134,6 +134,36 @@ final class Hosts {
         return changed;
     }
 
+    /**
+     * An underlay notice (ADR 0046): the new address of a node the project knows or that serves its network replaces the
+     * one kept, and the bridges of all serving nodes are rewritten so their peers name it. True if the record changed.
+     */
+    static boolean relearn(ProjectContext ctx, Map<String, String> changed) {
+        if (ctx.network() == null) {
+            return false; // no network (yet): its placement grant brings the addresses
+        }
+        Span span = span(ctx);
+        Map<String, String> underlays = new TreeMap<>(ctx.record.getUnderlays());
+        boolean peersChanged = false;
+        boolean recordChanged = false;
+        for (Map.Entry<String, String> entry : changed.entrySet()) {
+            String node = entry.getKey();
+            boolean serves = span.serving().contains(node);
+            if ((serves || underlays.containsKey(node)) && !entry.getValue().equals(underlays.put(node, entry.getValue()))) {
+                recordChanged = true;
+                peersChanged |= serves;
+            }
+        }
+        if (!recordChanged) {
+            return false;
+        }
+        ctx.record.setUnderlays(underlays);
+        if (peersChanged) {
+            publishBridges(ctx, span, true);
+        }
+        return true;
+    }
+
     /** Puts the instance's port on its host, with its group's filter and the project's bridge if they are not there yet. */
     static void place(ProjectContext ctx, FixedIp fixed, GroupRecord group, boolean peersChanged) {
         Network network = ctx.requireNetwork();

@@ -185,6 +185,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         try {
             if (record.value() instanceof Grant grant && grant.getSlotRefill()) {
                 onSlotRefill(grant, record.key(), where.partition());
+            } else if (record.value() instanceof Grant grant && grant.getUnderlayChange()) {
+                onUnderlayChange(grant, record.key(), where.partition());
             } else if (record.value() instanceof Grant grant && grant.getFloatingRefill()) {
                 onRefill(grant, record.key(), where.partition());
             } else if (record.value() instanceof Grant grant) {
@@ -421,6 +423,27 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             }
         }
         stores.projects.put(ctx.record.getProject(), ctx.record);
+    }
+
+    /**
+     * An underlay notice of the pool stage (ADR 0046): a node of the project's network registered again with another
+     * underlay address. No request waits for it and it holds nothing; the project keeps the address and, when the node
+     * serves its network, rewrites the bridge of every serving node (their VXLAN peers). It does not wait for the
+     * project's queue: it changes no request's facts, only the address a later bridge names.
+     */
+    private void onUnderlayChange(Grant grant, String key, int partition) {
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
+        if (current == null) {
+            log.warn("underlay notice for {} matches no project{}; ignored", Check.quote(grant.getProject()),
+                    misplaced == null ? "" : " (" + misplaced + ")");
+            return;
+        }
+        ProjectContext ctx = new ProjectContext(stores, tx, current, grant.getRequestId(), current.getClock(), holdDownMillis,
+                releaseGoneAfterMillis, stock, slots);
+        if (Hosts.relearn(ctx, grant.getUnderlays())) {
+            stores.projects.put(ctx.record.getProject(), ctx.record);
+        }
     }
 
     /**
