@@ -129,6 +129,12 @@ class ComputeHostsTest extends TopologyTestBase {
         accepted(d.submit("p1", new ReleaseFixedIp("vm3")));
         assertThat(bridge("c2")).isNull();
         assertThat(bridge("c1").getPeers()).containsExactly("172.16.1.3", "172.16.1.1");
+
+        // registered again without one: the others' bridges no longer tunnel to it
+        accepted(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("c1").setRoles(List.of(NodeRole.BRIDGING))
+                .setPublicAddress("198.51.100." + (20 + '1')).build()));
+        assertThat(bridge("b1").getPeers()).containsExactly("172.16.1.1");
+        assertThat(bridge("r1").getPeers()).containsExactly("172.16.1.3");
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -150,12 +151,13 @@ final class NodePool {
         }
         List<NodeVlan> vlans = existing == null ? List.of() : existing.getVlans();
         save(ctx, NodeRecord.newBuilder().setNode(node(command, load, publicKey)).setPorts(ports.toState()).setVlans(vlans).build());
-        if (existing != null && command.getUnderlayAddress() != null
-                && !command.getUnderlayAddress().equals(existing.getNode().getUnderlayAddress())) {
+        if (existing != null && !Objects.equals(command.getUnderlayAddress(), existing.getNode().getUnderlayAddress())) {
             // the VXLAN peers of the networks the node carries name its old address: each project learns the new one
+            // ("" when the node has none now: the peers drop it)
+            String underlay = command.getUnderlayAddress() == null ? "" : command.getUnderlayAddress();
             Set<String> projects = new TreeSet<>();
             vlans.forEach(v -> projects.add(v.getProject()));
-            projects.forEach(project -> noticeUnderlay(ctx, requestId, project, id, command.getUnderlayAddress()));
+            projects.forEach(project -> noticeUnderlay(ctx, requestId, project, id, underlay));
         }
         return "node " + id + (existing == null ? " registered" : " updated") + " with roles " + command.getRoles()
                 + (command.getPhysicalNetworks().isEmpty() ? "" : " on physical networks " + command.getPhysicalNetworks());

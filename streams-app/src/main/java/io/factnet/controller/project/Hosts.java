@@ -15,6 +15,7 @@ import io.factnet.model.UnbindHost;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -136,7 +137,7 @@ final class Hosts {
 
     /**
      * An underlay notice (ADR 0046): the new address of a node the project knows or that serves its network replaces the
-     * one kept, and the bridges of all serving nodes are rewritten so their peers name it. True if the record changed.
+     * one kept (an empty one: the node has none now, the peers drop it), and the bridges of all serving nodes are rewritten so their peers name it. True if the record changed.
      */
     static boolean relearn(ProjectContext ctx, Map<String, String> changed) {
         if (ctx.network() == null) {
@@ -149,7 +150,12 @@ final class Hosts {
         for (Map.Entry<String, String> entry : changed.entrySet()) {
             String node = entry.getKey();
             boolean serves = span.serving().contains(node);
-            if ((serves || underlays.containsKey(node)) && !entry.getValue().equals(underlays.put(node, entry.getValue()))) {
+            if (!serves && !underlays.containsKey(node)) {
+                continue; // a node of another share (tunneling) or gone from the network: nothing names it
+            }
+            String address = entry.getValue().isEmpty() ? null : entry.getValue(); // "": the node has none now
+            String old = address == null ? underlays.remove(node) : underlays.put(node, address);
+            if (!Objects.equals(old, address)) {
                 recordChanged = true;
                 peersChanged |= serves;
             }

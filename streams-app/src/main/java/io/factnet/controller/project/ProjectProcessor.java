@@ -64,6 +64,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -392,6 +393,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         current = ctx.record;
         current.setBusy(false);
         finish(request, done, savepoint, current.getClock());
+        applyUnderlayNotices(request.getRequestId());
         dequeue();
         while (!current.getBusy() && current.getQueueHead() < current.getQueueTail()) {
             run(stores.queue.get(queueKey(current.getQueueHead())), true);
@@ -441,9 +443,29 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         }
         ProjectContext ctx = new ProjectContext(stores, tx, current, grant.getRequestId(), current.getClock(), holdDownMillis,
                 releaseGoneAfterMillis, stock, slots);
-        if (Hosts.relearn(ctx, grant.getUnderlays())) {
+        boolean changed = Hosts.relearn(ctx, grant.getUnderlays());
+        if (current.getBusy()) {
+            // the grant of the claim that is out may carry an older address of the node (given before it moved; any given
+            // after is this one): kept, and applied again over that grant (applyUnderlayNotices)
+            Map<String, String> notices = new TreeMap<>(current.getUnderlayNotices());
+            notices.putAll(grant.getUnderlays());
+            current.setUnderlayNotices(notices);
+            changed = true;
+        }
+        if (changed) {
             stores.projects.put(ctx.record.getProject(), ctx.record);
         }
+    }
+
+    /** The underlay notices that came while the answered claim was out win over the addresses its grant carried. */
+    private void applyUnderlayNotices(String requestId) {
+        if (current.getUnderlayNotices().isEmpty()) {
+            return;
+        }
+        Map<String, String> notices = current.getUnderlayNotices();
+        current.setUnderlayNotices(new TreeMap<>());
+        Hosts.relearn(new ProjectContext(stores, tx, current, requestId, current.getClock(), holdDownMillis, releaseGoneAfterMillis,
+                stock, slots), notices);
     }
 
     /**
