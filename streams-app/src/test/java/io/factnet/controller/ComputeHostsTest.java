@@ -93,6 +93,51 @@ class ComputeHostsTest extends TopologyTestBase {
     }
 
     @Test
+    void aNodeRegisteredAgainWithAnotherUnderlayAddressIsEveryPeersNewPeer() {
+        accepted(fixedIp("p1", "vm0")); // routing r1, addressing a1, bridging b1
+        accepted(on("vm1", "c1"));
+        accepted(on("vm2", "c2"));
+        List<String> serving = List.of("r1", "a1", "b1", "c1", "c2");
+
+        underlay("c1", "172.16.1.11"); // a compute host that hosts an instance (no placed role)
+        assertThat(bridge("b1").getPeers()).containsExactly("172.16.1.11", "172.16.0.12");
+        assertThat(bridge("c2").getPeers()).containsExactly("172.16.0.3", "172.16.1.11");
+        assertThat(List.of(bridge("r1"), bridge("a1"))).allMatch(b -> b.getPeers().contains("172.16.1.11")
+                && !b.getPeers().contains("172.16.0.11"));
+        assertThat(bridge("c1").getPeers()).as("its own peers did not change").containsExactly("172.16.0.3", "172.16.0.12");
+
+        underlay("b1", "172.16.1.3"); // the network host (a placed role)
+        for (String node : serving) {
+            if (!node.equals("b1")) {
+                assertThat(bridge(node).getPeers()).as(node).contains("172.16.1.3").doesNotContain("172.16.0.3");
+            }
+        }
+
+        // the routing node had no underlay address: given one, it joins every other bridge's peers
+        accepted(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("r1").setRoles(List.of(NodeRole.ROUTING))
+                .setPublicAddress("198.51.100.1").setUnderlayAddress("172.16.1.1").build()));
+        for (String node : serving) {
+            if (!node.equals("r1")) {
+                assertThat(bridge(node).getPeers()).as(node).contains("172.16.1.1");
+            }
+        }
+        assertThat(bridge("r1").getPeers()).containsExactly("172.16.1.3", "172.16.1.11", "172.16.0.12");
+
+        // a later change of the hosts keeps the new addresses (the project kept them, not only its bridges)
+        accepted(on("vm3", "c2"));
+        accepted(d.submit("p1", new ReleaseFixedIp("vm2")));
+        accepted(d.submit("p1", new ReleaseFixedIp("vm3")));
+        assertThat(bridge("c2")).isNull();
+        assertThat(bridge("c1").getPeers()).containsExactly("172.16.1.3", "172.16.1.1");
+
+        // registered again without one: the others' bridges no longer tunnel to it
+        accepted(d.admin(ADMIN, RegisterNode.newBuilder().setNodeId("c1").setRoles(List.of(NodeRole.BRIDGING))
+                .setPublicAddress("198.51.100." + (20 + '1')).build()));
+        assertThat(bridge("b1").getPeers()).containsExactly("172.16.1.1");
+        assertThat(bridge("r1").getPeers()).containsExactly("172.16.1.3");
+    }
+
+    @Test
     void aHostIsCheckedByThePoolStage() {
         accepted(fixedIp("p1", "vm0"));
         rejected(on("vm1", "ghost"), Reason.NOT_FOUND);

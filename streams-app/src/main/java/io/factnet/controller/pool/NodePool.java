@@ -20,7 +20,10 @@ import java.util.Comparator;
 import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +85,7 @@ final class NodePool {
         save(ctx, record);
     }
 
-    static String register(PoolContext ctx, RegisterNode command) {
+    static String register(PoolContext ctx, RegisterNode command, String requestId) {
         String id = command.getNodeId();
         int first = command.getVpnPortFirst();
         int last = command.getVpnPortLast();
@@ -148,6 +151,14 @@ final class NodePool {
         }
         List<NodeVlan> vlans = existing == null ? List.of() : existing.getVlans();
         save(ctx, NodeRecord.newBuilder().setNode(node(command, load, publicKey)).setPorts(ports.toState()).setVlans(vlans).build());
+        if (existing != null && !Objects.equals(command.getUnderlayAddress(), existing.getNode().getUnderlayAddress())) {
+            // the VXLAN peers of the networks the node carries name its old address: each project learns the new one
+            // ("" when the node has none now: the peers drop it)
+            String underlay = command.getUnderlayAddress() == null ? "" : command.getUnderlayAddress();
+            Set<String> projects = new TreeSet<>();
+            vlans.forEach(v -> projects.add(v.getProject()));
+            projects.forEach(project -> noticeUnderlay(ctx, requestId, project, id, underlay));
+        }
         return "node " + id + (existing == null ? " registered" : " updated") + " with roles " + command.getRoles()
                 + (command.getPhysicalNetworks().isEmpty() ? "" : " on physical networks " + command.getPhysicalNetworks());
     }
@@ -204,9 +215,23 @@ final class NodePool {
             if (!vlans.equals(host.getVlans())) {
                 host.setVlans(vlans);
                 save(ctx, host);
+                if (host.getNode().getUnderlayAddress() != null) {
+                    // the check of this host may have granted an address the host changed since (a RegisterNode between
+                    // the check and this record found no network on it to tell): the project gets the current one
+                    noticeUnderlay(ctx, grant.getRequestId(), grant.getProject(), hostId, host.getNode().getUnderlayAddress());
+                }
             }
         }
         grant.setUnderlays(underlays);
+    }
+
+    /**
+     * Tells a project a node of its network has this underlay address now (ADR 0046): a grant no request waits for, on
+     * the grants topic keyed by project, in the transaction that changed the node. The project ignores an address it has.
+     */
+    private static void noticeUnderlay(PoolContext ctx, String requestId, String project, String nodeId, String underlay) {
+        ctx.tx().emit(Sinks.GRANTS, project, Grant.newBuilder().setRequestId(requestId).setProject(project)
+                .setUnderlays(Map.of(nodeId, underlay)).setUnderlayChange(true).build());
     }
 
     /** A compute host's last instance of the project left (ADR 0035): its VLAN record goes. */

@@ -177,7 +177,7 @@ public final class PoolProcessor implements Processor<String, Object, String, Ob
         } else if (op instanceof ReleaseVpn release) {
             NodePool.releaseVpn(pools, release.getNodeId(), release.getPort(), grant.getProject());
         } else if (op instanceof RegisterNode register) {
-            return NodePool.register(pools, register);
+            return NodePool.register(pools, register, grant.getRequestId());
         } else if (op instanceof io.factnet.model.BindHost bind) {
             NodePool.bindHost(pools, bind, grant);
         } else if (op instanceof io.factnet.model.UnbindHost unbind) {

@@ -15,6 +15,7 @@ import io.factnet.model.UnbindHost;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -132,6 +133,41 @@ final class Hosts {
         }
         ctx.record.setUnderlays(underlays);
         return changed;
+    }
+
+    /**
+     * An underlay notice (ADR 0046): the new address of a node the project knows or that serves its network replaces the
+     * one kept (an empty one: the node has none now, the peers drop it), and the bridges of all serving nodes are rewritten so their peers name it. True if the record changed.
+     */
+    static boolean relearn(ProjectContext ctx, Map<String, String> changed) {
+        if (ctx.network() == null) {
+            return false; // no network (yet): its placement grant brings the addresses
+        }
+        Span span = span(ctx);
+        Map<String, String> underlays = new TreeMap<>(ctx.record.getUnderlays());
+        boolean peersChanged = false;
+        boolean recordChanged = false;
+        for (Map.Entry<String, String> entry : changed.entrySet()) {
+            String node = entry.getKey();
+            boolean serves = span.serving().contains(node);
+            if (!serves && !underlays.containsKey(node)) {
+                continue; // a node of another share (tunneling) or gone from the network: nothing names it
+            }
+            String address = entry.getValue().isEmpty() ? null : entry.getValue(); // "": the node has none now
+            String old = address == null ? underlays.remove(node) : underlays.put(node, address);
+            if (!Objects.equals(old, address)) {
+                recordChanged = true;
+                peersChanged |= serves;
+            }
+        }
+        if (!recordChanged) {
+            return false;
+        }
+        ctx.record.setUnderlays(underlays);
+        if (peersChanged) {
+            publishBridges(ctx, span, true);
+        }
+        return true;
     }
 
     /** Puts the instance's port on its host, with its group's filter and the project's bridge if they are not there yet. */

@@ -64,6 +64,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -185,6 +186,8 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         try {
             if (record.value() instanceof Grant grant && grant.getSlotRefill()) {
                 onSlotRefill(grant, record.key(), where.partition());
+            } else if (record.value() instanceof Grant grant && grant.getUnderlayChange()) {
+                onUnderlayChange(grant, record.key(), where.partition());
             } else if (record.value() instanceof Grant grant && grant.getFloatingRefill()) {
                 onRefill(grant, record.key(), where.partition());
             } else if (record.value() instanceof Grant grant) {
@@ -390,6 +393,7 @@ public final class ProjectProcessor implements Processor<String, Object, String,
         current = ctx.record;
         current.setBusy(false);
         finish(request, done, savepoint, current.getClock());
+        applyUnderlayNotices(request.getRequestId());
         dequeue();
         while (!current.getBusy() && current.getQueueHead() < current.getQueueTail()) {
             run(stores.queue.get(queueKey(current.getQueueHead())), true);
@@ -421,6 +425,47 @@ public final class ProjectProcessor implements Processor<String, Object, String,
             }
         }
         stores.projects.put(ctx.record.getProject(), ctx.record);
+    }
+
+    /**
+     * An underlay notice of the pool stage (ADR 0046): a node of the project's network registered again with another
+     * underlay address. No request waits for it and it holds nothing; the project keeps the address and, when the node
+     * serves its network, rewrites the bridge of every serving node (their VXLAN peers). It does not wait for the
+     * project's queue: it changes no request's facts, only the address a later bridge names.
+     */
+    private void onUnderlayChange(Grant grant, String key, int partition) {
+        String misplaced = KeyPartitions.misplaced(Topics.INTERNAL_GRANTS.name(), key, partition, partitions);
+        current = misplaced != null || !grant.getProject().equals(key) ? null : stores.projects.get(grant.getProject());
+        if (current == null) {
+            log.warn("underlay notice for {} matches no project{}; ignored", Check.quote(grant.getProject()),
+                    misplaced == null ? "" : " (" + misplaced + ")");
+            return;
+        }
+        ProjectContext ctx = new ProjectContext(stores, tx, current, grant.getRequestId(), current.getClock(), holdDownMillis,
+                releaseGoneAfterMillis, stock, slots);
+        boolean changed = Hosts.relearn(ctx, grant.getUnderlays());
+        if (current.getBusy()) {
+            // the grant of the claim that is out may carry an older address of the node (given before it moved; any given
+            // after is this one): kept, and applied again over that grant (applyUnderlayNotices)
+            Map<String, String> notices = new TreeMap<>(current.getUnderlayNotices());
+            notices.putAll(grant.getUnderlays());
+            current.setUnderlayNotices(notices);
+            changed = true;
+        }
+        if (changed) {
+            stores.projects.put(ctx.record.getProject(), ctx.record);
+        }
+    }
+
+    /** The underlay notices that came while the answered claim was out win over the addresses its grant carried. */
+    private void applyUnderlayNotices(String requestId) {
+        if (current.getUnderlayNotices().isEmpty()) {
+            return;
+        }
+        Map<String, String> notices = current.getUnderlayNotices();
+        current.setUnderlayNotices(new TreeMap<>());
+        Hosts.relearn(new ProjectContext(stores, tx, current, requestId, current.getClock(), holdDownMillis, releaseGoneAfterMillis,
+                stock, slots), notices);
     }
 
     /**

@@ -383,6 +383,10 @@ public final class RequestGenerator {
             command.setPhysicalNetworks(one(List.of(List.of("physnet1"), List.of("physnet1", "physnet2"), List.of("physnet2", "physnet3"),
                     List.of("physnet1", "physnet1"))));
         }
+        if (chance(25)) { // the node's underlay address moves (or it gets one): every bridge of its networks names the new one
+            String underlay = UNDERLAYS.getOrDefault(id, "172.16.0.20");
+            command.setUnderlayAddress(underlay.replace("172.16.0.", one(List.of("172.16.1.", "172.16.2."))));
+        }
         if (chance(10)) { // an operator pins (or rotates) a key; on a node that does not tunnel it is refused
             command.setPublicKey(one(KEYS));
         }
@@ -430,7 +434,7 @@ public final class RequestGenerator {
                 .setPublicAddress(address).setVpnPortFirst(first).setVpnPortLast(last).setUnderlayAddress(UNDERLAYS.get(id)).build());
     }
 
-    /** Underlay addresses never change here: a bridge's peers are learned when a host binds (ADR 0035). */
+    /** Underlay addresses at first registration; {@link #registerAgain} now and then moves one (issue 11, ADR 0046). */
     static final Map<String, String> UNDERLAYS = Map.of("b1", "172.16.0.4", "n9", "172.16.0.9", "r1", "172.16.0.1",
             "c1", "172.16.0.11", "c2", "172.16.0.12");
 
