@@ -109,8 +109,9 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
             rejected.subList(built.rejected().size(), rejected.size()).forEach(r -> skip.add(r.resource()));
             failed.forEach(r -> skip.add(r.resource()));
             List<BridgeModel.Bridge> applied = built.model().bridges().stream().filter(b -> !skip.contains(b.resource())).toList();
-            // Proxy ARP on a bridge without an address would answer for every address routed elsewhere: the whole block.
-            changed |= proxyArp(applied.stream().filter(BridgeModel.Bridge::gatewayHere).map(BridgeModel.Bridge::name).toList());
+            // Proxy ARP on a bridge without the gateway would answer for every address routed elsewhere: on a gateway's
+            // bridge only, and off again on one whose gateway moved to another node (ADR 0046).
+            changed |= proxyArp(applied);
             VxlanPeers.PeerChange peers = VxlanPeers.sync(host, fdbBatch, applied);
             changed |= peers.changed();
             failed.addAll(peers.failed());
@@ -203,7 +204,8 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
     }
 
     /**
-     * Turns proxy ARP on where it is off, on our bridges. The gateway then answers for the block's
+     * Turns proxy ARP on where it is off on our bridges that hold the gateway, and off where it is on on the others
+     * (a bridge whose network's routing role moved away keeps serving as the addressing or a compute host's bridge). The gateway then answers for the block's
      * addresses that this node routes through another interface: the project's VPN clients, whose
      * subnet is the block's last group subnet behind the WireGuard interface. Instances see the whole
      * block on-link (their mask is the block's), so without it they would ask for a VPN client's MAC
@@ -211,25 +213,26 @@ public final class BridgingReconciler implements RoleReconciler<BridgingEntry> {
      * routed out of the bridge itself are never answered. The keys use '/' so that a dot in a name is
      * part of the name.
      */
-    private boolean proxyArp(List<InterfaceName> bridges) {
+    private boolean proxyArp(List<BridgeModel.Bridge> bridges) {
         if (bridges.isEmpty()) {
             return false;
         }
-        List<String> keys = bridges.stream().map(b -> "net/ipv4/conf/" + b.name() + "/proxy_arp").toList();
+        List<String> keys = bridges.stream().map(b -> "net/ipv4/conf/" + b.name().name() + "/proxy_arp").toList();
         List<String> argv = new ArrayList<>(List.of("sysctl", "-n"));
         argv.addAll(keys);
         List<String> values = host.run(argv.toArray(String[]::new)).stdout().lines().map(String::strip).toList();
-        List<String> off = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            if (i >= values.size() || !values.get(i).equals("1")) {
-                off.add(keys.get(i) + "=1");
+            String wanted = bridges.get(i).gatewayHere() ? "1" : "0";
+            if (i >= values.size() || !values.get(i).equals(wanted)) {
+                wrong.add(keys.get(i) + "=" + wanted);
             }
         }
-        if (off.isEmpty()) {
+        if (wrong.isEmpty()) {
             return false;
         }
         List<String> set = new ArrayList<>(List.of("sysctl", "-q", "-w"));
-        set.addAll(off);
+        set.addAll(wrong);
         host.run(set.toArray(String[]::new));
         return true;
     }

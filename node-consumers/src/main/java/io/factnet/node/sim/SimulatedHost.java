@@ -176,7 +176,11 @@ public final class SimulatedHost implements CommandRunner, ProcessTable {
         String[] parts = path(key).split("/");
         SimIp.Link link = confLink(parts);
         if (link != null) {
-            link.conf.put(parts[4], value);
+            if (value.equals("0")) {
+                link.conf.remove(parts[4]); // the default a new link has: no difference from one never set
+            } else {
+                link.conf.put(parts[4], value);
+            }
         } else if (parts.length == 5 && parts[2].equals("conf")) {
             return false;
         } else {

@@ -158,6 +158,14 @@ public class BridgingReconcilerTest {
         assertThat(reconciler.sync(sample(), false).changed()).as("trusts its memory between resyncs").isFalse();
         assertThat(reconciler.sync(sample(), true).changed()).as("a resync repairs the drift").isTrue();
         assertThat(sim.ip().links().get("br100").conf).containsEntry("proxy_arp", "1");
+
+        // The routing role moves to another node: this bridge stays (addressing, instances) and answers for nothing.
+        SortedMap<String, BridgingEntry> movedAway = sample();
+        BridgingEntry p1 = movedAway.get("bridge/p1");
+        ((BridgeNetwork) p1.getEntry()).setGatewayHere(false);
+        movedAway.put("bridge/p1", p1);
+        assertThat(reconciler.sync(movedAway, false).changed()).isTrue();
+        assertThat(sim.ip().links().get("br100").conf).doesNotContainKey("proxy_arp");
     }
 
     @Test
